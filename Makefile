@@ -1,0 +1,27 @@
+# Every target sets up .venv first (idempotent), so each is one command on a fresh machine.
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+
+.PHONY: setup demo test lint bench clean
+setup: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(VENV_STAMP)
+
+demo: setup          ## grade the sample class in submissions/ into out/
+	.venv/bin/grader grade submissions --out out
+
+test: setup          ## the whole test suite
+	$(PY) -m pytest -q
+
+lint: setup
+	.venv/bin/ruff check .
+
+bench: setup         ## benchmark: grader vs a fresh pytest per student
+	$(PY) benchmarks/bench_grading.py
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

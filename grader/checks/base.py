@@ -1,0 +1,118 @@
+"""The check record, the verdict it produces, and the context a check runs in.
+
+A check runs in the grader's process. It never executes student code itself: it builds inputs with
+``ctx.rng``, asks the sandboxed worker to call the student's function (``ctx.call``), and judges the
+validated data that comes back against the trusted reference, computed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from grader.outcomes import Outcome
+
+Kind = Literal["value", "gradient", "accuracy", "statistical", "property"]
+Visibility = Literal["public", "hidden"]
+Status = Literal["pass", "fail", "error", "timeout"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a check went: ``fraction`` of its points earned (0..1), and why, in a student's terms."""
+
+    status: Status
+    fraction: float
+    message: str = ""
+    mistake: str = ""  # id of a recognised known mistake, "" if none
+
+    @classmethod
+    def ok(cls, message: str = "") -> Verdict:
+        return cls("pass", 1.0, message)
+
+    @classmethod
+    def wrong(cls, message: str, mistake: str = "", fraction: float = 0.0) -> Verdict:
+        return cls("fail", fraction, message, mistake)
+
+
+class Worker(Protocol):
+    """The sandboxed side, as a check sees it (implemented by the runner)."""
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        """Call ``function`` of the student's module with data arguments (see ``grader.outcomes``).
+
+        An argument may also be ``Builtin("name")``: a grader-side helper callable resolved in the worker
+        from ``grader.worker.builtins`` (e.g. a loss function handed to ``dataset_loss``).
+        """
+
+    def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
+        """Run a named worker-side procedure (``grader.worker.procedures``) that drives student code
+        through steps that cannot cross as data, e.g. training a torch model with the student's ``train``.
+        """
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """Marks an argument to be replaced, in the worker, by the grader-side callable of that name."""
+
+    name: str
+
+
+@dataclass
+class Context:
+    """What a running check gets: its seeded generator and the worker to call into."""
+
+    check: Check
+    rng: np.random.Generator
+    worker: Worker
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, *args: Any, **kwargs: Any) -> Outcome:
+        """Call the check's own target with these arguments."""
+        return self.worker.call(self.check.target, args, kwargs, timeout=self.check.timeout)
+
+    def call_function(self, function: str, *args: Any, **kwargs: Any) -> Outcome:
+        """Call another function of the student's module (rarely needed: judge each target on its own)."""
+        return self.worker.call(function, args, kwargs, timeout=self.check.timeout)
+
+    def procedure(self, name: str, **payload: Any) -> Outcome:
+        return self.worker.procedure(name, payload, timeout=self.check.timeout)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded check. ``id`` is stable across runs and releases: ``<hw>.<target>.<visibility>.<case>``."""
+
+    id: str
+    assignment: str
+    target: str
+    kind: Kind
+    points: float
+    visibility: Visibility
+    run: Callable[[Context], Verdict]
+    timeout: float = 10.0
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        parts = self.id.split(".")
+        if len(parts) < 4 or parts[0] != self.assignment or parts[1] != self.target or parts[2] != self.visibility:
+            raise ValueError(f"check id {self.id!r} must read '{self.assignment}.{self.target}.{self.visibility}.<case>'")
+        if self.points <= 0:
+            raise ValueError(f"check {self.id}: points must be positive")
+
+
+def check_seed(check_id: str, visibility: Visibility, secret: str) -> int:
+    """Seed for a check's generator. Public seeds follow from the id alone (a student can reproduce
+    them); hidden seeds also need the course secret, which never appears in code or in a release."""
+    if visibility == "hidden" and not secret:
+        raise ValueError("hidden checks need the course secret (set GRADER_SECRET or course.toml [grading] secret)")
+    material = f"{check_id}|{secret if visibility == 'hidden' else 'public'}".encode()
+    return int.from_bytes(hashlib.sha256(material).digest()[:8], "little")
+
+
+def make_context(check: Check, worker: Worker, secret: str) -> Context:
+    return Context(check, np.random.default_rng(check_seed(check.id, check.visibility, secret)), worker)

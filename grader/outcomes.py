@@ -1,0 +1,40 @@
+"""What one call into student code can come back as, after the runner has validated it.
+
+``Returned.value`` is plain data only: None, bool, int, float, str, numpy arrays (never object
+dtype), and lists / dicts (str keys) of those. Tuples arrive as lists. Nothing else crosses back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True)
+class Returned:
+    value: Any
+    seconds: float = 0.0
+    args_after: list[Any] = field(default_factory=list)  # positional args as they were after the call
+    stderr: str = ""  # captured, capped; never costs points
+
+
+@dataclass(frozen=True)
+class Raised:
+    exc_type: str  # e.g. "ValueError"
+    message: str
+    traceback: str  # the student's own frames only, capped
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Crashed:
+    reason: str  # "exited with status 0", "killed by signal 9 (memory limit?)", "output limit", "bad reply: ..."
+    seconds: float = 0.0
+
+
+Outcome = Union[Returned, Raised, TimedOut, Crashed]
