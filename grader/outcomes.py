@@ -7,7 +7,7 @@ dtype), and lists / dicts (str keys) of those. Tuples arrive as lists. Nothing e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,4 +37,4 @@ class Crashed:
     seconds: float = 0.0
 
 
-Outcome = Union[Returned, Raised, TimedOut, Crashed]
+Outcome = Returned | Raised | TimedOut | Crashed

@@ -62,6 +62,20 @@ class Builtin:
     name: str
 
 
+@dataclass(frozen=True)
+class Rng:
+    """Marks an argument to be replaced by ``np.random.default_rng(seed)`` where the call runs."""
+
+    seed: int
+
+
+class References(Protocol):
+    """Trusted reference answers, computed in the grader's process (live from ``reference/`` in the
+    instructor repo; replayed from recorded answers in a student release). Markers are resolved."""
+
+    def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any: ...
+
+
 @dataclass
 class Context:
     """What a running check gets: its seeded generator and the worker to call into."""
@@ -69,6 +83,7 @@ class Context:
     check: Check
     rng: np.random.Generator
     worker: Worker
+    references: References
     extras: dict[str, Any] = field(default_factory=dict)
 
     def call(self, *args: Any, **kwargs: Any) -> Outcome:
@@ -81,6 +96,10 @@ class Context:
 
     def procedure(self, name: str, **payload: Any) -> Outcome:
         return self.worker.procedure(name, payload, timeout=self.check.timeout)
+
+    def reference(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        """The trusted answer of ``function`` (default: this check's target) of this assignment."""
+        return self.references(self.check.assignment, function, args, kwargs)
 
 
 @dataclass(frozen=True)
@@ -114,5 +133,6 @@ def check_seed(check_id: str, visibility: Visibility, secret: str) -> int:
     return int.from_bytes(hashlib.sha256(material).digest()[:8], "little")
 
 
-def make_context(check: Check, worker: Worker, secret: str) -> Context:
-    return Context(check, np.random.default_rng(check_seed(check.id, check.visibility, secret)), worker)
+def make_context(check: Check, worker: Worker, references: References, secret: str) -> Context:
+    rng = np.random.default_rng(check_seed(check.id, check.visibility, secret))
+    return Context(check, rng, worker, references)

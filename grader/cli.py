@@ -1,0 +1,54 @@
+"""The ``grader`` command: parse and dispatch only; each verb lives in ``grader.commands.<verb>``.
+
+A verb module exposes ``HELP: str``, ``add_arguments(parser)`` and ``run(args) -> int`` (the exit code).
+Errors a user can fix are raised as ``UserError`` and printed as ``Error: ...`` without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+VERBS = ("check", "grade", "report", "release", "ci", "validate")
+
+
+class UserError(Exception):
+    """A problem the user can fix; ``exit_code`` is what the process returns."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Grade the backpropagation week's homework.")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+    for verb in VERBS:
+        try:
+            module = importlib.import_module(f"grader.commands.{verb}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"grader.commands.{verb}":
+                raise
+            continue  # a verb left out of this installation
+        verb_parser = sub.add_parser(verb, help=module.HELP, description=module.HELP)
+        module.add_arguments(verb_parser)
+        verb_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args))
+    except UserError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reference solutions: trusted, instructor-only; never shipped in a student release."""
