@@ -119,7 +119,8 @@ class Check:
     def __post_init__(self) -> None:
         parts = self.id.split(".")
         if len(parts) < 4 or parts[0] != self.assignment or parts[1] != self.target or parts[2] != self.visibility:
-            raise ValueError(f"check id {self.id!r} must read '{self.assignment}.{self.target}.{self.visibility}.<case>'")
+            expected = f"{self.assignment}.{self.target}.{self.visibility}.<case>"
+            raise ValueError(f"check id {self.id!r} must read {expected!r}")
         if self.points <= 0:
             raise ValueError(f"check {self.id}: points must be positive")
 
