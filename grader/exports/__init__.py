@@ -1,0 +1,1 @@
+"""Formats a CI run writes from graded rows: Gradescope ``results.json``, JUnit XML, GitHub annotations."""

@@ -1,0 +1,67 @@
+"""GitHub Actions output: ``::error`` annotations on the failing function's line, and a step summary."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from grader.results import CheckResult
+
+
+def function_lines(source: str) -> dict[str, int]:
+    """Line of each top-level ``def`` in a module's source; {} if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    return {node.name: node.lineno for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _escape(text: str) -> str:
+    # Workflow-command escaping: the message must stay on one line.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def annotations(results: Sequence[CheckResult], files: Mapping[str, Path]) -> list[str]:
+    """``::error file=…,line=…,title=…::message`` for each check that did not pass.
+
+    ``files`` maps an assignment key to the student's file, relative to the repository root.
+    """
+    lines_by_file: dict[Path, dict[str, int]] = {}
+    out = []
+    for r in results:
+        if r.status == "pass":
+            continue
+        path = files.get(r.assignment)
+        location = ""
+        if path is not None:
+            if path not in lines_by_file:
+                text = path.read_text(errors="replace") if path.suffix == ".py" and path.exists() else ""
+                lines_by_file[path] = function_lines(text)
+            line = lines_by_file[path].get(r.target)
+            location = f"file={path.as_posix()}" + (f",line={line}" if line else "") + ","
+        title = f"{r.check_id}: {r.points:g}/{r.max_points:g}"
+        out.append(f"::error {location}title={_escape(title)}::{_escape(r.message or r.status)}")
+    return out
+
+
+def step_summary(results: Sequence[CheckResult]) -> str:
+    """A Markdown summary: score per assignment, then every check that did not pass."""
+    by_assignment: dict[str, list[CheckResult]] = {}
+    for r in results:
+        by_assignment.setdefault(r.assignment, []).append(r)
+    total = sum(r.points for r in results)
+    max_total = sum(r.max_points for r in results)
+    lines = [f"## Grade: {total:g} / {max_total:g}", "", "| assignment | points | checks passed |", "|---|---|---|"]
+    for key, rows in by_assignment.items():
+        passed = sum(r.status == "pass" for r in rows)
+        points = sum(r.points for r in rows)
+        lines.append(f"| {key} | {points:g} / {sum(r.max_points for r in rows):g} | {passed} / {len(rows)} |")
+    failing = [r for r in results if r.status != "pass"]
+    if failing:
+        lines += ["", "### What to fix", "", "| check | status | message |", "|---|---|---|"]
+        for r in failing:
+            message = (r.message or "").replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{r.check_id}` | {r.status} | {message} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,109 @@
+"""CI output formats: Gradescope results.json against its schema, JUnit XML, GitHub annotations."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from grader.exports.github import annotations, function_lines, step_summary
+from grader.exports.gradescope import gradescope_results, write_gradescope_results
+from grader.exports.junit import write_junit
+from grader.results import CheckResult
+
+# Gradescope's autograder results format, as its documentation describes it.
+GRADESCOPE_SCHEMA = {
+    "type": "object",
+    "required": ["tests"],
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "stdout_visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "visibility", "output"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "number": {"type": "string"},
+                    "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "status": {"enum": ["passed", "failed"]},
+                    "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+                    "output": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def row(check_id: str, status: str, points: float, max_points: float = 2.0, message: str = "", visibility="public"):
+    assignment, target = check_id.split(".")[:2]
+    return CheckResult("s1", assignment, check_id, target, points, max_points, status, message, 0.01,
+                       visibility=visibility)
+
+
+@pytest.fixture
+def rows() -> list[CheckResult]:
+    return [
+        row("hw2.linear_backward.public.basic", "pass", 2.0),
+        row("hw2.linear_backward.hidden.batch1", "fail", 0.0, message="dW has shape (3, 5), expected (5, 3)\n"
+            "did you transpose?", visibility="hidden"),
+        row("hw2.relu_backward.public.kink", "timeout", 0.0, message="took longer than 10 s"),
+        row("hw1.gd_step.public.basic", "error", 0.0, message="ValueError: 100% wrong | here"),
+    ]
+
+
+def test_gradescope_results_validate_against_schema(rows, tmp_path):
+    path = write_gradescope_results(rows, tmp_path / "results.json", seconds=1.5)
+    document = json.loads(path.read_text())
+    jsonschema.validate(document, GRADESCOPE_SCHEMA)
+    assert document["score"] == 2.0
+    assert [t["visibility"] for t in document["tests"]] == ["visible", "after_published", "visible", "visible"]
+    assert [t["status"] for t in document["tests"]] == ["passed", "failed", "failed", "failed"]
+
+
+def test_schema_rejects_a_malformed_document(rows):
+    document = gradescope_results(rows)
+    del document["tests"][0]["max_score"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, GRADESCOPE_SCHEMA)
+
+
+def test_junit_parses_with_the_standard_library(rows, tmp_path):
+    root = ET.parse(write_junit(rows, tmp_path / "junit.xml")).getroot()
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {"hw1", "hw2"}
+    assert suites["hw2"].get("tests") == "3"
+    assert suites["hw2"].get("failures") == "1" and suites["hw2"].get("errors") == "1"
+    assert suites["hw1"].find("testcase/error").get("type") == "error"
+
+
+def test_annotations_point_at_the_failing_function_line(rows, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "backprop.py").write_text("import numpy as np\n\n\ndef linear_backward(dY, X, W):\n    pass\n")
+    lines = annotations(rows, {"hw2": (tmp_path / "backprop.py").relative_to(tmp_path)})
+    assert len(lines) == 3  # the passing check is not annotated
+    assert lines[0].startswith("::error file=backprop.py,line=4,title=hw2.linear_backward.hidden.batch1")
+    assert "%0A" in lines[0] and "\n" not in lines[0]
+    assert "file=" not in lines[2]  # hw1 file unknown: annotation without a location
+    assert "100%25 wrong" in lines[2]
+
+
+def test_function_lines_tolerates_a_syntax_error():
+    assert function_lines("def broken(:\n") == {}
+    assert function_lines("def a():\n    pass\n\ndef b():\n    pass\n") == {"a": 1, "b": 4}
+
+
+def test_step_summary_lists_scores_and_what_to_fix(rows):
+    summary = step_summary(rows)
+    assert summary.startswith("## Grade: 2 / 8")
+    assert "| hw2 | 2 / 6 | 1 / 3 |" in summary
+    assert "`hw2.relu_backward.public.kink` | timeout" in summary
+    assert "\\|" in summary  # a pipe inside a message does not break the table
