@@ -1,0 +1,234 @@
+"""The gradebook: one SQLite file per output folder, keyed by submission content and suite.
+
+A submission is *current* when its content hash and the suite hash it was graded with are both unchanged,
+so a re-run regrades only what changed. Each student × assignment is recorded in one transaction (old rows
+out, new rows in), so a batch killed at any moment keeps every finished student exactly once and resumes.
+WAL mode and a busy timeout let two ``grader grade`` runs share one folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+import grader
+from grader.checks.base import Check
+from grader.config import CourseConfig
+from grader.results import RESULT_COLUMNS, CheckResult
+
+FILENAME = "gradebook.sqlite"
+RESULT_DTYPES: dict[str, str] = {
+    "student": "string",
+    "assignment": "string",
+    "check_id": "string",
+    "target": "string",
+    "points": "float64",
+    "max_points": "float64",
+    "status": "string",
+    "message": "string",
+    "seconds": "float64",
+}
+EXTRA_DTYPES: dict[str, str] = {
+    "mistake": "string",
+    "visibility": "string",
+    "grader_version": "string",
+    "suite_hash": "string",
+    "run_id": "int64",
+}
+SUBMISSION_DTYPES: dict[str, str] = {
+    "student": "string",
+    "assignment": "string",
+    "content_hash": "string",
+    "suite_hash": "string",
+    "submitted_at": "string",  # ISO 8601 with timezone, "" when unknown
+    "run_id": "int64",
+    "graded_at": "string",
+}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT,
+    argv TEXT NOT NULL, graded INTEGER, skipped INTEGER, pid INTEGER);
+CREATE TABLE IF NOT EXISTS submissions (
+    student TEXT NOT NULL, assignment TEXT NOT NULL, content_hash TEXT NOT NULL, suite_hash TEXT NOT NULL,
+    submitted_at TEXT NOT NULL, run_id INTEGER NOT NULL, graded_at TEXT NOT NULL,
+    PRIMARY KEY (student, assignment));
+CREATE TABLE IF NOT EXISTS results (
+    student TEXT NOT NULL, assignment TEXT NOT NULL, check_id TEXT NOT NULL, target TEXT NOT NULL,
+    points REAL NOT NULL, max_points REAL NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL,
+    seconds REAL NOT NULL, mistake TEXT NOT NULL, visibility TEXT NOT NULL, grader_version TEXT NOT NULL,
+    suite_hash TEXT NOT NULL, run_id INTEGER NOT NULL,
+    PRIMARY KEY (student, assignment, check_id));
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _iso(moment: datetime | str | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        raise ValueError(f"submitted_at {moment} has no timezone; pass an aware datetime")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class Gradebook:
+    """``out_dir/gradebook.sqlite``; created on first use."""
+
+    def __init__(self, out_dir: Path, *, busy_timeout: float = 60.0) -> None:
+        self.path = Path(out_dir) / FILENAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: every write below opens its own explicit transaction.
+        self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL survives a killed process; only an OS crash may lose the last commits.
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        with self._write() as db:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; BEGIN IMMEDIATE takes the lock up front so concurrent writers queue
+        on the busy timeout instead of failing on lock upgrade."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def start_run(self, argv: Sequence[str]) -> int:
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started, argv, pid) VALUES (?, ?, ?)", (_now(), json.dumps(list(argv)), os.getpid())
+            )
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, graded: int, skipped: int) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE runs SET finished = ?, graded = ?, skipped = ? WHERE run_id = ?",
+                (_now(), graded, skipped, run_id),
+            )
+
+    def is_current(self, student: str, assignment: str, content_hash: str, suite_hash: str) -> bool:
+        row = self._db.execute(
+            "SELECT content_hash, suite_hash FROM submissions WHERE student = ? AND assignment = ?",
+            (student, assignment),
+        ).fetchone()
+        return row == (content_hash, suite_hash)
+
+    def record(
+        self,
+        run_id: int,
+        student: str,
+        assignment: str,
+        content_hash: str,
+        suite_hash: str,
+        submitted_at: datetime | str | None,
+        results: list[CheckResult],
+    ) -> None:
+        """Replace this student × assignment's rows by ``results``, atomically."""
+        for r in results:
+            if (r.student, r.assignment) != (student, assignment):
+                raise ValueError(f"row {r.check_id} is for {r.student}/{r.assignment}, not {student}/{assignment}")
+        ids = [r.check_id for r in results]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{student}/{assignment}: duplicate check ids in one record")
+        rows = [
+            (*(getattr(r, c) for c in RESULT_COLUMNS), r.mistake, r.visibility, grader.__version__, suite_hash, run_id)
+            for r in results
+        ]
+        with self._write() as db:
+            db.execute("DELETE FROM results WHERE student = ? AND assignment = ?", (student, assignment))
+            db.executemany(f"INSERT INTO results VALUES ({', '.join('?' * 14)})", rows)
+            db.execute(
+                "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (student, assignment, content_hash, suite_hash, _iso(submitted_at), run_id, _now()),
+            )
+
+    def forget(self, student: str, assignment: str) -> None:
+        """Drop a submission that no longer exists on disk."""
+        with self._write() as db:
+            db.execute("DELETE FROM results WHERE student = ? AND assignment = ?", (student, assignment))
+            db.execute("DELETE FROM submissions WHERE student = ? AND assignment = ?", (student, assignment))
+
+    def results_frame(self, *, extra: bool = True) -> pd.DataFrame:
+        """The long table, one row per student × check, sorted by (student, assignment, check_id). With
+        ``extra`` also mistake, visibility, grader_version, suite_hash, run_id."""
+        dtypes = RESULT_DTYPES | (EXTRA_DTYPES if extra else {})
+        frame = self._frame(f"SELECT {', '.join(dtypes)} FROM results", dtypes)
+        return frame.sort_values(["student", "assignment", "check_id"], ignore_index=True)
+
+    def submissions_frame(self) -> pd.DataFrame:
+        frame = self._frame(f"SELECT {', '.join(SUBMISSION_DTYPES)} FROM submissions", SUBMISSION_DTYPES)
+        return frame.sort_values(["student", "assignment"], ignore_index=True)
+
+    def runs_frame(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self._db)
+
+    def _frame(self, query: str, dtypes: dict[str, str]) -> pd.DataFrame:
+        rows = self._db.execute(query).fetchall()
+        frame = pd.DataFrame(rows, columns=list(dtypes))
+        return frame.astype(dtypes)
+
+
+def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
+    """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
+    kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
+    and timeouts, the source of the modules the checks' code lives in, and (hashed) the course secret
+    that seeds hidden checks. A change to any of them makes the recorded rows stale."""
+    described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
+    keys = sorted({c.assignment for c in checks})
+    settings = [
+        (
+            k,
+            sorted(config.assignment(k).points.items()),
+            config.assignment(k).check_timeout,
+            config.assignment(k).submission_timeout,
+        )
+        for k in keys
+    ]
+    sources = sorted({digest for c in checks if (digest := _source_digest(c)) is not None})
+    material = json.dumps(
+        [grader.__version__, described, settings, sources, hashlib.sha256(config.secret.encode()).hexdigest()]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _source_digest(check: Check) -> str | None:
+    """Hash of the file defining the check's code, so editing a check regrades; None if unknown."""
+    run = getattr(check.run, "func", check.run)  # functools.partial
+    module = sys.modules.get(getattr(run, "__module__", "") or "")
+    try:
+        source = inspect.getsource(module) if module else None
+    except (OSError, TypeError):
+        source = None
+    return hashlib.sha256(source.encode()).hexdigest() if source else None
