@@ -1,0 +1,216 @@
+"""The gradebook: incremental regrading, resuming after kill -9, and two writers at once."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+import grader
+from grader.checks.base import Check, Verdict
+from grader.config import CourseConfig, apply_overrides, parse_course_config
+from grader.gradebook import RESULT_DTYPES, Gradebook, suite_hash
+from grader.results import RESULT_COLUMNS, CheckResult
+
+N_CHECKS = 4
+
+
+def rows_for(student: str, assignment: str = "hw2", n: int = N_CHECKS, tag: str = "") -> list[CheckResult]:
+    return [
+        CheckResult(student, assignment, f"{assignment}.t{i}.public.c", f"t{i}", i % 2, 1.0,
+                    "pass" if i % 2 else "fail", f"msg {i}{tag}", 0.01 * i, "transposed" if i == 2 else "")
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def make_check(check_id: str = "hw2.linear_backward.public.basic", points: float = 2.0, **kw) -> Check:
+    assignment, target, visibility, _ = check_id.split(".", 3)
+    return Check(check_id, assignment, target, "value", points, visibility, run=lambda ctx: Verdict.ok(), **kw)
+
+
+@pytest.fixture
+def book(tmp_path):
+    with Gradebook(tmp_path) as gb:
+        yield gb
+
+
+def record_class(book: Gradebook, students: list[str], suite: str = "S") -> int:
+    run = book.start_run(["grade", "x"])
+    for s in students:
+        book.record(run, s, "hw2", f"hash-{s}", suite, "2027-01-29T20:00:00+01:00", rows_for(s))
+    book.finish_run(run, graded=len(students), skipped=0)
+    return run
+
+
+def test_results_frame_has_fixed_columns_and_dtypes(book):
+    record_class(book, ["bob", "ann"])
+    frame = book.results_frame(extra=False)
+    assert tuple(frame.columns) == RESULT_COLUMNS
+    assert frame.dtypes.astype(str).to_dict() == RESULT_DTYPES
+    assert list(frame["student"].unique()) == ["ann", "bob"]  # sorted
+    extra = book.results_frame()
+    assert set(extra["grader_version"]) == {grader.__version__}
+    assert set(extra["mistake"]) == {"", "transposed"}
+
+
+def test_empty_gradebook_frames_keep_their_schema(book):
+    frame = book.results_frame(extra=False)
+    assert frame.empty and frame.dtypes.astype(str).to_dict() == RESULT_DTYPES
+    assert book.submissions_frame().empty
+
+
+def test_only_the_changed_submission_is_stale(book):
+    students = ["ann", "bob", "cem", "dan"]
+    record_class(book, students)
+    before = book.results_frame()
+    assert all(book.is_current(s, "hw2", f"hash-{s}", "S") for s in students)
+    stale = [s for s in students if not book.is_current(s, "hw2", "changed" if s == "bob" else f"hash-{s}", "S")]
+    assert stale == ["bob"]
+    run = book.start_run(["grade"])
+    book.record(run, "bob", "hw2", "changed", "S", None, rows_for("bob", tag=" again"))
+    after = book.results_frame()
+    others = ["ann", "cem", "dan"]
+    pd.testing.assert_frame_equal(
+        before[before.student.isin(others)].reset_index(drop=True),
+        after[after.student.isin(others)].reset_index(drop=True),
+    )
+    bob = after[after.student == "bob"]
+    assert len(bob) == N_CHECKS and bob["message"].str.endswith(" again").all()
+    assert set(bob["run_id"]) == {run}
+
+
+def test_record_replaces_rows_and_never_duplicates(book):
+    run = book.start_run([])
+    book.record(run, "ann", "hw2", "h", "S", None, rows_for("ann", n=4))
+    book.record(run, "ann", "hw2", "h", "S", None, rows_for("ann", n=2))
+    assert len(book.results_frame()) == 2
+    assert len(book.submissions_frame()) == 1
+
+
+def test_record_rejects_rows_of_another_student(book):
+    with pytest.raises(ValueError, match="not ann/hw2"):
+        book.record(1, "ann", "hw2", "h", "S", None, rows_for("bob"))
+    with pytest.raises(ValueError, match="duplicate"):
+        book.record(1, "ann", "hw2", "h", "S", None, rows_for("ann") * 2)
+
+
+def test_submitted_at_is_stored_in_utc(book):
+    book.record(1, "ann", "hw2", "h", "S", "2027-01-29T23:30:00+01:00", [])
+    assert book.submissions_frame()["submitted_at"].tolist() == ["2027-01-29T22:30:00+00:00"]
+    with pytest.raises(ValueError, match="timezone"):
+        book.record(1, "bob", "hw2", "h", "S", "2027-01-29T23:30:00", [])
+
+
+def test_runs_are_logged(book):
+    run = record_class(book, ["ann"])
+    runs = book.runs_frame()
+    assert runs.loc[0, "run_id"] == run and runs.loc[0, "graded"] == 1 and runs.loc[0, "finished"]
+
+
+def test_suite_hash_follows_points_timeouts_and_secret():
+    checks = [make_check(), make_check("hw2.linear_backward.hidden.ties")]
+    base = suite_hash(checks, CourseConfig())
+    assert base == suite_hash(list(reversed(checks)), CourseConfig())
+    override = parse_course_config({"assignments": {"hw2": {"points": {"hw2.linear_backward.public.basic": 3}}}})
+    assert suite_hash(apply_overrides(checks, override), override) != base
+    assert suite_hash([replace(checks[0], timeout=1.0), checks[1]], CourseConfig()) != base
+    assert suite_hash(checks, CourseConfig(secret="other")) != base
+
+
+def test_points_override_makes_recorded_rows_stale(book):
+    checks = [make_check()]
+    before = suite_hash(checks, CourseConfig())
+    book.record(1, "ann", "hw2", "h", before, None, rows_for("ann"))
+    config = parse_course_config({"assignments": {"hw2": {"points": {"hw2.linear_backward.public.basic": 5}}}})
+    after = suite_hash(apply_overrides(checks, config), config)
+    assert book.is_current("ann", "hw2", "h", before)
+    assert not book.is_current("ann", "hw2", "h", after)
+
+
+# A writer in its own process: records students in order, printing each one once committed.
+WRITER = """
+import os, signal, sys
+from pathlib import Path
+from grader.gradebook import Gradebook
+from grader.results import CheckResult
+def rows_for(student, n):
+    return [CheckResult(student, "hw2", f"hw2.t{i}.public.c", f"t{i}", 1.0, 1.0, "pass", "", 0.0) for i in range(n)]
+out, first, last, kill_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+book = Gradebook(Path(out))
+run = book.start_run(sys.argv)
+print("ready", flush=True)
+while len(sys.argv) > 5 and not os.path.exists(sys.argv[5]):  # a barrier, so both writers overlap
+    pass
+for i, n in enumerate(range(first, last)):
+    if i == kill_after:
+        os.kill(os.getpid(), signal.SIGKILL)
+    student = f"s{n:03d}"
+    if not book.is_current(student, "hw2", "h", "S"):
+        book.record(run, student, "hw2", "h", "S", None, rows_for(student, n=30))
+    print(student, flush=True)
+book.finish_run(run, last - first, 0)
+"""
+
+
+def writer(out, first: int, last: int, kill_after: int = -1, barrier: str = "") -> subprocess.Popen:
+    args = [sys.executable, "-c", WRITER, str(out), str(first), str(last), str(kill_after)] + [barrier] * bool(barrier)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    return proc
+
+
+def assert_consistent(out, students: list[str]) -> None:
+    with Gradebook(out) as book:
+        frame = book.results_frame()
+        subs = book.submissions_frame()
+    assert sqlite3.connect(out / "gradebook.sqlite").execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sorted(subs["student"]) == sorted(students)
+    counts = frame.groupby("student").size()
+    assert counts.to_dict() == dict.fromkeys(students, 30)  # every student complete, none twice
+    # Every student's rows come from a single record, the one its submission row names.
+    merged = frame.merge(subs[["student", "run_id"]], on="student", suffixes=("", "_sub"))
+    assert (merged["run_id"] == merged["run_id_sub"]).all()
+
+
+def test_killed_writer_keeps_every_finished_student_and_resumes(tmp_path):
+    proc = writer(tmp_path, 0, 40, kill_after=7)
+    finished = proc.stdout.read().split()
+    assert proc.wait() == -signal.SIGKILL
+    assert len(finished) == 7
+    assert_consistent(tmp_path, finished)
+    resumed = writer(tmp_path, 0, 12)
+    assert resumed.wait() == 0
+    assert_consistent(tmp_path, [f"s{n:03d}" for n in range(12)])
+    with Gradebook(tmp_path) as book:
+        assert set(book.results_frame().query("student < 's007'")["run_id"]) == {1}  # not regraded
+
+
+def test_writer_killed_from_outside_at_any_moment(tmp_path):
+    proc = writer(tmp_path, 0, 400)
+    seen = [proc.stdout.readline().strip() for _ in range(5)]
+    time.sleep(0.05)  # lands somewhere mid-batch, possibly mid-transaction
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with Gradebook(tmp_path) as book:
+        done = book.submissions_frame()["student"].tolist()
+    assert set(seen) <= set(done)
+    assert_consistent(tmp_path, done)
+    assert writer(tmp_path, 0, 400).wait() == 0
+    assert_consistent(tmp_path, [f"s{n:03d}" for n in range(400)])
+
+
+def test_two_concurrent_writers_leave_it_consistent(tmp_path):
+    go = tmp_path / "go"
+    first, second = writer(tmp_path, 0, 60, barrier=str(go)), writer(tmp_path, 30, 90, barrier=str(go))
+    go.touch()
+    assert first.wait() == 0 and second.wait() == 0
+    assert_consistent(tmp_path, [f"s{n:03d}" for n in range(90)])
+    with Gradebook(tmp_path) as book:
+        runs = book.runs_frame()
+    assert len(runs) == 2 and runs["finished"].notna().all()
