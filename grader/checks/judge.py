@@ -1,0 +1,82 @@
+"""From an Outcome to a Verdict: what a raise, a hang or a crash means to a student, and how a
+returned value is judged against the expected one (with a known mistake named when it matches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from grader.checks.base import Verdict
+from grader.checks.compare import DEFAULT_RTOL, Mismatch, compare
+from grader.checks.mistakes import hint, match
+from grader.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
+
+MAX_MESSAGE = 400
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _last_frame(traceback: str) -> str:
+    """The student's innermost ``File ..., line N, in f`` line, without the directory."""
+    frames = [line.strip() for line in traceback.splitlines() if line.strip().startswith("File ")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    if '"' in frame:
+        path = frame.split('"')[1]
+        frame = frame.replace(path, path.replace("\\", "/").rsplit("/", 1)[-1])
+    return f" ({frame})"
+
+
+def outcome_failure(outcome: Outcome, target: str) -> Verdict | None:
+    """The verdict for a call that did not return normally, or None if it returned."""
+    if isinstance(outcome, Returned):
+        return None
+    if isinstance(outcome, Raised):
+        if outcome.exc_type == "NotImplementedError":
+            return Verdict("error", 0.0, f"{target} is not implemented yet (it raises NotImplementedError)")
+        text = f"{outcome.exc_type}: {outcome.message}" if outcome.message else outcome.exc_type
+        return Verdict("error", 0.0, _clip(f"{target} raised {text}{_last_frame(outcome.traceback)}"))
+    if isinstance(outcome, TimedOut):
+        return Verdict("timeout", 0.0, f"{target} did not finish within {outcome.seconds:.3g} s: an endless loop?")
+    if isinstance(outcome, Crashed):
+        if outcome.reason.startswith("bad reply"):
+            return Verdict("error", 0.0, _clip(f"{target} returned something that is not numbers or arrays "
+                                               f"({outcome.reason})"))
+        return Verdict("error", 0.0, _clip(f"{target} stopped the process running it: {outcome.reason}"))
+    return Verdict("error", 0.0, f"{target}: unexpected outcome {type(outcome).__name__}")
+
+
+def mismatch_verdict(target: str, mismatch: Mismatch, mistake: str = "") -> Verdict:
+    """A failing verdict for ``mismatch``, naming ``mistake`` when one was recognised."""
+    message = f"{target}: {mismatch.message}"
+    if mistake:
+        message += f" — likely mistake: {hint(mistake)}"
+    return Verdict.wrong(_clip(message, 2 * MAX_MESSAGE), mistake)
+
+
+def judge_value(
+    outcome: Outcome,
+    expected: Any,
+    *,
+    target: str,
+    names: Sequence[str] | None = None,
+    rtol: float = DEFAULT_RTOL,
+    hidden: bool = False,
+    variants: Mapping[str, Any] | None = None,
+) -> Verdict:
+    """Pass when the returned value matches ``expected`` (see ``compare``); else say how it differs.
+
+    ``variants`` maps mistake ids to what that mistake returns on the same inputs.
+    """
+    failed = outcome_failure(outcome, target)
+    if failed is not None:
+        return failed
+    mismatch = compare(outcome.value, expected, names=names, rtol=rtol, hidden=hidden)
+    if mismatch is None:
+        return Verdict.ok()
+    return mismatch_verdict(target, mismatch, match(outcome.value, expected, variants or {}, rtol))

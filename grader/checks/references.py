@@ -1,0 +1,193 @@
+"""Trusted reference answers for checks: live from ``reference/``, or replayed from a recording.
+
+``LiveReferences`` runs the instructor's reference code in the grader's process. A student release ships
+no reference code, so its public checks replay answers that ``RecordingReferences`` wrote to a file,
+keyed by ``(assignment, function, args_key(args, kwargs))``. Both hand back plain data (``to_plain``):
+tuples become lists and numpy scalars Python numbers, exactly as values that cross back from a worker.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import json
+import struct
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Builtin, Rng
+
+REFERENCE_MODULES: dict[str, str] = {
+    "hw1": "reference.gradient_descent_np",
+    "hw2": "reference.backprop_np",
+    "hw3": "reference.practice_np",
+    "lab": "reference.mlp_lab",
+}
+
+
+class NotPlainData(TypeError):
+    """A value that cannot cross back as data (an object, a generator, a callable...)."""
+
+
+def to_plain(value: Any) -> Any:
+    """``value`` as plain data: numbers, str, None, numeric/bool/str ndarrays, lists and str-keyed dicts.
+
+    Tuples become lists and numpy scalars Python numbers; anything else raises ``NotPlainData``.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return to_plain(value.item())
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufcU":
+            raise NotPlainData(f"an array of dtype {value.dtype}")
+        return np.array(value)  # a copy: nothing the caller keeps aliases it
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: to_plain(v) for k, v in value.items()}
+    raise NotPlainData(f"a {type(value).__name__}")
+
+
+def resolve_markers(value: Any, builtins: Mapping[str, Callable] | None = None) -> Any:
+    """Replace ``Rng(seed)`` by a fresh generator and ``Builtin(name)`` by the grader-side callable."""
+    if isinstance(value, Rng):
+        return np.random.default_rng(value.seed)
+    if isinstance(value, Builtin):
+        if builtins is None:
+            from grader.worker.builtins import BUILTINS as builtins
+        return builtins[value.name]
+    if isinstance(value, tuple):
+        return tuple(resolve_markers(v, builtins) for v in value)
+    if isinstance(value, list):
+        return [resolve_markers(v, builtins) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve_markers(v, builtins) for k, v in value.items()}
+    return copy.deepcopy(value)  # callees get their own copies: a check's inputs stay as sent
+
+
+def _feed(h: Any, value: Any) -> None:
+    """Hash a canonical form of ``value``: equal data gives equal bytes on every machine."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool):
+        h.update(f"<{value!r}>".encode())
+    elif isinstance(value, int):
+        h.update(f"<int {value}>".encode())
+    elif isinstance(value, float):
+        h.update(b"<float>" + struct.pack("<d", value))
+    elif isinstance(value, str):
+        h.update(f"<str {len(value)}>".encode() + value.encode())
+    elif isinstance(value, (Rng, Builtin)):
+        h.update(f"<{value!r}>".encode())
+    elif isinstance(value, np.ndarray):
+        a = np.ascontiguousarray(value)
+        h.update(f"<array {a.dtype.newbyteorder('<').str} {a.shape}>".encode())
+        h.update(a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes())
+    elif isinstance(value, (list, tuple)):
+        h.update(f"<seq {len(value)}>".encode())
+        for v in value:
+            _feed(h, v)
+    elif isinstance(value, dict):
+        h.update(f"<dict {len(value)}>".encode())
+        for k in sorted(value):
+            _feed(h, k)
+            _feed(h, value[k])
+    else:
+        raise NotPlainData(f"cannot key a reference call on a {type(value).__name__}")
+
+
+def args_key(args: tuple, kwargs: Mapping[str, Any]) -> str:
+    """A stable hash of a call's arguments (tuples and lists hash alike)."""
+    h = hashlib.sha256()
+    _feed(h, list(args))
+    _feed(h, dict(kwargs))
+    return h.hexdigest()[:24]
+
+
+class LiveReferences:
+    """Answers from the reference modules in ``reference/`` (instructor repo only)."""
+
+    def __init__(self, modules: Mapping[str, str] | None = None) -> None:
+        self.modules = dict(REFERENCE_MODULES if modules is None else modules)
+
+    def function(self, assignment: str, function: str) -> Callable:
+        if assignment not in self.modules:
+            raise KeyError(f"no reference module for assignment {assignment!r}")
+        module = importlib.import_module(self.modules[assignment])
+        if not hasattr(module, function):
+            raise AttributeError(f"{self.modules[assignment]} has no function {function!r}")
+        return getattr(module, function)
+
+    def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any:
+        fn = self.function(assignment, function)
+        return to_plain(fn(*resolve_markers(tuple(args)), **resolve_markers(dict(kwargs))))
+
+
+class MissingRecording(LookupError):
+    """A reference answer that the recording does not hold."""
+
+
+def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(value, np.ndarray):
+        key = f"a{len(arrays)}"
+        arrays[key] = value
+        return {"__array__": key}
+    if isinstance(value, list):
+        return [_encode(v, arrays) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": {k: _encode(v, arrays) for k, v in value.items()}}
+    return value
+
+
+def _decode(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    if isinstance(value, dict) and "__array__" in value:
+        return np.array(arrays[value["__array__"]])
+    if isinstance(value, dict):
+        return {k: _decode(v, arrays) for k, v in value["__dict__"].items()}
+    return value
+
+
+class RecordingReferences:
+    """Wraps live references and remembers every answer, to ``save`` for a release."""
+
+    def __init__(self, inner: Callable[[str, str, tuple, dict], Any] | None = None) -> None:
+        self.inner = inner if inner is not None else LiveReferences()
+        self.answers: dict[str, Any] = {}
+
+    def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any:
+        answer = self.inner(assignment, function, args, kwargs)
+        self.answers[f"{assignment}.{function}.{args_key(args, kwargs)}"] = answer
+        return answer
+
+    def save(self, path: Path) -> None:
+        """Write the answers as one ``.npz`` (arrays plus a JSON index; loads with ``allow_pickle=False``)."""
+        arrays: dict[str, np.ndarray] = {}
+        index = {key: _encode(self.answers[key], arrays) for key in sorted(self.answers)}
+        np.savez_compressed(path, __index__=np.array(json.dumps(index, sort_keys=True)), **arrays)
+
+
+class RecordedReferences:
+    """Replays answers saved by ``RecordingReferences`` (a student release's public checks)."""
+
+    def __init__(self, path: Path) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files if k != "__index__"}
+            self.index = json.loads(str(data["__index__"]))
+        self.arrays = arrays
+        self.path = Path(path)
+
+    def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any:
+        key = f"{assignment}.{function}.{args_key(args, kwargs)}"
+        if key not in self.index:
+            raise MissingRecording(
+                f"{self.path.name} holds no reference answer for {assignment}.{function} with these inputs; "
+                "record the public checks again"
+            )
+        return _decode(self.index[key], self.arrays)

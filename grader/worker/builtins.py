@@ -1,0 +1,69 @@
+"""Grader-side callables that checks hand to student functions as ``Builtin("name")``.
+
+This module runs inside the sandbox next to student code: numpy only, nothing hidden, and none of
+these gives away a graded answer (batch_gd and sgd are judged with a Huber or ridge gradient, not
+with the linear-regression gradient the student writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def _batch(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    if X.ndim != 2 or Y.ndim != 1 or len(X) != len(Y):
+        raise ValueError(
+            f"grad_fn expects X of shape (k, D) and Y of shape (k,); got {X.shape} and {Y.shape} "
+            "(for one sample pass the slices X[k:k+1], Y[k:k+1])"
+        )
+    return X, Y
+
+
+# Per-sample losses loss_fn(x, y, w) for dataset_loss: x (D,), y a number, w (D,).
+def abs_error(x: np.ndarray, y: float, w: np.ndarray) -> float:
+    return float(abs(np.dot(x, w) - y))
+
+
+def log_cosh(x: np.ndarray, y: float, w: np.ndarray) -> float:
+    r = float(np.dot(x, w) - y)
+    return abs(r) + float(np.log1p(np.exp(-2 * abs(r)))) - float(np.log(2.0))  # log cosh r, stable
+
+
+# Mean gradients grad_fn(X, Y, w) for batch_gd and sgd: X (k, D), Y (k,), w (D,) -> (D,).
+def huber_grad(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Gradient of the mean Huber loss (delta 1): 1/k Xᵀ clip(Xw − Y, −1, 1)."""
+    X, Y = _batch(X, Y)
+    return X.T @ np.clip(X @ w - Y, -1.0, 1.0) / len(X)
+
+
+def ridge_grad(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Gradient of the mean of ½(x·w − y)² + 0.05‖w‖²."""
+    X, Y = _batch(X, Y)
+    return X.T @ (X @ w - Y) / len(X) + 0.1 * np.asarray(w, dtype=np.float64)
+
+
+# Smooth maps f: Rⁿ -> Rᵐ for numerical_jacobian (x of shape (n,)).
+def three_features(x: np.ndarray) -> np.ndarray:
+    """m = 3: [Σ sin x, ½ Σ x², x_0 · x_last]."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.array([np.sum(np.sin(x)), 0.5 * np.sum(x**2), x[0] * x[-1]])
+
+
+def cube(x: np.ndarray) -> np.ndarray:
+    """m = n, elementwise x³ (a diagonal Jacobian)."""
+    return np.asarray(x, dtype=np.float64) ** 3
+
+
+def tanh_mix(x: np.ndarray) -> np.ndarray:
+    """m = 2: tanh(M x) with fixed M[i, j] = cos(i + 2j)."""
+    x = np.asarray(x, dtype=np.float64)
+    M = np.cos(np.arange(2)[:, None] + 2.0 * np.arange(x.size)[None, :])
+    return np.tanh(M @ x)
+
+
+BUILTINS: dict[str, Callable] = {
+    f.__name__: f for f in (abs_error, log_cosh, huber_grad, ridge_grad, three_features, cube, tanh_mix)
+}

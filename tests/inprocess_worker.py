@@ -1,0 +1,93 @@
+"""A test-only Worker that runs a TRUSTED module (a reference, a mutant written by a test) in-process.
+
+It honours the Worker protocol closely enough to unit-test checks: markers are resolved, callees get
+copies of the arguments, exceptions come back as ``Raised``, return values are turned into plain data
+(a non-data value becomes ``Crashed("bad reply: ...")``). It has no isolation and ignores timeouts:
+the grader itself never runs student code this way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import itertools
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.checks.references import NotPlainData, resolve_markers, to_plain
+from grader.outcomes import Crashed, Outcome, Raised, Returned
+
+_counter = itertools.count()
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a Python file under a fresh, unique module name."""
+    spec = importlib.util.spec_from_file_location(f"inprocess_{Path(path).stem}_{next(_counter)}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _plain_or_none(value: Any) -> Any:
+    try:
+        return to_plain(value)
+    except NotPlainData:
+        return None  # a generator or a callable cannot come back; its slot reads None
+
+
+class InProcessWorker:
+    """``InProcessWorker(path)`` or ``InProcessWorker.from_module(module)``.
+
+    ``procedures`` maps a procedure name to ``fn(module, payload) -> value``; by default it is
+    looked up in ``grader.worker.procedures.PROCEDURES`` if that exists.
+    """
+
+    def __init__(self, module_path: Path | None = None, *, module: ModuleType | None = None,
+                 procedures: Mapping[str, Callable] | None = None) -> None:
+        if (module_path is None) == (module is None):
+            raise ValueError("give exactly one of module_path or module")
+        self.module = module if module is not None else load_module(Path(module_path))
+        self.procedures = procedures
+        self.calls: list[str] = []  # function names called, in order (for tests)
+
+    @classmethod
+    def from_module(cls, module: ModuleType | str, **kwargs: Any) -> InProcessWorker:
+        if isinstance(module, str):
+            module = importlib.import_module(module)
+        return cls(module=module, **kwargs)
+
+    def _run(self, fn: Callable, args: tuple, kwargs: dict, after: bool) -> Outcome:
+        start = time.perf_counter()
+        real_args = resolve_markers(tuple(args))
+        real_kwargs = resolve_markers(dict(kwargs))
+        try:
+            value = fn(*real_args, **real_kwargs)
+        except SystemExit as exc:
+            return Crashed(f"exited with status {exc.code}", time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001 - student code may raise anything
+            tb = "".join(traceback.format_exception(exc)[-3:])
+            return Raised(type(exc).__name__, str(exc), tb, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        try:
+            plain = to_plain(value)
+        except NotPlainData as exc:
+            return Crashed(f"bad reply: returned {exc}", seconds)
+        args_after = [_plain_or_none(a) for a in real_args] if after else []
+        return Returned(plain, seconds, args_after)
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        self.calls.append(function)
+        fn = getattr(self.module, function, None)
+        if fn is None:
+            return Raised("AttributeError", f"module has no function {function!r}", "")
+        return self._run(fn, args, kwargs, after=True)
+
+    def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
+        procedures = self.procedures
+        if procedures is None:
+            procedures = importlib.import_module("grader.worker.procedures").PROCEDURES
+        return self._run(lambda: procedures[name](self.module, payload), (), {}, after=False)
