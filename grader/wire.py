@@ -1,0 +1,259 @@
+"""The frame format between the grader and the sandboxed worker.
+
+A frame is ``MAGIC | uint64 payload length | payload``; the payload is ``uint32 header length | JSON
+header | arrays``. The header is ``{"v": <value>, "a": [<byte length of each array>]}`` and each array
+is an ``.npy`` file written with ``np.save(allow_pickle=False)``. In the value tree JSON objects are
+always tags with one key: ``{"d": {...}}`` a dict with str keys, ``{"a": i}`` array ``i``,
+``{"builtin": name}`` and ``{"rng": seed}`` the argument markers of ``grader.checks.base``.
+
+The decoder treats its input as hostile (a child may write any bytes): sizes are checked before
+anything is allocated, nesting and node counts are capped, and arrays are numeric or bool only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import socket
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Builtin, Rng
+
+MAGIC = b"GRW1"
+PREFIX = struct.Struct("!4sQ")
+HEADER_LEN = struct.Struct("!I")
+MAX_FRAME_BYTES = 256 * 2**20
+MAX_HEADER_BYTES = 16 * 2**20
+MAX_DEPTH = 32
+MAX_NODES = 200_000
+ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+
+
+class WireError(ValueError):
+    """A value that cannot cross, or bytes that are not a valid frame; the message says why."""
+
+
+def _scalar_types() -> dict[type, type]:
+    ints = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+    floats = (np.float16, np.float32, np.float64)
+    return {np.bool_: bool, **{t: int for t in ints}, **{t: float for t in floats}}
+
+
+_SCALARS = _scalar_types()
+
+
+def _describe(value: Any) -> str:
+    t = type(value)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+
+
+class _Encoder:
+    def __init__(self, convert: Callable[[Any], Any] | None) -> None:
+        self.arrays: list[bytes] = []
+        self.size = 0
+        self.nodes = 0
+        self.convert = convert
+
+    def array(self, a: np.ndarray) -> dict:
+        if a.dtype.kind not in ARRAY_KINDS or a.dtype.fields is not None:
+            raise WireError(f"an array of dtype {a.dtype} cannot be graded: use a numeric or bool array")
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+        data = buf.getvalue()
+        self.size += len(data)
+        if self.size > MAX_FRAME_BYTES:
+            raise WireError(f"the value is larger than the {MAX_FRAME_BYTES // 2**20} MB limit")
+        self.arrays.append(data)
+        return {"a": len(self.arrays) - 1}
+
+    def value(self, v: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if depth > MAX_DEPTH or self.nodes > MAX_NODES:
+            raise WireError(f"the value is nested deeper than {MAX_DEPTH} levels or has too many items")
+        t = type(v)
+        if v is None or t is bool or t is str:
+            return v
+        if t is int:
+            if v.bit_length() > 256:
+                raise WireError("an integer with more than 256 bits cannot be graded")
+            return v
+        if t is float:
+            return v
+        if t in _SCALARS:
+            return self.value(_SCALARS[t](v), depth)
+        if t is np.ndarray:
+            return self.array(v)
+        if t is list or t is tuple:
+            return [self.value(x, depth + 1) for x in v]
+        if t is dict:
+            if not all(type(k) is str for k in v):
+                raise WireError("a dict with non-str keys cannot be graded")
+            return {"d": {k: self.value(x, depth + 1) for k, x in v.items()}}
+        if t is Builtin and type(v.name) is str:
+            return {"builtin": v.name}
+        if t is Rng and type(v.seed) is int:
+            return {"rng": v.seed}
+        if self.convert is not None:
+            converted = self.convert(v)
+            if converted is not None:
+                return self.value(converted, depth)
+        raise WireError(f"a value of type {_describe(v)} cannot be graded: return numbers, lists or numeric arrays")
+
+
+def encode(value: Any, convert: Callable[[Any], Any] | None = None) -> bytes:
+    """One frame holding ``value``. ``convert`` may turn other types into plain data (None: cannot)."""
+    enc = _Encoder(convert)
+    tree = enc.value(value)
+    header = json.dumps({"v": tree, "a": [len(a) for a in enc.arrays]}, allow_nan=True).encode()
+    payload = b"".join([HEADER_LEN.pack(len(header)), header, *enc.arrays])
+    if len(payload) > MAX_FRAME_BYTES:
+        raise WireError(f"the value is larger than the {MAX_FRAME_BYTES // 2**20} MB limit")
+    return PREFIX.pack(MAGIC, len(payload)) + payload
+
+
+def payload_length(prefix: bytes, max_bytes: int = MAX_FRAME_BYTES) -> int:
+    """Validate a frame's 12-byte prefix and return the payload length that follows."""
+    if len(prefix) != PREFIX.size:
+        raise WireError("truncated frame prefix")
+    magic, length = PREFIX.unpack(prefix)
+    if magic != MAGIC:
+        raise WireError("not a frame (bad magic)")
+    if length > max_bytes:
+        raise WireError(f"frame of {length} bytes exceeds the {max_bytes}-byte limit")
+    return length
+
+
+def _load_array(data: memoryview) -> np.ndarray:
+    """np.load, after checking that the header's shape and dtype match the bytes actually present
+    (np.load would otherwise allocate whatever a forged header claims)."""
+    fp = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+        else:
+            raise WireError(f"unsupported .npy version {version}")
+    except WireError:
+        raise
+    except Exception as exc:  # numpy raises several types on malformed headers
+        raise WireError(f"bad array header: {exc}") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.hasobject:
+        raise WireError(f"arrays of dtype {dtype} are not accepted")
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(data) - fp.tell():
+        raise WireError("array data does not match its header")
+    fp.seek(0)
+    try:
+        return np.load(fp, allow_pickle=False)
+    except Exception as exc:
+        raise WireError(f"bad array: {exc}") from None
+
+
+class _Decoder:
+    def __init__(self, arrays: list[np.ndarray], marker: Callable[[str, Any], Any] | None) -> None:
+        self.arrays = arrays
+        self.marker = marker
+        self.nodes = 0
+
+    def value(self, v: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if depth > MAX_DEPTH or self.nodes > MAX_NODES:
+            raise WireError("value nested too deeply or too large")
+        t = type(v)
+        if v is None or t in (bool, int, float, str):
+            return v
+        if t is list:
+            return [self.value(x, depth + 1) for x in v]
+        if t is not dict or len(v) != 1:
+            raise WireError("malformed value tag")
+        (tag, body), = v.items()
+        if tag == "d" and type(body) is dict:
+            return {k: self.value(x, depth + 1) for k, x in body.items()}
+        if tag == "a" and type(body) is int and 0 <= body < len(self.arrays):
+            return self.arrays[body]
+        if tag in ("builtin", "rng") and self.marker is not None:
+            if (tag == "builtin" and type(body) is str) or (tag == "rng" and type(body) is int):
+                return self.marker(tag, body)
+        raise WireError(f"unexpected tag {tag!r} in value")
+
+
+def decode_payload(payload: bytes, marker: Callable[[str, Any], Any] | None = None) -> Any:
+    """The value of one frame's payload. ``marker(tag, body)`` resolves Builtin/Rng tags; without it
+    they are rejected (the grader never accepts markers from a child)."""
+    view = memoryview(payload)
+    if len(view) < HEADER_LEN.size:
+        raise WireError("truncated header length")
+    (hlen,) = HEADER_LEN.unpack(view[: HEADER_LEN.size])
+    start = HEADER_LEN.size
+    if hlen > MAX_HEADER_BYTES or start + hlen > len(view):
+        raise WireError("header length out of range")
+    try:
+        header = json.loads(bytes(view[start : start + hlen]).decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"bad header: {type(exc).__name__}") from None
+    if type(header) is not dict or set(header) != {"v", "a"} or type(header["a"]) is not list:
+        raise WireError("bad header layout")
+    sizes = header["a"]
+    if not all(type(n) is int and n >= 0 for n in sizes) or start + hlen + sum(sizes) != len(view):
+        raise WireError("array sizes do not add up to the frame length")
+    arrays, offset = [], start + hlen
+    for n in sizes:
+        arrays.append(_load_array(view[offset : offset + n]))
+        offset += n
+    return _Decoder(arrays, marker).value(header["v"])
+
+
+def decode(frame: bytes, marker: Callable[[str, Any], Any] | None = None) -> Any:
+    """Decode a whole frame (prefix included); see ``decode_payload``."""
+    length = payload_length(frame[: PREFIX.size])
+    if len(frame) != PREFIX.size + length:
+        raise WireError("frame length does not match its prefix")
+    return decode_payload(frame[PREFIX.size :], marker)
+
+
+class ChannelClosed(WireError):
+    """The other side closed the connection (or died) before a whole frame arrived."""
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+        else:
+            sock.settimeout(None)
+        try:
+            chunk = sock.recv(min(n - got, 1 << 20))
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            raise ChannelClosed("connection closed")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: int = MAX_FRAME_BYTES) -> bytes:
+    """The payload of the next frame on ``sock``; TimeoutError once ``deadline`` (monotonic) passes."""
+    length = payload_length(_recv_exact(sock, PREFIX.size, deadline), max_bytes)
+    return _recv_exact(sock, length, deadline)
+
+
+def send_frame(sock: socket.socket, frame: bytes, deadline: float | None = None) -> None:
+    """Send a whole frame; TimeoutError (socket.timeout) if the peer stops reading past ``deadline``."""
+    sock.settimeout(None if deadline is None else max(deadline - time.monotonic(), 1e-3))
+    try:
+        sock.sendall(frame)
+    except (BrokenPipeError, ConnectionResetError):
+        raise ChannelClosed("connection closed") from None
