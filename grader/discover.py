@@ -45,7 +45,7 @@ class Submission:
     assignment: str
     files: dict[str, bytes] = field(repr=False)
     content_hash: str
-    submitted_at: str  # ISO 8601, UTC
+    submitted_at: str | None  # ISO 8601, UTC; None when nothing could be read
     error: str = ""  # why it cannot be graded; "" when it can
     source: str = ""  # the main file, relative to the submissions folder (for messages)
 
@@ -129,17 +129,17 @@ def _submission(root: Path, student_dir: Path, assignment: Assignment, paths: li
         error = f"not submitted: no {assignment.filename} in {student_dir.name}/" + (
             f" (found {hint}: rename it to {assignment.filename})" if hint else ""
         )
-        return Submission(student, key, {}, content_hash({}, error), _epoch(), error)
+        return Submission(student, key, {}, content_hash({}, error), None, error)
     if len(paths) > 1 and len({p.read_bytes() for p in paths if p.is_file()}) > 1:
         listing = ", ".join(str(p.relative_to(student_dir)) for p in paths)
         error = f"{len(paths)} different copies of {assignment.filename} ({listing}): keep only the one to grade"
-        return Submission(student, key, {}, content_hash({}, error + listing), _epoch(), error)
+        return Submission(student, key, {}, content_hash({}, error + listing), None, error)
     main = paths[0]
     source = str(main.relative_to(root))
     try:
         files = collect_files(main)
     except ValueError as exc:
-        return Submission(student, key, {}, content_hash({}, str(exc)), _epoch(), str(exc), source)
+        return Submission(student, key, {}, content_hash({}, str(exc)), None, str(exc), source)
     declared = read_submitted_at(main.parent, student_dir)
     submitted_at = declared or _newest_mtime([main.parent / name for name in files])
     return Submission(student, key, files, content_hash(files, declared or ""), submitted_at, "", source)
@@ -203,7 +203,3 @@ def _parse_time(text: str) -> str | None:
 def _newest_mtime(paths: list[Path]) -> str:
     newest = max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
     return datetime.fromtimestamp(newest, tz=timezone.utc).isoformat()
-
-
-def _epoch() -> str:
-    return datetime.fromtimestamp(0, tz=timezone.utc).isoformat()
