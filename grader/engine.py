@@ -1,0 +1,190 @@
+"""Grade submissions: one sandbox session per student × assignment, every check judged on the grader's side.
+
+``grade_one`` never raises for a student's sake: a submission that cannot be graded, fails at import,
+breaks the numpy-only rule, runs out of time, or even trips a bug of the grader becomes error rows for
+that submission alone. ``grade_many`` keeps one session per core busy from a thread each (the checks'
+own work here is light next to the student calls) and hands every finished submission back at once,
+so the caller can record it before the next one ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from grader.assignments import ASSIGNMENTS
+from grader.checks.base import Check, References, Verdict
+from grader.checks.runner import run_check
+from grader.discover import Submission
+from grader.integrity import banned_imports
+from grader.outcomes import Outcome, TimedOut
+from grader.results import CheckResult
+
+DEFAULT_SUBMISSION_TIMEOUT = 300.0
+FLAG_PREFIX = "flag: "  # a row whose ``mistake`` starts with this carries a flag for the instructor
+# Heaviest first so that the slow lab sessions do not make a long tail at the end of a batch.
+COST_ORDER = {"lab": 0, "hw3": 1, "hw2": 2, "hw1": 3}
+
+OpenSession = Callable[[str, dict[str, bytes]], AbstractContextManager[Any]]
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded submission: its rows in suite order, wall time, and seconds spent inside student calls."""
+
+    submission: Submission
+    results: list[CheckResult]
+    seconds: float
+    student_seconds: float = 0.0
+
+
+def grade_one(
+    submission: Submission,
+    checks: list[Check],
+    open_session: OpenSession,
+    references: References,
+    secret: str,
+    budget: float = DEFAULT_SUBMISSION_TIMEOUT,
+) -> Graded:
+    """All rows of one submission. ``open_session(assignment, files)`` yields a sandboxed Worker."""
+    start = time.perf_counter()
+    spent = 0.0
+    try:
+        reason = _cannot_grade(submission)
+        if reason is not None:
+            results = [_row(submission, c, Verdict("error", 0.0, reason[0], reason[1]), 0.0) for c in checks]
+        else:
+            results, spent = _run_checks(submission, checks, open_session, references, secret, budget)
+    except Exception as exc:  # the grader's own failure costs this submission only, never the batch
+        message = f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
+        results = [_row(submission, c, Verdict("error", 0.0, message), 0.0) for c in checks]
+    return Graded(submission, results, time.perf_counter() - start, spent)
+
+
+def grade_many(
+    submissions: Iterable[Submission],
+    checks_for: Callable[[str], list[Check]],
+    open_session: OpenSession,
+    references: References,
+    secret: str,
+    *,
+    jobs: int,
+    budget_for: Callable[[str], float] = lambda key: DEFAULT_SUBMISSION_TIMEOUT,
+    progress: bool = True,
+) -> Iterator[Graded]:
+    """Grade in parallel on ``jobs`` threads, yielding each submission as it finishes (order varies;
+    each ``Graded`` itself is deterministic). Heaviest assignments start first."""
+    from tqdm import tqdm
+
+    todo = sorted(submissions, key=lambda s: (COST_ORDER.get(s.assignment, 9), s.student))
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
+        futures = [
+            pool.submit(
+                grade_one, s, checks_for(s.assignment), open_session, references, secret, budget_for(s.assignment)
+            )
+            for s in todo
+        ]
+        with tqdm(total=len(futures), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
+            for future in as_completed(futures):
+                graded = future.result()
+                bar.set_postfix_str(f"{graded.submission.student}/{graded.submission.assignment}", refresh=False)
+                bar.update()
+                yield graded
+
+
+def flags(results: Iterable[CheckResult]) -> list[str]:
+    """The instructor flags carried by rows, e.g. ``["uses torch in hw2"]``, each once, sorted."""
+    return sorted({r.mistake[len(FLAG_PREFIX) :] for r in results if r.mistake.startswith(FLAG_PREFIX)})
+
+
+def _cannot_grade(submission: Submission) -> tuple[str, str] | None:
+    """(message, mistake) when the submission gets error rows without running, else None."""
+    if submission.error:
+        return submission.error, ""
+    assignment = ASSIGNMENTS[submission.assignment]
+    if assignment.uses_torch:
+        return None
+    found = banned_imports(submission.files, assignment.filename)
+    if not found:
+        return None
+    library = found[0].rsplit(": ", 1)[1]
+    message = (
+        f"{submission.assignment} must be done in numpy only, but {found[0]} imports {library}: "
+        f"0 points for {submission.assignment}, flagged for the instructor"
+    )
+    return message, f"{FLAG_PREFIX}uses {library} in {submission.assignment}"
+
+
+def _run_checks(
+    submission: Submission,
+    checks: list[Check],
+    open_session: OpenSession,
+    references: References,
+    secret: str,
+    budget: float,
+) -> tuple[list[CheckResult], float]:
+    deadline = time.monotonic() + budget
+    results: list[CheckResult] = []
+    with open_session(submission.assignment, submission.files) as worker:
+        import_error = getattr(worker, "import_error", None)
+        if import_error:
+            filename = ASSIGNMENTS[submission.assignment].filename
+            verdict = Verdict("error", 0.0, f"{filename} failed at import, so none of its checks ran: {import_error}")
+            return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
+        budgeted = _Budgeted(worker, deadline)
+        for check in checks:
+            if time.monotonic() >= deadline:
+                verdict = Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget")
+                results.append(_row(submission, check, verdict, 0.0))
+                continue
+            began = time.perf_counter()
+            verdict = run_check(check, budgeted, references, secret)
+            results.append(_row(submission, check, verdict, time.perf_counter() - began))
+        spent = float(getattr(worker, "student_seconds", budgeted.seconds))
+    return results, spent
+
+
+class _Budgeted:
+    """A Worker whose calls never run past the submission's deadline; adds up the seconds they took."""
+
+    def __init__(self, worker: Any, deadline: float) -> None:
+        self._worker = worker
+        self._deadline = deadline
+        self.seconds = 0.0
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        return self._timed(self._worker.call, function, args, kwargs, timeout=self._cap(timeout))
+
+    def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
+        return self._timed(self._worker.procedure, name, payload, timeout=self._cap(timeout))
+
+    def _cap(self, timeout: float) -> float:
+        return max(0.0, min(timeout, self._deadline - time.monotonic()))
+
+    def _timed(self, method: Callable[..., Outcome], *args: Any, timeout: float) -> Outcome:
+        if timeout <= 0:
+            return TimedOut(0.0)
+        outcome = method(*args, timeout=timeout)
+        self.seconds += getattr(outcome, "seconds", 0.0)
+        return outcome
+
+
+def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float) -> CheckResult:
+    fraction = min(1.0, max(0.0, float(verdict.fraction)))
+    return CheckResult(
+        student=submission.student,
+        assignment=submission.assignment,
+        check_id=check.id,
+        target=check.target,
+        points=round(fraction * check.points, 6),
+        max_points=float(check.points),
+        status=verdict.status,
+        message=verdict.message,
+        seconds=round(seconds, 3),
+        mistake=verdict.mistake,
+        visibility=check.visibility,
+    )

@@ -1,0 +1,102 @@
+"""Sample submissions made from the references: a correct hand-in, and typical mistakes to mutate it with.
+
+Used for the sample class in ``submissions/`` (``alice`` is the references laid out as a hand-in, ``bob``
+the same with a few classic bugs) and by the benchmark, which mixes correct and mutated students.
+Regenerate the two sample students after a reference changes::
+
+    python -m grader.samples submissions
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from grader.assignments import REPO_ROOT
+
+REFERENCE_FILES: dict[str, str] = {
+    "gradient_descent.py": "reference/gradient_descent_np.py",
+    "backprop.py": "reference/backprop_np.py",
+    "practice.py": "reference/practice_np.py",
+    "mlp_lab.ipynb": "reference/mlp_lab_solved.ipynb",
+}
+# A submission cannot import the reference package: practice.py imports the student's own backprop.py.
+_IMPORT_REWRITES = {"from reference.backprop_np import": "from backprop import"}
+
+# (name, file, code in the reference, the same code with a typical student mistake)
+MUTATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("gd_step_sign", "gradient_descent.py", "return w - lr * grad", "return w + lr * grad"),
+    ("grad_missing_mean", "gradient_descent.py", "X.T @ (X @ w - Y) / len(X)", "X.T @ (X @ w - Y)"),
+    ("dW_transposed", "backprop.py", "dY @ W, dY.T @ X, dY.sum(axis=0)", "dY @ W, X.T @ dY, dY.sum(axis=0)"),
+    ("db_not_summed", "backprop.py", "dY @ W, dY.T @ X, dY.sum(axis=0)", "dY @ W, dY.T @ X, dY[0].copy()"),
+    ("relu_kink", "backprop.py", "np.where(S >= 0, dZ, 0.0)", "np.where(S > 0, dZ, 0.0)"),
+    ("max_ties", "backprop.py", "first_wins = X1 >= X2", "first_wins = X1 > X2"),
+    ("mse_missing_1_over_n", "backprop.py", "return (Y_hat - Y) / Y_hat.shape[0]", "return Y_hat - Y"),
+    ("std_ddof_1", "practice.py", "X.std(axis=0)", "X.std(axis=0, ddof=1)"),
+    ("dropout_not_inverted", "practice.py", "mask = keep / (1.0 - p)", "mask = keep.astype(float)"),
+    ("l1_forgets_lambda", "practice.py", "return lam * np.sign(W)", "return np.sign(W)"),
+    ("predict_train_mode", "mlp_lab.ipynb", "model.eval()\n", "model.train()\n"),
+    ("no_dropout_layer", "mlp_lab.ipynb", "nn.ReLU(), nn.Dropout(p_dropout)]", "nn.ReLU()]"),
+)
+BOB = ("gd_step_sign", "dW_transposed", "relu_kink", "mse_missing_1_over_n", "std_ddof_1", "predict_train_mode")
+
+
+def reference_submission() -> dict[str, bytes]:
+    """The references as a student would hand them in, by submission file name."""
+    files = {}
+    for name, path in REFERENCE_FILES.items():
+        text = (REPO_ROOT / path).read_text(encoding="utf-8")
+        for old, new in _IMPORT_REWRITES.items():
+            text = text.replace(old, new)
+        files[name] = text.encode()
+    return files
+
+
+def mutate(files: dict[str, bytes], names: tuple[str, ...]) -> dict[str, bytes]:
+    """``files`` with the named mistakes applied; a mutation whose code is gone from the reference is an error."""
+    out = dict(files)
+    for name, filename, old, new in MUTATIONS:
+        if name not in names:
+            continue
+        if filename.endswith(".ipynb"):
+            out[filename] = _mutate_notebook(out[filename], old, new, name)
+            continue
+        text = out[filename].decode()
+        if text.count(old) != 1:
+            raise ValueError(f"mutation {name}: {old!r} occurs {text.count(old)} times in {filename}, not once")
+        out[filename] = text.replace(old, new).encode()
+    return out
+
+
+def _mutate_notebook(data: bytes, old: str, new: str, name: str) -> bytes:
+    notebook = json.loads(data)
+    hits = 0
+    for cell in notebook["cells"]:
+        if "graded" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = "".join(cell["source"])
+        hits += source.count(old)
+        cell["source"] = source.replace(old, new).splitlines(keepends=True)
+    if hits != 1:
+        raise ValueError(f"mutation {name}: {old!r} occurs {hits} times in the notebook's graded cells, not once")
+    return (json.dumps(notebook, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def write_submission(folder: Path, files: dict[str, bytes]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else REPO_ROOT / "submissions"
+    correct = reference_submission()
+    write_submission(out / "alice", correct)
+    write_submission(out / "bob", mutate(correct, BOB))
+    print(f"wrote {out / 'alice'} and {out / 'bob'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
