@@ -349,6 +349,7 @@ def test_numerical_jacobian_matches_linear_jacobians_and_torch(m, n, rng):
     assert J_x.shape == (m, n) and J_W.shape == (m, m * n)
     np.testing.assert_allclose(bnp.numerical_jacobian(lambda v: W @ v, x), J_x, atol=1e-8)
     np.testing.assert_allclose(bnp.numerical_jacobian(lambda w: w.reshape(m, n) @ x, W.reshape(-1)), J_W, atol=1e-8)
+    np.testing.assert_allclose(bnp.numerical_jacobian(lambda w: w @ x, W), J_W, atol=1e-8)  # x read flattened
     torch_J_W, torch_J_x = torch.autograd.functional.jacobian(lambda W, x: W @ x, (torch.tensor(W), torch.tensor(x)))
     np.testing.assert_allclose(J_x, torch_J_x.numpy(), **TORCH_TOL)
     np.testing.assert_allclose(J_W, torch_J_W.reshape(m, m * n).numpy(), **TORCH_TOL)
@@ -369,8 +370,9 @@ def test_numerical_jacobian_of_a_nonlinear_map(rng):
 def test_chain_rule_composes_two_linear_modules(rng):
     """x → z1 = W1 x → z2 = W2 z1 → C = g·z2: two chain_rule steps equal linear_backward and torch."""
     W1, W2, x, g = rng.normal(size=(4, 3)), rng.normal(size=(2, 4)), rng.normal(size=3), rng.normal(size=(1, 2))
-    z1 = W1 @ x
+    z1, g_saved = W1 @ x, g.copy()
     dC_dz1, dC_dW2 = bnp.chain_rule(g, *bnp.linear_jacobians(W2, z1))
+    np.testing.assert_array_equal(g, g_saved)
     dC_dx, dC_dW1 = bnp.chain_rule(dC_dz1, *bnp.linear_jacobians(W1, x))
     assert (dC_dx.shape, dC_dW1.shape, dC_dW2.shape) == ((1, 3), (1, 12), (1, 8))
     _, expected_dW2, _ = bnp.linear_backward(g, z1[None], W2)

@@ -147,7 +147,8 @@ def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, eps
     """Jacobian of ``f: Rⁿ → Rᵐ`` at ``x`` by central differences.
 
     ``J[i, j] = (f(x + eps·e_j)[i] − f(x − eps·e_j)[i]) / (2·eps)``, with ``e_j`` the j-th unit vector.
-    ``x`` is read flattened (n = ``x.size``) and so is ``f``'s output (m = its size). Returns ``J`` (m, n).
+    ``f`` takes an array shaped like ``x``. Entries are counted flattened: n = ``x.size``, m = the size of
+    ``f``'s output, and ``e_j`` bumps entry j of ``x.reshape(-1)``. Returns ``J`` (m, n) in float64.
     Perturb a copy: ``x`` itself must be unchanged afterwards.
     """
     raise NotImplementedError("hw2.numerical_jacobian")
