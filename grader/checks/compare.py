@@ -69,8 +69,11 @@ def rtol_for(actual: np.ndarray, rtol: float) -> float:
     return max(rtol, FLOAT32_RTOL) if actual.dtype.kind == "f" and actual.dtype.itemsize < 8 else rtol
 
 
-def _names(names: Sequence[str] | None, name: str, k: int) -> list[str]:
-    return list(names) if names is not None and len(names) == k else [f"{name}[{i}]" for i in range(k)]
+def _parts(names: Sequence | None, name: str, k: int) -> list[tuple[str, Sequence | None]]:
+    """A label and the nested names for each part; ``names`` may nest, e.g. ``[("dW0", "db0"), ...]``."""
+    if names is None or len(names) != k:
+        return [(f"{name}[{i}]", None) for i in range(k)]
+    return [(n, None) if isinstance(n, str) else (f"{name}[{i}]", n) for i, n in enumerate(names)]
 
 
 def compare(
@@ -78,7 +81,7 @@ def compare(
     expected: Any,
     *,
     name: str = "result",
-    names: Sequence[str] | None = None,
+    names: Sequence | None = None,
     rtol: float = DEFAULT_RTOL,
     values: bool = True,
     hidden: bool = False,
@@ -92,14 +95,15 @@ def compare(
         return None
     if isinstance(expected, (list, tuple)):
         k = len(expected)
-        parts = _names(names, name, k)
+        parts = _parts(names, name, k)
         if not isinstance(actual, (list, tuple)):
-            what = f"({', '.join(parts)})" if names else f"{k} values"
+            labels = [label for label, _ in parts]
+            what = f"({', '.join(labels)})" if names else f"{k} values"
             return Mismatch(name, "type", f"{name} should be a tuple {what}; got {describe(actual)}")
         if len(actual) != k:
             return Mismatch(name, "length", f"{name} should hold {k} values; got {len(actual)}")
-        for a, e, part in zip(actual, expected, parts, strict=True):
-            found = compare(a, e, name=part, rtol=rtol, values=values, hidden=hidden)
+        for a, e, (part, sub) in zip(actual, expected, parts, strict=True):
+            found = compare(a, e, name=part, names=sub, rtol=rtol, values=values, hidden=hidden)
             if found is not None:
                 return found
         return None

@@ -1,0 +1,145 @@
+"""Build Check objects from declarative descriptions, so that a suite reads as a table.
+
+``inputs(rng)`` returns the call's positional arguments as an ordered dict (names label feedback);
+``variants(inputs, expected)`` returns what each known mistake would answer on those inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Builtin, Check, Context, Kind, Rng, Verdict, Visibility
+from grader.checks.compare import DEFAULT_RTOL, Mismatch, compare
+from grader.checks.gradient import gradient_mismatch, numeric_gradient, objective
+from grader.checks.judge import judge_value, mismatch_verdict, outcome_failure
+from grader.checks.mistakes import match
+from grader.outcomes import Returned
+
+Inputs = Callable[[np.random.Generator], dict[str, Any]]
+Variants = Callable[[dict[str, Any], Any], dict[str, Any]]
+Expect = Callable[[Any], Any]
+Ref = Callable[..., Any]  # ref(function, *args): a reference answer
+Forward = Callable[[Ref, dict[str, Any]], Any]
+
+
+def forward(function: str, *keys: str) -> Forward:
+    """The reference ``function`` applied to the inputs named ``keys``."""
+    return lambda ref, d: ref(function, *(d[k] for k in keys))
+
+
+def _same(sent: Any, after: Any) -> bool:
+    """Whether an argument came back exactly as sent (markers and callables cannot be compared)."""
+    if isinstance(sent, (Rng, Builtin)) or after is None and sent is not None:
+        return True
+    if isinstance(sent, (list, tuple)):
+        return isinstance(after, (list, tuple)) and len(after) == len(sent) and all(map(_same, sent, after))
+    if isinstance(sent, np.ndarray):
+        a = np.asarray(after)
+        return a.shape == sent.shape and bool(np.array_equal(a, sent, equal_nan=sent.dtype.kind == "f"))
+    return bool(sent == after)
+
+
+def _grad_names(wrt: Any) -> Any:
+    if isinstance(wrt, (list, tuple)):
+        return [_grad_names(w) if isinstance(w, (list, tuple)) else f"d{w}" for w in wrt]
+    return None
+
+
+@dataclass(frozen=True)
+class SuiteBuilder:
+    """Makes the checks of one suite: ``SuiteBuilder("hw2", "hidden").value(...)``."""
+
+    assignment: str
+    visibility: Visibility
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility == "hidden"
+
+    def check(self, target: str, case: str, kind: Kind, points: float, run: Callable[[Context], Verdict],
+              description: str, timeout: float = 10.0) -> Check:
+        check_id = f"{self.assignment}.{target}.{self.visibility}.{case}"
+        return Check(check_id, self.assignment, target, kind, points, self.visibility, run, timeout, description)
+
+    def value(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
+              names: Sequence | None = None, rtol: float = DEFAULT_RTOL, expect: Expect | None = None,
+              variants: Variants | None = None, timeout: float = 10.0) -> Check:
+        """The answer must match the reference's on the same inputs (``expect`` may blank parts with ANY)."""
+
+        def run(ctx: Context) -> Verdict:
+            d = inputs(ctx.rng)
+            outcome = ctx.call(*d.values())
+            if not isinstance(outcome, Returned):
+                return outcome_failure(outcome, target)
+            full = ctx.reference(target, *d.values())
+            shown = expect or (lambda e: e)
+            wrongs = {k: shown(v) for k, v in (variants(d, full) if variants else {}).items()}
+            return judge_value(outcome, shown(full), target=target, names=names, rtol=rtol, hidden=self.hidden,
+                               variants=wrongs)
+
+        return self.check(target, case, "value", points, run, description, timeout)
+
+    def unchanged(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
+                  names: Sequence | None = None, expect: Expect | None = None, timeout: float = 10.0) -> Check:
+        """Property: the call returns the right structure and shapes and leaves every input as it was."""
+
+        def run(ctx: Context) -> Verdict:
+            d = inputs(ctx.rng)
+            outcome = ctx.call(*d.values())
+            if not isinstance(outcome, Returned):
+                return outcome_failure(outcome, target)
+            expected = ctx.reference(target, *d.values())
+            found = compare(outcome.value, (expect or (lambda e: e))(expected), names=names, values=False,
+                            hidden=self.hidden)
+            if found is not None:
+                return mismatch_verdict(target, found)
+            for (name, sent), after in zip(d.items(), outcome.args_after, strict=False):
+                if not _same(sent, after):
+                    return mismatch_verdict_text(target, f"it modified its input {name}", "mutated_input")
+            return Verdict.ok()
+
+        return self.check(target, case, "property", points, run, description, timeout)
+
+    def gradient(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
+                 call: Callable[[dict[str, Any]], tuple], forward: Forward, wrt: Any, upstream: Any = None,
+                 variants: Variants | None = None, timeout: float = 10.0) -> Check:
+        """The backward's answer must match central differences of the REFERENCE forward.
+
+        ``call(d)`` gives the backward's arguments; ``wrt`` names, in the shape of the backward's return,
+        the inputs each gradient is by (``("X", "W", "b")``); ``upstream`` names the upstream gradient
+        (a tuple of names for a forward with several outputs; None for a cost, whose upstream is 1).
+        """
+        names = _grad_names(wrt)
+
+        def run(ctx: Context) -> Verdict:
+            d = inputs(ctx.rng)
+            args = call(d)
+            outcome = ctx.call(*args)
+            if not isinstance(outcome, Returned):
+                return outcome_failure(outcome, target)
+            ref = ctx.reference
+            up = 1.0 if upstream is None else (
+                tuple(d[k] for k in upstream) if isinstance(upstream, tuple) else d[upstream])
+
+            def numeric(key: Any) -> Any:
+                if isinstance(key, (list, tuple)):
+                    return [numeric(k) for k in key]
+                return numeric_gradient(lambda v: objective(forward(ref, {**d, key: v}), up), d[key])
+
+            found = gradient_mismatch(outcome.value, numeric(wrt), names=names, hidden=self.hidden)
+            if found is None:
+                return Verdict.ok()
+            expected = ctx.reference(target, *args)
+            mistake = match(outcome.value, expected, variants(d, expected)) if variants else ""
+            return mismatch_verdict(target, found, mistake)
+
+        return self.check(target, case, "gradient", points, run, description, timeout)
+
+
+def mismatch_verdict_text(target: str, problem: str, mistake: str = "") -> Verdict:
+    """A failing verdict for a problem stated in words."""
+    return mismatch_verdict(target, Mismatch("result", "property", problem), mistake)

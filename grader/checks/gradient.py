@@ -1,0 +1,104 @@
+"""Finite-difference gradient checks, in float64, as in CS231n's ``gradient_check.py``.
+
+For a forward ``f`` and a random upstream gradient ``G`` (never all ones: that hides a forgotten
+``dY``), the gradient of the scalar ``Σ f(x)·G`` by ``x`` is what a backward must return for ``dY = G``.
+Inputs come from generators that keep them away from kinks (ReLU at 0) and ties (max), where a
+centred difference gives ½, which is neither rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from grader.checks.compare import Mismatch, as_numeric, compare
+
+EPS = 1e-6
+MAX_REL_ERROR = 1e-5
+MAX_REL_ERROR_FLOAT32 = 1e-3
+
+
+def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """Central differences ``(f(x + eps e_i) − f(x − eps e_i)) / (2 eps)`` for every element of ``x``."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
+        plus = f(x.copy())
+        x[i] = saved - eps
+        minus = f(x.copy())
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def objective(output: Any, upstream: Any) -> float:
+    """``Σ output·upstream`` over matching nested structures (a tuple output takes a tuple upstream)."""
+    if isinstance(output, (list, tuple)):
+        return float(sum(objective(o, u) for o, u in zip(output, upstream, strict=True)))
+    return float(np.sum(np.asarray(output, dtype=np.float64) * upstream))
+
+
+def rel_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """CS231n's ``max |a − n| / max(|a| + |n|, floor)``, with the floor at 1e-3 of the gradient's scale so
+    that elements near zero do not turn rounding noise into a large relative error."""
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    if a.size == 0:
+        return 0.0
+    floor = max(1e-3 * float(np.max(np.abs(n))), 1e-10)
+    return float(np.max(np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)))
+
+
+def upstream(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A random upstream gradient: standard normal, so never all ones."""
+    return rng.standard_normal(shape)
+
+
+def away_from_zero(rng: np.random.Generator, shape: tuple[int, ...], margin: float = 0.1) -> np.ndarray:
+    """Random values with ``|v| >= margin``: a finite difference of ReLU at these never crosses the kink."""
+    return rng.choice([-1.0, 1.0], size=shape) * (margin + np.abs(rng.standard_normal(shape)))
+
+
+def apart(rng: np.random.Generator, shape: tuple[int, ...], gap: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Two random arrays that differ by at least ``gap`` everywhere: no ties for max."""
+    X1 = rng.standard_normal(shape)
+    return X1, X1 + away_from_zero(rng, shape, gap)
+
+
+def _leaves(structure: Any) -> list[Any]:
+    if isinstance(structure, (list, tuple)):
+        return [leaf for part in structure for leaf in _leaves(part)]
+    return [structure]
+
+
+def gradient_mismatch(
+    actual: Any, numeric: Any, *, name: str = "result", names: Sequence | None = None, hidden: bool = False
+) -> Mismatch | None:
+    """The first part of ``actual`` whose relative error against ``numeric`` is too large, or None."""
+    found = compare(actual, numeric, name=name, names=names, values=False, hidden=hidden)
+    if found is not None:
+        return found
+    labels = _labels(numeric, name, names)
+    for label, a, n in zip(labels, _leaves(actual), _leaves(numeric), strict=True):
+        a = as_numeric(a)
+        limit = MAX_REL_ERROR_FLOAT32 if a.dtype.kind == "f" and a.dtype.itemsize < 8 else MAX_REL_ERROR
+        err = rel_error(a, n)
+        if not err <= limit:
+            return Mismatch(label, "values", f"{label} disagrees with a finite-difference gradient of the forward "
+                            f"(relative error {err:.1e}; at most {limit:.0e} passes)", err)
+    return None
+
+
+def _labels(structure: Any, name: str, names: Sequence | None) -> list[str]:
+    if not isinstance(structure, (list, tuple)):
+        return [name]
+    labels = []
+    for i, part in enumerate(structure):
+        sub = names[i] if names is not None and len(names) == len(structure) else None
+        label, nested = (sub, None) if isinstance(sub, str) else (f"{name}[{i}]", sub)
+        labels.extend(_labels(part, label, nested))
+    return labels
