@@ -1,0 +1,130 @@
+"""``grader grade SUBMISSIONS_DIR``: grade a class in parallel into a gradebook and reports.
+
+Hidden checks are part of the grade whenever this installation has them; they are seeded by the course
+secret (``GRADER_SECRET`` or course.toml ``[grading] secret``). Without a secret the command stops and
+says how to set one, rather than quietly grading on public checks only: ``--public-only`` is the
+explicit way to do that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from grader.assignments import ASSIGNMENTS
+from grader.cli import UserError
+from grader.config import ConfigError, apply_overrides, load_course_config
+from grader.discover import discover, student_dirs
+from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
+from grader.gradebook import Gradebook, suite_hash
+from grader.sessions import default_references, isolation_level, sandbox_sessions
+from grader.suites import hidden_available, load_checks
+
+HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", type=Path, help="one folder per student")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="gradebook and reports folder (default: out/)")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel sandboxes (default: one per core)")
+    parser.add_argument("--only", default=None, help="comma-separated assignments, e.g. hw1,hw2 (default: all)")
+    parser.add_argument("--public-only", action="store_true", help="grade on public checks only (no secret needed)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def parse_only(text: str | None) -> list[str]:
+    """``"hw1, hw2"`` -> ``["hw1", "hw2"]``, in course order; unknown names are a user error."""
+    if not text:
+        return list(ASSIGNMENTS)
+    wanted = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [w for w in wanted if w not in ASSIGNMENTS]
+    if unknown or not wanted:
+        raise UserError(
+            f"--only {text!r}: unknown assignment {unknown[0] if unknown else ''!r}; "
+            f"choose from {', '.join(ASSIGNMENTS)}"
+        )
+    return [key for key in ASSIGNMENTS if key in wanted]
+
+
+def run(args: argparse.Namespace) -> int:
+    root: Path = args.submissions
+    if not root.is_dir():
+        raise UserError(f"{root}: no such folder; give the folder holding one sub-folder per student")
+    if not student_dirs(root):
+        raise UserError(f"{root} holds no student folders; expected {root}/<student_id>/backprop.py and so on")
+    only = parse_only(args.only)
+    try:
+        config = load_course_config()
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    include_hidden = _include_hidden(config.secret, args.public_only)
+    jobs = args.jobs or config.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UserError(f"--jobs {jobs}: must be at least 1")
+
+    checks = {key: apply_overrides(load_checks(key, include_hidden), config) for key in only}
+    hashes = {key: suite_hash(checks[key], config) for key in only}
+    submissions = discover(root, only)
+    with Gradebook(args.out) as book:
+        run_id = book.start_run(sys.argv)
+        todo = [
+            s for s in submissions if not book.is_current(s.student, s.assignment, s.content_hash, hashes[s.assignment])
+        ]
+        skipped = len(submissions) - len(todo)
+        print(
+            f"{len(student_dirs(root))} students, {len(submissions)} submissions; "
+            f"skipped {skipped} unchanged; grading {len(todo)} "
+            f"({'public and hidden' if include_hidden else 'public'} checks, {jobs} jobs)"
+        )
+        start = time.perf_counter()
+        graded = 0
+        if todo:
+            kinds = {"torch" if ASSIGNMENTS[s.assignment].uses_torch else "numpy" for s in todo if not s.error}
+            with sandbox_sessions(kinds, jobs) as open_session:
+                print(f"isolation: {isolation_level()}")
+                for result in grade_many(
+                    todo,
+                    checks.__getitem__,
+                    open_session,
+                    default_references(),
+                    config.secret,
+                    jobs=jobs,
+                    budget_for=lambda key: config.assignment(key).submission_timeout or DEFAULT_SUBMISSION_TIMEOUT,
+                    progress=not args.quiet,
+                ):
+                    s = result.submission
+                    book.record(
+                        run_id,
+                        s.student,
+                        s.assignment,
+                        s.content_hash,
+                        hashes[s.assignment],
+                        s.submitted_at,
+                        result.results,
+                    )
+                    graded += 1
+        book.finish_run(run_id, graded, skipped)
+    elapsed = time.perf_counter() - start
+    print(f"graded {graded} submissions in {elapsed:.1f} s; skipped {skipped} unchanged")
+    from grader.reports import write_reports
+
+    written = write_reports(args.out, config)
+    print(f"reports in {args.out}/: {', '.join(sorted(p.name for p in written))}")
+    return 0
+
+
+def _include_hidden(secret: str, public_only: bool) -> bool:
+    if public_only or not hidden_available():
+        if not public_only:
+            print("note: no hidden checks in this installation; grading on public checks only", file=sys.stderr)
+        return False
+    if not secret:
+        raise UserError(
+            "hidden checks need the course secret. Set it with `export GRADER_SECRET=...` or in course.toml "
+            '([grading] secret = "..."), or grade on public checks only with --public-only'
+        )
+    return True
+
