@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 
 from grader.assignments import ASSIGNMENTS
+from grader.checks.base import Check
 from grader.cli import UserError
-from grader.config import ConfigError, apply_overrides, load_course_config
-from grader.discover import discover, student_dirs
+from grader.config import ConfigError, CourseConfig, apply_overrides, load_course_config
+from grader.discover import Submission, discover, student_dirs
 from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
 from grader.gradebook import Gradebook, suite_hash
-from grader.sessions import default_references, isolation_level, sandbox_sessions
+from grader.sessions import default_references, isolation_level, pool_kind, sandbox_sessions
 from grader.suites import hidden_available, load_checks
 
 HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     checks = {key: apply_overrides(load_checks(key, include_hidden), config) for key in only}
     hashes = {key: suite_hash(checks[key], config) for key in only}
     submissions = discover(root, only)
+    start = time.perf_counter()
     with Gradebook(args.out) as book:
         run_id = book.start_run(sys.argv)
         todo = [
@@ -75,44 +77,51 @@ def run(args: argparse.Namespace) -> int:
         ]
         skipped = len(submissions) - len(todo)
         print(
-            f"{len(student_dirs(root))} students, {len(submissions)} submissions; "
-            f"skipped {skipped} unchanged; grading {len(todo)} "
-            f"({'public and hidden' if include_hidden else 'public'} checks, {jobs} jobs)"
+            f"{len(student_dirs(root))} students, {len(submissions)} submissions: skipped {skipped} unchanged, "
+            f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks with {jobs} jobs"
         )
-        start = time.perf_counter()
-        graded = 0
-        if todo:
-            kinds = {"torch" if ASSIGNMENTS[s.assignment].uses_torch else "numpy" for s in todo if not s.error}
-            with sandbox_sessions(kinds, jobs) as open_session:
-                print(f"isolation: {isolation_level()}")
-                for result in grade_many(
-                    todo,
-                    checks.__getitem__,
-                    open_session,
-                    default_references(),
-                    config.secret,
-                    jobs=jobs,
-                    budget_for=lambda key: config.assignment(key).submission_timeout or DEFAULT_SUBMISSION_TIMEOUT,
-                    progress=not args.quiet,
-                ):
-                    s = result.submission
-                    book.record(
-                        run_id,
-                        s.student,
-                        s.assignment,
-                        s.content_hash,
-                        hashes[s.assignment],
-                        s.submitted_at,
-                        result.results,
-                    )
-                    graded += 1
-        book.finish_run(run_id, graded, skipped)
-    elapsed = time.perf_counter() - start
-    print(f"graded {graded} submissions in {elapsed:.1f} s; skipped {skipped} unchanged")
+        for result in _grade(todo, checks, config, jobs, progress=not args.quiet):
+            s = result.submission
+            book.record(
+                run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results
+            )
+        book.finish_run(run_id, len(todo), skipped)
+    print(f"graded {len(todo)} submissions in {time.perf_counter() - start:.1f} s; skipped {skipped} unchanged")
+    return _write_reports(args.out, config)
+
+
+def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: CourseConfig, jobs: int, progress: bool):
+    """Yield each graded submission as it finishes."""
+    if not todo:
+        return
+    kinds = {pool_kind(s.assignment) for s in todo if not s.error}
+    with sandbox_sessions(kinds, jobs) as open_session:
+        print(f"isolation: {isolation_level()}")
+        yield from grade_many(
+            todo,
+            checks.__getitem__,
+            open_session,
+            default_references(),
+            config.secret,
+            jobs=jobs,
+            progress=progress,
+            budget_for=lambda key: config.assignment(key).submission_timeout or DEFAULT_SUBMISSION_TIMEOUT,
+        )
+
+
+def _write_reports(out: Path, config: CourseConfig) -> int:
     from grader.reports import write_reports
 
-    written = write_reports(args.out, config)
-    print(f"reports in {args.out}/: {', '.join(sorted(p.name for p in written))}")
+    try:
+        written = write_reports(out, config)
+    except Exception as exc:  # the grades are safe in the gradebook whatever happens here
+        print(
+            f"Error: writing the reports failed ({type(exc).__name__}: {exc}); the grades are saved in "
+            f"{out}/gradebook.sqlite: rebuild the reports with `grader report`",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"reports in {out}/: {', '.join(sorted(p.name for p in written))}")
     return 0
 
 
@@ -127,4 +136,3 @@ def _include_hidden(secret: str, public_only: bool) -> bool:
             '([grading] secret = "..."), or grade on public checks only with --public-only'
         )
     return True
-

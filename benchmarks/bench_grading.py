@@ -1,0 +1,189 @@
+"""Benchmark: grade a generated class and compare with the naive way, a fresh ``python -m pytest`` per student.
+
+The class mixes correct students (the references laid out as hand-ins) and students with one to three
+classic mistakes (``grader.samples.MUTATIONS``). From one run it prints, for hw2 alone and for the whole
+course: students per second, seconds per submission, the isolation overhead per submission (the same
+class against an empty suite: sandbox session and import only), and the core utilisation
+(seconds spent inside student calls / (wall seconds x cores)). The naive way runs the same checks in a
+fresh interpreter per student (importing numpy, torch for the lab, the references and the checks), as
+many at a time as there are cores.
+
+    .venv/bin/python benchmarks/bench_grading.py               # 120 students
+    .venv/bin/python benchmarks/bench_grading.py --students 12 # a quick try
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.discover import discover
+from grader.engine import grade_many
+from grader.samples import MUTATIONS, mutate, reference_submission, write_submission
+from grader.sessions import default_references, isolation_level, pool_kind, sandbox_sessions
+from grader.suites import load_checks
+
+SECRET = "benchmark-secret"
+NAIVE_TEST = '''"""Naive grading of one student: the same checks, run in this fresh interpreter."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path[:0] = [os.environ["BENCH_STUDENT"], os.environ["BENCH_TESTS"]]
+from inprocess_worker import InProcessWorker, load_module  # noqa: E402
+
+from grader.assignments import ASSIGNMENTS  # noqa: E402
+from grader.checks.references import LiveReferences  # noqa: E402
+from grader.checks.runner import run_check  # noqa: E402
+from grader.suites import load_checks  # noqa: E402
+
+STUDENT = Path(os.environ["BENCH_STUDENT"])
+KEYS = os.environ["BENCH_ONLY"].split(",")
+CHECKS = [c for key in KEYS for c in load_checks(key, include_hidden=True)]
+REFERENCES = LiveReferences()
+_workers = {}
+
+
+def worker(key):
+    if key not in _workers:
+        path = STUDENT / ASSIGNMENTS[key].filename
+        if path.suffix == ".ipynb":
+            from grader.notebook import notebook_to_source
+            source = STUDENT / "_notebook_module.py"
+            source.write_text(notebook_to_source(path.read_bytes()).source)
+            path = source
+        _workers[key] = InProcessWorker(module=load_module(path))
+    return _workers[key]
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
+def test_check(check):
+    verdict = run_check(check, worker(check.assignment), REFERENCES, os.environ["BENCH_SECRET"])
+    assert verdict.status == "pass", verdict.message
+'''
+
+
+def make_class(root: Path, students: int, seed: int = 0) -> None:
+    """``students`` folders: every third one correct, the others with one to three mistakes."""
+    rng = np.random.default_rng(seed)
+    correct = reference_submission()
+    names = [m[0] for m in MUTATIONS]
+    for i in range(students):
+        chosen = () if i % 3 == 0 else tuple(rng.choice(names, size=rng.integers(1, 4), replace=False))
+        write_submission(root / f"student{i:04d}", mutate(correct, chosen))
+
+
+def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = False) -> dict:
+    subs = discover(root, only)
+    checks = {key: [] if empty_suite else load_checks(key, include_hidden=True) for key in only}
+    with sandbox_sessions({pool_kind(k) for k in only}, jobs) as open_session:
+        start = time.perf_counter()
+        graded = list(
+            grade_many(subs, checks.__getitem__, open_session, default_references(), SECRET, jobs=jobs, progress=False)
+        )
+        wall = time.perf_counter() - start
+    student_seconds = sum(g.student_seconds for g in graded)
+    return {
+        "n": len(subs),
+        "wall": wall,
+        "student_seconds": student_seconds,
+        "rows": sum(len(g.results) for g in graded),
+    }
+
+
+def naive_class(root: Path, only: list[str], jobs: int, limit: int) -> dict:
+    """A fresh ``python -m pytest`` per student on the same checks, ``jobs`` at a time."""
+    students = sorted(p for p in root.iterdir() if p.is_dir())[:limit]
+    test_file = root.parent / "naive" / "test_naive.py"
+    test_file.parent.mkdir(exist_ok=True)
+    test_file.write_text(NAIVE_TEST)
+
+    def one(student: Path) -> int:
+        env = os.environ | {
+            "BENCH_STUDENT": str(student),
+            "BENCH_TESTS": str(REPO_ROOT / "tests"),
+            "BENCH_ONLY": ",".join(only),
+            "BENCH_SECRET": SECRET,
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(test_file.parent),
+            str(test_file),
+        ]
+        return subprocess.run(command, env=env, capture_output=True, cwd=test_file.parent).returncode
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        codes = list(pool.map(one, students))
+    wall = time.perf_counter() - start
+    if any(code not in (0, 1) for code in codes):
+        print(f"  warning: naive pytest exit codes {sorted(set(codes))} (2+ means it could not run)")
+    return {"n": len(students), "wall": wall}
+
+
+def report(label: str, graded: dict, empty: dict, naive: dict | None, jobs: int) -> None:
+    n = graded["n"]
+    per_sub = graded["wall"] / n
+    overhead = empty["wall"] * jobs / empty["n"]
+    utilisation = graded["student_seconds"] / (graded["wall"] * jobs)
+    print(f"\n{label}: {n} submissions, {graded['rows']} rows")
+    print(
+        f"  grader      {graded['wall']:7.2f} s wall   {n / graded['wall']:7.1f} submissions/s   "
+        f"{1000 * per_sub:7.1f} ms per submission"
+    )
+    print(
+        f"  isolation overhead (empty suite): {1000 * overhead:6.1f} ms per submission per core "
+        f"({empty['wall']:.2f} s wall for {empty['n']})"
+    )
+    print(
+        f"  core utilisation: {100 * utilisation:5.1f} % "
+        f"({graded['student_seconds']:.1f} s in student calls / ({graded['wall']:.1f} s x {jobs} cores))"
+    )
+    if naive:
+        naive_per = naive["wall"] / naive["n"]
+        print(
+            f"  naive       {naive['wall']:7.2f} s wall for {naive['n']} students   "
+            f"{1000 * naive_per:7.1f} ms per student   ratio naive/grader: {naive_per / per_sub:5.1f}x"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=120, help="class size (default 120)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel sandboxes (default: cores)")
+    parser.add_argument("--naive-students", type=int, default=None, help="grade only this many the naive way")
+    parser.add_argument("--skip-naive", action="store_true", help="leave out the naive comparison")
+    args = parser.parse_args(argv)
+    print(f"isolation: {isolation_level()}; {args.jobs} jobs on {os.cpu_count()} cores; {args.students} students")
+    with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
+        root = Path(tmp) / "class"
+        make_class(root, args.students)
+        for label, only in (("hw2 alone", ["hw2"]), ("whole course", list(ASSIGNMENTS))):
+            graded = grade_class(root, only, args.jobs)
+            empty = grade_class(root, only, args.jobs, empty_suite=True)
+            naive = None
+            if not args.skip_naive:
+                naive = naive_class(root, only, args.jobs, args.naive_students or args.students)
+            report(label, graded, empty, naive, args.jobs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

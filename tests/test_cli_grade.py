@@ -1,0 +1,201 @@
+"""``grader grade`` end to end, through the real sandbox: references, stubs, determinism, the sample class,
+notebooks with hostile cells, and submissions that crash, hang or exit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.cli import main
+from grader.gradebook import Gradebook
+from grader.samples import reference_submission, write_submission
+
+NUMPY_HOMEWORK = "hw1,hw2,hw3"
+
+
+def grade(submissions: Path, out: Path, only: str = NUMPY_HOMEWORK, *extra: str) -> int:
+    return main(["grade", str(submissions), "--out", str(out), "--only", only, "--quiet", *extra])
+
+
+def results(out: Path) -> pd.DataFrame:
+    with Gradebook(out) as book:
+        return book.results_frame()
+
+
+def percent(rows: pd.DataFrame) -> float:
+    return 100 * rows["points"].sum() / rows["max_points"].sum()
+
+
+@pytest.fixture
+def references_class(tmp_path: Path) -> Path:
+    root = tmp_path / "class"
+    write_submission(root / "ref", reference_submission())
+    write_submission(root / "stub", {a.filename: a.stub_path.read_bytes() for a in ASSIGNMENTS.values()})
+    return root
+
+
+def test_references_earn_everything_and_stubs_nothing(references_class: Path, out_dir: Path, secret: str) -> None:
+    assert grade(references_class, out_dir) == 0
+
+    rows = results(out_dir)
+    ref, stub = rows[rows["student"] == "ref"], rows[rows["student"] == "stub"]
+    assert set(ref["visibility"]) == {"public", "hidden"}
+    assert set(ref["assignment"]) == {"hw1", "hw2", "hw3"}
+    failing = ref[ref["status"] != "pass"]
+    assert failing.empty, failing[["check_id", "message"]].to_string()
+    assert stub["points"].sum() == 0
+    assert set(stub["status"]) <= {"fail", "error"}
+    assert len(stub) == len(ref)
+
+
+def test_grading_twice_gives_identical_results(references_class: Path, tmp_path: Path, secret: str) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert grade(references_class, first, "hw2") == 0
+    assert grade(references_class, second, "hw2") == 0
+
+    def table(out: Path) -> pd.DataFrame:
+        return pd.read_csv(out / "results.csv").drop(columns=["seconds"])
+
+    pd.testing.assert_frame_equal(table(first), table(second))
+
+
+def test_a_rerun_skips_unchanged_work(references_class: Path, out_dir: Path, secret: str, capsys) -> None:
+    assert grade(references_class, out_dir, "hw1") == 0
+    capsys.readouterr()
+
+    assert grade(references_class, out_dir, "hw1") == 0
+
+    assert "skipped 2 unchanged" in capsys.readouterr().out
+
+
+def test_hidden_checks_need_the_secret(references_class: Path, out_dir: Path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("GRADER_SECRET", raising=False)
+    monkeypatch.chdir(out_dir.parent)  # no course.toml with a secret here
+
+    assert grade(references_class, out_dir, "hw1") == 2
+    assert "GRADER_SECRET" in capsys.readouterr().err
+
+    assert grade(references_class, out_dir, "hw1", "--public-only") == 0
+    assert set(results(out_dir)["visibility"]) == {"public"}
+
+
+@pytest.mark.parametrize("make", ["missing", "empty"])
+def test_a_missing_or_empty_folder_is_a_clear_error(tmp_path: Path, make: str, capsys) -> None:
+    if make == "empty":
+        (tmp_path / "class").mkdir()
+    assert grade(tmp_path / "class", tmp_path / "out") == 2
+    assert "Error:" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def sample_class(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The repository's sample class graded once on the numpy homework."""
+    out = tmp_path_factory.mktemp("sample") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADER_SECRET", "sample-class-secret")
+        assert grade(REPO_ROOT / "submissions", out) == 0
+    return results(out)
+
+
+def test_sample_class_alice_earns_everything(sample_class: pd.DataFrame) -> None:
+    assert percent(sample_class[sample_class["student"] == "alice"]) == 100
+
+
+def test_sample_class_bob_loses_points_for_his_bugs_only(sample_class: pd.DataFrame) -> None:
+    bob = sample_class[sample_class["student"] == "bob"]
+    by_target = bob.groupby("target")["status"].agg(lambda s: set(s))
+    assert "fail" in by_target["linear_backward"]
+    assert by_target["linear_forward"] == {"pass"}
+    assert 20 < percent(bob) < 100
+
+
+def test_sample_class_carol_gets_error_rows_not_a_crash(sample_class: pd.DataFrame) -> None:
+    carol = sample_class[sample_class["student"] == "carol"]
+    hw1 = carol[carol["assignment"] == "hw1"]
+    assert hw1["points"].sum() == 0 and set(hw1["status"]) == {"error"}
+    assert (carol[carol["assignment"] == "hw3"]["message"].str.startswith("not submitted")).all()
+    assert carol[carol["target"] == "linear_forward"]["status"].eq("pass").all()
+
+
+@pytest.mark.parametrize("target", ["linear_forward", "linear_backward", "sigmoid_forward", "relu_forward", "sgd"])
+def test_sample_class_dave_earns_nothing_where_he_cheats(sample_class: pd.DataFrame, target: str) -> None:
+    dave = sample_class[(sample_class["student"] == "dave") & (sample_class["target"] == target)]
+    assert len(dave) > 0
+    assert dave["points"].sum() == 0, dave[["check_id", "status", "message"]].to_string()
+
+
+def test_sample_class_dave_keeps_his_honest_points(sample_class: pd.DataFrame) -> None:
+    dave = sample_class[(sample_class["student"] == "dave") & (sample_class["target"] == "tanh_backward")]
+    assert dave["status"].eq("pass").all()
+
+
+def test_sample_class_erin_is_flagged_for_torch_in_hw2(sample_class: pd.DataFrame) -> None:
+    erin = sample_class[sample_class["student"] == "erin"]
+    hw2 = erin[erin["assignment"] == "hw2"]
+    assert hw2["points"].sum() == 0
+    assert hw2["mistake"].eq("flag: uses torch in hw2").all()
+    assert percent(erin[erin["assignment"] == "hw1"]) == 100  # found deep in her LMS folders
+
+
+def hostile(source: str, replacements: dict[str, str]) -> str:
+    for function, body in replacements.items():
+        source += f"\n\ndef {function}(*args, **kwargs):\n    {body}\n"
+    return source
+
+
+def test_a_crash_hang_or_exit_costs_only_its_own_checks(tmp_path: Path, out_dir: Path, secret: str, monkeypatch):
+    (tmp_path / "course.toml").write_text("[assignments.hw2]\ncheck_timeout = 1.5\n")
+    monkeypatch.chdir(tmp_path)
+    correct = reference_submission()["backprop.py"].decode()
+    bad = {
+        "weighted_sum_forward": "import os; os._exit(0)",
+        "duplicate_backward": "while True: pass",
+        "max_forward": "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+        "add_forward": "import os; os.kill(os.getppid(), 9)",
+    }
+    root = tmp_path / "class"
+    write_submission(root / "a_good", {"backprop.py": correct.encode()})
+    write_submission(root / "b_bad", {"backprop.py": hostile(correct, bad).encode()})
+    write_submission(root / "c_good", {"backprop.py": correct.encode()})
+
+    assert grade(root, out_dir, "hw2") == 0
+
+    rows = results(out_dir)
+    for good in ("a_good", "c_good"):
+        assert percent(rows[rows["student"] == good]) == 100
+    badrows = rows[rows["student"] == "b_bad"]
+    hit = badrows["target"].isin(bad)
+    assert badrows[hit]["points"].sum() == 0
+    assert badrows[~hit]["status"].eq("pass").all(), badrows[~hit & (badrows["status"] != "pass")].to_string()
+    assert "timeout" in set(badrows[badrows["target"] == "duplicate_backward"]["status"])
+
+
+@pytest.mark.slow
+def test_the_lab_notebook_earns_full_marks_despite_hostile_cells(tmp_path: Path, out_dir: Path, secret: str) -> None:
+    notebook = json.loads(reference_submission()["mlp_lab.ipynb"])
+    for source in ("raise RuntimeError('exploring')\n", "while True:\n    pass\n", "import os\nos._exit(3)\n"):
+        notebook["cells"].append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": source.splitlines(keepends=True),
+            }
+        )
+    root = tmp_path / "class"
+    write_submission(root / "explorer", {"mlp_lab.ipynb": json.dumps(notebook).encode()})
+    shutil.copytree(REPO_ROOT / "submissions" / "carol", root / "carol")  # a notebook cut off half-way
+
+    assert grade(root, out_dir, "lab") == 0
+
+    rows = results(out_dir)
+    explorer = rows[rows["student"] == "explorer"]
+    assert explorer["status"].eq("pass").all(), explorer[explorer["status"] != "pass"].to_string()
+    carol = rows[rows["student"] == "carol"]
+    assert carol["points"].sum() == 0 and carol["status"].eq("error").all()
