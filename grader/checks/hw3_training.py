@@ -1,0 +1,123 @@
+"""hw3 checks of the whole trainer: ``train_classifier`` judged by held-out accuracy of the model it returns
+(evaluated here, by the grader's own forward, so the student's ``predict`` plays no part), the model's
+format, and the kind of labels ``predict`` returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks.accuracy import AccuracyTask, accuracy_verdict, draw, mlp_logits
+from grader.checks.base import Check, Context, Rng, Verdict
+from grader.checks.compare import compare
+from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
+from grader.checks.hw3_cases import features
+from grader.checks.judge import outcome_failure
+from grader.checks.mistakes import HINTS
+from grader.outcomes import Returned
+
+HINTS.update({
+    "model_statistics_not_training": "store the training set's own mean and std (fit_standardizer on X) in the model",
+})
+EPS = 1e-8  # standardize's default, which predict uses
+
+
+def layer_sizes(D: int, hidden: int | list[int], n_classes: int) -> list[int]:
+    return [D, *([hidden] if isinstance(hidden, int) else hidden), n_classes]
+
+
+def read_model(value: Any, sizes: list[int]) -> tuple[dict | None, str]:
+    """The returned model as ``{"mean", "std", "params": [(W, b)]}`` of the expected shapes, or None and why."""
+    D = sizes[0]
+    if not isinstance(value, dict) or not {"mean", "std", "params"} <= set(value):
+        return None, 'it should return a dict with keys "mean", "std" and "params"'
+    mean, std, params = value["mean"], value["std"], value["params"]
+    for name, stat in (("mean", mean), ("std", std)):
+        if not isinstance(stat, np.ndarray) or stat.shape != (D,) or stat.dtype.kind not in "iuf":
+            return None, f'model["{name}"] should be an array of shape (D,) = ({D},), one value per feature'
+    if not isinstance(params, list) or len(params) != len(sizes) - 1:
+        return None, f'model["params"] should be a list of {len(sizes) - 1} (W, b) pairs, one per layer'
+    layers = []
+    for k, (layer, n_in, n_out) in enumerate(zip(params, sizes[:-1], sizes[1:], strict=True)):
+        if not isinstance(layer, list) or len(layer) != 2:
+            return None, f"layer {k} should be a pair (W, b)"
+        W, b = layer
+        if not all(isinstance(a, np.ndarray) and a.dtype.kind in "iuf" for a in (W, b)) \
+                or W.shape != (n_out, n_in) or b.shape != (n_out,):
+            return None, f"layer {k} should hold W of shape ({n_out}, {n_in}) (out, in) and b of shape ({n_out},)"
+        layers.append((W.astype(np.float64), b.astype(np.float64)))
+    arrays = [mean, std] + [a for layer in layers for a in layer]
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        return None, "the model holds NaN or inf: did training diverge (learning rate too large)?"
+    return {"mean": mean.astype(np.float64), "std": std.astype(np.float64), "params": layers}, ""
+
+
+def model_predict(model: dict, X: np.ndarray) -> np.ndarray:
+    """SPEC's predict, as the grader computes it: standardise with the stored statistics, ReLU MLP, argmax."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return mlp_logits(model["params"], (X - model["mean"]) / (model["std"] + EPS)).argmax(axis=1)
+
+
+def accuracy(sb: SuiteBuilder, case: str, points: float, task: AccuracyTask, config: dict, *,
+             description: str, timeout: float = 60.0) -> Check:
+    """Train with the student's ``train_classifier`` on the task's training part; points by held-out accuracy."""
+
+    def run(ctx: Context) -> Verdict:
+        d = draw(task, ctx.rng)
+        outcome = ctx.call(d.X_train, d.y_train, config, Rng(d.train_seed))
+        if not isinstance(outcome, Returned):
+            return outcome_failure(outcome, "train_classifier")
+        sizes = layer_sizes(d.X_train.shape[1], config["hidden"], int(d.y_train.max()) + 1)
+        model, problem = read_model(outcome.value, sizes)
+        if model is None:
+            return mismatch_verdict_text("train_classifier", problem)
+        acc = float(np.mean(model_predict(model, d.X_test) == d.y_test))
+        hint = "check the gradients, the learning-rate decay, that inputs are standardised and weights He-initialised"
+        return accuracy_verdict(acc, task, "train_classifier", reveal=not sb.hidden, hint=hint)
+
+    return sb.check("train_classifier", case, "accuracy", points, run, description, timeout)
+
+
+def model_format(sb: SuiteBuilder, case: str, points: float, N: int, D: int, n_classes: int, config: dict, *,
+                 description: str) -> Check:
+    """Property: the model has the layers the config asks for, and the training set's own statistics;
+    X and y come back unchanged."""
+
+    def run(ctx: Context) -> Verdict:
+        X = features(ctx.rng, N, D)
+        y = np.arange(N) % n_classes
+        outcome = ctx.call(X, y, config, Rng(int(ctx.rng.integers(2**31))))
+        if not isinstance(outcome, Returned):
+            return outcome_failure(outcome, "train_classifier")
+        model, problem = read_model(outcome.value, layer_sizes(D, config["hidden"], n_classes))
+        if model is None:
+            return mismatch_verdict_text("train_classifier", problem)
+        mean, std = ctx.reference("fit_standardizer", X)
+        if compare([model["mean"], model["std"]], [mean, std]) is not None:
+            return mismatch_verdict_text("train_classifier", 'model["mean"] and model["std"] are not the training '
+                                         "set's per-feature mean and population std", "model_statistics_not_training")
+        after = outcome.args_after
+        if len(after) >= 2 and not (np.array_equal(after[0], X) and np.array_equal(after[1], y)):
+            return mismatch_verdict_text("train_classifier", "it modified X or y", "mutated_input")
+        return Verdict.ok()
+
+    return sb.check("train_classifier", case, "property", points, run, description, timeout=30.0)
+
+
+def integer_labels(sb: SuiteBuilder, case: str, points: float, inputs: Any, *, description: str) -> Check:
+    """Property: ``predict`` returns an integer array of shape (N,)."""
+
+    def run(ctx: Context) -> Verdict:
+        d = inputs(ctx.rng)
+        outcome = ctx.call(*d.values())
+        if not isinstance(outcome, Returned):
+            return outcome_failure(outcome, "predict")
+        labels, N = outcome.value, len(d["X"])
+        if not isinstance(labels, np.ndarray) or labels.shape != (N,):
+            return mismatch_verdict_text("predict", "it should return an array of one label per row of X, shape (N,)")
+        if labels.dtype.kind not in "iu":
+            return mismatch_verdict_text("predict", f"the labels have dtype {labels.dtype}", "labels_not_integers")
+        return Verdict.ok()
+
+    return sb.check("predict", case, "property", points, run, description)

@@ -1,0 +1,199 @@
+"""Worker-side procedures: drive student code through steps that cannot cross as data, and report data.
+
+This module runs INSIDE the sandbox, next to untrusted code: it imports nothing from ``reference/`` or
+the hidden suites, and computes no expected answer. Each procedure takes the student's module and a
+payload of plain data and returns plain data (numbers, numeric arrays, lists and str-keyed dicts of
+those); the grader judges it in its own process. Errors raised by student code propagate: the worker
+reports them like any other call. torch is imported inside the lab procedures only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+Payload = dict[str, Any]
+
+
+def _numeric(value: Any, what: str) -> np.ndarray:
+    """``value`` (an ndarray, a tensor, a number or a nested list) as a numeric ndarray, or TypeError."""
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{what} should be numbers or a numeric array; got {type(value).__name__}") from exc
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what} should be numbers or a numeric array; got {type(value).__name__} of {array.dtype}")
+    return np.array(array)  # a copy that owns its data
+
+
+def collect_minibatches(module: ModuleType, payload: Payload) -> Payload:
+    """Run ``minibatches`` for ``epochs`` epochs with one generator ``default_rng(seed)`` and list the batches.
+
+    Payload: ``X``, ``y``, ``batch_size``, ``seed``, ``epochs`` (default 1) and ``shuffle`` (omitted: the
+    student's default). Returns ``{"epochs": [{"X": [Xb, ...], "y": [yb, ...]}, ...], "too_many": bool,
+    "inputs_unchanged": bool}``; an epoch stops after ``N + 1`` batches (no correct epoch has that many).
+    """
+    X, y = np.array(payload["X"]), np.array(payload["y"])
+    X_sent, y_sent = X.copy(), y.copy()
+    rng = np.random.default_rng(payload["seed"])
+    kwargs = {} if payload.get("shuffle") is None else {"shuffle": bool(payload["shuffle"])}
+    epochs, too_many = [], False
+    for _ in range(int(payload.get("epochs", 1))):
+        Xs, ys = [], []
+        for k, item in enumerate(module.minibatches(X, y, int(payload["batch_size"]), rng, **kwargs)):
+            if k > len(X):
+                too_many = True
+                break
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise TypeError(f"minibatches should yield pairs (Xb, yb); batch {k} is a {type(item).__name__}")
+            Xs.append(_numeric(item[0], f"Xb of batch {k}"))
+            ys.append(_numeric(item[1], f"yb of batch {k}"))
+        epochs.append({"X": Xs, "y": ys})
+    unchanged = bool(np.array_equal(X, X_sent) and np.array_equal(y, y_sent))
+    return {"epochs": epochs, "too_many": too_many, "inputs_unchanged": unchanged}
+
+
+def _layer_report(module: Any) -> dict[str, Any]:
+    """What one leaf module is: its class name, and the sizes of a Linear or the p of a Dropout."""
+    import torch
+
+    report: dict[str, Any] = {"kind": type(module).__name__}
+    if isinstance(module, torch.nn.Linear):
+        report.update(in_features=int(module.in_features), out_features=int(module.out_features))
+    if isinstance(module, torch.nn.modules.dropout._DropoutNd):
+        report["p"] = float(module.p)
+    return report
+
+
+def _linear_weights(model: Any) -> list[list[np.ndarray]]:
+    """``[[W, b], ...]`` of the model's Linear layers in registration order (b zeros when it has none)."""
+    import torch
+
+    layers = []
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):
+            W = m.weight.detach().double().numpy().copy()
+            b = m.bias.detach().double().numpy().copy() if m.bias is not None else np.zeros(W.shape[0])
+            layers.append([W, b])
+    return layers
+
+
+def _forward(model: Any, X: Any, what: str) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        out = model(X)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"{what}: the model returned a {type(out).__name__}, not a tensor of logits")
+    return out.detach().double().numpy().copy()
+
+
+def build(module: ModuleType, payload: Payload) -> Payload:
+    """Build the student's model and report it as data.
+
+    Payload: ``in_features``, ``hidden_sizes``, ``n_classes``, ``p_dropout`` (omitted: the default), ``X``
+    and ``seed`` (``torch.manual_seed`` before building and before the train-mode forward). Returns the leaf
+    modules in order (``layers``), the Linear weights (``weights``), two eval-mode outputs on ``X``
+    (``eval_output``, ``eval_repeat``) and one train-mode output (``train_output``).
+    """
+    import torch
+
+    args = [int(payload["in_features"]), [int(h) for h in payload["hidden_sizes"]], int(payload["n_classes"])]
+    if payload.get("p_dropout") is not None:
+        args.append(float(payload["p_dropout"]))
+    torch.manual_seed(int(payload["seed"]))
+    model = module.build_mlp(*args)
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"build_mlp should return a torch.nn.Module; got {type(model).__name__}")
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
+    model.eval()
+    eval_output, eval_repeat = _forward(model, X, "eval mode"), _forward(model, X, "eval mode")
+    model.train()
+    torch.manual_seed(int(payload["seed"]) + 1)
+    train_output = _forward(model, X, "train mode")
+    return {
+        "layers": [_layer_report(m) for m in leaves],
+        "weights": _linear_weights(model),
+        "eval_output": eval_output,
+        "eval_repeat": eval_repeat,
+        "train_output": train_output,
+    }
+
+
+def _plain_mlp(sizes: list[int], p_dropout: float = 0.0) -> Any:
+    """The grader's own model ``Linear -> ReLU [-> Dropout] -> ... -> Linear`` (glue, not a solution)."""
+    from torch import nn
+
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()] + ([nn.Dropout(p_dropout)] if p_dropout > 0 else [])
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)
+
+
+def _losses(value: Any) -> tuple[np.ndarray | None, str]:
+    """The returned losses as a float array, or None and a description of what came back instead."""
+    if not isinstance(value, (list, tuple)) and not hasattr(value, "__len__"):
+        return None, f"a {type(value).__name__}"
+    try:
+        return np.array([float(v) for v in value], dtype=np.float64), ""
+    except (TypeError, ValueError):
+        return None, f"a {type(value).__name__} whose entries are not numbers"
+
+
+def train(module: ModuleType, payload: Payload) -> Payload:
+    """Train the grader's plain model (``sizes``, initialised after ``torch.manual_seed(init_seed)``) with the
+    student's ``train`` on ``X`` (float32) and ``y`` (int64), passing ``kwargs``; report losses and weights.
+
+    Returns ``losses`` (float array, or None with ``losses_kind`` saying what came back) and the Linear
+    weights before and after training (``weights_before``, ``weights_after``: ``[[W, b], ...]``).
+    """
+    import torch
+
+    torch.manual_seed(int(payload["init_seed"]))
+    model = _plain_mlp([int(s) for s in payload["sizes"]])
+    before = _linear_weights(model)
+    X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
+    y = torch.as_tensor(np.asarray(payload["y"]), dtype=torch.int64)
+    losses, kind = _losses(module.train(model, X, y, **payload["kwargs"]))
+    return {"losses": losses, "losses_kind": kind, "weights_before": before, "weights_after": _linear_weights(model)}
+
+
+def predict(module: ModuleType, payload: Payload) -> Payload:
+    """Load ``weights`` (``[[W, b], ...]``) into the grader's model with ``Dropout(p_dropout)`` after each
+    hidden ReLU, leave it in TRAIN mode, and call the student's ``predict`` on ``X`` (float32).
+
+    Returns ``labels`` (an array), ``container`` ("tensor", "ndarray" or the type's name) and, for every
+    forward call, whether gradients were enabled and whether the model was in train mode.
+    """
+    import torch
+
+    weights = payload["weights"]
+    sizes = [int(np.shape(weights[0][0])[1])] + [int(np.shape(W)[0]) for W, _ in weights]
+    model = _plain_mlp(sizes, float(payload["p_dropout"]))
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for layer, (W, b) in zip(linears, weights, strict=True):
+            layer.weight.copy_(torch.as_tensor(np.asarray(W), dtype=torch.float32))
+            layer.bias.copy_(torch.as_tensor(np.asarray(b), dtype=torch.float32))
+    calls: list[dict[str, bool]] = []
+    model.register_forward_pre_hook(lambda m, _: calls.append({"grad": torch.is_grad_enabled(), "train": m.training}))
+    model.train()
+    torch.manual_seed(int(payload.get("seed", 0)))
+    result = module.predict(model, torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32))
+    container = "tensor" if isinstance(result, torch.Tensor) else type(result).__name__
+    return {"labels": _numeric(result, "predict's result"), "container": container, "forward_calls": calls}
+
+
+PROCEDURES: dict[str, Callable[[ModuleType, Payload], Any]] = {
+    "collect_minibatches": collect_minibatches,
+    "lab_build": build,
+    "lab_train": train,
+    "lab_predict": predict,
+}
