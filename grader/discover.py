@@ -49,6 +49,11 @@ class Submission:
     error: str = ""  # why it cannot be graded; "" when it can
     source: str = ""  # the main file, relative to the submissions folder (for messages)
 
+    @property
+    def source_name(self) -> str:
+        """The file name graded (``backprop.py``)."""
+        return ASSIGNMENTS[self.assignment].filename
+
 
 def discover(submissions_dir: Path, only: Iterable[str] | None = None) -> list[Submission]:
     """Every student's hand-in for every assignment in ``only`` (default: all), sorted by student, assignment.

@@ -9,6 +9,7 @@ so the caller can record it before the next one ends.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,16 +17,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from grader.assignments import ASSIGNMENTS
 from grader.checks.base import Check, References, Verdict
 from grader.checks.runner import run_check
 from grader.discover import Submission
-from grader.integrity import banned_imports
-from grader.outcomes import Outcome, TimedOut
+from grader.integrity import BANNED, FLAG_PREFIX, banned_imports, numpy_only_violation
+from grader.outcomes import Crashed, Outcome, Raised, TimedOut
 from grader.results import CheckResult
 
 DEFAULT_SUBMISSION_TIMEOUT = 300.0
-FLAG_PREFIX = "flag: "  # a row whose ``mistake`` starts with this carries a flag for the instructor
 # Heaviest first so that the slow lab sessions do not make a long tail at the end of a batch.
 COST_ORDER = {"lab": 0, "hw3": 1, "hw2": 2, "hw1": 3}
 
@@ -105,18 +104,7 @@ def _cannot_grade(submission: Submission) -> tuple[str, str] | None:
     """(message, mistake) when the submission gets error rows without running, else None."""
     if submission.error:
         return submission.error, ""
-    assignment = ASSIGNMENTS[submission.assignment]
-    if assignment.uses_torch:
-        return None
-    found = banned_imports(submission.files, assignment.filename)
-    if not found:
-        return None
-    library = found[0].rsplit(": ", 1)[1]
-    message = (
-        f"{submission.assignment} must be done in numpy only, but {found[0]} imports {library}: "
-        f"0 points for {submission.assignment}, flagged for the instructor"
-    )
-    return message, f"{FLAG_PREFIX}uses {library} in {submission.assignment}"
+    return numpy_only_violation(submission.assignment, banned_imports(submission.files, submission.source_name))
 
 
 def _run_checks(
@@ -131,9 +119,15 @@ def _run_checks(
     results: list[CheckResult] = []
     with open_session(submission.assignment, submission.files) as worker:
         import_error = getattr(worker, "import_error", None)
-        if import_error:
-            filename = ASSIGNMENTS[submission.assignment].filename
-            verdict = Verdict("error", 0.0, f"{filename} failed at import, so none of its checks ran: {import_error}")
+        if import_error is not None:
+            message = f"{submission.source_name} failed at import, so none of its checks ran: {_describe(import_error)}"
+            return [_row(submission, c, Verdict("error", 0.0, message), 0.0) for c in checks], 0.0
+        loaded = [
+            f"{submission.source_name} at import: {name}" for name in getattr(worker, "imports", []) if name in BANNED
+        ]
+        violation = numpy_only_violation(submission.assignment, loaded)
+        if violation is not None:  # imported in a way the static reading missed
+            verdict = Verdict("error", 0.0, *violation)
             return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
         budgeted = _Budgeted(worker, deadline)
         for check in checks:
@@ -171,6 +165,26 @@ class _Budgeted:
         outcome = method(*args, timeout=timeout)
         self.seconds += getattr(outcome, "seconds", 0.0)
         return outcome
+
+
+def _describe(import_error: Outcome | str) -> str:
+    """What went wrong at import, in a student's terms."""
+    if isinstance(import_error, Raised):
+        return f"{import_error.exc_type}: {import_error.message}{_where(import_error.traceback)}"
+    if isinstance(import_error, TimedOut):
+        return (
+            f"importing it took over {round(import_error.seconds)} s; move long computations "
+            "(training, plots) out of the top level or under `if __name__ == '__main__':`"
+        )
+    if isinstance(import_error, Crashed):
+        return import_error.reason
+    return str(import_error)
+
+
+def _where(traceback: str) -> str:
+    """`` (backprop.py, line 3)`` from the innermost frame of a traceback, or ""."""
+    frames = re.findall(r'File "(?:[^"]*/)?([^"/]+)", line (\d+)', traceback)
+    return f" ({frames[-1][0]}, line {frames[-1][1]})" if frames else ""
 
 
 def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float) -> CheckResult:

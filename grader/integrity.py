@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import ast
 
+from grader.assignments import ASSIGNMENTS
+
 BANNED = frozenset({"torch", "jax", "jaxlib", "tensorflow", "keras"})
 _DYNAMIC_IMPORTERS = frozenset({"__import__", "import_module"})
+FLAG_PREFIX = "flag: "  # a row whose ``mistake`` starts with this carries a flag for the instructor
 
 
 def banned_imports(files: dict[str, bytes], main: str) -> list[str]:
@@ -38,6 +41,22 @@ def banned_imports(files: dict[str, bytes], main: str) -> list[str]:
             elif top in local:
                 todo.append(local[top])
     return findings
+
+
+def numpy_only_violation(assignment: str, findings: list[str]) -> tuple[str, str] | None:
+    """(message, mistake) for a numpy-only homework with banned imports in ``findings``
+    (``"<where>: <library>"``, as ``banned_imports`` gives them), else None.
+
+    The mistake carries the instructor's flag: ``"flag: uses torch in hw2"``.
+    """
+    if not findings or ASSIGNMENTS[assignment].uses_torch:
+        return None
+    where, library = findings[0].rsplit(": ", 1)
+    message = (
+        f"{assignment} must be done in numpy only, but it uses {library} ({where}): "
+        f"0 points for {assignment}, flagged for the instructor"
+    )
+    return message, f"{FLAG_PREFIX}uses {library} in {assignment}"
 
 
 def _imports(tree: ast.AST) -> list[tuple[int, str]]:

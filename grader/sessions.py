@@ -31,9 +31,10 @@ def sandbox_sessions(kinds: Iterable[str], slots: int) -> Iterator[OpenSession]:
 
 def isolation_level() -> str:
     """How student code is isolated on this machine, as the sandbox reports it."""
-    from grader.sandbox import isolation_level as level
+    from grader.sandbox.isolation import isolation_level as level
 
-    return str(level())
+    name, description = level()
+    return f"{name} ({description})"
 
 
 def default_references():

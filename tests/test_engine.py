@@ -14,7 +14,7 @@ from inprocess_worker import InProcessWorker
 from grader.checks.base import Check, Verdict
 from grader.discover import Submission, content_hash
 from grader.engine import flags, grade_many, grade_one
-from grader.outcomes import Returned
+from grader.outcomes import Raised, Returned
 
 CORRECT = b"def gd_step(w, grad, lr):\n    return w - lr * grad\n"
 HALF_RIGHT = b"def gd_step(w, grad, lr):\n    return w - lr * grad if len(w) > 2 else w + lr * grad\n"
@@ -46,6 +46,7 @@ class Sessions:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
         self.opened = 0
+        self.imports: list[str] = []  # what the real sandbox reports the module loaded at import
 
     @contextmanager
     def __call__(self, assignment: str, files: dict[str, bytes]):
@@ -57,8 +58,10 @@ class Sessions:
         try:
             worker = InProcessWorker(folder / "gradient_descent.py")
         except Exception as exc:  # noqa: BLE001 - what the sandbox reports as an import error
-            yield SimpleNamespace(import_error=f"{type(exc).__name__}: {exc}")
+            trace = 'File "/tmp/x/gradient_descent.py", line 2, in <module>'
+            yield SimpleNamespace(import_error=Raised(type(exc).__name__, str(exc), trace))
             return
+        worker.imports = self.imports
         yield worker
 
 
@@ -92,7 +95,8 @@ def test_an_import_error_costs_every_check_of_the_file(sessions: Sessions) -> No
     graded = grade(submission({"gradient_descent.py": b"import numpy\n1/0\n"}), sessions)
 
     assert {r.status for r in graded.results} == {"error"}
-    assert all("failed at import" in r.message and "ZeroDivisionError" in r.message for r in graded.results)
+    message = "gradient_descent.py failed at import, so none of its checks ran: ZeroDivisionError: division by zero"
+    assert all(r.message == message + " (gradient_descent.py, line 2)" for r in graded.results)
     assert sum(r.points for r in graded.results) == 0
 
 
@@ -105,6 +109,16 @@ def test_torch_in_a_numpy_homework_is_zero_and_flagged_without_running(sessions:
     assert sum(r.points for r in graded.results) == 0
     assert all("must be done in numpy only" in r.message for r in graded.results)
     assert flags(graded.results) == ["uses torch in hw1"]
+
+
+def test_torch_loaded_at_import_in_a_way_not_read_statically_is_flagged(sessions: Sessions) -> None:
+    sessions.imports = ["numpy", "torch"]
+
+    graded = grade(submission({"gradient_descent.py": CORRECT}), sessions)
+
+    assert sum(r.points for r in graded.results) == 0
+    assert flags(graded.results) == ["uses torch in hw1"]
+    assert "at import" in graded.results[0].message
 
 
 def test_an_ungradable_submission_gets_error_rows_with_its_reason(sessions: Sessions) -> None:
