@@ -1,6 +1,7 @@
 """Build Check objects from declarative descriptions, so that a suite reads as a table.
 
 ``inputs(rng)`` returns the call's positional arguments as an ordered dict (names label feedback);
+``prepare(ref, inputs)``, when given, completes them with reference answers (``mlp_backward``'s cache);
 ``variants(inputs, expected)`` returns what each known mistake would answer on those inputs.
 """
 
@@ -24,11 +25,22 @@ Variants = Callable[[dict[str, Any], Any], dict[str, Any]]
 Expect = Callable[[Any], Any]
 Ref = Callable[..., Any]  # ref(function, *args): a reference answer
 Forward = Callable[[Ref, dict[str, Any]], Any]
+Prepare = Callable[[Ref, dict[str, Any]], dict[str, Any]]
 
 
 def forward(function: str, *keys: str) -> Forward:
     """The reference ``function`` applied to the inputs named ``keys``."""
     return lambda ref, d: ref(function, *(d[k] for k in keys))
+
+
+def args(*keys: str) -> Callable[[Ref, dict[str, Any]], tuple]:
+    """A backward's arguments: the inputs named ``keys``, in order."""
+    return lambda ref, d: tuple(d[k] for k in keys)
+
+
+def _inputs(ctx: Context, inputs: Inputs, prepare: Prepare | None) -> dict[str, Any]:
+    d = inputs(ctx.rng)
+    return prepare(ctx.reference, d) if prepare else d
 
 
 def _same(sent: Any, after: Any) -> bool:
@@ -67,11 +79,11 @@ class SuiteBuilder:
 
     def value(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
               names: Sequence | None = None, rtol: float = DEFAULT_RTOL, expect: Expect | None = None,
-              variants: Variants | None = None, timeout: float = 10.0) -> Check:
+              variants: Variants | None = None, prepare: Prepare | None = None, timeout: float = 10.0) -> Check:
         """The answer must match the reference's on the same inputs (``expect`` may blank parts with ANY)."""
 
         def run(ctx: Context) -> Verdict:
-            d = inputs(ctx.rng)
+            d = _inputs(ctx, inputs, prepare)
             outcome = ctx.call(*d.values())
             if not isinstance(outcome, Returned):
                 return outcome_failure(outcome, target)
@@ -84,11 +96,12 @@ class SuiteBuilder:
         return self.check(target, case, "value", points, run, description, timeout)
 
     def unchanged(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
-                  names: Sequence | None = None, expect: Expect | None = None, timeout: float = 10.0) -> Check:
+                  names: Sequence | None = None, expect: Expect | None = None, prepare: Prepare | None = None,
+                  timeout: float = 10.0) -> Check:
         """Property: the call returns the right structure and shapes and leaves every input as it was."""
 
         def run(ctx: Context) -> Verdict:
-            d = inputs(ctx.rng)
+            d = _inputs(ctx, inputs, prepare)
             outcome = ctx.call(*d.values())
             if not isinstance(outcome, Returned):
                 return outcome_failure(outcome, target)
@@ -105,20 +118,21 @@ class SuiteBuilder:
         return self.check(target, case, "property", points, run, description, timeout)
 
     def gradient(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
-                 call: Callable[[dict[str, Any]], tuple], forward: Forward, wrt: Any, upstream: Any = None,
+                 call: Callable[[Ref, dict[str, Any]], tuple], forward: Forward, wrt: Any, upstream: Any = None,
                  variants: Variants | None = None, timeout: float = 10.0) -> Check:
         """The backward's answer must match central differences of the REFERENCE forward.
 
-        ``call(d)`` gives the backward's arguments; ``wrt`` names, in the shape of the backward's return,
-        the inputs each gradient is by (``("X", "W", "b")``); ``upstream`` names the upstream gradient
-        (a tuple of names for a forward with several outputs; None for a cost, whose upstream is 1).
+        ``call(ref, d)`` gives the backward's arguments (see ``args``); ``wrt`` names, in the shape of the
+        backward's return, the inputs each gradient is by (``("X", "W", "b")``); ``upstream`` names the
+        upstream gradient (a tuple of names for a forward with several outputs; None for a cost: 1).
         """
         names = _grad_names(wrt)
+        name = f"d{wrt}" if isinstance(wrt, str) else "result"
 
         def run(ctx: Context) -> Verdict:
             d = inputs(ctx.rng)
-            args = call(d)
-            outcome = ctx.call(*args)
+            call_args = call(ctx.reference, d)
+            outcome = ctx.call(*call_args)
             if not isinstance(outcome, Returned):
                 return outcome_failure(outcome, target)
             ref = ctx.reference
@@ -130,10 +144,10 @@ class SuiteBuilder:
                     return [numeric(k) for k in key]
                 return numeric_gradient(lambda v: objective(forward(ref, {**d, key: v}), up), d[key])
 
-            found = gradient_mismatch(outcome.value, numeric(wrt), names=names, hidden=self.hidden)
+            found = gradient_mismatch(outcome.value, numeric(wrt), name=name, names=names, hidden=self.hidden)
             if found is None:
                 return Verdict.ok()
-            expected = ctx.reference(target, *args)
+            expected = ctx.reference(target, *call_args)
             mistake = match(outcome.value, expected, variants(d, expected)) if variants else ""
             return mismatch_verdict(target, found, mistake)
 

@@ -26,16 +26,17 @@ HINTS: dict[str, str] = {
     "transposed_dW": "dW looks transposed: W is (out, in), so dW = dYᵀ·X has W's shape",
     "db_not_summed": "db is not summed over the batch: db = Σ_n dY[n], shape (out,)",
     "db_averaged": "db is averaged over the batch; it is the sum Σ_n dY[n] (the 1/N belongs to the cost)",
-    "dX_uses_W_T": "dX should be dY·W (row form of Wᵀ·dC/dY): W is (out, in)",
+    "linear_no_bias": "the bias b is missing: Y = X·Wᵀ + b",
     # hw2: activations
-    "relu_strict_at_zero": "at S == 0 the gradient passes in this course (mask S >= 0, not S > 0)",
+    "relu_strict_at_zero": "the gradient is blocked at S == 0 (a mask S > 0, or relu(S) > 0 taken from the output); "
+    "in this course it passes there: mask S >= 0",
     "relu_mask_from_upstream": "the ReLU mask must come from S (S >= 0), not from the sign of dZ",
-    "relu_mask_from_output": "the mask seems taken from the output relu(S) > 0: at S == 0 the gradient passes",
     "forgot_dY": "this is only the local derivative h'(S): multiply by the upstream gradient dZ",
     "sigmoid_of_S_missing": "use sigmoid(S)·(1 − sigmoid(S)), not S·(1 − S): S is the input, not the output",
     "tanh_of_S_missing": "use 1 − tanh(S)², not 1 − S²: S is the input, not the output",
     # hw2: graph rules
     "weighted_sum_transposed": "the output of the fan-out is (N, K): s[n, i] = w_i · z_n",
+    "weighted_sum_no_w": "each branch's gradient is weighted by its w_i: dz = Σ_i w_i dS[:, i]",
     "duplicate_one_branch": "both branches' gradients add up: dX = dY1 + dY2",
     "add_not_summed": "sum dY over the axes that broadcasting stretched or added, so dX has its input's shape",
     "max_ties_to_X2": "on a tie (X1 == X2) the whole gradient goes to X1 (X1 >= X2)",
@@ -49,8 +50,8 @@ HINTS: dict[str, str] = {
     "mse_missing_1_over_N": "the 1/N is missing: the cost is averaged over the batch",
     "mse_1_over_N_not_2N": "the cost is 1/(2N) Σ ‖ŷ−y‖²: the ½ is missing",
     "mse_backward_factor_2": "with the ½ in the cost, dC/dŷ = (ŷ − y)/N (no factor 2)",
+    "mse_mean_over_elements": "average over the N samples only, not over all N·D elements",
     "ce_missing_1_over_N": "the 1/N is missing: the cost is the mean over the batch",
-    "ce_not_stable": "not numerically stable: subtract the row max from the logits before exp",
     "ce_forgot_one_hot": "subtract 1 at each sample's label: dlogits = (softmax − onehot)/N",
     # hw2: mlp
     "mlp_activation_on_logits": "no activation after the last layer: the logits are the last linear output",

@@ -45,21 +45,21 @@ def ridge_grad(X: np.ndarray, Y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return X.T @ (X @ w - Y) / len(X) + 0.1 * np.asarray(w, dtype=np.float64)
 
 
-# Smooth maps f: Rⁿ -> Rᵐ for numerical_jacobian (x of shape (n,)).
+# Smooth maps f: Rⁿ -> Rᵐ for numerical_jacobian; x may have any shape and is read flattened.
 def three_features(x: np.ndarray) -> np.ndarray:
     """m = 3: [Σ sin x, ½ Σ x², x_0 · x_last]."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
     return np.array([np.sum(np.sin(x)), 0.5 * np.sum(x**2), x[0] * x[-1]])
 
 
 def cube(x: np.ndarray) -> np.ndarray:
     """m = n, elementwise x³ (a diagonal Jacobian)."""
-    return np.asarray(x, dtype=np.float64) ** 3
+    return np.asarray(x, dtype=np.float64).reshape(-1) ** 3
 
 
 def tanh_mix(x: np.ndarray) -> np.ndarray:
     """m = 2: tanh(M x) with fixed M[i, j] = cos(i + 2j)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
     M = np.cos(np.arange(2)[:, None] + 2.0 * np.arange(x.size)[None, :])
     return np.tanh(M @ x)
 

@@ -1,0 +1,220 @@
+"""hw2 (backprop rules) input makers shared by the public and hidden suites.
+
+Each maker returns ``make(rng) -> dict`` of a call's arguments, in order. Inputs for finite differences
+stay away from kinks (``away_from_zero``) and ties (``apart``); exact-value checks of the kink
+conventions put exact zeros and exact ties in on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Builtin
+from grader.checks.gradient import apart, away_from_zero, upstream
+
+Gen = np.random.Generator
+Make = Callable[[Gen], dict[str, Any]]
+Shape = tuple[int, ...]
+
+
+def linear(N: int, D: int, O: int) -> Make:
+    return lambda rng: {"X": rng.standard_normal((N, D)), "W": rng.standard_normal((O, D)),
+                        "b": rng.standard_normal(O)}
+
+
+def linear_back(N: int, D: int, O: int, with_b: bool = False) -> Make:
+    """``(dY, X, W)``; with ``b`` too for a finite-difference check of ``linear_forward``."""
+
+    def make(rng: Gen) -> dict[str, Any]:
+        d = {"dY": upstream(rng, (N, O)), "X": rng.standard_normal((N, D)), "W": rng.standard_normal((O, D))}
+        return {**d, "b": rng.standard_normal(O)} if with_b else d
+
+    return make
+
+
+def one(shape: Shape, name: str = "S", scale: float = 2.0, zeros: float = 0.0, huge: float = 0.0) -> Make:
+    """One array: normal times ``scale``; a fraction ``zeros`` set to exactly 0; ``huge``: values ±huge."""
+
+    def make(rng: Gen) -> dict[str, Any]:
+        S = scale * rng.standard_normal(shape)
+        if huge:
+            S = huge * rng.choice([-1.0, 1.0], size=shape)
+        S[rng.random(shape) < zeros] = 0.0
+        return {name: S}
+
+    return make
+
+
+def activation_back(shape: Shape, zeros: float = 0.0, huge: float = 0.0, margin: float = 0.1) -> Make:
+    """``(dZ, S)``: S away from 0 by ``margin`` unless ``zeros`` puts exact zeros in on purpose."""
+
+    def make(rng: Gen) -> dict[str, Any]:
+        S = away_from_zero(rng, shape, margin) * 1.5
+        if huge:
+            S = huge * np.sign(S)
+        S[rng.random(shape) < zeros] = 0.0
+        return {"dZ": upstream(rng, shape), "S": S}
+
+    return make
+
+
+def weighted_sum(N: int, K: int) -> Make:
+    return lambda rng: {"z": rng.standard_normal(N), "w": rng.standard_normal(K)}
+
+
+def weighted_sum_back(N: int, K: int, with_z: bool = False) -> Make:
+    def make(rng: Gen) -> dict[str, Any]:
+        d = {"dS": upstream(rng, (N, K)), "w": rng.standard_normal(K)}
+        return {**d, "z": rng.standard_normal(N)} if with_z else d
+
+    return make
+
+
+def duplicate_back(shape: Shape, with_X: bool = False) -> Make:
+    def make(rng: Gen) -> dict[str, Any]:
+        d = {"dY1": upstream(rng, shape), "dY2": upstream(rng, shape)}
+        return {**d, "X": rng.standard_normal(shape)} if with_X else d
+
+    return make
+
+
+def add(shape1: Shape, shape2: Shape) -> Make:
+    return lambda rng: {"X1": rng.standard_normal(shape1), "X2": rng.standard_normal(shape2)}
+
+
+def out_shape(shape1: Shape, shape2: Shape) -> Shape:
+    return tuple(np.broadcast_shapes(shape1, shape2))
+
+
+def add_back(shape1: Shape, shape2: Shape) -> Make:
+    """``(dY, shape1, shape2)`` with dY of the broadcast shape."""
+    return lambda rng: {"dY": upstream(rng, out_shape(shape1, shape2)), "shape1": shape1, "shape2": shape2}
+
+
+def add_grad(shape1: Shape, shape2: Shape) -> Make:
+    return lambda rng: {"dY": upstream(rng, out_shape(shape1, shape2)), "X1": rng.standard_normal(shape1),
+                        "X2": rng.standard_normal(shape2)}
+
+
+def add_call(ref: Callable[..., Any], d: dict[str, Any]) -> tuple:
+    """``add_backward``'s arguments from ``add_grad``'s inputs."""
+    return d["dY"], d["X1"].shape, d["X2"].shape
+
+
+def max_pair(shape: Shape, ties: float = 0.0, with_dY: bool = True) -> Make:
+    """``(dY, X1, X2)`` at least 0.1 apart, except a fraction ``ties`` of exact ties (X2 = X1)."""
+
+    def make(rng: Gen) -> dict[str, Any]:
+        dY = upstream(rng, shape)
+        X1, X2 = apart(rng, shape)
+        tie = rng.random(shape) < ties
+        X2[tie] = X1[tie]
+        return {"dY": dY, "X1": X1, "X2": X2} if with_dY else {"X1": X1, "X2": X2}
+
+    return make
+
+
+def jacobian(f: str, shape: Shape, eps: float | None = None) -> Make:
+    def make(rng: Gen) -> dict[str, Any]:
+        d = {"f": Builtin(f), "x": rng.standard_normal(shape)}
+        return d if eps is None else {**d, "eps": eps}
+
+    return make
+
+
+def linear_jacobians(m: int, n: int) -> Make:
+    return lambda rng: {"W": rng.standard_normal((m, n)), "x": rng.standard_normal(n)}
+
+
+def chain(g: int, n: int, p: int) -> Make:
+    return lambda rng: {"dC_dznext": upstream(rng, (1, g)), "J_z": rng.standard_normal((g, n)),
+                        "J_w": rng.standard_normal((g, p))}
+
+
+def regression(N: int, D: int) -> Make:
+    return lambda rng: {"Y_hat": rng.standard_normal((N, D)), "Y": rng.standard_normal((N, D))}
+
+
+def classification(N: int, K: int, scale: float = 2.0, huge: float = 0.0) -> Make:
+    """``(logits, labels)``; with ``huge`` the logits are ±huge plus small noise."""
+
+    def make(rng: Gen) -> dict[str, Any]:
+        logits = scale * rng.standard_normal((N, K))
+        if huge:
+            logits = huge * rng.choice([-1.0, 1.0], size=(N, K)) + rng.standard_normal((N, K))
+        return {"logits": logits, "labels": rng.integers(0, K, size=N)}
+
+    return make
+
+
+def _params(rng: Gen, sizes: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    pairs = zip(sizes[:-1], sizes[1:], strict=True)
+    return [(rng.standard_normal((o, i)) / np.sqrt(i), 0.5 * rng.standard_normal(o)) for i, o in pairs]
+
+
+def _kink_free(X: np.ndarray, params: list, margin: float = 0.01) -> bool:
+    """Whether every hidden pre-activation of a ReLU net is at least ``margin`` from 0."""
+    Z = X
+    for W, b in params[:-1]:
+        S = Z @ W.T + b
+        if np.min(np.abs(S)) < margin:
+            return False
+        Z = np.maximum(S, 0.0)
+    return True
+
+
+def mlp(N: int, sizes: Sequence[int], activation: str) -> Make:
+    """``(X, params, activation)`` for layer sizes ``[D, H1, ..., C]``, ReLU nets kept off their kinks."""
+
+    def make(rng: Gen) -> dict[str, Any]:
+        while True:
+            X, params = rng.standard_normal((N, sizes[0])), _params(rng, sizes)
+            if activation != "relu" or _kink_free(X, params):
+                return {"X": X, "params": params, "activation": activation}
+
+    return make
+
+
+def mlp_back(N: int, sizes: Sequence[int], activation: str) -> Make:
+    """What ``mlp_backward`` needs before its cache: X, params, dlogits, activation."""
+    net = mlp(N, sizes, activation)
+    return lambda rng: {**net(rng), "dlogits": upstream(rng, (N, sizes[-1]))}
+
+
+def with_cache(ref: Callable[..., Any], d: dict[str, Any]) -> dict[str, Any]:
+    """``mlp_backward``'s arguments, with the cache of the REFERENCE forward."""
+    cache = ref("mlp_forward", d["X"], d["params"], d["activation"])[1]
+    return {"dlogits": d["dlogits"], "cache": cache, "params": d["params"], "activation": d["activation"]}
+
+
+def mlp_grad(N: int, sizes: Sequence[int], activation: str) -> Make:
+    """The layers as separate inputs W0, b0, W1, ... so finite differences can perturb each."""
+    net = mlp_back(N, sizes, activation)
+
+    def make(rng: Gen) -> dict[str, Any]:
+        d = net(rng)
+        layers = {f"{p}{k}": v for k, pair in enumerate(d.pop("params")) for p, v in zip("Wb", pair, strict=True)}
+        return {**d, **layers}
+
+    return make
+
+
+def layers(d: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(d[f"W{k}"], d[f"b{k}"]) for k in range(sum(key.startswith("W") for key in d))]
+
+
+def mlp_grad_call(ref: Callable[..., Any], d: dict[str, Any]) -> tuple:
+    params = layers(d)
+    cache = ref("mlp_forward", d["X"], params, d["activation"])[1]
+    return d["dlogits"], cache, params, d["activation"]
+
+
+def mlp_logits(ref: Callable[..., Any], d: dict[str, Any]) -> Any:
+    return ref("mlp_forward", d["X"], layers(d), d["activation"])[0]
+
+
+def mlp_wrt(n_layers: int) -> list[tuple[str, str]]:
+    return [(f"W{k}", f"b{k}") for k in range(n_layers)]
