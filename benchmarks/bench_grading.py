@@ -29,7 +29,7 @@ from grader.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.discover import discover
 from grader.engine import grade_many
 from grader.samples import MUTATIONS, mutate, reference_submission, write_submission
-from grader.sessions import default_references, isolation_level, pool_kind, sandbox_sessions
+from grader.sessions import default_references, isolation_level, sandbox_sessions
 from grader.suites import load_checks
 
 SECRET = "benchmark-secret"
@@ -87,7 +87,7 @@ def make_class(root: Path, students: int, seed: int = 0) -> None:
 def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = False) -> dict:
     subs = discover(root, only)
     checks = {key: [] if empty_suite else load_checks(key, include_hidden=True) for key in only}
-    with sandbox_sessions({pool_kind(k) for k in only}, jobs) as open_session:
+    with sandbox_sessions(jobs) as open_session:
         start = time.perf_counter()
         graded = list(
             grade_many(subs, checks.__getitem__, open_session, default_references(), SECRET, jobs=jobs, progress=False)

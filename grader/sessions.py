@@ -1,40 +1,30 @@
-"""What the engine grades with: sandbox sessions (one warm worker pool per kind, one session per hand-in)
-and the trusted reference answers."""
+"""What the engine grades with: sandbox sessions (a pool of warm workers, one session per hand-in) and the
+trusted reference answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from grader.assignments import ASSIGNMENTS
 from grader.engine import OpenSession
 
 
-def pool_kind(assignment: str) -> str:
-    """``"torch"`` for assignments graded in a torch-preloaded worker, else ``"numpy"``."""
-    return "torch" if ASSIGNMENTS[assignment].uses_torch else "numpy"
-
-
 @contextmanager
-def sandbox_sessions(kinds: Iterable[str], slots: int) -> Iterator[OpenSession]:
-    """An ``open_session(assignment, files)`` backed by one ``WorkerPool`` of ``slots`` per kind needed."""
+def sandbox_sessions(slots: int) -> Iterator[OpenSession]:
+    """An ``open_session(assignment, files)`` backed by one ``WorkerPool`` of ``slots`` sandboxes, whose warm
+    workers (numpy, or numpy and torch for the lab) start on first use."""
     from grader.sandbox import WorkerPool
 
-    with ExitStack() as stack:
-        pools = {kind: stack.enter_context(WorkerPool(kind=kind, slots=slots)) for kind in sorted(set(kinds))}
-
-        def open_session(assignment: str, files: dict[str, bytes]):
-            return pools[pool_kind(assignment)].session(assignment, files)
-
-        yield open_session
+    with WorkerPool(slots=slots) as pool:
+        yield pool.session
 
 
 def isolation_level() -> str:
     """How student code is isolated on this machine, as the sandbox reports it."""
-    from grader.sandbox.isolation import isolation_level as level
+    from grader.sandbox import isolation_level as level
 
     name, description = level()
-    return f"{name} ({description})"
+    return f"{name}: {description}"
 
 
 def default_references():

@@ -17,7 +17,7 @@ from grader.cli import UserError
 from grader.discover import Submission, collect_files, content_hash
 from grader.engine import grade_one
 from grader.results import CheckResult
-from grader.sessions import default_references, isolation_level, pool_kind, sandbox_sessions
+from grader.sessions import default_references, isolation_level, sandbox_sessions
 from grader.suites import load_checks
 
 HELP = "check your work on the public checks (e.g. `grader check hw2`)"
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     submissions = [_submission(key, path) for key, path in found.items()]
     references = default_references()
     failed = False
-    with sandbox_sessions({pool_kind(s.assignment) for s in submissions}, slots=1) as open_session:
+    with sandbox_sessions(slots=1) as open_session:
         print(f"isolation: {isolation_level()}")
         for sub in submissions:
             graded = grade_one(sub, load_checks(sub.assignment, include_hidden=False), open_session, references, "")

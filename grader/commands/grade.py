@@ -21,7 +21,7 @@ from grader.config import ConfigError, CourseConfig, apply_overrides, load_cours
 from grader.discover import Submission, discover, student_dirs
 from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
 from grader.gradebook import Gradebook, suite_hash
-from grader.sessions import default_references, isolation_level, pool_kind, sandbox_sessions
+from grader.sessions import default_references, isolation_level, sandbox_sessions
 from grader.suites import hidden_available, load_checks
 
 HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"
@@ -94,8 +94,7 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
     """Yield each graded submission as it finishes."""
     if not todo:
         return
-    kinds = {pool_kind(s.assignment) for s in todo if not s.error}
-    with sandbox_sessions(kinds, jobs) as open_session:
+    with sandbox_sessions(jobs) as open_session:
         print(f"isolation: {isolation_level()}")
         yield from grade_many(
             todo,
