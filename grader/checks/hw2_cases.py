@@ -218,3 +218,8 @@ def mlp_logits(ref: Callable[..., Any], d: dict[str, Any]) -> Any:
 
 def mlp_wrt(n_layers: int) -> list[tuple[str, str]]:
     return [(f"W{k}", f"b{k}") for k in range(n_layers)]
+
+
+def mlp_names(n_layers: int) -> list[tuple[str, str]]:
+    """Labels of ``mlp_backward``'s return in feedback: ``[("dW0", "db0"), ...]``."""
+    return [(f"dW{k}", f"db{k}") for k in range(n_layers)]

@@ -142,10 +142,12 @@ CHECKS = [
     s.value("mlp_forward", "tanh_batch_of_one", 1, c.mlp(1, [6, 3, 5, 4], "tanh"), names=NET, expect=logits_only,
             variants=m.mlp_forward, description="3 tanh layers, one sample"),
     s.value("mlp_backward", "relu_3_layers", 1.5, c.mlp_back(4, [5, 6, 4, 3], "relu"), prepare=c.with_cache,
+            names=c.mlp_names(3),
             variants=m.mlp_backward, description="3 ReLU layers"),
     mlp_gradcheck("sigmoid_gradcheck", 1, 3, [3, 4, 3, 2], "sigmoid"),
     mlp_gradcheck("tanh_gradcheck", 1, 1, [4, 3, 4, 3], "tanh"),
     mlp_gradcheck("relu_gradcheck", 1, 3, [2, 5, 4, 3], "relu"),
     s.unchanged("mlp_backward", "no_mutation", 0.5, c.mlp_back(3, [3, 4, 2], "relu"), prepare=c.with_cache,
+                names=c.mlp_names(2),
                 description="dlogits, cache and params unchanged"),
 ]

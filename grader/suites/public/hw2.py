@@ -114,6 +114,7 @@ CHECKS = [
     s.unchanged("mlp_forward", "no_mutation", 0.5, c.mlp(3, [3, 4, 2], "tanh"), names=("logits", "cache"),
                 description="X and params unchanged"),
     s.value("mlp_backward", "values", 1, c.mlp_back(5, [4, 6, 3], "relu"), prepare=c.with_cache,
+            names=c.mlp_names(2),
             variants=m.mlp_backward, description="[(dW, db)] of a 2-layer ReLU net"),
     s.gradient("mlp_backward", "gradcheck", 1, c.mlp_grad(4, [3, 5, 2], "relu"), call=c.mlp_grad_call,
                forward=c.mlp_logits, wrt=c.mlp_wrt(2), upstream="dlogits", variants=m.mlp_backward,

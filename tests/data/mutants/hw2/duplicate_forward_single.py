@@ -1,0 +1,10 @@
+"""duplicate_forward returns one array instead of a pair."""
+
+from reference.backprop_np import *  # noqa: F403
+
+TARGET = "duplicate_forward"
+MISTAKE = ""
+
+
+def duplicate_forward(X):
+    return X.copy()
