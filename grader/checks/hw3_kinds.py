@@ -4,6 +4,7 @@ an initialiser's statistics, accuracy after training, and the kind of labels ``p
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -203,3 +204,15 @@ def init_seeding(sb: SuiteBuilder, target: str, case: str, points: float, fan_in
 
 def st_numeric(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+
+
+def naming_nonfinite(check: Check, mistake: str) -> Check:
+    """``check``, with a NaN or inf in the answer blamed on ``mistake`` (a variant holding NaN never matches)."""
+
+    def run(ctx: Context) -> Verdict:
+        verdict = check.run(ctx)
+        if verdict.status == "fail" and not verdict.mistake and "NaN or inf" in verdict.message:
+            return mismatch_verdict_text(check.target, "the result contains NaN or inf", mistake)
+        return verdict
+
+    return replace(check, run=run)

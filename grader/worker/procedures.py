@@ -151,18 +151,23 @@ def train(module: ModuleType, payload: Payload) -> Payload:
     """Train the grader's plain model (``sizes``, initialised after ``torch.manual_seed(init_seed)``) with the
     student's ``train`` on ``X`` (float32) and ``y`` (int64), passing ``kwargs``; report losses and weights.
 
-    Returns ``losses`` (float array, or None with ``losses_kind`` saying what came back) and the Linear
+    ``runs`` (default 1) repeats this from the same initial weights. Returns ``{"runs": [run, ...]}`` with each
+    run's ``losses`` (a float array, or None with ``losses_kind`` saying what came back) and the Linear
     weights before and after training (``weights_before``, ``weights_after``: ``[[W, b], ...]``).
     """
     import torch
 
-    torch.manual_seed(int(payload["init_seed"]))
-    model = _plain_mlp([int(s) for s in payload["sizes"]])
-    before = _linear_weights(model)
     X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
     y = torch.as_tensor(np.asarray(payload["y"]), dtype=torch.int64)
-    losses, kind = _losses(module.train(model, X, y, **payload["kwargs"]))
-    return {"losses": losses, "losses_kind": kind, "weights_before": before, "weights_after": _linear_weights(model)}
+    runs = []
+    for _ in range(int(payload.get("runs", 1))):
+        torch.manual_seed(int(payload["init_seed"]))
+        model = _plain_mlp([int(s) for s in payload["sizes"]])
+        before = _linear_weights(model)
+        losses, kind = _losses(module.train(model, X.clone(), y.clone(), **payload["kwargs"]))
+        runs.append({"losses": losses, "losses_kind": kind, "weights_before": before,
+                     "weights_after": _linear_weights(model)})
+    return {"runs": runs}
 
 
 def predict(module: ModuleType, payload: Payload) -> Payload:

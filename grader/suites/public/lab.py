@@ -1,0 +1,48 @@
+"""Lab public checks: the cases a student can run with ``grader check lab`` (seeds follow from the ids)."""
+
+from __future__ import annotations
+
+from grader.checks import lab_cases as c
+from grader.checks import lab_effects as e
+from grader.checks.accuracy import AccuracyTask
+from grader.checks.factories import SuiteBuilder
+from grader.data import make_spirals
+
+s = SuiteBuilder("lab", "public")
+
+# The lab's classic set-up: 3-class spirals, 200 points per class, a quarter held out, and the
+# reference configuration (two hidden layers of 64, 100 epochs of SGD at 0.3 with a StepLR drop at 75).
+# Calibration: the lab_train procedure run in-process with the reference train over 400 check generators
+# (np.random.default_rng([7919, i])); threshold = the worst of the 400 held-out accuracies minus 0.03,
+# so a correct train falls below it with probability well under 1e-3.
+# reference: mean 0.985, min 0.967 over the first 5 runs (see the hidden suite for the full calibration)
+HIDDEN = [64, 64]
+TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 0.0, "step_size": 75, "gamma": 0.1}
+SPIRALS = AccuracyTask("3-class spirals", lambda seed: make_spirals(200, 3, 0.2, seed=seed), 0.25,
+                       floor=0.55, threshold=0.93)
+
+CHECKS = [
+    c.build(s, "structure", 2, c.build_payload(2, [16, 8], 3, 0.25, 10), "structure",
+            description="Linear -> ReLU -> Dropout(p) blocks, then a final Linear; sizes chained"),
+    c.build(s, "eval_forward", 2, c.build_payload(2, [16, 8], 3, 0.25, 10), "eval",
+            description="eval mode: output (N, n_classes), deterministic, dropout off"),
+    c.build(s, "train_dropout", 1, c.build_payload(3, [32], 2, 0.5, 12), "train_dropout",
+            description="train mode: p_dropout is applied"),
+    c.build(s, "default_p", 0.5, c.build_payload(2, [8], 3, None, 6), "no_dropout",
+            description="the default p_dropout is 0"),
+    c.train_accuracy(s, "spirals", 3, SPIRALS, HIDDEN, TRAIN_KWARGS,
+                     description="held-out accuracy of the grader's model trained by train"),
+    e.losses(s, "losses", 1, 100, [32], {"epochs": 12, "lr": 0.3, "batch_size": 32},
+             description="one mean loss per epoch, falling"),
+    e.weight_decay(s, "weight_decay", 1, 32, [3, 8, 2], {"epochs": 3, "lr": 0.2, "batch_size": 8, "weight_decay": 0.5},
+                   description="SGD's weight decay shrinks weights that get no gradient"),
+    e.weight_decay(s, "step_size", 1, 32, [3, 8, 2], {"epochs": 5, "lr": 0.5, "batch_size": 8, "weight_decay": 0.2,
+                                                       "step_size": 2, "gamma": 0.5},
+                   description="StepLR: lr · gamma^(epoch // step_size), stepped once per epoch"),
+    e.predict(s, "labels", 2, e.predict_payload([2, 16, 16, 3], 40, 0.5), "labels",
+              description="argmax of the eval-mode logits, for a model left in train mode"),
+    e.predict(s, "no_grad", 0.5, e.predict_payload([2, 8, 3], 10, 0.5), "no_grad",
+              description="no gradients computed"),
+    e.predict(s, "format", 0.5, e.predict_payload([2, 8, 3], 10, 0.5), "format",
+              description="integer labels of shape (N,), a tensor or an ndarray"),
+]
