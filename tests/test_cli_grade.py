@@ -108,9 +108,8 @@ def test_sample_class_alice_earns_everything(sample_class: pd.DataFrame) -> None
 
 def test_sample_class_bob_loses_points_for_his_bugs_only(sample_class: pd.DataFrame) -> None:
     bob = sample_class[sample_class["student"] == "bob"]
-    by_target = bob.groupby("target")["status"].agg(lambda s: set(s))
-    assert "fail" in by_target["linear_backward"]
-    assert by_target["linear_forward"] == {"pass"}
+    assert "fail" in set(bob[bob["target"] == "linear_backward"]["status"])
+    assert set(bob[bob["target"] == "linear_forward"]["status"]) == {"pass"}
     assert 20 < percent(bob) < 100
 
 
