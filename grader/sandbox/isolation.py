@@ -110,7 +110,9 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
     args = [binary, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try"]
     if is_root():
-        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # children drop to their own uid
+        # children drop to a uid of their own; the worker kills what they leave and wipes their files
+        for cap in ("SETUID", "SETGID", "KILL", "DAC_OVERRIDE", "FOWNER"):
+            args += ["--cap-add", f"CAP_{cap}"]
     else:
         args += ["--unshare-user", "--disable-userns"]
     for path in SYSTEM_DIRS:
@@ -118,6 +120,7 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
+    args += ["--perms", "0755", "--dir", "/etc"]
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
     roots = _readable_roots()

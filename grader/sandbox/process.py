@@ -44,10 +44,10 @@ class WorkerProcess:
                 os.chown(scratch_root, self.uid, self.uid)
         else:
             scratch_root = "/tmp"
-        if self.uid is not None:
-            cleanup, extra = "uid", 0
+        if namespaces:
+            cleanup, extra = "pidns", (0 if self.uid is not None else 4)  # the worker's own processes count
         else:
-            cleanup, extra = ("pidns", 4) if namespaces else ("pgroup", None)
+            cleanup, extra = ("uid", 0) if self.uid is not None else ("pgroup", None)
         limits = self.limits.as_dict()
         if extra is None:
             limits["nproc"] = -1  # the user's other processes count too: no meaningful limit

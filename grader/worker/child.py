@@ -129,7 +129,8 @@ class Child:
         if isinstance(exc, MemoryError):
             return {"crashed": f"ran out of memory (limit {memory_mb} MB)"}
         if isinstance(exc, (SystemExit, GeneratorExit)):
-            return {"crashed": f"called sys.exit({str(exc.code)[:100]!r}) / exit()"}
+            code = exc.code if isinstance(exc, SystemExit) and type(exc.code) in (int, type(None)) else "..."
+            return {"crashed": f"called sys.exit({code}) or exit(): the grader needs the function to return"}
         return {"crashed": f"raised {type(exc).__name__}"}
 
     def encode_returned(self, value: Any, args: list) -> bytes:

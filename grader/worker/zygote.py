@@ -19,6 +19,8 @@ import signal
 import socket
 import sys
 import time
+import warnings
+from typing import Any
 
 from grader import wire
 
@@ -39,6 +41,7 @@ def preload(kind: str) -> tuple[dict, dict]:
         import torch.optim.lr_scheduler  # noqa: F401
         import torch.utils.data  # noqa: F401
 
+        _warm_up_torch(torch)
         try:
             import matplotlib
 
@@ -52,6 +55,26 @@ def preload(kind: str) -> tuple[dict, dict]:
     from grader.worker.procedures import PROCEDURES
 
     return BUILTINS, PROCEDURES
+
+
+def _warm_up_torch(torch: Any) -> None:
+    """One tiny training step: an optimizer's first construction imports torch._dynamo (seconds),
+    which every child would otherwise pay again. Single-threaded, so forking afterwards is safe."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Dropout(0.1),
+                                    torch.nn.Linear(4, 3))
+        for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4),
+                          torch.optim.Adam(model.parameters(), lr=1e-3)):
+            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
+            loss = torch.nn.functional.cross_entropy(model(torch.randn(5, 2)), torch.zeros(5, dtype=torch.long))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+        with torch.no_grad():
+            model.eval()
+            model(torch.randn(5, 2)).argmax(dim=1).numpy()
 
 
 def _libc() -> ctypes.CDLL:
@@ -109,28 +132,22 @@ class Zygote:
             description = describe(status)
         except ChildProcessError:
             description = "ended"
-        self.cleanup()
+        self.cleanup(pid)
         return description
 
-    def cleanup(self) -> None:
+    def cleanup(self, pid: int) -> None:
         """Kill whatever the child left running and wipe the scratch area."""
-        mode, uid = self.config["cleanup"], self.config.get("uid")
-        if mode == "uid":  # a helper with the children's uid can signal exactly their processes
-            helper = os.fork()
-            if helper == 0:
-                try:
-                    os.setgroups([])
-                    os.setgid(uid)
-                    os.setuid(uid)
-                    _kill_all_visible(uid)
-                    _wipe(self.config["scratch_root"])
-                finally:
-                    os._exit(0)
-            os.waitpid(helper, 0)
+        mode = self.config["cleanup"]
+        if mode == "pidns":  # alone in our pid namespace: everything else visible is the child's
+            _kill_all_visible()
+        elif mode == "uid":  # root without a pid namespace: the children's uid marks their processes
+            _kill_all_visible(self.config["uid"])
         else:
-            if mode == "pidns":  # alone in our pid namespace: everything else visible is the child's
-                _kill_all_visible()
-            _wipe(self.config["scratch_root"])
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _wipe(self.config["scratch_root"])
         _reap()
 
     def serve(self) -> None:
@@ -148,11 +165,11 @@ class Zygote:
 
 def _kill_all_visible(uid: int | None = None) -> None:
     """SIGKILL every live process we can see except pid 1 and ourselves (only ``uid``'s, if given).
-    kill(-1) signals all of them under one lock, so a fork bomb cannot outrun it; the scan of /proc
-    makes sure (kill(-1) cannot tell "none left" from "none we may signal")."""
+    In a pid namespace kill(-1) signals all of them under one lock, so a fork bomb cannot outrun it;
+    the scan of /proc makes sure (kill(-1) cannot tell "none left" from "none we may signal")."""
     me = os.getpid()
     for attempt in range(100):
-        if attempt < 2:
+        if attempt < 2 and uid is None:
             try:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
