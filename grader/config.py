@@ -7,7 +7,7 @@ Layout (every table and key optional; a missing file gives the defaults)::
                  jobs = 4                       # default worker count for `grader grade`
     [late]       penalty_per_day = 0.10  cap = 0.50  grace_minutes = 15
     [assignments.hw2]  weight = 0.4  due = "2026-02-06T23:59:00+01:00"
-                       check_timeout = 10  submission_timeout = 300
+                       check_timeout = 10  submission_timeout = 300  canvas_column = "Homework 2 (1234)"
     [assignments.hw2.points]  "hw2.linear_backward.public.basic" = 3
 """
 
@@ -68,6 +68,7 @@ class AssignmentConfig:
     points: dict[str, float] = field(default_factory=dict)  # check id -> points override
     check_timeout: float | None = None  # seconds, replaces every check's own timeout
     submission_timeout: float | None = None  # seconds for the whole submission
+    canvas_column: str | None = None  # column name in canvas.csv, e.g. "Homework 2 (1234)"
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _assignment(key: str, table: Any, where: str) -> AssignmentConfig:
     section = f"[assignments.{key}]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where}{section} must be a table")
-    _only(table, {"weight", "due", "points", "check_timeout", "submission_timeout"}, section, where)
+    _only(table, {"weight", "due", "points", "check_timeout", "submission_timeout", "canvas_column"}, section, where)
     points = table.get("points", {})
     if not isinstance(points, dict):
         raise ConfigError(f"{where}{section} points must be a table of check id = points")
@@ -159,6 +160,7 @@ def _assignment(key: str, table: Any, where: str) -> AssignmentConfig:
         weight=_non_negative(table, "weight", section, where, 1.0),
         due=_due(table.get("due"), section, where),
         points={k: float(v) for k, v in points.items()},
+        canvas_column=_typed(table, "canvas_column", str, section, where, None),
         **positive,
     )
 

@@ -1,0 +1,62 @@
+"""canvas.csv: the gradebook in the layout Canvas's Gradebook "Import" accepts.
+
+Columns ``Student, ID, SIS User ID, SIS Login ID, Section``, then one column per assignment, a second
+row ``Points Possible`` with each assignment's maximum, then one row per student with the score after
+the late policy (the ``<a>_final`` column of gradebook.csv).
+
+What the instructor fills in:
+- Canvas finds each student by ``ID`` (Canvas user id), ``SIS User ID`` or ``SIS Login ID``. Student
+  folders are named by one id only, so pass ``--roster roster.csv``: a CSV with a ``student`` column (the
+  folder name) and any of ``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section`` (Canvas's
+  own gradebook export has them all: add the ``student`` column to it). Without a roster, or for a
+  student missing from it, the folder name goes into ``Student`` and ``SIS Login ID``.
+- A column named ``Name (1234)`` updates the existing Canvas assignment 1234; any other name makes Canvas
+  offer to create a new assignment. Set the name in course.toml: ``[assignments.hw2] canvas_column =
+  "Homework 2 (1234)"``; the default is the assignment key (``hw2``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from grader.reports import ReportData
+
+ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+POINTS_POSSIBLE = "    Points Possible"  # Canvas's own export indents it this way
+
+
+def read_roster(path: Path) -> pd.DataFrame:
+    """The roster CSV indexed by ``student``; ValueError naming what is missing."""
+    roster = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "student" not in roster.columns:
+        raise ValueError(f"{path}: the roster needs a 'student' column holding the submission folder names")
+    unknown = sorted(set(roster.columns) - {"student", *ID_COLUMNS})
+    roster = roster.drop(columns=unknown)  # e.g. the assignment columns of a Canvas export
+    if roster["student"].duplicated().any():
+        raise ValueError(f"{path}: student {roster['student'][roster['student'].duplicated()].iloc[0]!r} appears twice")
+    return roster.set_index("student")
+
+
+def canvas_table(data: ReportData, roster: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The import table, the ``Points Possible`` row first; every cell a string."""
+    keys = list(data.maxima.index)
+    names = {k: data.config.assignment(k).canvas_column or k for k in keys}
+    rows = [[POINTS_POSSIBLE, "", "", "", ""] + [f"{data.maxima[k]:g}" for k in keys]]
+    for record in data.gradebook.itertuples(index=False):
+        student = record.student
+        ids = dict.fromkeys(ID_COLUMNS, "") | {"Student": student, "SIS Login ID": student}
+        if roster is not None and student in roster.index:
+            ids |= {c: v for c, v in roster.loc[student].items() if v}
+        scores = [f"{round(getattr(record, f'{k}_final'), 2):g}" for k in keys]
+        rows.append([ids[c] for c in ID_COLUMNS] + scores)
+    return pd.DataFrame(rows, columns=[*ID_COLUMNS, *(names[k] for k in keys)], dtype="string")
+
+
+def write(out_dir: Path, data: ReportData, roster: Path | None = None) -> Path:
+    path = out_dir / "canvas.csv"
+    canvas_table(data, read_roster(roster) if roster else None).to_csv(path, index=False)
+    return path

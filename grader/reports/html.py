@@ -1,0 +1,166 @@
+"""report.html: one self-contained page for the instructor (inline CSS, plots as base64 PNG, no scripts,
+no network references), readable at a glance: summary first, then what needs attention."""
+
+from __future__ import annotations
+
+import importlib
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from grader.checks.mistakes import hint
+from grader.reports import plots
+from grader.reports.tables import target_scores
+
+if TYPE_CHECKING:
+    from grader.reports import ReportData
+
+HARDEST = 12  # checks listed under "checks most students fail"
+CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px;
+       color: #222; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
+.cards { display: flex; gap: 1em; flex-wrap: wrap; margin: 1em 0; }
+.card { border: 1px solid #ddd; border-radius: 8px; padding: .6em 1.1em; min-width: 9em; background: #fafafa; }
+.card b { display: block; font-size: 1.7em; } .muted { color: #666; }
+table { border-collapse: collapse; margin: .5em 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; } code { font-size: 12px; }
+"""
+FALLBACK_NOTE = (
+    "The suites give no calibration note. Accuracy checks give partial credit between a floor and a "
+    "threshold; thresholds are meant to be calibrated from the reference over many seeds so that a correct "
+    "submission falls short with probability below 1e-3."
+)
+
+
+def _table(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> str:
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row, strict=True):
+            text = f"{value:.3g}" if isinstance(value, float) else str(value)
+            css = ' class="num"' if column in numeric else ""
+            cells.append(f"<td{css}>{escape(text)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def threshold_notes(keys: list[str]) -> list[str]:
+    """``THRESHOLD_NOTE`` strings of the graded assignments' suite modules (how accuracy thresholds were set)."""
+    notes = []
+    for key in keys:
+        for visibility in ("public", "hidden"):
+            try:
+                module = importlib.import_module(f"grader.suites.{visibility}.{key}")
+            except ImportError:
+                continue
+            note = getattr(module, "THRESHOLD_NOTE", "")
+            if note:
+                notes.append(f"{key} ({visibility}): {note}")
+    return notes
+
+
+def _assignments(data: ReportData) -> pd.DataFrame:
+    rows = []
+    for key, maximum in data.maxima.items():
+        settings = data.config.assignment(key)
+        percent = 100 * data.gradebook[key] / maximum if maximum else data.gradebook[key] * 0
+        handed_in = data.gradebook[f"{key}_submitted_at"] != ""
+        rows.append({
+            "assignment": key, "weight": settings.weight, "due": settings.due.isoformat() if settings.due else "",
+            "max points": maximum, "handed in": int(handed_in.sum()),
+            "late": int((data.gradebook[f"{key}_late_days"] > 0).sum()),
+            "mean %": round(float(percent.mean()), 1), "median %": round(float(percent.median()), 1),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _hardest(data: ReportData) -> pd.DataFrame:
+    failing = data.checks[data.checks["pass_rate"] < 1].sort_values(["pass_rate", "check_id"]).head(HARDEST)
+    return pd.DataFrame({
+        "check": failing["check_id"], "passing": [f"{100 * p:.0f} %" for p in failing["pass_rate"]],
+        "n": failing["n"],
+        "most common known mistake": [
+            f"{m} ({n}×): {hint(m)}" if m else "—" for m, n in zip(failing["top_mistake"], failing["top_mistake_n"],
+                                                                   strict=True)
+        ],
+    })  # fmt: skip
+
+
+def render(data: ReportData) -> str:
+    g, keys = data.gradebook, list(data.maxima.index)
+    flagged = data.flags["student"].nunique()
+    cards = [
+        ("students", str(len(g))), ("assignments", ", ".join(keys) or "none"),
+        ("mean course %", f"{g['percent'].mean():.1f}" if len(g) else "—"),
+        ("median course %", f"{g['percent'].median():.1f}" if len(g) else "—"),
+        ("students flagged", str(flagged)),
+    ]  # fmt: skip
+    parts = [
+        f"<h1>{escape(data.config.name)}</h1>",
+        f'<p class="muted">{_last_run(data)}</p>',
+        '<div class="cards">' + "".join(f'<div class="card"><b>{escape(v)}</b>{escape(k)}</div>' for k, v in cards),
+        "</div>",
+    ]
+    if g.empty or not keys:
+        parts.append("<p>Nothing has been graded yet.</p>")
+        return _page(data.config.name, parts)
+    parts += [
+        "<h2>Assignments</h2>", _table(_assignments(data), ("weight", "max points", "handed in", "late", "mean %")),
+        "<h2>Score distribution</h2>", f'<img alt="score distribution per assignment" '
+        f'src="{plots.score_distributions(g, data.maxima)}">',
+        f"<h2>Flagged submissions ({len(data.flags)})</h2>",
+        _table(data.flags) if len(data.flags) else "<p>None: no integrity flags, timeouts, crashes or errors.</p>",
+        "<h2>Checks most students fail</h2>", _table(_hardest(data), ("n",)),
+        "<h2>Pass rate per check</h2>", f'<img alt="pass rate per check" src="{plots.pass_rates(data.checks)}">',
+        "<h2>Students × functions</h2>",
+        '<p class="muted">Fraction of each function\'s points earned; grey: not graded.</p>',
+        f'<img alt="student by function heat map" src="{plots.heatmap(target_scores(data.results))}">',
+        "<h2>How accuracy thresholds were set</h2>",
+        "".join(f"<p>{escape(n)}</p>" for n in threshold_notes(keys)) or f"<p>{escape(FALLBACK_NOTE)}</p>",
+        "<h2>Gradebook</h2>", f"<p>{_late_note(data)}</p>",
+        f"<details><summary>All {len(g)} students</summary>{_table(_gradebook_view(data), ('total', 'percent'))}"
+        "</details>",
+    ]  # fmt: skip
+    return _page(data.config.name, parts)
+
+
+def _gradebook_view(data: ReportData) -> pd.DataFrame:
+    keys = list(data.maxima.index)
+    columns = ["student"] + [f"{k}_final" for k in keys] + ["total", "percent", "flags"]
+    return data.gradebook[columns].rename(columns={f"{k}_final": k for k in keys})
+
+
+def _late_note(data: ReportData) -> str:
+    late = data.config.late
+    return escape(
+        f"Scores after the late policy: {100 * late.penalty_per_day:g} % per started day late, at most "
+        f"{100 * late.cap:g} %, {late.grace_minutes:g} minutes' grace. The course percent weighs each assignment "
+        "by its course.toml weight."
+    )
+
+
+def _last_run(data: ReportData) -> str:
+    if data.runs.empty:
+        return "No grading run recorded."
+    last = data.runs.iloc[-1]
+    return escape(f"Last grading run #{last['run_id']} started {last['started']} ({len(data.runs)} runs in all).")
+
+
+def _page(title: str, parts: list[str]) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)} — grading report</title><style>{CSS}</style></head>\n"
+        "<body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    )
+
+
+def write(out_dir: Path, data: ReportData) -> Path:
+    path = out_dir / "report.html"
+    path.write_text(render(data), encoding="utf-8")
+    return path

@@ -1,0 +1,116 @@
+"""Markdown: report.md (the class summary) and feedback/<student>.md (what each student should fix)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from grader.checks.mistakes import hint
+from grader.reports.flags import is_flag
+
+if TYPE_CHECKING:
+    from grader.reports import ReportData
+
+SAME_MESSAGE = 3  # this many failing checks with one message are listed once
+
+
+def md_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (``|`` in cells escaped)."""
+
+    def cell(value: object) -> str:
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def safe_name(student: str) -> str:
+    """A file name for a student id (folder names can hold anything)."""
+    return re.sub(r"[^\w.-]", "_", student).lstrip(".") or "_"
+
+
+def summary(data: ReportData) -> str:
+    g, keys = data.gradebook, list(data.maxima.index)
+    lines = [f"# {data.config.name}: grading report", ""]
+    if g.empty or not keys:
+        return "\n".join(lines + ["Nothing has been graded yet.", ""])
+    lines += [
+        f"{len(g)} students; mean course percent {g['percent'].mean():.1f} %, median {g['percent'].median():.1f} %.",
+        "",
+    ]
+    per = pd.DataFrame({
+        "assignment": keys, "max points": [data.maxima[k] for k in keys],
+        "mean": [round(float(g[k].mean()), 2) for k in keys], "median": [float(g[k].median()) for k in keys],
+        "late": [int((g[f"{k}_late_days"] > 0).sum()) for k in keys],
+    })  # fmt: skip
+    lines += ["## Assignments", "", md_table(per), ""]
+    hardest = data.checks[data.checks["pass_rate"] < 1].sort_values(["pass_rate", "check_id"]).head(10)
+    view = pd.DataFrame({
+        "check": hardest["check_id"], "passing": [f"{100 * p:.0f} %" for p in hardest["pass_rate"]],
+        "most common known mistake": [f"{m} ({n}×)" if m else "" for m, n in
+                                      zip(hardest["top_mistake"], hardest["top_mistake_n"], strict=True)],
+    })  # fmt: skip
+    lines += ["## Checks most students fail", "", md_table(view) if len(view) else "Every check passes.", ""]
+    flags = data.flags[["student", "flag"]]
+    lines += ["## Flagged submissions", "", md_table(flags) if len(flags) else "None.", ""]
+    return "\n".join(lines)
+
+
+def feedback(student: str, grades: dict, rows: list, maxima: dict[str, float]) -> str:
+    """Every failing check of one student, grouped by assignment and function, in words they can act on.
+    ``grades`` is the student's gradebook row, ``rows`` their long-table rows (named tuples)."""
+    lines = [f"# Feedback for {student}", "", f"Course score: **{grades['percent']:.1f} %**.", ""]
+    for key, maximum in maxima.items():
+        mine = [r for r in rows if r.assignment == key]
+        days = grades[f"{key}_late_days"]
+        late = f", {days} day(s) late: −{100 * grades[f'{key}_penalty']:g} %" if days else ""
+        lines += [f"## {key}: {grades[f'{key}_final']:g} / {maximum:g} points{late}", ""]
+        failing = [r for r in mine if r.points < r.max_points]
+        if not mine:
+            lines += ["Not graded.", ""]
+        elif not failing:
+            lines += ["Every check passes. Well done!", ""]
+        else:
+            lines += _failing(failing)
+    return "\n".join(lines)
+
+
+def _failing(failing: list) -> list[str]:
+    """Messages shared by many checks (an import error, a missing file) once, then the rest per function."""
+    counts = Counter(r.message for r in failing)
+    shared = [m for m in dict.fromkeys(r.message for r in failing) if counts[m] >= SAME_MESSAGE]
+    lines = [f"- **{counts[m]} checks**: {m}" for m in shared] + ([""] if shared else [])
+    by_target: dict[str, list[str]] = {}
+    for r in failing:
+        if r.message in shared:
+            continue
+        tip = hint(r.mistake) if r.mistake and not is_flag(r.mistake) else ""
+        extra = f" Hint: {tip}." if tip and tip not in r.message else ""
+        entry = f"- `{r.check_id}` ({r.points:g} / {r.max_points:g}, {r.status}): {r.message}{extra}"
+        by_target.setdefault(r.target, []).append(entry)
+    for target, entries in by_target.items():
+        lines += [f"### {target}", "", *entries, ""]
+    return lines
+
+
+def write(out_dir: Path, data: ReportData) -> list[Path]:
+    report = out_dir / "report.md"
+    report.write_text(summary(data), encoding="utf-8")
+    folder = out_dir / "feedback"
+    folder.mkdir(exist_ok=True)
+    paths = [report]
+    rows: dict[str, list] = {}
+    for r in data.results.itertuples(index=False):
+        rows.setdefault(r.student, []).append(r)
+    maxima = {str(k): float(v) for k, v in data.maxima.items()}
+    for grades in data.gradebook.to_dict("records"):
+        path = folder / f"{safe_name(grades['student'])}.md"
+        path.write_text(feedback(grades["student"], grades, rows.get(grades["student"], []), maxima), encoding="utf-8")
+        paths.append(path)
+    return paths

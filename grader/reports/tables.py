@@ -1,0 +1,133 @@
+"""The report tables, built with pandas from the gradebook's long table and submissions.
+
+gradebook table, one row per student (assignments in course order, only those graded for anyone):
+
+    student,
+    <a>, <a>_submitted_at, <a>_late_days, <a>_penalty, <a>_final   for each assignment a,
+    total, max_total, percent, flags
+
+``<a>`` is the raw points earned, ``<a>_penalty`` the fraction lost to lateness (course.toml [late]),
+``<a>_final = <a> × (1 − <a>_penalty)``. ``total`` and ``max_total`` add up final and maximum points;
+``percent`` is the weighted course percent ``100 · Σ_a w_a · final_a / max_a / Σ_a w_a`` with the weights of
+course.toml. A student who did not hand an assignment in scores 0 on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from grader.assignments import ASSIGNMENTS
+from grader.config import CourseConfig
+from grader.reports.flags import is_flag, row_flags
+from grader.results import RESULT_COLUMNS
+
+PER_ASSIGNMENT = ("", "_submitted_at", "_late_days", "_penalty", "_final")
+CHECK_COLUMNS = (
+    "assignment", "check_id", "target", "visibility", "max_points", "n", "pass_rate", "mean_points",
+    "n_fail", "n_error", "n_timeout", "top_mistake", "top_mistake_n", "mistakes",
+)  # fmt: skip
+
+
+def assignments_in(results: pd.DataFrame) -> list[str]:
+    """Assignments with rows, in course order."""
+    present = set(results["assignment"])
+    return [a for a in ASSIGNMENTS if a in present]
+
+
+def long_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The long table of SPEC §5: exactly RESULT_COLUMNS, sorted by student, assignment, check id."""
+    return results.loc[:, list(RESULT_COLUMNS)].sort_values(["student", "assignment", "check_id"], ignore_index=True)
+
+
+def max_points(results: pd.DataFrame) -> pd.Series:
+    """Maximum points per assignment: the sum over its checks of each check's max points."""
+    per_check = results.groupby(["assignment", "check_id"])["max_points"].max()
+    return per_check.groupby(level="assignment").sum()
+
+
+def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: CourseConfig) -> pd.DataFrame:
+    """One row per student; layout in the module docstring."""
+    keys = assignments_in(results)
+    students = sorted(set(results["student"]) | set(submissions["student"]))
+    table = pd.DataFrame({"student": pd.Series(students, dtype="string")})
+    raw = results.pivot_table(index="student", columns="assignment", values="points", aggfunc="sum")
+    maxima = max_points(results)
+    submitted = submissions.set_index(["student", "assignment"])["submitted_at"]
+    weighted, weights = pd.Series(0.0, index=table.index), 0.0
+    for key in keys:
+        settings = config.assignment(key)
+        points = table["student"].map(raw[key]).fillna(0.0).astype("float64") if key in raw else 0.0
+        when = [_submitted(submitted, s, key) for s in students]
+        days = pd.Series([config.late.late_days(w, settings.due) for w in when], dtype="int64")
+        penalty = days.map(config.late.penalty).astype("float64")
+        table[key] = points
+        table[f"{key}_submitted_at"] = pd.Series([w.isoformat() if w else "" for w in when], dtype="string")
+        table[f"{key}_late_days"] = days
+        table[f"{key}_penalty"] = penalty
+        table[f"{key}_final"] = (points * (1.0 - penalty)).round(6)
+        if maxima.get(key, 0.0) > 0:
+            weighted += settings.weight * table[f"{key}_final"] / maxima[key]
+            weights += settings.weight
+    table["total"] = table[[f"{k}_final" for k in keys]].sum(axis=1).astype("float64")
+    table["max_total"] = float(sum(maxima.get(k, 0.0) for k in keys))
+    table["percent"] = (100.0 * weighted / weights).round(2) if weights else 0.0
+    flags = row_flags(results)
+    table["flags"] = table["student"].map(flags).fillna("").astype("string")
+    return table
+
+
+def _submitted(submitted: pd.Series, student: str, key: str) -> datetime | None:
+    """When the student handed ``key`` in; None when unknown or not handed in (the epoch marks those)."""
+    text = submitted.get((student, key), "")
+    if not isinstance(text, str) or not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return None if moment.timestamp() <= 0 else moment
+
+
+def checks_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per check: how many were graded, pass rate, mean points, how it failed and the known mistakes seen."""
+    if results.empty:
+        return pd.DataFrame(columns=list(CHECK_COLUMNS)).astype(CHECK_DTYPES)
+    keys = ["assignment", "check_id"]
+    groups = results.groupby(keys, sort=True)
+    table = groups.agg(
+        target=("target", "first"),
+        visibility=("visibility", "first"),
+        max_points=("max_points", "max"),
+        n=("status", "size"),
+        pass_rate=("status", lambda s: (s == "pass").mean()),
+        mean_points=("points", "mean"),
+    )
+    status = pd.crosstab([results["assignment"], results["check_id"]], results["status"])
+    for name in ("fail", "error", "timeout"):
+        table[f"n_{name}"] = status[name].reindex(table.index, fill_value=0) if name in status else 0
+    known = results[(results["mistake"] != "") & ~results["mistake"].map(is_flag)]
+    counts = known.groupby(keys + ["mistake"]).size().rename("count").reset_index()
+    counts = counts.sort_values(keys + ["count", "mistake"], ascending=[True, True, False, True])
+    counts["entry"] = counts["mistake"] + ": " + counts["count"].astype(str)
+    listed = counts.groupby(keys).agg(
+        top_mistake=("mistake", "first"), top_mistake_n=("count", "first"), mistakes=("entry", "; ".join)
+    )
+    table = table.join(listed).fillna({"top_mistake": "", "top_mistake_n": 0, "mistakes": ""}).reset_index()
+    return table.loc[:, list(CHECK_COLUMNS)].astype(CHECK_DTYPES)
+
+
+CHECK_DTYPES = {
+    "assignment": "string", "check_id": "string", "target": "string", "visibility": "string",
+    "max_points": "float64", "n": "int64", "pass_rate": "float64", "mean_points": "float64",
+    "n_fail": "int64", "n_error": "int64", "n_timeout": "int64",
+    "top_mistake": "string", "top_mistake_n": "int64", "mistakes": "string",
+}  # fmt: skip
+
+
+def target_scores(results: pd.DataFrame) -> pd.DataFrame:
+    """Student × target matrix of the fraction of points earned (columns ``hw2.linear_backward``, course order)."""
+    frame = results.assign(item=results["assignment"] + "." + results["target"])
+    sums = frame.groupby(["student", "item"])[["points", "max_points"]].sum()
+    matrix = (sums["points"] / sums["max_points"]).unstack("item")
+    order = [f"{a}.{t}" for a, spec in ASSIGNMENTS.items() for t in spec.targets]
+    columns = [c for c in order if c in matrix.columns] + sorted(set(matrix.columns) - set(order))
+    return matrix.loc[:, columns].sort_index()
