@@ -75,3 +75,10 @@ def test_gradient_mismatch_checks_shapes_first_and_allows_float32(rng):
     numeric = rng.normal(size=(2, 3))
     assert "shape (3, 2)" in gradient_mismatch(numeric.T, numeric, name="dW").message
     assert gradient_mismatch(numeric.astype(np.float32), numeric, name="dW") is None
+
+
+def test_gradient_mismatch_takes_nested_lists_and_refuses_nan(rng):
+    numeric = [rng.normal(size=(2, 3)), rng.normal(size=3)]
+    assert gradient_mismatch([numeric[0].tolist(), numeric[1]], numeric) is None
+    found = gradient_mismatch([numeric[0], np.full(3, np.nan)], numeric, names=["dW", "db"])
+    assert found.name == "db" and found.problem == "nonfinite"

@@ -150,7 +150,7 @@ class SuiteBuilder:
             if found is None:
                 return Verdict.ok()
             mistake = match(outcome.value, expected, variants(d, expected)) if variants else ""
-            return mismatch_verdict(target, found, mistake)
+            return mismatch_verdict(target, found, mistake or ("not_stable" if found.problem == "nonfinite" else ""))
 
         return self.check(target, case, "gradient", points, run, description, timeout)
 

@@ -69,36 +69,30 @@ def apart(rng: np.random.Generator, shape: tuple[int, ...], gap: float = 0.1) ->
     return X1, X1 + away_from_zero(rng, shape, gap)
 
 
-def _leaves(structure: Any) -> list[Any]:
-    if isinstance(structure, (list, tuple)):
-        return [leaf for part in structure for leaf in _leaves(part)]
-    return [structure]
-
-
 def gradient_mismatch(
     actual: Any, numeric: Any, *, name: str = "result", names: Sequence | None = None, hidden: bool = False
 ) -> Mismatch | None:
-    """The first part of ``actual`` whose relative error against ``numeric`` is too large, or None."""
+    """The first part of ``actual`` whose relative error against ``numeric`` is too large, or None.
+
+    ``numeric`` may nest (tuples of arrays); ``names`` labels its parts as in ``compare``.
+    """
     found = compare(actual, numeric, name=name, names=names, values=False, hidden=hidden)
     if found is not None:
         return found
-    labels = _labels(numeric, name, names)
-    for label, a, n in zip(labels, _leaves(actual), _leaves(numeric), strict=True):
-        a = as_numeric(a)
-        limit = MAX_REL_ERROR_FLOAT32 if a.dtype.kind == "f" and a.dtype.itemsize < 8 else MAX_REL_ERROR
-        err = rel_error(a, n)
-        if not err <= limit:
-            return Mismatch(label, "values", f"{label} disagrees with a finite-difference gradient of the forward "
-                            f"(relative error {err:.1e}; at most {limit:.0e} passes)", err)
-    return None
-
-
-def _labels(structure: Any, name: str, names: Sequence | None) -> list[str]:
-    if not isinstance(structure, (list, tuple)):
-        return [name]
-    labels = []
-    for i, part in enumerate(structure):
-        sub = names[i] if names is not None and len(names) == len(structure) else None
-        label, nested = (sub, None) if isinstance(sub, str) else (f"{name}[{i}]", sub)
-        labels.extend(_labels(part, label, nested))
-    return labels
+    if isinstance(numeric, (list, tuple)):
+        for i, (a, n) in enumerate(zip(actual, numeric, strict=True)):
+            sub = names[i] if names is not None and len(names) == len(numeric) else None
+            label, nested = (sub, None) if isinstance(sub, str) else (f"{name}[{i}]", sub)
+            found = gradient_mismatch(a, n, name=label, names=nested, hidden=hidden)
+            if found is not None:
+                return found
+        return None
+    a = as_numeric(actual)
+    if not np.all(np.isfinite(a)):
+        return Mismatch(name, "nonfinite", f"{name} contains NaN or inf: an overflow? use a numerically stable formula")
+    limit = MAX_REL_ERROR_FLOAT32 if a.dtype.kind == "f" and a.dtype.itemsize < 8 else MAX_REL_ERROR
+    err = rel_error(a, numeric)
+    if err <= limit:
+        return None
+    return Mismatch(name, "values", f"{name} disagrees with a finite-difference gradient of the forward "
+                    f"(relative error {err:.1e}; at most {limit:.0e} passes)", err)

@@ -79,4 +79,5 @@ def judge_value(
     mismatch = compare(outcome.value, expected, names=names, rtol=rtol, hidden=hidden)
     if mismatch is None:
         return Verdict.ok()
-    return mismatch_verdict(target, mismatch, match(outcome.value, expected, variants or {}, rtol))
+    mistake = match(outcome.value, expected, variants or {}, rtol)
+    return mismatch_verdict(target, mismatch, mistake or ("not_stable" if mismatch.problem == "nonfinite" else ""))

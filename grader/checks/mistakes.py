@@ -15,6 +15,8 @@ HINTS: dict[str, str] = {
     # both homeworks
     "mutated_input": "compute into a new array instead of changing an input in place (`w = w - lr * g`, not `w -= ...`)",  # noqa: E501
     "wrong_sign": "the sign is flipped",
+    "not_stable": "not numerically stable for inputs of large magnitude (e^1000 overflows, log(0) is −inf): "
+    "shift by the row max and use log-softmax = shifted − log Σ exp(shifted); for sigmoid, exp(−logaddexp(0, −S))",
     # hw1
     "gd_step_ascent": "the step goes uphill: gradient descent subtracts lr · grad",
     "loss_sum_not_mean": "this is the sum over samples; the loss of a data set is the mean (divide by m)",
