@@ -16,8 +16,8 @@ def _batch(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     if X.ndim != 2 or Y.ndim != 1 or len(X) != len(Y):
         raise ValueError(
-            f"grad_fn expects X of shape (k, D) and Y of shape (k,); got {X.shape} and {Y.shape} "
-            "(for one sample pass the slices X[k:k+1], Y[k:k+1])"
+            f"grad_fn expects X of shape (k, D) and Y of shape (k,); got arrays with {X.ndim} and {Y.ndim} "
+            "dimensions (for one sample pass the slices X[k:k+1], Y[k:k+1], not X[k], Y[k])"
         )
     return X, Y
 

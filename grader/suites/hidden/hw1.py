@@ -10,7 +10,7 @@ import numpy as np
 from grader.checks import hw1_cases as c
 from grader.checks.factories import SuiteBuilder
 
-s = SuiteBuilder("hw1", "hidden")
+s = SuiteBuilder("hw1", "hidden", __name__)
 WD = ("w", "losses")
 
 

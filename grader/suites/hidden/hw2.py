@@ -9,7 +9,7 @@ from grader.checks import hw2_mistakes as m
 from grader.checks.compare import ANY
 from grader.checks.factories import SuiteBuilder, args, forward
 
-s = SuiteBuilder("hw2", "hidden")
+s = SuiteBuilder("hw2", "hidden", __name__)
 LIN = ("dX", "dW", "db")
 PAIR = ("dX1", "dX2")
 NET = ("logits", "cache")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from grader.checks import hw1_cases as c
 from grader.checks.factories import SuiteBuilder
 
-s = SuiteBuilder("hw1", "public")
+s = SuiteBuilder("hw1", "public", __name__)
 WD = ("w", "losses")
 
 CHECKS = [

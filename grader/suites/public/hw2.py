@@ -11,7 +11,7 @@ from grader.checks import hw2_mistakes as m
 from grader.checks.compare import ANY
 from grader.checks.factories import SuiteBuilder, args, forward
 
-s = SuiteBuilder("hw2", "public")
+s = SuiteBuilder("hw2", "public", __name__)
 LIN = ("dX", "dW", "db")
 PAIR = ("dX1", "dX2")
 
