@@ -64,7 +64,7 @@ class _Encoder:
         if a.dtype.kind not in ARRAY_KINDS or a.dtype.fields is not None:
             raise WireError(f"an array of dtype {a.dtype} cannot be graded: use a numeric or bool array")
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+        np.save(buf, a, allow_pickle=False)
         data = buf.getvalue()
         self.size += len(data)
         if self.size > MAX_FRAME_BYTES:
