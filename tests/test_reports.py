@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from grader.assignments import ASSIGNMENTS
+from grader.cli import main
 from grader.config import CourseConfig, LatePolicy, parse_course_config
 from grader.engine import FLAG_PREFIX
 from grader.gradebook import RESULT_DTYPES, Gradebook
-from grader.reports import load_report_data, write_reports
-from grader.reports.canvas import POINTS_POSSIBLE, canvas_table
+from grader.reports import load_report_data, write_reports, xlsx
+from grader.reports.canvas import POINTS_POSSIBLE, canvas_table, read_roster
 from grader.reports.tables import CHECK_DTYPES, long_table
 from grader.results import RESULT_COLUMNS, CheckResult
 
@@ -93,7 +94,7 @@ def build_class(out_dir, n_students: int = 12, seed: int = 0) -> dict[str, dict[
 def class_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("class")
     build_class(out)
-    write_reports(out, CONFIG, canvas=True)
+    write_reports(out, CONFIG, formats=["canvas"])
     return out
 
 
@@ -221,7 +222,7 @@ def test_canvas_import_layout(class_dir, tmp_path):
     roster.write_text("student,Student,ID,SIS User ID,Section,Final\nstudent00,Ada Lovelace,101,S1,A,99\n")
     config = parse_course_config({"assignments": {"hw2": {"canvas_column": "Homework 2 (4242)"}}})
     data = load_report_data(class_dir, config)
-    table = canvas_table(data, pd.read_csv(roster, dtype=str).set_index("student").drop(columns="Final"))
+    table = canvas_table(data, read_roster(roster))
     assert list(table.columns) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "hw1",
                                    "Homework 2 (4242)", "hw3", "lab"]  # fmt: skip
     assert table.iloc[0, 0] == POINTS_POSSIBLE and table.iloc[0, 5] == "24"
@@ -244,3 +245,33 @@ def test_empty_gradebook_still_reports(tmp_path):
     assert "Nothing has been graded yet" in (tmp_path / "report.html").read_text()
     assert list(pd.read_csv(tmp_path / "results.csv").columns) == list(RESULT_COLUMNS)
     assert len(paths) >= 6
+
+
+def test_report_command_rebuilds_from_the_gradebook(class_dir, tmp_path, capsys):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,SIS User ID\nstudent00,S100\n")
+    (class_dir / "report.html").unlink()
+    assert main(["report", "--out", str(class_dir), "--format", "canvas", "--roster", str(roster)]) == 0
+    assert (class_dir / "report.html").is_file()
+    assert "S100" in (class_dir / "canvas.csv").read_text()
+    assert "report.html" in capsys.readouterr().out
+
+
+def test_report_command_without_gradebook_says_what_to_do(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path)]) == 2
+    assert "grader grade" in capsys.readouterr().err
+
+
+def test_report_command_bad_roster(class_dir, tmp_path, capsys):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,ID\nx,1\n")
+    assert main(["report", "--out", str(class_dir), "--format", "canvas", "--roster", str(roster)]) == 2
+    assert "'student' column" in capsys.readouterr().err
+
+
+def test_xlsx_needs_openpyxl(class_dir, capsys):
+    code = main(["report", "--out", str(class_dir), "--format", "xlsx"])
+    if xlsx.available():
+        assert code == 0 and (class_dir / "gradebook.xlsx").is_file()
+    else:
+        assert code == 2 and "openpyxl" in capsys.readouterr().err

@@ -6,6 +6,7 @@ table), gradebook.csv, checks.csv, report.html, report.md and feedback/<student>
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from grader.config import CourseConfig
 from grader.gradebook import FILENAME, Gradebook
 from grader.reports import tables
 from grader.reports.flags import flag_table
+
+EXTRA_FORMATS = ("canvas", "xlsx")
+
+
+class ReportError(Exception):
+    """A report cannot be written for a reason the user can fix (bad roster, missing optional package)."""
 
 
 @dataclass(frozen=True)
@@ -51,16 +58,23 @@ def load_report_data(out_dir: Path, config: CourseConfig) -> ReportData:
 
 
 def write_reports(
-    out_dir: Path, config: CourseConfig, *, canvas: bool = False, roster: Path | None = None
+    out_dir: Path, config: CourseConfig, *, formats: Sequence[str] = (), roster: Path | None = None
 ) -> list[Path]:
-    """Rebuild every report from ``out_dir/gradebook.sqlite``; returns the files written.
-    ``canvas`` adds canvas.csv (see ``grader.reports.canvas``), with ``roster`` mapping student ids."""
-    from grader.reports import canvas as canvas_format
-    from grader.reports import flat, html, markdown
+    """Rebuild every report from ``out_dir/gradebook.sqlite``; returns the files written. ``formats`` adds
+    "canvas" (canvas.csv, with ``roster`` mapping student ids; see ``grader.reports.canvas``) and "xlsx"."""
+    from grader.reports import canvas, flat, html, markdown, xlsx
 
+    unknown = sorted(set(formats) - set(EXTRA_FORMATS))
+    if unknown:
+        raise ReportError(f"unknown report format {unknown[0]!r}; choose from {', '.join(EXTRA_FORMATS)}")
+    if "xlsx" in formats and not xlsx.available():
+        raise ReportError("the xlsx format needs openpyxl: `pip install openpyxl`, or open gradebook.csv instead")
+    ids = canvas.read_roster(roster) if roster is not None and "canvas" in formats else None
     out_dir = Path(out_dir)
     data = load_report_data(out_dir, config)
     written = flat.write(out_dir, data) + [html.write(out_dir, data)] + markdown.write(out_dir, data)
-    if canvas:
-        written.append(canvas_format.write(out_dir, data, roster))
+    if "canvas" in formats:
+        written.append(canvas.write(out_dir, data, ids))
+    if "xlsx" in formats:
+        written.append(xlsx.write(out_dir, data))
     return written

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from grader.reports import ReportError
+
 if TYPE_CHECKING:
     from grader.reports import ReportData
 
@@ -30,14 +32,16 @@ POINTS_POSSIBLE = "    Points Possible"  # Canvas's own export indents it this w
 
 
 def read_roster(path: Path) -> pd.DataFrame:
-    """The roster CSV indexed by ``student``; ValueError naming what is missing."""
+    """The roster CSV indexed by ``student``; ReportError naming what is missing."""
     roster = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "student" not in roster.columns:
-        raise ValueError(f"{path}: the roster needs a 'student' column holding the submission folder names")
+        raise ReportError(f"{path}: the roster needs a 'student' column holding the submission folder names")
     unknown = sorted(set(roster.columns) - {"student", *ID_COLUMNS})
     roster = roster.drop(columns=unknown)  # e.g. the assignment columns of a Canvas export
     if roster["student"].duplicated().any():
-        raise ValueError(f"{path}: student {roster['student'][roster['student'].duplicated()].iloc[0]!r} appears twice")
+        raise ReportError(
+            f"{path}: student {roster['student'][roster['student'].duplicated()].iloc[0]!r} appears twice"
+        )
     return roster.set_index("student")
 
 
@@ -56,7 +60,8 @@ def canvas_table(data: ReportData, roster: pd.DataFrame | None = None) -> pd.Dat
     return pd.DataFrame(rows, columns=[*ID_COLUMNS, *(names[k] for k in keys)], dtype="string")
 
 
-def write(out_dir: Path, data: ReportData, roster: Path | None = None) -> Path:
+def write(out_dir: Path, data: ReportData, roster: pd.DataFrame | None = None) -> Path:
+    """canvas.csv; ``roster`` as read by ``read_roster``."""
     path = out_dir / "canvas.csv"
-    canvas_table(data, read_roster(roster) if roster else None).to_csv(path, index=False)
+    canvas_table(data, roster).to_csv(path, index=False)
     return path

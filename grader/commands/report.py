@@ -1,0 +1,56 @@
+"""``grader report``: rebuild the reports from the gradebook in an output folder, without regrading."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader.cli import UserError
+
+HELP = "rebuild the reports (CSV, Parquet, HTML, Markdown, feedback) from the gradebook in --out"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=Path("out"), help="the folder `grader grade` wrote to (default: out)"
+    )
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=("canvas", "xlsx"),
+        default=[],
+        help="also write canvas.csv (Canvas gradebook import) or gradebook.xlsx (needs openpyxl); repeatable",
+    )
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        help="CSV mapping submission folder names (column 'student') to Canvas's Student, ID, SIS User ID, "
+        "SIS Login ID, Section columns, for --format canvas",
+    )
+    parser.add_argument("--config", type=Path, help="course config (default: ./course.toml, else the repository's)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader.config import ConfigError, load_course_config
+    from grader.gradebook import FILENAME
+    from grader.reports import ReportError, write_reports
+
+    if not (args.out / FILENAME).is_file():
+        raise UserError(
+            f"no gradebook in {args.out}/ ({FILENAME}): grade first with `grader grade SUBMISSIONS --out {args.out}`"
+        )
+    if args.roster is not None and not args.roster.is_file():
+        raise UserError(f"roster {args.roster} not found")
+    try:
+        config = load_course_config(args.config)
+        written = write_reports(args.out, config, formats=args.formats, roster=args.roster)
+    except (ConfigError, ReportError) as exc:
+        raise UserError(str(exc)) from None
+    shown = [p for p in written if p.parent == args.out]
+    for path in shown:
+        print(path)
+    extra = len(written) - len(shown)
+    if extra:
+        print(f"{args.out / 'feedback'}/ ({extra} student feedback files)")
+    return 0
