@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 MAX_NAMED = 120  # students in the heat map beyond which names are unreadable
+HISTOGRAM = "#1565c0"
 VISIBILITY_COLOURS = {"public": "#1565c0", "hidden": "#6a1b9a"}
 
 
@@ -32,7 +33,7 @@ def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series) -> str:
     bins = np.linspace(0, 100, 11)
     for ax, key in zip(axes, keys, strict=False):
         percent = 100.0 * gradebook[key].astype(float) / maxima[key]
-        ax.hist(percent, bins=bins, color="#1565c0", edgecolor="white")
+        ax.hist(percent, bins=bins, color=HISTOGRAM, edgecolor="white")
         ax.axvline(percent.mean(), color="#ef6c00", linewidth=2, label=f"mean {percent.mean():.0f} %")
         ax.set_title(f"{key} (max {maxima[key]:g} points)", fontsize=10)
         ax.set_xlabel("score (% of max)")
