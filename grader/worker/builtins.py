@@ -27,6 +27,11 @@ def abs_error(x: np.ndarray, y: float, w: np.ndarray) -> float:
     return float(abs(np.dot(x, w) - y))
 
 
+def unit_loss(x: np.ndarray, y: float, w: np.ndarray) -> float:
+    """1 for every sample: shows whether a dataset loss averages (1) or sums (m)."""
+    return 1.0
+
+
 def log_cosh(x: np.ndarray, y: float, w: np.ndarray) -> float:
     r = float(np.dot(x, w) - y)
     return abs(r) + float(np.log1p(np.exp(-2 * abs(r)))) - float(np.log(2.0))  # log cosh r, stable
@@ -65,5 +70,5 @@ def tanh_mix(x: np.ndarray) -> np.ndarray:
 
 
 BUILTINS: dict[str, Callable] = {
-    f.__name__: f for f in (abs_error, log_cosh, huber_grad, ridge_grad, three_features, cube, tanh_mix)
+    f.__name__: f for f in (abs_error, unit_loss, log_cosh, huber_grad, ridge_grad, three_features, cube, tanh_mix)
 }

@@ -12,6 +12,8 @@ from grader.checks.factories import SuiteBuilder
 
 s = SuiteBuilder("hw1", "hidden", __name__)
 WD = ("w", "losses")
+GD = {"names": WD, "variants": c.batch_gd_variants, "own": c.own_batch_gd}
+SGD = {"variants": c.sgd_variants, "own": c.own_sgd}
 
 
 def zero_lr(rng: np.random.Generator) -> dict[str, Any]:
@@ -41,18 +43,18 @@ CHECKS = [
             description="a batch of one sample"),
     s.unchanged("linear_regression_grad", "no_mutation", 1, c.grad_inputs(7, 3),
                 description="X, Y, w unchanged"),
-    s.value("batch_gd", "weights", 2, c.descent_inputs(12, 4, 7, "ridge_grad"), names=WD, expect=c.weights_only,
-            variants=c.batch_gd_variants, description="final weights after 7 steps with a ridge gradient"),
-    s.value("batch_gd", "losses", 2, c.descent_inputs(12, 4, 7, "ridge_grad"), names=WD, expect=c.losses_only,
-            variants=c.batch_gd_variants, description="losses recorded before each step"),
-    s.value("batch_gd", "one_step", 1, c.descent_inputs(5, 2, 1, "huber_grad"), names=WD,
-            variants=c.batch_gd_variants, description="a single step: losses holds only the loss at w0"),
+    s.value("batch_gd", "weights", 2, c.descent_inputs(12, 4, 7, "ridge_grad"), expect=c.weights_only, **GD,
+            description="final weights after 7 steps with a ridge gradient"),
+    s.value("batch_gd", "losses", 2, c.descent_inputs(12, 4, 7, "ridge_grad"), expect=c.losses_only, **GD,
+            description="losses recorded before each step"),
+    s.value("batch_gd", "one_step", 1, c.descent_inputs(5, 2, 1, "huber_grad"), **GD,
+            description="a single step: losses holds only the loss at w0"),
     s.unchanged("batch_gd", "no_mutation", 1, c.descent_inputs(7, 3, 4, "ridge_grad"), names=WD,
                 description="w0, X, Y unchanged"),
-    s.value("sgd", "seeded", 2, c.descent_inputs(15, 4, 12, "ridge_grad", seeded=True), variants=c.sgd_variants,
+    s.value("sgd", "seeded", 2, c.descent_inputs(15, 4, 12, "ridge_grad", seeded=True), **SGD,
             description="12 seeded steps with a ridge gradient"),
-    s.value("sgd", "one_sample_set", 1, c.descent_inputs(1, 3, 4, "huber_grad", seeded=True),
-            variants=c.sgd_variants, description="a data set of one sample"),
+    s.value("sgd", "one_sample_set", 1, c.descent_inputs(1, 3, 4, "huber_grad", seeded=True), **SGD,
+            description="a data set of one sample"),
     s.unchanged("sgd", "no_mutation", 1, c.descent_inputs(8, 3, 5, "ridge_grad", seeded=True),
                 description="w0, X, Y unchanged"),
 ]
