@@ -86,7 +86,23 @@ def test_sgd_is_reproducible_and_steps_on_one_sample_at_a_time(problem):
     np.testing.assert_array_equal(w0, w0_before)
 
 
-def test_gd_step_returns_a_new_array():
-    w = np.ones(3)
-    out = ref.gd_step(w, np.zeros(3), 0.1)
-    assert out is not w and not np.shares_memory(out, w)
+@pytest.mark.parametrize(
+    ("name", "make_args"),
+    [
+        ("gd_step", lambda X, Y, w: (w, X[0], 0.1)),
+        ("dataset_loss", lambda X, Y, w: (ref.linear_regression_loss, X, Y, w)),
+        ("linear_regression_loss", lambda X, Y, w: (X[0], Y[0], w)),
+        ("linear_regression_grad", lambda X, Y, w: (X, Y, w)),
+        ("batch_gd", lambda X, Y, w: (ref.linear_regression_grad, w, X, Y, 0.1, 3)),
+        ("sgd", lambda X, Y, w: (ref.linear_regression_grad, w, X, Y, 0.1, 3, np.random.default_rng(0))),
+    ],
+)
+def test_functions_leave_inputs_alone_and_return_new_arrays(name, make_args, problem):
+    args = make_args(*problem)
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    before = [a.copy() for a in arrays]
+    out = getattr(ref, name)(*args)
+    for old, new in zip(before, arrays, strict=True):
+        np.testing.assert_array_equal(old, new)
+    outputs = [o for o in (out if isinstance(out, tuple) else (out,)) if isinstance(o, np.ndarray)]
+    assert not any(np.shares_memory(o, a) for o in outputs for a in arrays)
