@@ -165,8 +165,8 @@ def init_statistics(sb: SuiteBuilder, target: str, case: str, points: float, fan
             return mismatch_verdict_text(target, "it should return a float array of weights")
         if values.shape != (fan_out, fan_in):
             mistake = "init_transposed" if values.shape == (fan_in, fan_out) else ""
-            shown = "" if sb.hidden else f" for fan_in={fan_in}, fan_out={fan_out}"
-            return mismatch_verdict_text(target, f"the weights have shape {values.shape}{shown}; expected "
+            shown = "" if sb.hidden else f" {values.shape} for fan_in={fan_in}, fan_out={fan_out}"
+            return mismatch_verdict_text(target, f"the weights have the wrong shape{shown}: the shape is "
                                          "(fan_out, fan_in)", mistake)
         failed = [f for f in findings(values, scale) if not f.ok]
         if not failed:

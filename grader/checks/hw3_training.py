@@ -27,17 +27,20 @@ def layer_sizes(D: int, hidden: int | list[int], n_classes: int) -> list[int]:
     return [D, *([hidden] if isinstance(hidden, int) else hidden), n_classes]
 
 
-def read_model(value: Any, sizes: list[int]) -> tuple[dict | None, str]:
-    """The returned model as ``{"mean", "std", "params": [(W, b)]}`` of the expected shapes, or None and why."""
+def read_model(value: Any, sizes: list[int], hidden: bool = False) -> tuple[dict | None, str]:
+    """The returned model as ``{"mean", "std", "params": [(W, b)]}`` of the expected shapes, or None and why
+    (without the sizes when ``hidden``: they would reveal the check's inputs)."""
     D = sizes[0]
     if not isinstance(value, dict) or not {"mean", "std", "params"} <= set(value):
         return None, 'it should return a dict with keys "mean", "std" and "params"'
     mean, std, params = value["mean"], value["std"], value["params"]
     for name, stat in (("mean", mean), ("std", std)):
         if not isinstance(stat, np.ndarray) or stat.shape != (D,) or stat.dtype.kind not in "iuf":
-            return None, f'model["{name}"] should be an array of shape (D,) = ({D},), one value per feature'
+            return None, f'model["{name}"] should be an array of shape (D,), one value per feature' + (
+                "" if hidden else f" (here ({D},))")
     if not isinstance(params, list) or len(params) != len(sizes) - 1:
-        return None, f'model["params"] should be a list of {len(sizes) - 1} (W, b) pairs, one per layer'
+        return None, 'model["params"] should be a list of (W, b) pairs, one per layer' + (
+            "" if hidden else f" (here {len(sizes) - 1})")
     layers = []
     for k, (layer, n_in, n_out) in enumerate(zip(params, sizes[:-1], sizes[1:], strict=True)):
         if not isinstance(layer, list) or len(layer) != 2:
@@ -45,7 +48,8 @@ def read_model(value: Any, sizes: list[int]) -> tuple[dict | None, str]:
         W, b = layer
         if not all(isinstance(a, np.ndarray) and a.dtype.kind in "iuf" for a in (W, b)) \
                 or W.shape != (n_out, n_in) or b.shape != (n_out,):
-            return None, f"layer {k} should hold W of shape ({n_out}, {n_in}) (out, in) and b of shape ({n_out},)"
+            shapes = "" if hidden else f" (here ({n_out}, {n_in}) and ({n_out},))"
+            return None, f"layer {k} should hold W of shape (out, in) and b of shape (out,){shapes}"
         layers.append((W.astype(np.float64), b.astype(np.float64)))
     arrays = [mean, std] + [a for layer in layers for a in layer]
     if not all(np.all(np.isfinite(a)) for a in arrays):
@@ -69,7 +73,7 @@ def accuracy(sb: SuiteBuilder, case: str, points: float, task: AccuracyTask, con
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, "train_classifier")
         sizes = layer_sizes(d.X_train.shape[1], config["hidden"], int(d.y_train.max()) + 1)
-        model, problem = read_model(outcome.value, sizes)
+        model, problem = read_model(outcome.value, sizes, sb.hidden)
         if model is None:
             return mismatch_verdict_text("train_classifier", problem)
         acc = float(np.mean(model_predict(model, d.X_test) == d.y_test))
@@ -90,7 +94,7 @@ def model_format(sb: SuiteBuilder, case: str, points: float, N: int, D: int, n_c
         outcome = ctx.call(X, y, config, Rng(int(ctx.rng.integers(2**31))))
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, "train_classifier")
-        model, problem = read_model(outcome.value, layer_sizes(D, config["hidden"], n_classes))
+        model, problem = read_model(outcome.value, layer_sizes(D, config["hidden"], n_classes), sb.hidden)
         if model is None:
             return mismatch_verdict_text("train_classifier", problem)
         mean, std = ctx.reference("fit_standardizer", X)

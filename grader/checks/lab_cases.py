@@ -49,8 +49,13 @@ def build_payload(in_features: int, hidden: list[int], n_classes: int, p: float 
     return make
 
 
-def _structure(report: dict, d: dict) -> tuple[str, str]:
-    """(problem, mistake) with the reported layers, or ("", "") when they are the expected blocks."""
+def _structure(report: dict, d: dict, hidden_check: bool) -> tuple[str, str]:
+    """(problem, mistake) with the reported layers, or ("", "") when they are the expected blocks.
+    A hidden check's message does not list sizes or probabilities (they would reveal its inputs)."""
+
+    def said(text: str, detail: str) -> str:
+        return text if hidden_check else f"{text} ({detail})"
+
     hidden, p = d["hidden_sizes"], d["p_dropout"] or 0.0
     layers = report["layers"]
     kinds = [layer["kind"] for layer in layers]
@@ -59,15 +64,18 @@ def _structure(report: dict, d: dict) -> tuple[str, str]:
     sizes = [(layer.get("in_features"), layer.get("out_features")) for layer in layers if layer["kind"] == "Linear"]
     chain = [d["in_features"], *hidden, d["n_classes"]]
     if sizes != list(zip(chain[:-1], chain[1:], strict=True)):
-        return f"its Linear layers have (in, out) sizes {sizes}", "build_wrong_sizes"
+        return said("its Linear layers do not chain in_features -> hidden_sizes -> n_classes",
+                    f"their (in, out) sizes are {sizes}"), "build_wrong_sizes"
     ps = [layer.get("p") for layer in layers if layer["kind"].startswith("Dropout")]
     if p > 0 and (len(ps) != len(hidden) or any(q is None or abs(q - p) > 1e-12 for q in ps)):
-        return f"its dropout layers have p {ps}", "dropout_p_ignored"
+        return said("its dropout layers do not have p = p_dropout, one per hidden block", f"they have p {ps}"), \
+            "dropout_p_ignored"
     if p == 0 and any(q != 0 for q in ps):
         return "its dropout layers have p > 0 although p_dropout is 0", "dropout_p_ignored"
     expected = block_kinds(len(hidden)) if ps or p > 0 else [k for k in block_kinds(len(hidden)) if k != "Dropout"]
     if [k for k in kinds if k != "Identity"] != expected:
-        return f"its layers are {kinds}", "build_block_order"
+        return said("its layers are not Linear -> ReLU -> Dropout blocks and a final Linear", f"they are {kinds}"), \
+            "build_block_order"
     return "", ""
 
 
@@ -83,7 +91,7 @@ def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect:
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, "build_mlp")
         report = outcome.value
-        problem, mistake = _structure(report, d)
+        problem, mistake = _structure(report, d, sb.hidden)
         if aspect == "structure":
             return mismatch_verdict_text("build_mlp", problem, mistake) if problem else Verdict.ok()
         out, again, train_out = report["eval_output"], report["eval_repeat"], report["train_output"]

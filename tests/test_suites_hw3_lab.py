@@ -1,0 +1,132 @@
+"""The hw3 and lab check suites against trusted modules: the references earn every point, the stubs none,
+and each mutant (a reference with one typical bug) loses points on its own target only, with its hint."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from inprocess_worker import InProcessWorker, load_module
+
+from grader.assignments import get_assignment
+from grader.checks.mistakes import hint
+from grader.checks.references import LiveReferences
+from grader.checks.runner import run_check
+from grader.notebook import notebook_to_source
+from grader.suites import load_checks
+
+SECRET = "test-secret"
+MUTANTS = Path(__file__).parent / "data" / "mutants"
+REFERENCE = {"hw3": "reference.practice_np", "lab": "reference.mlp_lab"}
+SLOW_KINDS = ("accuracy",)
+LEAKS = ("e.g.", "expected a factor", "full marks from", "over epochs", "expected (", "sizes are", "they have p")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+class Recording:
+    """A module stand-in that notes which graded functions are looked up on it."""
+
+    def __init__(self, module, targets):
+        self._module, self._targets, self.touched = module, set(targets), set()
+
+    def __getattr__(self, name):
+        if name in self._targets:
+            self.touched.add(name)
+        return getattr(self._module, name)
+
+
+def grade(module, checks):
+    worker = InProcessWorker(module=module)
+    refs = LiveReferences()
+    return [(check, run_check(check, worker, refs, SECRET)) for check in checks]
+
+
+def score(results, target=None):
+    chosen = [(c, v) for c, v in results if target is None or c.target == target]
+    return sum(v.fraction * c.points for c, v in chosen), sum(c.points for c, _ in chosen)
+
+
+def all_checks(assignment):
+    return load_checks(assignment, include_hidden=True)
+
+
+def lab_stub(tmp_path):
+    source = notebook_to_source(get_assignment("lab").stub_path.read_bytes()).source
+    path = tmp_path / "mlp_lab_stub.py"
+    path.write_text(source)
+    return load_module(path)
+
+
+@pytest.mark.parametrize("assignment", ["hw3", "lab"])
+def test_every_target_has_public_and_hidden_checks(assignment):
+    checks = all_checks(assignment)
+    for target in get_assignment(assignment).targets:
+        visibilities = {c.visibility for c in checks if c.target == target}
+        assert visibilities == {"public", "hidden"}, target
+    assert len({c.id for c in checks}) == len(checks)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ["hw3", "lab"])
+def test_reference_scores_full_marks_and_each_check_touches_its_target_only(assignment):
+    targets = get_assignment(assignment).targets
+    module = importlib.import_module(REFERENCE[assignment])
+    for check in all_checks(assignment):
+        recording = Recording(module, targets)
+        (_, verdict), = grade(recording, [check])
+        assert (verdict.status, verdict.fraction) == ("pass", 1.0), (check.id, verdict.message)
+        assert recording.touched == {check.target}, check.id
+
+
+@pytest.mark.parametrize("assignment", ["hw3", "lab"])
+def test_stub_scores_zero_without_crashing(assignment, tmp_path):
+    stub = lab_stub(tmp_path) if assignment == "lab" else load_module(get_assignment("hw3").stub_path)
+    results = grade(stub, all_checks(assignment))
+    assert score(results)[0] == 0
+    for check, verdict in results:
+        assert verdict.status == "error" and "not implemented" in verdict.message, (check.id, verdict.message)
+
+
+def mutant_files():
+    return [pytest.param(path, id=f"{path.parent.name}/{path.stem}",
+                         marks=[pytest.mark.slow] if path.stem.startswith(("train", "build")) else [])
+            for assignment in ("hw3", "lab") for path in sorted((MUTANTS / assignment).glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", mutant_files())
+def test_mutant_loses_points_on_its_target_only(path):
+    assignment = path.parent.name
+    mutant = load_module(path)
+    own = [c for c in all_checks(assignment) if c.target == mutant.TARGET]
+    others = [c for c in all_checks(assignment) if c.target != mutant.TARGET and c.kind not in SLOW_KINDS]
+    results = grade(mutant, [c for c in own if c.kind not in SLOW_KINDS])
+    if score(results)[0] == score(results)[1]:  # the bug shows in training only
+        results += grade(mutant, [c for c in own if c.kind in SLOW_KINDS])
+    earned, possible = score(results)
+    assert earned < possible
+    for check, verdict in results:  # hidden feedback never shows expected values or the inputs' numbers
+        if check.visibility == "hidden":
+            assert not any(leak in verdict.message for leak in LEAKS), (check.id, verdict.message)
+    if mutant.MISTAKE:
+        named = [v for _, v in results if v.mistake == mutant.MISTAKE]
+        assert named and all(hint(mutant.MISTAKE) in v.message for v in named)
+    # Other targets: their fast checks in full; the slow ones only ever touch their own target
+    # (see the reference test above), so a bug elsewhere cannot reach them.
+    for check, verdict in grade(mutant, others):
+        assert verdict.fraction == 1.0, (check.id, verdict.message)
+
+
+def test_every_target_has_a_mutant():
+    covered = {(p.parent.name, load_module(p).TARGET) for a in ("hw3", "lab") for p in (MUTANTS / a).glob("*.py")}
+    for assignment in ("hw3", "lab"):
+        for target in get_assignment(assignment).targets:
+            assert (assignment, target) in covered, (assignment, target)
