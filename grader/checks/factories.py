@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import Builtin, Check, Context, Kind, Rng, Verdict, Visibility
-from grader.checks.compare import DEFAULT_RTOL, Mismatch, as_numeric, compare
+from grader.checks.compare import DEFAULT_RTOL, Mismatch, compare
 from grader.checks.gradient import gradient_mismatch, numeric_gradient, objective
 from grader.checks.judge import judge_value, mismatch_verdict, outcome_failure
 from grader.checks.mistakes import match
+from grader.checks.own import Own, message, right_given_own
 from grader.outcomes import Returned
 
 Inputs = Callable[[np.random.Generator], dict[str, Any]]
@@ -36,20 +37,6 @@ def forward(function: str, *keys: str) -> Forward:
 def args(*keys: str) -> Callable[[Ref, dict[str, Any]], tuple]:
     """A backward's arguments: the inputs named ``keys``, in order."""
     return lambda ref, d: tuple(d[k] for k in keys)
-
-
-class HelperFailed(Exception):
-    """A student's helper function did not return a usable answer."""
-
-
-def helper(ctx: Context, function: str, *call_args: Any, shape: tuple[int, ...] = ()) -> np.ndarray:
-    """The student's own ``function`` on these arguments, as an array of ``shape`` (for ``own``);
-    ``HelperFailed`` if it raised, hung or returned something else."""
-    outcome = ctx.call_function(function, *call_args)
-    value = as_numeric(outcome.value) if isinstance(outcome, Returned) else None
-    if value is None or value.shape != tuple(shape):
-        raise HelperFailed(function)
-    return value.astype(np.float64)
 
 
 def _inputs(ctx: Context, inputs: Inputs, prepare: Prepare | None) -> dict[str, Any]:
@@ -97,12 +84,11 @@ class SuiteBuilder:
     def value(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
               names: Sequence | None = None, rtol: float = DEFAULT_RTOL, expect: Expect | None = None,
               variants: Variants | None = None, prepare: Prepare | None = None,
-              own: Callable[[Context, dict[str, Any]], Any] | None = None, timeout: float = 10.0) -> Check:
+              own: Own | None = None, timeout: float = 10.0) -> Check:
         """The answer must match the reference's on the same inputs (``expect`` may blank parts with ANY).
 
-        ``own(ctx, inputs)``, asked only when the answer is wrong, gives the right answer computed with the
-        student's own helpers (``helper``): a target that calls a buggy ``gd_step`` still passes when it
-        is right given that ``gd_step``, since the helper's checks already cost its points.
+        ``own(ctx, args)`` (see ``grader.checks.own``) is asked only when the answer is wrong: an answer
+        that is right given the student's own helper functions passes.
         """
 
         def run(ctx: Context) -> Verdict:
@@ -115,20 +101,16 @@ class SuiteBuilder:
             wrongs = {k: shown(v) for k, v in (variants(d, full) if variants else {}).items()}
             verdict = judge_value(outcome, shown(full), target=target, names=names, rtol=rtol, hidden=self.hidden,
                                   variants=wrongs)
-            if verdict.status == "fail" and own is not None:
-                try:
-                    theirs = own(ctx, d)
-                except HelperFailed:
-                    return verdict
-                if compare(outcome.value, shown(theirs), rtol=rtol) is None:
-                    return Verdict.ok(f"{target} is right given your own helper functions, whose checks grade them")
+            if verdict.status == "fail" and own and right_given_own(ctx, own, tuple(d.values()), outcome.value,
+                                                                    shown, rtol=rtol):
+                return Verdict.ok(message(target))
             return verdict
 
         return self.check(target, case, "value", points, run, description, timeout)
 
     def unchanged(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
                   names: Sequence | None = None, expect: Expect | None = None, prepare: Prepare | None = None,
-                  timeout: float = 10.0) -> Check:
+                  own: Own | None = None, timeout: float = 10.0) -> Check:
         """Property: the call returns the right structure and shapes and leaves every input as it was."""
 
         def run(ctx: Context) -> Verdict:
@@ -137,9 +119,10 @@ class SuiteBuilder:
             if not isinstance(outcome, Returned):
                 return outcome_failure(outcome, target)
             expected = ctx.reference(target, *d.values())
-            found = compare(outcome.value, (expect or (lambda e: e))(expected), names=names, values=False,
-                            hidden=self.hidden)
-            if found is not None:
+            shown = expect or (lambda e: e)
+            found = compare(outcome.value, shown(expected), names=names, values=False, hidden=self.hidden)
+            if found is not None and not (own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
+                                                                  values=False)):
                 return mismatch_verdict(target, found)
             for (name, sent), after in zip(d.items(), outcome.args_after, strict=False):
                 if not _same(sent, after):
@@ -150,7 +133,7 @@ class SuiteBuilder:
 
     def gradient(self, target: str, case: str, points: float, inputs: Inputs, *, description: str,
                  call: Callable[[Ref, dict[str, Any]], tuple], forward: Forward, wrt: Any, upstream: Any = None,
-                 variants: Variants | None = None, timeout: float = 10.0) -> Check:
+                 variants: Variants | None = None, own: Own | None = None, timeout: float = 10.0) -> Check:
         """The backward's answer must match central differences of the REFERENCE forward.
 
         ``call(ref, d)`` gives the backward's arguments (see ``args``); ``wrt`` names, in the shape of the
@@ -180,6 +163,8 @@ class SuiteBuilder:
             found = gradient_mismatch(outcome.value, numeric(wrt), name=name, names=names, hidden=self.hidden)
             if found is None:
                 return Verdict.ok()
+            if own and right_given_own(ctx, own, call_args, outcome.value):
+                return Verdict.ok(message(target))
             mistake = match(outcome.value, expected, variants(d, expected)) if variants else ""
             return mismatch_verdict(target, found, mistake or ("not_stable" if found.problem == "nonfinite" else ""))
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from grader.checks.base import Builtin, Context, Rng
 from grader.checks.compare import ANY
-from grader.checks.factories import helper
+from grader.checks.own import helper
 from grader.worker.builtins import BUILTINS
 
 Gen = np.random.Generator
@@ -110,28 +110,29 @@ def losses_only(e: Any) -> Any:
 
 
 # The right answer given the student's own gd_step, linear_regression_loss and dataset_loss, which their
-# batch_gd and sgd presumably call: a bug there is charged to the helper's checks, not again here.
-def _own_losses(ctx: Context, d: dict, w: np.ndarray, factor: float) -> float:
-    values = [float(helper(ctx, "linear_regression_loss", x, float(y), w)) for x, y in zip(d["X"], d["Y"], strict=True)]
+# batch_gd and sgd presumably call (see grader.checks.own).
+def _own_loss(ctx: Context, X: np.ndarray, Y: np.ndarray, w: np.ndarray, factor: float) -> float:
+    values = [float(helper(ctx, "linear_regression_loss", x, float(y), w)) for x, y in zip(X, Y, strict=True)]
     return factor * float(np.mean(values))  # the mean of the student's own per-sample losses, scaled alike
 
 
-def own_batch_gd(ctx: Context, d: dict) -> Any:
-    grad_fn = BUILTINS[d["grad_fn"].name]
+def own_batch_gd(ctx: Context, args: tuple) -> Any:
+    grad_fn, w0, X, Y, lr, steps = args
+    grad_fn = BUILTINS[grad_fn.name]
     # dataset_loss of a loss that is 1 everywhere: 1 for a mean, m for a sum (a linear aggregation's factor)
-    factor = float(helper(ctx, "dataset_loss", Builtin("unit_loss"), d["X"], d["Y"], d["w0"]))
-    w, losses = np.array(d["w0"], dtype=np.float64), []
-    for _ in range(d["steps"]):
-        losses.append(_own_losses(ctx, d, w, factor))
-        w = helper(ctx, "gd_step", w, grad_fn(d["X"], d["Y"], w), d["lr"], shape=w.shape)
+    factor = float(helper(ctx, "dataset_loss", Builtin("unit_loss"), X, Y, w0))
+    w, losses = np.array(w0, dtype=np.float64), []
+    for _ in range(steps):
+        losses.append(_own_loss(ctx, X, Y, w, factor))
+        w = helper(ctx, "gd_step", w, grad_fn(X, Y, w), lr, shape=w.shape)
     return [w, np.array(losses)]
 
 
-def own_sgd(ctx: Context, d: dict) -> Any:
-    grad_fn, rng = BUILTINS[d["grad_fn"].name], np.random.default_rng(d["rng"].seed)
-    w = np.array(d["w0"], dtype=np.float64)
-    for _ in range(d["steps"]):
-        k = rng.integers(0, len(d["X"]))
-        step = grad_fn(d["X"][k : k + 1], d["Y"][k : k + 1], w)
-        w = helper(ctx, "gd_step", w, step, d["lr"], shape=w.shape)
+def own_sgd(ctx: Context, args: tuple) -> Any:
+    grad_fn, w0, X, Y, lr, steps, marker = args
+    grad_fn, rng = BUILTINS[grad_fn.name], np.random.default_rng(marker.seed)
+    w = np.array(w0, dtype=np.float64)
+    for _ in range(steps):
+        k = rng.integers(0, len(X))
+        w = helper(ctx, "gd_step", w, grad_fn(X[k : k + 1], Y[k : k + 1], w), lr, shape=w.shape)
     return w

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from grader.checks import hw2_cases as c
 from grader.checks import hw2_mistakes as m
+from grader.checks import hw2_own as o
 from grader.checks.compare import ANY
 from grader.checks.factories import SuiteBuilder, args, forward
 
 s = SuiteBuilder("hw2", "public", __name__)
 LIN = ("dX", "dW", "db")
 PAIR = ("dX1", "dX2")
+NET_FWD = {"variants": m.mlp_forward, "own": o.own_mlp_forward}
+NET_BWD = {"variants": m.mlp_backward, "own": o.own_mlp_backward}
 
 
 def logits_only(e):
@@ -108,15 +111,16 @@ CHECKS = [
                 description="logits and labels unchanged"),
     # multistage graph
     s.value("mlp_forward", "logits", 1, c.mlp(5, [4, 6, 3], "relu"), names=("logits", "cache"), expect=logits_only,
-            variants=m.mlp_forward, description="logits of a 2-layer ReLU net"),
-    s.value("mlp_forward", "cache", 1, c.mlp(3, [3, 4, 2], "relu"), names=("logits", "cache"),
+            **NET_FWD, description="logits of a 2-layer ReLU net"),
+    s.value("mlp_forward", "cache", 1, c.mlp(3, [3, 4, 2], "relu"), names=("logits", "cache"), own=o.own_mlp_forward,
             description="the cache: one (Z, S) pair per layer"),
     s.unchanged("mlp_forward", "no_mutation", 0.5, c.mlp(3, [3, 4, 2], "tanh"), names=("logits", "cache"),
+                own=o.own_mlp_forward,
                 description="X and params unchanged"),
     s.value("mlp_backward", "values", 1, c.mlp_back(5, [4, 6, 3], "relu"), prepare=c.with_cache,
             names=c.mlp_names(2),
-            variants=m.mlp_backward, description="[(dW, db)] of a 2-layer ReLU net"),
+            **NET_BWD, description="[(dW, db)] of a 2-layer ReLU net"),
     s.gradient("mlp_backward", "gradcheck", 1, c.mlp_grad(4, [3, 5, 2], "relu"), call=c.mlp_grad_call,
-               forward=c.mlp_logits, wrt=c.mlp_wrt(2), upstream="dlogits", variants=m.mlp_backward,
+               forward=c.mlp_logits, wrt=c.mlp_wrt(2), upstream="dlogits", **NET_BWD,
                description="finite differences of mlp_forward by every weight and bias"),
 ]
