@@ -275,3 +275,13 @@ def test_xlsx_needs_openpyxl(class_dir, capsys):
         assert code == 0 and (class_dir / "gradebook.xlsx").is_file()
     else:
         assert code == 2 and "openpyxl" in capsys.readouterr().err
+
+
+def test_a_class_without_known_mistakes_or_flags(tmp_path):
+    with Gradebook(tmp_path) as book:
+        for student in ("ann", "bob"):
+            book.record(1, student, "hw1", "h", "S", None, check_rows(student, "hw1", lambda t, v: ("pass", 1, "", "")))
+    write_reports(tmp_path, CONFIG)
+    checks = pd.read_csv(tmp_path / "checks.csv", keep_default_na=False)
+    assert (checks["top_mistake"] == "").all() and (checks["top_mistake_n"] == 0).all()
+    assert (pd.read_csv(tmp_path / "gradebook.csv")["percent"] == 100).all()

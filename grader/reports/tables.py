@@ -74,7 +74,7 @@ def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: Co
     table["max_total"] = float(sum(maxima.get(k, 0.0) for k in keys))
     table["percent"] = (100.0 * weighted / weights).round(2) if weights else 0.0
     flags = row_flags(results)
-    table["flags"] = table["student"].map(flags).fillna("").astype("string")
+    table["flags"] = pd.Series([flags.get(s, "") for s in students], dtype="string")
     return table
 
 
@@ -111,7 +111,10 @@ def checks_table(results: pd.DataFrame) -> pd.DataFrame:
     listed = counts.groupby(keys).agg(
         top_mistake=("mistake", "first"), top_mistake_n=("count", "first"), mistakes=("entry", "; ".join)
     )
-    table = table.join(listed).fillna({"top_mistake": "", "top_mistake_n": 0, "mistakes": ""}).reset_index()
+    defaults = {"top_mistake": "", "top_mistake_n": 0, "mistakes": ""}
+    for column, default in defaults.items():  # column by column: an empty ``listed`` has no usable dtypes
+        table[column] = listed[column].reindex(table.index).astype(object).fillna(default) if len(listed) else default
+    table = table.reset_index()
     return table.loc[:, list(CHECK_COLUMNS)].astype(CHECK_DTYPES)
 
 
