@@ -6,6 +6,7 @@ the grader's model, and ``build_mlp``'s model is checked against its own reporte
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,30 @@ def build_payload(in_features: int, hidden: list[int], n_classes: int, p: float 
     return make
 
 
+@dataclass(frozen=True)
+class Held:
+    """A drawn accuracy task's held-out part, carried from the payload maker to the judgement."""
+
+    task: AccuracyTask
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def trains_payload(task: AccuracyTask, hidden: list[int], fit: dict):
+    """build_mlp(2, hidden, n_classes) trained by the grader's loop on a draw of ``task`` (``fit``: the loop's
+    settings); the held-out part stays in the grader."""
+
+    def make(rng: np.random.Generator) -> dict[str, Any]:
+        d = draw(task, rng)
+        n_classes = int(d.y_train.max()) + 1
+        return {"in_features": d.X_train.shape[1], "hidden_sizes": hidden, "n_classes": n_classes, "p_dropout": None,
+                "X": d.X_train[:4].astype(np.float32), "seed": d.init_seed,
+                "fit": {**fit, "X": d.X_train.astype(np.float32), "y": d.y_train, "seed": d.train_seed},
+                "task": Held(task, d.X_test, d.y_test)}
+
+    return make
+
+
 def _structure(report: dict, d: dict, hidden_check: bool) -> tuple[str, str]:
     """(problem, mistake) with the reported layers, or ("", "") when they are the expected blocks.
     A hidden check's message does not list sizes or probabilities (they would reveal its inputs)."""
@@ -79,14 +104,17 @@ def _structure(report: dict, d: dict, hidden_check: bool) -> tuple[str, str]:
     return "", ""
 
 
-def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect: str, *, description: str) -> Check:
+def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect: str, *, description: str,
+          timeout: float = 30.0) -> Check:
     """Build the student's model in the worker and judge one ``aspect`` of its report:
     "structure" (the layers), "eval" (eval-mode output = the grader's forward of its layers, deterministic,
-    shape (N, n_classes)), "train_dropout" (dropout changes the train-mode output) or "no_dropout"
-    (with the default p_dropout, train and eval outputs agree)."""
+    shape (N, n_classes)), "train_dropout" (dropout changes the train-mode output), "no_dropout"
+    (with the default p_dropout, train and eval outputs agree) or "trains" (held-out accuracy after the
+    grader's training loop, see ``trains_payload``)."""
 
     def run(ctx: Context) -> Verdict:
         d = payload(ctx.rng)
+        task = d.pop("task", None)
         outcome = ctx.procedure("lab_build", **d)
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, "build_mlp")
@@ -110,13 +138,20 @@ def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect:
         elif aspect == "train_dropout" and np.array_equal(out, train_out):
             return mismatch_verdict_text("build_mlp", "with p_dropout > 0 the train-mode output equals the eval-mode "
                                          "output: dropout is not applied", "dropout_p_ignored")
+        elif aspect == "trains":
+            if problem:
+                return mismatch_verdict_text("build_mlp", f"cannot judge training: {problem}", mistake)
+            logits = mlp_logits(report["trained_weights"], task.X_test.astype(np.float32))
+            acc = float(np.mean(logits.argmax(axis=1) == task.y_test))
+            return accuracy_verdict(acc, task.task, "build_mlp (trained by the grader's loop)", reveal=not sb.hidden,
+                                    hint="check the layers' initialisation and that every layer is registered")
         elif aspect == "no_dropout" and compare(train_out, out, rtol=FLOAT32_RTOL) is not None:
             return mismatch_verdict_text("build_mlp", "with the default p_dropout the train-mode output differs from "
                                          "the eval-mode output: the default p_dropout is 0.0", "dropout_p_ignored")
         return Verdict.ok()
 
-    kind = "property" if aspect != "structure" else "value"
-    return sb.check("build_mlp", case, kind, points, run, description, timeout=30.0)
+    kind = {"structure": "value", "trains": "accuracy"}.get(aspect, "property")
+    return sb.check("build_mlp", case, kind, points, run, description, timeout=timeout)
 
 
 def trained_runs(outcome: Returned, sizes: list[int], runs: int = 1) -> tuple[list[dict] | None, str]:

@@ -99,7 +99,8 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     Payload: ``in_features``, ``hidden_sizes``, ``n_classes``, ``p_dropout`` (omitted: the default), ``X``
     and ``seed`` (``torch.manual_seed`` before building and before the train-mode forward). Returns the leaf
     modules in order (``layers``), the Linear weights (``weights``), two eval-mode outputs on ``X``
-    (``eval_output``, ``eval_repeat``) and one train-mode output (``train_output``).
+    (``eval_output``, ``eval_repeat``) and one train-mode output (``train_output``). With ``fit`` (the
+    keyword arguments of ``_fit``), the model is then trained by the grader's loop: ``trained_weights``.
     """
     import torch
 
@@ -117,13 +118,41 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     model.train()
     torch.manual_seed(int(payload["seed"]) + 1)
     train_output = _forward(model, X, "train mode")
-    return {
+    report = {
         "layers": [_layer_report(m) for m in leaves],
         "weights": _linear_weights(model),
         "eval_output": eval_output,
         "eval_repeat": eval_repeat,
         "train_output": train_output,
     }
+    if payload.get("fit") is not None:
+        _fit(model, **payload["fit"])
+        report["trained_weights"] = _linear_weights(model)
+    return report
+
+
+def _fit(model: Any, X: Any, y: Any, epochs: int, lr: float, batch_size: int, weight_decay: float,
+         step_size: int | None, gamma: float, seed: int) -> None:
+    """The grader's own training loop (minibatch SGD on the cross-entropy, StepLR), to see whether a model
+    that build_mlp made can learn: glue, so that build_mlp is judged without the student's train."""
+    import torch
+
+    X_t = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    y_t = torch.as_tensor(np.asarray(y), dtype=torch.int64)
+    generator = torch.Generator().manual_seed(int(seed))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
+    model.train()
+    for _ in range(int(epochs)):
+        order = torch.randperm(len(X_t), generator=generator)
+        for start in range(0, len(X_t), int(batch_size)):
+            batch = order[start : start + int(batch_size)]
+            loss = torch.nn.functional.cross_entropy(model(X_t[batch]), y_t[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
 
 
 def _plain_mlp(sizes: list[int], p_dropout: float = 0.0) -> Any:

@@ -18,8 +18,9 @@ Y_MASK = ("Y", "mask")
 # (np.random.default_rng([7919, i])), threshold = worst of the 1000 minus 0.02.
 SPIRALS_CONFIG = {"hidden": [64, 32], "epochs": 100, "lr": 0.1, "batch_size": 16, "l2": 0.0, "dropout": 0.05,
                   "lr_decay": None}
+# reference: mean 0.917, sd 0.032, min 0.802 over 1000 runs (96 held-out points each)
 SPIRALS = AccuracyTask("4-class spirals", lambda seed: make_spirals(80, 4, 0.15, seed=seed), 0.3,
-                       floor=0.45, threshold=0.80)
+                       floor=0.45, threshold=0.78)
 DIGITS_CONFIG = {"hidden": [48], "epochs": 20, "lr": 0.05, "batch_size": 64, "l2": 1e-3, "dropout": 0.0,
                  "lr_decay": 0.97}
 DIGITS = AccuracyTask("8x8 digits", lambda seed: load_digits(), 0.5, floor=0.5, threshold=0.89)

@@ -13,6 +13,8 @@ s = SuiteBuilder("lab", "hidden")
 
 # Calibration as in the public suite (the reference train through the lab_train procedure, 400 check
 # generators np.random.default_rng([7919, i])): threshold = the worst held-out accuracy minus 0.03.
+# build_mlp.hidden.trains runs the same algorithm (the worker's own loop, same settings) on the model
+# build_mlp makes, so the same calibration holds for it.
 HIDDEN = [64, 64]
 TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 1e-4, "step_size": 60, "gamma": 0.2}
 SPIRALS = AccuracyTask("4-class spirals", lambda seed: make_spirals(150, 4, 0.15, seed=seed), 0.25,
@@ -27,6 +29,8 @@ CHECKS = [
             description="eval mode on a single row with p_dropout near 1"),
     c.build(s, "train_dropout_high_p", 1, c.build_payload(3, [20], 2, 0.9, 8), "train_dropout",
             description="train mode applies dropout"),
+    c.build(s, "trains", 2, c.trains_payload(SPIRALS, HIDDEN, TRAIN_KWARGS), "trains", timeout=60.0,
+            description="the model build_mlp makes learns the spirals under the grader's training loop"),
     c.train_accuracy(s, "spirals", 3, SPIRALS, HIDDEN, TRAIN_KWARGS,
                      description="held-out accuracy on other spirals, with weight decay and a schedule"),
     e.losses(s, "reproducible", 1, 60, [16], {"epochs": 5, "lr": 0.3, "batch_size": 16}, runs=2,
