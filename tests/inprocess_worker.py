@@ -1,9 +1,10 @@
 """A test-only Worker that runs a TRUSTED module (a reference, a mutant written by a test) in-process.
 
 It honours the Worker protocol closely enough to unit-test checks: markers are resolved, callees get
-copies of the arguments, exceptions come back as ``Raised``, return values are turned into plain data
-(a non-data value becomes ``Crashed("bad reply: ...")``). It has no isolation and ignores timeouts:
-the grader itself never runs student code this way.
+copies of the arguments (tuples as lists, as the wire delivers them), exceptions come back as
+``Raised``, return values are turned into plain data (a non-data value becomes
+``Crashed("bad reply: ...")``). It has no isolation and ignores timeouts: the grader itself never runs
+student code this way.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def load_module(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _as_sent(value: Any) -> Any:
+    """Arguments as the wire delivers them: tuples arrive as lists (a shape, a ``(W, b)`` pair)."""
+    if isinstance(value, (list, tuple)):
+        return [_as_sent(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_sent(v) for k, v in value.items()}
+    return value
 
 
 def _plain_or_none(value: Any) -> Any:
@@ -62,8 +72,8 @@ class InProcessWorker:
 
     def _run(self, fn: Callable, args: tuple, kwargs: dict, after: bool) -> Outcome:
         start = time.perf_counter()
-        real_args = resolve_markers(tuple(args))
-        real_kwargs = resolve_markers(dict(kwargs))
+        real_args = [resolve_markers(_as_sent(a)) for a in args]
+        real_kwargs = {k: resolve_markers(_as_sent(v)) for k, v in kwargs.items()}
         try:
             value = fn(*real_args, **real_kwargs)
         except SystemExit as exc:
