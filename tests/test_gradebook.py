@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -214,3 +215,51 @@ def test_two_concurrent_writers_leave_it_consistent(tmp_path):
     with Gradebook(tmp_path) as book:
         runs = book.runs_frame()
     assert len(runs) == 2 and runs["finished"].notna().all()
+
+
+SLOW_IMPORT = b"\nimport time\n\ntime.sleep(1.5)  # a slow student: the batch can be killed while it runs\n"
+
+
+def recorded(out) -> int:
+    try:
+        with sqlite3.connect(out / "gradebook.sqlite", timeout=30) as db:
+            return db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+def test_grade_killed_partway_resumes_without_losing_or_repeating_work(tmp_path, secret):
+    from grader.cli import main
+    from grader.samples import reference_submission, write_submission
+    from grader.suites import load_checks
+
+    correct = reference_submission()["gradient_descent.py"]
+    students = [f"a{i}" for i in range(4)] + [f"z{i}" for i in range(4)]  # the "z" students are slow
+    for student in students:
+        slow = student.startswith("z")
+        write_submission(tmp_path / "class" / student, {"gradient_descent.py": correct + SLOW_IMPORT * slow})
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader.cli", "grade", str(tmp_path / "class"), "--out", str(out),
+               "--only", "hw1", "--jobs", "1", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
+    while recorded(out) < 2 and proc.poll() is None:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the grader and its sandboxes, mid-batch
+    proc.wait()
+    done_before = recorded(out)
+    assert 2 <= done_before < len(students), "the batch should have been cut short"
+    with Gradebook(out) as book:
+        before = book.results_frame()
+
+    assert main(["grade", str(tmp_path / "class"), "--out", str(out), "--only", "hw1", "--quiet"]) == 0
+
+    with Gradebook(out) as book:
+        after, runs = book.results_frame(), book.runs_frame()
+    n_checks = len(load_checks("hw1", include_hidden=True))
+    assert after.groupby("student").size().to_dict() == dict.fromkeys(students, n_checks)
+    assert not after.duplicated(["student", "assignment", "check_id"]).any()
+    assert (runs.iloc[-1]["graded"], runs.iloc[-1]["skipped"]) == (len(students) - done_before, done_before)
+    kept = after[after["student"].isin(before["student"])]
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True), before.reset_index(drop=True))  # not regraded
+    assert (after.loc[after["student"].str.startswith("a"), "status"] == "pass").all()
