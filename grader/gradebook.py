@@ -9,7 +9,6 @@ WAL mode and a busy timeout let two ``grader grade`` runs share one folder.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import sqlite3
@@ -203,8 +202,9 @@ class Gradebook:
 def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
     """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
     kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
-    and timeouts, the source of the modules the checks' code lives in, and (hashed) the course secret
-    that seeds hidden checks. A change to any of them makes the recorded rows stale."""
+    and timeouts, the source of the suite modules and of the modules the checks' code lives in, and
+    (hashed) the course secret that seeds hidden checks. A change to any of them makes the recorded rows
+    stale. Reference solutions are not part of it: after fixing one, regrade with a fresh --out."""
     described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
     keys = sorted({c.assignment for c in checks})
     settings = [
@@ -216,19 +216,19 @@ def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
         )
         for k in keys
     ]
-    sources = sorted({digest for c in checks if (digest := _source_digest(c)) is not None})
+    modules = {getattr(getattr(c.run, "func", c.run), "__module__", "") for c in checks}  # func: a partial
+    modules |= {f"grader.suites.{c.visibility}.{c.assignment}" for c in checks}
+    sources = sorted(filter(None, map(_source_digest, modules)))
     material = json.dumps(
         [grader.__version__, described, settings, sources, hashlib.sha256(config.secret.encode()).hexdigest()]
     )
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def _source_digest(check: Check) -> str | None:
-    """Hash of the file defining the check's code, so editing a check regrades; None if unknown."""
-    run = getattr(check.run, "func", check.run)  # functools.partial
-    module = sys.modules.get(getattr(run, "__module__", "") or "")
+def _source_digest(module_name: str) -> str | None:
+    """Hash of a loaded module's source file, so editing a check or a suite regrades; None if unknown."""
+    path = getattr(sys.modules.get(module_name), "__file__", None)
     try:
-        source = inspect.getsource(module) if module else None
-    except (OSError, TypeError):
-        source = None
-    return hashlib.sha256(source.encode()).hexdigest() if source else None
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    except OSError:
+        return None

@@ -124,6 +124,17 @@ def test_suite_hash_follows_points_timeouts_and_secret():
     assert suite_hash(checks, CourseConfig(secret="other")) != base
 
 
+def test_suite_hash_follows_the_checks_source(tmp_path, monkeypatch):
+    (tmp_path / "my_suite.py").write_text("def run(ctx):\n    return None\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_suite
+
+    check = Check("hw2.linear_backward.public.basic", "hw2", "linear_backward", "value", 2.0, "public", my_suite.run)
+    before = suite_hash([check], CourseConfig())
+    (tmp_path / "my_suite.py").write_text("def run(ctx):\n    return 1\n")
+    assert suite_hash([check], CourseConfig()) != before
+
+
 def test_points_override_makes_recorded_rows_stale(book):
     checks = [make_check()]
     before = suite_hash(checks, CourseConfig())
