@@ -17,6 +17,7 @@ from grader.checks.base import Verdict
 from grader.checks.mistakes import HINTS
 from grader.checks.references import LiveReferences, RecordedReferences, RecordingReferences
 from grader.checks.runner import run_check
+from grader.outcomes import Returned
 from grader.suites import load_checks
 
 SECRET = "test-secret"
@@ -151,3 +152,62 @@ def test_recorded_references_replay_public_checks(hw, references, tmp_path):
         again = grade(worker, hw, references, "public")
         assert {k: v for k, (_, v) in replayed.items()} == {k: v for k, (_, v) in again.items()}
     assert all(v.status == "pass" for _, v in live.values())
+
+
+class _Answering:
+    """A worker that runs the reference and then replaces its answer: a stand-in for odd students."""
+
+    def __init__(self, hw: str, answer) -> None:
+        self.inner = InProcessWorker.from_module(REFERENCE[hw])
+        self.answer = answer
+
+    def call(self, function, args, kwargs, *, timeout):
+        outcome = self.inner.call(function, args, kwargs, timeout=timeout)
+        return Returned(self.answer(outcome.value), 0.0, outcome.args_after)
+
+    def procedure(self, name, payload, *, timeout):
+        raise NotImplementedError
+
+
+def _numbers(change):
+    """Apply ``change`` to every number and float array of an answer, keeping its structure."""
+
+    def apply(value):
+        if isinstance(value, list):
+            return [apply(v) for v in value]
+        if isinstance(value, float) or isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            return change(value)
+        return value
+
+    return apply
+
+
+ODD_ANSWERS = {
+    "distorted": _numbers(lambda v: v * 1.3 + 0.1),
+    "nan": _numbers(lambda v: v * np.nan),
+    "none": lambda value: None,
+    "string": lambda value: "42",
+    "nested": lambda value: [[1.0, [2.0]], {"a": 1}],
+    "empty": lambda value: [],
+}
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+@pytest.mark.parametrize("kind", ODD_ANSWERS)
+def test_odd_answers_fail_cleanly_with_catalogued_hints(hw, kind, references, monkeypatch):
+    import grader.checks.mistakes as mistakes
+
+    seen: set[str] = set()
+    original = mistakes.match
+
+    def spy(actual, expected, variants, rtol=mistakes.DEFAULT_RTOL):
+        seen.update(variants)
+        return original(actual, expected, variants, rtol)
+
+    monkeypatch.setattr("grader.checks.judge.match", spy)
+    monkeypatch.setattr("grader.checks.factories.match", spy)
+    results = grade(_Answering(hw, ODD_ANSWERS[kind]), hw, references)
+    assert not [v.message for _, v in results.values() if "internal grader error" in v.message]
+    value_checks = [v for c, v in results.values() if c.kind in ("value", "gradient")]
+    assert all(v.fraction == 0 for v in value_checks) or kind == "distorted"
+    assert seen <= set(HINTS)
