@@ -133,9 +133,12 @@ def _compare_leaf(actual: Any, expected: Any, *, name: str, rtol: float, values:
     if not np.any(bad):
         return None
     rel = float(np.max(err)) / max(scale, TINY)
+    if e.ndim == 0:
+        message = f"{name} is wrong (relative error {rel:.1e})"
+        message += "" if hidden else f": got {float(a64):.6g}, expected {float(e):.6g}"
+        return Mismatch(name, "values", message, rel)
     message = f"{name} has wrong values (largest error {rel:.1e} relative to the largest expected value)"
     if not hidden:
-        where = tuple(int(i) for i in np.argwhere(bad)[0]) if e.ndim else ()
-        at = f" at index {list(where)}" if e.ndim else ""
-        message += f"; e.g.{at} got {a64[where]:.6g}, expected {e[where]:.6g}"
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        message += f"; e.g. at index {list(where)} got {a64[where]:.6g}, expected {e[where]:.6g}"
     return Mismatch(name, "values", message, rel)

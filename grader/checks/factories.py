@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,10 +69,16 @@ class SuiteBuilder:
     assignment: str
     visibility: Visibility
     module: str | None = None  # the suite's __name__: checks' code is then attributed to (and hashed with) it
+    outputs: Mapping[str, Any] = field(default_factory=dict)  # target -> its return's label, or labels of its parts
 
     @property
     def hidden(self) -> bool:
         return self.visibility == "hidden"
+
+    def _labels(self, target: str, names: Sequence | None) -> tuple[str, Sequence | None]:
+        """(name, names) for ``compare``: explicit ``names`` win over the suite's ``outputs`` table."""
+        label = names if names is not None else self.outputs.get(target)
+        return (label, None) if isinstance(label, str) else ("result", label)
 
     def check(self, target: str, case: str, kind: Kind, points: float, run: Callable[[Context], Verdict],
               description: str, timeout: float = 10.0) -> Check:
@@ -99,8 +105,9 @@ class SuiteBuilder:
             full = ctx.reference(target, *d.values())
             shown = expect or (lambda e: e)
             wrongs = {k: shown(v) for k, v in (variants(d, full) if variants else {}).items()}
-            verdict = judge_value(outcome, shown(full), target=target, names=names, rtol=rtol, hidden=self.hidden,
-                                  variants=wrongs)
+            name, parts = self._labels(target, names)
+            verdict = judge_value(outcome, shown(full), target=target, name=name, names=parts, rtol=rtol,
+                                  hidden=self.hidden, variants=wrongs)
             if verdict.status == "fail" and own and right_given_own(ctx, own, tuple(d.values()), outcome.value,
                                                                     shown, rtol=rtol):
                 return Verdict.ok(message(target))
@@ -120,7 +127,8 @@ class SuiteBuilder:
                 return outcome_failure(outcome, target)
             expected = ctx.reference(target, *d.values())
             shown = expect or (lambda e: e)
-            found = compare(outcome.value, shown(expected), names=names, values=False, hidden=self.hidden)
+            name, parts = self._labels(target, names)
+            found = compare(outcome.value, shown(expected), name=name, names=parts, values=False, hidden=self.hidden)
             if found is not None and not (own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
                                                                   values=False)):
                 return mismatch_verdict(target, found)

@@ -13,6 +13,9 @@ from grader.checks.own import helper
 from grader.worker.builtins import BUILTINS
 
 Gen = np.random.Generator
+# How feedback names each target's return.
+OUTPUTS = {"gd_step": "w", "dataset_loss": "the loss", "linear_regression_loss": "the loss",
+           "linear_regression_grad": "the gradient", "batch_gd": ("w", "losses"), "sgd": "w"}
 
 
 def data(rng: Gen, m: int, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

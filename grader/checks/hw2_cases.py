@@ -18,6 +18,17 @@ from grader.checks.gradient import apart, away_from_zero, upstream
 Gen = np.random.Generator
 Make = Callable[[Gen], dict[str, Any]]
 Shape = tuple[int, ...]
+# How feedback names each rule's return (mlp_backward's labels depend on the depth: see mlp_names).
+OUTPUTS = {
+    "linear_forward": "Y", "linear_backward": ("dX", "dW", "db"), "relu_forward": "Z", "relu_backward": "dS",
+    "sigmoid_forward": "Z", "sigmoid_backward": "dS", "tanh_forward": "Z", "tanh_backward": "dS",
+    "weighted_sum_forward": "S", "weighted_sum_backward": "dz", "duplicate_forward": ("Y1", "Y2"),
+    "duplicate_backward": "dX", "add_forward": "Y", "add_backward": ("dX1", "dX2"), "max_forward": "Y",
+    "max_backward": ("dX1", "dX2"), "numerical_jacobian": "J", "linear_jacobians": ("J_x", "J_W"),
+    "chain_rule": ("dC_dz", "dC_dw"), "mse_forward": "the cost", "mse_backward": "dY_hat",
+    "softmax_cross_entropy_forward": "the cost", "softmax_cross_entropy_backward": "dlogits",
+    "mlp_forward": ("logits", "cache"),
+}
 
 
 def linear(N: int, D: int, O: int) -> Make:

@@ -64,7 +64,8 @@ def judge_value(
     expected: Any,
     *,
     target: str,
-    names: Sequence[str] | None = None,
+    name: str = "result",
+    names: Sequence | None = None,
     rtol: float = DEFAULT_RTOL,
     hidden: bool = False,
     variants: Mapping[str, Any] | None = None,
@@ -76,7 +77,7 @@ def judge_value(
     failed = outcome_failure(outcome, target)
     if failed is not None:
         return failed
-    mismatch = compare(outcome.value, expected, names=names, rtol=rtol, hidden=hidden)
+    mismatch = compare(outcome.value, expected, name=name, names=names, rtol=rtol, hidden=hidden)
     if mismatch is None:
         return Verdict.ok()
     mistake = match(outcome.value, expected, variants or {}, rtol)

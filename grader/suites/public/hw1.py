@@ -5,7 +5,7 @@ from __future__ import annotations
 from grader.checks import hw1_cases as c
 from grader.checks.factories import SuiteBuilder
 
-s = SuiteBuilder("hw1", "public", __name__)
+s = SuiteBuilder("hw1", "public", __name__, c.OUTPUTS)
 WD = ("w", "losses")
 GD = {"names": WD, "variants": c.batch_gd_variants, "own": c.own_batch_gd}
 SGD = {"variants": c.sgd_variants, "own": c.own_sgd}
