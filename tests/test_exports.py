@@ -89,9 +89,11 @@ def test_annotations_point_at_the_failing_function_line(rows, tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     (tmp_path / "backprop.py").write_text("import numpy as np\n\n\ndef linear_backward(dY, X, W):\n    pass\n")
     lines = annotations(rows, {"hw2": (tmp_path / "backprop.py").relative_to(tmp_path)})
-    assert len(lines) == 3  # the passing check is not annotated
-    assert lines[0].startswith("::error file=backprop.py,line=4,title=hw2.linear_backward.hidden.batch1")
+    assert len(lines) == 3  # one per function with a check that did not pass
+    assert lines[0].startswith("::error file=backprop.py,line=4,title=hw2 linear_backward%3A 2/4 points%2C 1 of 2")
+    assert "hw2.linear_backward.hidden.batch1" in lines[0] and "hw2.linear_backward.public.basic" not in lines[0]
     assert "%0A" in lines[0] and "\n" not in lines[0]
+    assert lines[1].startswith("::error file=backprop.py,title=hw2 relu_backward")  # no def: no line
     assert "file=" not in lines[2]  # hw1 file unknown: annotation without a location
     assert "100%25 wrong" in lines[2]
 

@@ -23,26 +23,37 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _escape_property(text: str) -> str:
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def annotations(results: Sequence[CheckResult], files: Mapping[str, Path]) -> list[str]:
-    """``::error file=…,line=…,title=…::message`` for each check that did not pass.
+    """``::error file=…,line=…,title=…::message``, one per function with a check that did not pass, at the
+    function's ``def`` line (GitHub shows only the first ten of a step, so one per check would drown them).
 
     ``files`` maps an assignment key to the student's file, relative to the repository root.
     """
+    by_target: dict[tuple[str, str], list[CheckResult]] = {}
+    for r in results:
+        by_target.setdefault((r.assignment, r.target), []).append(r)
     lines_by_file: dict[Path, dict[str, int]] = {}
     out = []
-    for r in results:
-        if r.status == "pass":
+    for (assignment, target), rows in by_target.items():
+        failing = [r for r in rows if r.status != "pass"]
+        if not failing:
             continue
-        path = files.get(r.assignment)
+        path = files.get(assignment)
         location = ""
         if path is not None:
             if path not in lines_by_file:
-                text = path.read_text(errors="replace") if path.suffix == ".py" and path.exists() else ""
+                text = path.read_text(errors="replace") if path.suffix == ".py" and path.is_file() else ""
                 lines_by_file[path] = function_lines(text)
-            line = lines_by_file[path].get(r.target)
-            location = f"file={path.as_posix()}" + (f",line={line}" if line else "") + ","
-        title = f"{r.check_id}: {r.points:g}/{r.max_points:g}"
-        out.append(f"::error {location}title={_escape(title)}::{_escape(r.message or r.status)}")
+            line = lines_by_file[path].get(target)
+            location = f"file={_escape_property(path.as_posix())}" + (f",line={line}" if line else "") + ","
+        earned, total = sum(r.points for r in rows), sum(r.max_points for r in rows)
+        title = f"{assignment} {target}: {earned:g}/{total:g} points, {len(failing)} of {len(rows)} checks not passed"
+        message = "\n".join(f"{r.check_id}: {r.message or r.status}" for r in failing)
+        out.append(f"::error {location}title={_escape_property(title)}::{_escape(message)}")
     return out
 
 

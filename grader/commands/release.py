@@ -1,0 +1,53 @@
+"""``grader release OUT_DIR [--force] [--gradescope]``: write the student repository (and the Gradescope bundle).
+
+See ``grader.release`` for what goes in and what never does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader.cli import UserError
+
+HELP = "write the student repository (stubs, public checks, CI workflow; no reference code or hidden checks)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="a new (or empty) folder for the student repo")
+    parser.add_argument("--force", action="store_true", help="replace a release made before in OUT_DIR (keeps .git)")
+    parser.add_argument("--gradescope", action="store_true",
+                        help="also write the Gradescope autograder bundle beside OUT_DIR (PRIVATE: holds the "
+                        "secret, hidden checks and reference code)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader.config import ConfigError, load_course_config
+    from grader.release import ReleaseError, build_gradescope_bundle, build_release, gradescope_dir
+
+    try:
+        secret = load_course_config().secret
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    if args.gradescope and not secret:
+        raise UserError("--gradescope grades hidden checks, which need the course secret: set GRADER_SECRET first")
+    print("recording the public checks' reference answers (runs every public check against the reference)...")
+    try:
+        release = build_release(args.out_dir, secret=secret, force=args.force)
+    except ReleaseError as exc:
+        raise UserError(str(exc)) from None
+    print(f"student repository: {release.root} ({len(release.files)} files; scanned clean of reference code, "
+          f"hidden checks{' and the secret' if secret else ''})")
+    if not secret:
+        print("note: no course secret set, so the scan could not look for it")
+    print(f"next: cd {release.root} && git init && git add . && git commit -m 'Homework' and push it for your students")
+    if args.gradescope:
+        try:
+            zip_path = build_gradescope_bundle(gradescope_dir(release.root), secret)
+        except ReleaseError as exc:
+            raise UserError(str(exc)) from None
+        bar = "!" * 78
+        print(f"\n{bar}\nPRIVATE: {zip_path}\n  holds the course SECRET, the HIDDEN checks and the REFERENCE code."
+              "\n  Upload it to Gradescope (Configure Autograder) and nowhere else; never commit it or hand it out."
+              f"\n{bar}")
+    return 0

@@ -1,0 +1,132 @@
+"""Record the reference answers a student release's public checks replay (it ships no reference code).
+
+Every public check runs, in the grader's process, against a stand-in student that answers with the
+reference: once exactly (the passing path) and once with every number distorted (the failing path),
+while ``RecordingReferences`` keeps each reference answer the checks ask for. The recording is then
+replayed against a differently distorted student: a check that asks the reference about the student's
+own answer cannot be replayed, and is reported rather than shipped broken.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Check
+from grader.checks.references import (
+    REFERENCE_MODULES,
+    LiveReferences,
+    MissingRecording,
+    RecordedReferences,
+    RecordingReferences,
+    args_key,
+    to_plain,
+)
+from grader.checks.runner import run_check
+from grader.outcomes import Outcome, Raised, Returned
+
+Distort = Callable[[Any], Any]
+
+
+def distorted(scale: float, shift: float) -> Distort:
+    """A map that changes every number (``x -> scale * x + shift``) and keeps every shape and type."""
+
+    def apply(value: Any) -> Any:
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, float):
+            return value * scale + shift
+        if isinstance(value, int):
+            return value + 1
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind == "f":
+                return value * scale + shift
+            if value.dtype.kind in "iu":
+                return value + 1
+            return value
+        if isinstance(value, list):
+            return [apply(v) for v in value]
+        if isinstance(value, dict):
+            return {k: apply(v) for k, v in value.items()}
+        return value
+
+    return apply
+
+
+EXACT: Distort = lambda value: value  # noqa: E731
+
+
+class ReferenceWorker:
+    """A trusted stand-in for a student's worker: calls and procedures run the reference, in-process,
+    and their answers pass through ``distort``. Never used with student code."""
+
+    def __init__(self, assignment: str, live: LiveReferences, distort: Distort = EXACT,
+                 cache: dict[str, Outcome] | None = None) -> None:
+        self.assignment = assignment
+        self.live = live
+        self.distort = distort
+        # Shared between the runs of one check: training the lab's model once is enough.
+        self.cache = {} if cache is None else cache
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        key = f"call {function} {args_key(args, kwargs)}"
+        return self._answer(key, lambda: self.live(self.assignment, function, args, kwargs), list(args))
+
+    def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
+        from grader.worker.procedures import PROCEDURES
+
+        module = importlib.import_module(self.live.modules[self.assignment])
+        key = f"procedure {name} {args_key((), payload)}"
+        return self._answer(key, lambda: to_plain(PROCEDURES[name](module, payload)), [])
+
+    def _answer(self, key: str, compute: Callable[[], Any], args_after: list) -> Outcome:
+        if key not in self.cache:
+            try:
+                self.cache[key] = Returned(compute(), 0.0, args_after)
+            except Exception as exc:  # noqa: BLE001 - reported like a student's raise; the check judges it
+                self.cache[key] = Raised(type(exc).__name__, str(exc), "")
+        outcome = self.cache[key]
+        if isinstance(outcome, Returned):
+            return Returned(self.distort(outcome.value), 0.0, args_after)
+        return outcome
+
+
+def record_public_answers(checks: Iterable[Check], path: Path, live: LiveReferences | None = None) -> list[str]:
+    """Run ``checks`` (public ones) against the reference, save every reference answer to ``path`` (``.npz``),
+    and return the ids of checks whose replay asked for an answer the recording does not hold."""
+    checks = list(checks)
+    hidden = [c.id for c in checks if c.visibility != "public"]
+    if hidden:
+        raise ValueError(f"only public checks are recorded for a release; got {', '.join(hidden)}")
+    live = live or LiveReferences(REFERENCE_MODULES)
+    recorder = RecordingReferences(live)
+    caches: dict[str, dict[str, Outcome]] = {c.id: {} for c in checks}
+    for check in checks:
+        for distort in (EXACT, distorted(1.25, 0.5)):
+            run_check(check, ReferenceWorker(check.assignment, live, distort, caches[check.id]), recorder, "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    recorder.save(path)
+    return unreplayable(checks, RecordedReferences(path), live, caches)
+
+
+def unreplayable(checks: Iterable[Check], recorded: RecordedReferences, live: LiveReferences,
+                 caches: dict[str, dict[str, Outcome]] | None = None) -> list[str]:
+    """Ids of checks that ask ``recorded`` for an answer it lacks, graded against an unseen distortion."""
+    missing: set[str] = set()
+    for check in checks:
+
+        def replay(assignment: str, function: str, args: tuple, kwargs: dict, check_id: str = check.id) -> Any:
+            try:
+                return recorded(assignment, function, args, kwargs)
+            except MissingRecording:
+                missing.add(check_id)
+                raise
+
+        for distort in (EXACT, distorted(0.75, -0.25)):
+            cache = (caches or {}).get(check.id)
+            run_check(check, ReferenceWorker(check.assignment, live, distort, cache), replay, "")
+    return sorted(missing)

@@ -1,0 +1,179 @@
+"""Build the student repository (``grader release``) and the Gradescope autograder bundle.
+
+The student repository holds the stubs and their READMEs, the lab notebook, the grader without hidden
+checks, and the public checks with their reference answers recorded (``grader/suites/public/answers.npz``),
+so that they run without reference code. Nothing of the instructor's goes with it: no reference code, no
+hidden suite, no course.toml, no secret; a scan of every file written enforces that before the release
+is moved into place.
+
+The Gradescope bundle is the opposite: the full grader with hidden checks, references and the secret,
+private to the instructor's Gradescope account.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.assignments import ASSIGNMENTS, REPO_ROOT
+
+TEMPLATES = Path(__file__).parent / "release_templates"
+MARKER = ".grader-release"  # marks a folder `grader release --force` may replace
+RECORDED_ANSWERS = "grader/suites/public/answers.npz"
+# Paths (relative to the repo root) that never reach a student: hidden checks, and the instructor's tools,
+# which need reference code (samples.py even quotes it).
+INSTRUCTOR_ONLY = frozenset(
+    {
+        "grader/suites/hidden",
+        "grader/release.py",
+        "grader/recording.py",
+        "grader/leaks.py",
+        "grader/validate.py",
+        "grader/samples.py",
+        "grader/release_templates",
+        "grader/commands/release.py",
+        "grader/commands/validate.py",
+    }
+)
+JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".DS_Store")
+TEMPLATE_FILES = {"README.md": "README.md", "Makefile": "Makefile", "gitignore": ".gitignore",
+                  "autograde.yml": ".github/workflows/autograde.yml"}
+
+
+class ReleaseError(RuntimeError):
+    """The release cannot be built safely; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Release:
+    root: Path
+    files: list[Path]
+
+
+def _copy_tree(src: Path, dest: Path, skip: frozenset[str] = frozenset()) -> None:
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        rel_dir = Path(directory).resolve().relative_to(REPO_ROOT)
+        return set(JUNK(directory, names)) | {n for n in names if (rel_dir / n).as_posix() in skip}
+
+    shutil.copytree(src, dest, ignore=ignore, dirs_exist_ok=True)
+
+
+def student_pyproject(text: str) -> str:
+    """The instructor's pyproject cut to what a student installs: the grader package only."""
+    replaced = text.replace('include = ["grader*", "reference*"]', 'include = ["grader*"]')
+    if replaced == text:
+        raise ReleaseError('pyproject.toml: expected `include = ["grader*", "reference*"]` to drop reference*')
+    return replaced.replace('name = "backprop-grader"', 'name = "backprop-homework"')
+
+
+def _prepare(out_dir: Path, force: bool) -> None:
+    out_dir = out_dir.resolve()
+    for package in ("grader", "assignments", "reference"):
+        if out_dir.is_relative_to(REPO_ROOT / package):
+            raise ReleaseError(f"{out_dir} is inside {package}/; choose a folder outside it")
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        return
+    if not force:
+        raise ReleaseError(f"{out_dir} is not empty; choose a new folder, or pass --force to replace a release")
+    if not (out_dir / MARKER).is_file():
+        raise ReleaseError(f"{out_dir} was not made by `grader release` (no {MARKER}); refusing to replace it")
+    for entry in out_dir.iterdir():
+        if entry.name != ".git":  # keep the history of a student repository being updated
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+
+
+def _stage(stage: Path) -> None:
+    """Write the release's files into ``stage``."""
+    from grader.recording import record_public_answers
+    from grader.suites import load_checks
+
+    _copy_tree(REPO_ROOT / "assignments", stage / "assignments")
+    _copy_tree(REPO_ROOT / "grader", stage / "grader", INSTRUCTOR_ONLY)
+    public = [c for key in ASSIGNMENTS for c in load_checks(key, include_hidden=False)]
+    broken = record_public_answers(public, stage / RECORDED_ANSWERS)
+    if broken:
+        raise ReleaseError(
+            "these public checks ask the reference about the student's own answer, so a release cannot "
+            f"replay them: {', '.join(broken)}; make their reference calls depend on their inputs only"
+        )
+    (stage / "pyproject.toml").write_text(student_pyproject((REPO_ROOT / "pyproject.toml").read_text()))
+    for name, dest in TEMPLATE_FILES.items():
+        (stage / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TEMPLATES / name, stage / dest)
+    (stage / MARKER).write_text("Made by `grader release`; `grader release --force` may replace this folder.\n")
+
+
+def leaks_in(root: Path, secret: str) -> list[str]:
+    """What of the instructor's ``root`` carries (reference code, hidden checks, the secret), as messages."""
+    from grader.leaks import code_fingerprints, hidden_check_ids, hidden_suite_fingerprints, scan
+
+    found = scan(
+        root,
+        reference=code_fingerprints((REPO_ROOT / "reference").glob("*.py"), functions_only=True),
+        hidden_code=hidden_suite_fingerprints(REPO_ROOT / "grader" / "suites"),
+        hidden_ids=hidden_check_ids(),
+        secrets=[secret],
+    )
+    return [str(leak) for leak in found]
+
+
+def build_release(out_dir: Path, *, secret: str = "", force: bool = False) -> Release:
+    """Write the student repository into ``out_dir`` (new or empty; a previous release with ``force``).
+
+    It is built beside ``out_dir``, scanned for ``secret`` and everything else of the instructor's, and
+    moved into place only when clean.
+    """
+    out_dir = Path(out_dir).resolve()
+    _prepare(out_dir, force)
+    stage = out_dir.parent / f".{out_dir.name}.partial"
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        _stage(stage)
+        leaks = leaks_in(stage, secret)
+        if leaks:
+            raise ReleaseError("the release would leak instructor material:\n  " + "\n  ".join(leaks))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for entry in stage.iterdir():
+            os.replace(entry, out_dir / entry.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    files = sorted(p for p in out_dir.rglob("*") if p.is_file() and ".git" not in p.relative_to(out_dir).parts)
+    return Release(out_dir, files)
+
+
+def gradescope_dir(out_dir: Path) -> Path:
+    """Where the Gradescope bundle of the release in ``out_dir`` goes: beside it, never inside."""
+    out_dir = Path(out_dir).resolve()
+    return out_dir.parent / f"{out_dir.name}-gradescope-PRIVATE"
+
+
+def build_gradescope_bundle(bundle_dir: Path, secret: str) -> Path:
+    """Write Gradescope's autograder source (``setup.sh``, ``run_autograder``, the full grader, references,
+    hidden checks, course.toml and the secret) and ``autograder.zip`` of it. Returns the zip's path."""
+    if not secret:
+        raise ReleaseError(
+            "the Gradescope bundle grades hidden checks, which need the course secret: "
+            "set GRADER_SECRET (or course.toml [grading] secret) first"
+        )
+    bundle_dir = Path(bundle_dir).resolve()
+    shutil.rmtree(bundle_dir, ignore_errors=True)
+    source = bundle_dir / "source"
+    for package in ("grader", "reference"):
+        _copy_tree(REPO_ROOT / package, source / package)
+    for name in ("pyproject.toml", "README.md", "course.toml"):
+        if (REPO_ROOT / name).is_file():
+            shutil.copyfile(REPO_ROOT / name, source / name)
+    (source / "secret.txt").write_text(secret + "\n")
+    for name in ("setup.sh", "run_autograder"):
+        shutil.copyfile(TEMPLATES / "gradescope" / name, source / name)
+        (source / name).chmod(0o755)
+    zip_path = bundle_dir / "autograder.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():  # Gradescope wants setup.sh and run_autograder at the zip's root
+                info = zipfile.ZipInfo.from_file(path, path.relative_to(source).as_posix())
+                bundle.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return zip_path
