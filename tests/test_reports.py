@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import types
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -10,11 +12,12 @@ import pandas as pd
 import pytest
 
 from grader.assignments import ASSIGNMENTS
+from grader.checks.accuracy import AccuracyTask
 from grader.cli import main
 from grader.config import CourseConfig, LatePolicy, parse_course_config
 from grader.engine import FLAG_PREFIX
 from grader.gradebook import RESULT_DTYPES, Gradebook
-from grader.reports import load_report_data, write_reports, xlsx
+from grader.reports import html, load_report_data, write_reports, xlsx
 from grader.reports.canvas import POINTS_POSSIBLE, canvas_table, read_roster
 from grader.reports.tables import CHECK_DTYPES, long_table
 from grader.results import RESULT_COLUMNS, CheckResult
@@ -285,3 +288,14 @@ def test_a_class_without_known_mistakes_or_flags(tmp_path):
     checks = pd.read_csv(tmp_path / "checks.csv", keep_default_na=False)
     assert (checks["top_mistake"] == "").all() and (checks["top_mistake_n"] == 0).all()
     assert (pd.read_csv(tmp_path / "gradebook.csv")["percent"] == 100).all()
+
+
+def test_accuracy_thresholds_come_from_the_suites(monkeypatch):
+    suite = types.ModuleType("grader.suites.public.fake")
+    suite.TASK = AccuracyTask("spirals", lambda seed: None, 0.25, floor=0.5, threshold=0.9)
+    suite.THRESHOLD_NOTE = "the worst of 400 reference runs minus 0.03"
+    monkeypatch.setitem(sys.modules, "grader.suites.public.fake", suite)
+    tasks, notes = html.accuracy_thresholds(["fake"])
+    assert tasks.values.tolist() == [["fake", "public", "spirals", 0.5, 0.9]]
+    assert notes == ["fake (public): the worst of 400 reference runs minus 0.03"]
+    assert "0.9" in html._thresholds(["fake"]) and "reference runs" in html._thresholds(["fake"])

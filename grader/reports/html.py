@@ -30,10 +30,14 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-al
 th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; } code { font-size: 12px; }
 """
-FALLBACK_NOTE = (
-    "The suites give no calibration note. Accuracy checks give partial credit between a floor and a "
-    "threshold; thresholds are meant to be calibrated from the reference over many seeds so that a correct "
-    "submission falls short with probability below 1e-3."
+CREDIT_NOTE = (
+    "An accuracy check trains with the student's code and scores the model on held-out data: no credit "
+    "at or below the floor, full credit at or above the threshold, linear in between."
+)
+CALIBRATION_NOTE = (
+    "Each threshold was calibrated by running the reference solution over many check seeds and taking the "
+    "worst held-out accuracy minus a margin, so that a correct submission falls short with probability "
+    "below 1e-3 (the numbers sit beside each task in the suites)."
 )
 
 
@@ -50,19 +54,36 @@ def _table(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def threshold_notes(keys: list[str]) -> list[str]:
-    """``THRESHOLD_NOTE`` strings of the graded assignments' suite modules (how accuracy thresholds were set)."""
-    notes = []
+def accuracy_thresholds(keys: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The accuracy tasks of the graded assignments' suites (floor and threshold each), and the suites'
+    ``THRESHOLD_NOTE`` strings saying how the thresholds were calibrated."""
+    from grader.checks.accuracy import AccuracyTask
+
+    rows, notes = [], []
     for key in keys:
         for visibility in ("public", "hidden"):
             try:
                 module = importlib.import_module(f"grader.suites.{visibility}.{key}")
-            except ImportError:
+            except ImportError:  # no such suite, or a student release without hidden checks
                 continue
-            note = getattr(module, "THRESHOLD_NOTE", "")
-            if note:
-                notes.append(f"{key} ({visibility}): {note}")
-    return notes
+            for task in vars(module).values():
+                if isinstance(task, AccuracyTask):
+                    rows.append((key, visibility, task.name, task.floor, task.threshold))
+            if getattr(module, "THRESHOLD_NOTE", ""):
+                notes.append(f"{key} ({visibility}): {module.THRESHOLD_NOTE}")
+    columns = ["assignment", "suite", "task", "floor (no credit)", "threshold (full credit)"]
+    return pd.DataFrame(rows, columns=columns), notes
+
+
+def _thresholds(keys: list[str]) -> str:
+    tasks, notes = accuracy_thresholds(keys)
+    if tasks.empty:
+        return "<p>No accuracy checks among the graded assignments.</p>"
+    return (
+        f"<p>{escape(CREDIT_NOTE)}</p>"
+        + "".join(f"<p>{escape(n)}</p>" for n in notes or [CALIBRATION_NOTE])
+        + _table(tasks, ("floor (no credit)", "threshold (full credit)"))
+    )
 
 
 def _assignments(data: ReportData) -> pd.DataFrame:
@@ -122,7 +143,7 @@ def render(data: ReportData) -> str:
         '<p class="muted">Fraction of each function\'s points earned; grey: not graded.</p>',
         f'<img alt="student by function heat map" src="{plots.heatmap(target_scores(data.results))}">',
         "<h2>How accuracy thresholds were set</h2>",
-        "".join(f"<p>{escape(n)}</p>" for n in threshold_notes(keys)) or f"<p>{escape(FALLBACK_NOTE)}</p>",
+        _thresholds(keys),
         "<h2>Gradebook</h2>", f"<p>{_late_note(data)}</p>",
         f"<details><summary>All {len(g)} students</summary>{_table(_gradebook_view(data), ('total', 'percent'))}"
         "</details>",
