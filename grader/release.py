@@ -32,6 +32,7 @@ INSTRUCTOR_ONLY = frozenset(
         "grader/recording.py",
         "grader/leaks.py",
         "grader/validate.py",
+        "grader/parity.py",
         "grader/samples.py",
         "grader/release_templates",
         "grader/commands/release.py",
