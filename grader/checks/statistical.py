@@ -26,6 +26,8 @@ class Finding:
     tolerance: float
 
     def describe(self) -> str:
+        if self.tolerance == 0.0:
+            return f"{self.what} is {self.observed:.4g}, expected at most {self.expected:.4g}"
         return f"{self.what} is {self.observed:.4g}, expected {self.expected:.4g} ± {self.tolerance:.2g}"
 
 

@@ -32,8 +32,10 @@ BLOBS = AccuracyTask("8-feature blobs", lambda seed: make_blobs(60, 4, 8, 1.0, s
                      floor=0.5, threshold=0.85)
 
 CHECKS = [
-    s.value("fit_standardizer", "single_row", 1, c.standardizer_inputs(1, 4), names=MEAN_STD,
-            variants=c.standardizer_variants, description="one sample: std is 0 for every feature"),
+    k.naming_nonfinite(
+        s.value("fit_standardizer", "single_row", 1, c.standardizer_inputs(1, 4), names=MEAN_STD,
+                variants=c.standardizer_variants, description="one sample: std is 0 for every feature"),
+        "std_ddof_1"),
     s.value("fit_standardizer", "wide", 1, c.standardizer_inputs(7, 13), names=MEAN_STD,
             variants=c.standardizer_variants, description="more features than samples"),
     k.naming_nonfinite(
