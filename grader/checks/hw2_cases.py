@@ -1,4 +1,4 @@
-"""hw2 (backprop rules) input makers shared by the public and hidden suites.
+"""hw2 (backprop rules) input makers shared by the public and hidden suites (the net: hw2_nets).
 
 Each maker returns ``make(rng) -> dict`` of a call's arguments, in order. Inputs for finite differences
 stay away from kinks (``away_from_zero``) and ties (``apart``); exact-value checks of the kink
@@ -7,19 +7,18 @@ conventions put exact zeros and exact ties in on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from grader.checks.base import Builtin
-from grader.checks.compare import ANY
 from grader.checks.gradient import apart, away_from_zero, upstream
 
 Gen = np.random.Generator
 Make = Callable[[Gen], dict[str, Any]]
 Shape = tuple[int, ...]
-# How feedback names each rule's return (mlp_backward's labels depend on the depth: see mlp_names).
+# How feedback names each rule's return (mlp_backward's labels depend on the depth: hw2_nets.mlp_names).
 OUTPUTS = {
     "linear_forward": "Y", "linear_backward": ("dX", "dW", "db"), "relu_forward": "Z", "relu_backward": "dS",
     "sigmoid_forward": "Z", "sigmoid_backward": "dS", "tanh_forward": "Z", "tanh_backward": "dS",
@@ -37,11 +36,6 @@ BACKWARD_ARGS = {
     "max_backward": ("dY", "X1", "X2"), "mse_backward": ("Y_hat", "Y"),
     "softmax_cross_entropy_backward": ("logits", "labels"),
 }
-
-
-def logits_only(e: Any) -> Any:
-    """``mlp_forward``'s expected answer with the cache left free."""
-    return [e[0], ANY]
 
 
 def linear(N: int, D: int, O: int) -> Make:
@@ -172,78 +166,3 @@ def classification(N: int, K: int, scale: float = 2.0, huge: float = 0.0) -> Mak
         return {"logits": logits, "labels": rng.integers(0, K, size=N)}
 
     return make
-
-
-def _params(rng: Gen, sizes: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    pairs = zip(sizes[:-1], sizes[1:], strict=True)
-    return [(rng.standard_normal((o, i)) / np.sqrt(i), 0.5 * rng.standard_normal(o)) for i, o in pairs]
-
-
-def _kink_free(X: np.ndarray, params: list, margin: float = 0.01) -> bool:
-    """Whether every hidden pre-activation of a ReLU net is at least ``margin`` from 0."""
-    Z = X
-    for W, b in params[:-1]:
-        S = Z @ W.T + b
-        if np.min(np.abs(S)) < margin:
-            return False
-        Z = np.maximum(S, 0.0)
-    return True
-
-
-def mlp(N: int, sizes: Sequence[int], activation: str) -> Make:
-    """``(X, params, activation)`` for layer sizes ``[D, H1, ..., C]``, ReLU nets kept off their kinks."""
-
-    def make(rng: Gen) -> dict[str, Any]:
-        while True:
-            X, params = rng.standard_normal((N, sizes[0])), _params(rng, sizes)
-            if activation != "relu" or _kink_free(X, params):
-                return {"X": X, "params": params, "activation": activation}
-
-    return make
-
-
-def mlp_back(N: int, sizes: Sequence[int], activation: str) -> Make:
-    """What ``mlp_backward`` needs before its cache: X, params, dlogits, activation."""
-    net = mlp(N, sizes, activation)
-    return lambda rng: {**net(rng), "dlogits": upstream(rng, (N, sizes[-1]))}
-
-
-def with_cache(ref: Callable[..., Any], d: dict[str, Any]) -> dict[str, Any]:
-    """``mlp_backward``'s arguments, with the cache of the REFERENCE forward."""
-    cache = ref("mlp_forward", d["X"], d["params"], d["activation"])[1]
-    return {"dlogits": d["dlogits"], "cache": cache, "params": d["params"], "activation": d["activation"]}
-
-
-def mlp_grad(N: int, sizes: Sequence[int], activation: str) -> Make:
-    """The layers as separate inputs W0, b0, W1, ... so finite differences can perturb each."""
-    net = mlp_back(N, sizes, activation)
-
-    def make(rng: Gen) -> dict[str, Any]:
-        d = net(rng)
-        layers = {f"{p}{k}": v for k, pair in enumerate(d.pop("params")) for p, v in zip("Wb", pair, strict=True)}
-        return {**d, **layers}
-
-    return make
-
-
-def layers(d: dict[str, Any]) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(d[f"W{k}"], d[f"b{k}"]) for k in range(sum(key.startswith("W") for key in d))]
-
-
-def mlp_grad_call(ref: Callable[..., Any], d: dict[str, Any]) -> tuple:
-    params = layers(d)
-    cache = ref("mlp_forward", d["X"], params, d["activation"])[1]
-    return d["dlogits"], cache, params, d["activation"]
-
-
-def mlp_logits(ref: Callable[..., Any], d: dict[str, Any]) -> Any:
-    return ref("mlp_forward", d["X"], layers(d), d["activation"])[0]
-
-
-def mlp_wrt(n_layers: int) -> list[tuple[str, str]]:
-    return [(f"W{k}", f"b{k}") for k in range(n_layers)]
-
-
-def mlp_names(n_layers: int) -> list[tuple[str, str]]:
-    """Labels of ``mlp_backward``'s return in feedback: ``[("dW0", "db0"), ...]``."""
-    return [(f"dW{k}", f"db{k}") for k in range(n_layers)]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from grader.checks import hw2_cases as c
 from grader.checks import hw2_mistakes as m
-from grader.checks import hw2_own as o
+from grader.checks import hw2_nets as n
 from grader.checks.factories import SuiteBuilder, args, forward
 
 s = SuiteBuilder("hw2", "hidden", __name__, c.OUTPUTS)
-NET_FWD = {"variants": m.mlp_forward, "own": o.own_mlp_forward}
-NET_BWD = {"variants": m.mlp_backward, "own": o.own_mlp_backward}
+NET_FWD = {"variants": m.mlp_forward, "own": n.own_mlp_forward}
+NET_BWD = {"variants": m.mlp_backward, "own": n.own_mlp_backward}
 
 
 def grad(target, case, points, make, fwd, wrt, up, variants, description):
@@ -21,8 +21,8 @@ def grad(target, case, points, make, fwd, wrt, up, variants, description):
 
 
 def mlp_gradcheck(case, points, N, sizes, activation):
-    return s.gradient("mlp_backward", case, points, c.mlp_grad(N, sizes, activation), call=c.mlp_grad_call,
-                      forward=c.mlp_logits, wrt=c.mlp_wrt(len(sizes) - 1), upstream="dlogits",
+    return s.gradient("mlp_backward", case, points, n.mlp_grad(N, sizes, activation), call=n.mlp_grad_call,
+                      forward=n.mlp_logits, wrt=n.mlp_wrt(len(sizes) - 1), upstream="dlogits",
                       **NET_BWD, description=f"finite differences, {len(sizes) - 1} {activation} layers")
 
 
@@ -132,18 +132,18 @@ CHECKS = [
          forward("softmax_cross_entropy_forward", "logits", "labels"), "logits", None, m.ce_backward,
          "finite differences of the forward"),
     # multistage graph
-    s.value("mlp_forward", "relu_3_layers", 1, c.mlp(4, [5, 6, 4, 3], "relu"), expect=c.logits_only,
+    s.value("mlp_forward", "relu_3_layers", 1, n.mlp(4, [5, 6, 4, 3], "relu"), expect=n.logits_only,
             **NET_FWD, description="3 ReLU layers"),
-    s.value("mlp_forward", "sigmoid_3_layers", 1, c.mlp(5, [3, 4, 4, 2], "sigmoid"), expect=c.logits_only,
+    s.value("mlp_forward", "sigmoid_3_layers", 1, n.mlp(5, [3, 4, 4, 2], "sigmoid"), expect=n.logits_only,
             **NET_FWD, description="3 sigmoid layers"),
-    s.value("mlp_forward", "tanh_batch_of_one", 1, c.mlp(1, [6, 3, 5, 4], "tanh"), expect=c.logits_only,
+    s.value("mlp_forward", "tanh_batch_of_one", 1, n.mlp(1, [6, 3, 5, 4], "tanh"), expect=n.logits_only,
             **NET_FWD, description="3 tanh layers, one sample"),
-    s.value("mlp_backward", "relu_3_layers", 1, c.mlp_back(4, [5, 6, 4, 3], "relu"), prepare=c.with_cache,
-            names=c.mlp_names(3),
+    s.value("mlp_backward", "relu_3_layers", 1, n.mlp_back(4, [5, 6, 4, 3], "relu"), prepare=n.with_cache,
+            names=n.mlp_names(3),
             **NET_BWD, description="3 ReLU layers"),
     mlp_gradcheck("sigmoid_gradcheck", 1, 3, [3, 4, 3, 2], "sigmoid"),
     mlp_gradcheck("tanh_gradcheck", 1, 1, [4, 3, 4, 3], "tanh"),
     mlp_gradcheck("relu_gradcheck", 1, 3, [2, 5, 4, 3], "relu"),
-    s.unchanged("mlp_backward", "no_mutation", 0.5, c.mlp_back(3, [3, 4, 2], "relu"), prepare=c.with_cache,
-                names=c.mlp_names(2), own=o.own_mlp_backward, description="dlogits, cache and params unchanged"),
+    s.unchanged("mlp_backward", "no_mutation", 0.5, n.mlp_back(3, [3, 4, 2], "relu"), prepare=n.with_cache,
+                names=n.mlp_names(2), own=n.own_mlp_backward, description="dlogits, cache and params unchanged"),
 ]

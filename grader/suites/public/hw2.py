@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from grader.checks import hw2_cases as c
 from grader.checks import hw2_mistakes as m
-from grader.checks import hw2_own as o
+from grader.checks import hw2_nets as n
 from grader.checks.factories import SuiteBuilder, args, forward
 
 s = SuiteBuilder("hw2", "public", __name__, c.OUTPUTS)
-NET_FWD = {"variants": m.mlp_forward, "own": o.own_mlp_forward}
-NET_BWD = {"variants": m.mlp_backward, "own": o.own_mlp_backward}
+NET_FWD = {"variants": m.mlp_forward, "own": n.own_mlp_forward}
+NET_BWD = {"variants": m.mlp_backward, "own": n.own_mlp_backward}
 
 CHECKS = [
     # linear layer
@@ -102,17 +102,17 @@ CHECKS = [
     s.unchanged("softmax_cross_entropy_backward", "no_mutation", 0.5, c.classification(3, 3),
                 description="logits and labels unchanged"),
     # multistage graph
-    s.value("mlp_forward", "logits", 1, c.mlp(5, [4, 6, 3], "relu"), expect=c.logits_only,
+    s.value("mlp_forward", "logits", 1, n.mlp(5, [4, 6, 3], "relu"), expect=n.logits_only,
             **NET_FWD, description="logits of a 2-layer ReLU net"),
-    s.value("mlp_forward", "cache", 1, c.mlp(3, [3, 4, 2], "relu"), own=o.own_mlp_forward,
+    s.value("mlp_forward", "cache", 1, n.mlp(3, [3, 4, 2], "relu"), own=n.own_mlp_forward,
             description="the cache: one (Z, S) pair per layer"),
-    s.unchanged("mlp_forward", "no_mutation", 0.5, c.mlp(3, [3, 4, 2], "tanh"),
-                own=o.own_mlp_forward,
+    s.unchanged("mlp_forward", "no_mutation", 0.5, n.mlp(3, [3, 4, 2], "tanh"),
+                own=n.own_mlp_forward,
                 description="X and params unchanged"),
-    s.value("mlp_backward", "values", 1, c.mlp_back(5, [4, 6, 3], "relu"), prepare=c.with_cache,
-            names=c.mlp_names(2),
+    s.value("mlp_backward", "values", 1, n.mlp_back(5, [4, 6, 3], "relu"), prepare=n.with_cache,
+            names=n.mlp_names(2),
             **NET_BWD, description="[(dW, db)] of a 2-layer ReLU net"),
-    s.gradient("mlp_backward", "gradcheck", 1, c.mlp_grad(4, [3, 5, 2], "relu"), call=c.mlp_grad_call,
-               forward=c.mlp_logits, wrt=c.mlp_wrt(2), upstream="dlogits", **NET_BWD,
+    s.gradient("mlp_backward", "gradcheck", 1, n.mlp_grad(4, [3, 5, 2], "relu"), call=n.mlp_grad_call,
+               forward=n.mlp_logits, wrt=n.mlp_wrt(2), upstream="dlogits", **NET_BWD,
                description="finite differences of mlp_forward by every weight and bias"),
 ]
