@@ -211,3 +211,23 @@ def test_odd_answers_fail_cleanly_with_catalogued_hints(hw, kind, references, mo
     value_checks = [v for c, v in results.values() if c.kind in ("value", "gradient")]
     assert all(v.fraction == 0 for v in value_checks) or kind == "distorted"
     assert seen <= set(HINTS)
+
+
+class _Recording(InProcessWorker):
+    """The reference, remembering the arguments of every call."""
+
+    def call(self, function, args, kwargs, *, timeout):
+        self.sent = getattr(self, "sent", []) + [args]
+        return super().call(function, args, kwargs, timeout=timeout)
+
+
+def test_hidden_inputs_follow_the_secret_and_public_ones_do_not(references):
+    def inputs(check, secret):
+        worker = _Recording(module=importlib.import_module(REFERENCE["hw2"]))
+        run_check(check, worker, references, secret)
+        return worker.sent[0][0]
+
+    checks = {c.visibility: c for c in load_checks("hw2", include_hidden=True) if c.target == "linear_forward"}
+    assert np.array_equal(inputs(checks["public"], "one"), inputs(checks["public"], "two"))
+    assert not np.array_equal(inputs(checks["hidden"], "one"), inputs(checks["hidden"], "two"))
+    assert np.array_equal(inputs(checks["hidden"], "one"), inputs(checks["hidden"], "one"))
