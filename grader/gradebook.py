@@ -68,6 +68,9 @@ CREATE TABLE IF NOT EXISTS results (
     seconds REAL NOT NULL, mistake TEXT NOT NULL, visibility TEXT NOT NULL, grader_version TEXT NOT NULL,
     suite_hash TEXT NOT NULL, run_id INTEGER NOT NULL,
     PRIMARY KEY (student, assignment, check_id));
+CREATE TABLE IF NOT EXISTS claims (
+    student TEXT NOT NULL, assignment TEXT NOT NULL, run_id INTEGER NOT NULL, claimed_at TEXT NOT NULL,
+    PRIMARY KEY (student, assignment));
 """
 
 
@@ -136,6 +139,7 @@ class Gradebook:
                 "UPDATE runs SET finished = ?, graded = ?, skipped = ? WHERE run_id = ?",
                 (_now(), graded, skipped, run_id),
             )
+            db.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
 
     def is_current(self, student: str, assignment: str, content_hash: str, suite_hash: str) -> bool:
         row = self._db.execute(
@@ -143,6 +147,27 @@ class Gradebook:
             (student, assignment),
         ).fetchone()
         return row == (content_hash, suite_hash)
+
+    def claim(self, run_id: int, student: str, assignment: str, content_hash: str, suite_hash: str) -> bool:
+        """Whether this run should grade the submission: it is not current, and no other run that is still
+        going (unfinished, its process alive) has claimed it. A True claims it until ``record`` or
+        ``finish_run``, so two ``grader grade`` runs on one folder split the work instead of repeating it."""
+        with self._write() as db:
+            row = db.execute(
+                "SELECT content_hash, suite_hash FROM submissions WHERE student = ? AND assignment = ?",
+                (student, assignment),
+            ).fetchone()
+            if row == (content_hash, suite_hash):
+                return False
+            holder = db.execute(
+                "SELECT c.run_id, r.pid, r.finished FROM claims c LEFT JOIN runs r ON r.run_id = c.run_id "
+                "WHERE c.student = ? AND c.assignment = ?",
+                (student, assignment),
+            ).fetchone()
+            if holder and holder[0] != run_id and holder[2] is None and _alive(holder[1]):
+                return False
+            db.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?)", (student, assignment, run_id, _now()))
+        return True
 
     def record(
         self,
@@ -168,6 +193,7 @@ class Gradebook:
         with self._write() as db:
             db.execute("DELETE FROM results WHERE student = ? AND assignment = ?", (student, assignment))
             db.executemany(f"INSERT INTO results VALUES ({', '.join('?' * 14)})", rows)
+            db.execute("DELETE FROM claims WHERE student = ? AND assignment = ?", (student, assignment))
             db.execute(
                 "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (student, assignment, content_hash, suite_hash, _iso(submitted_at), run_id, _now()),
@@ -197,6 +223,19 @@ class Gradebook:
         rows = self._db.execute(query).fetchall()
         frame = pd.DataFrame(rows, columns=list(dtypes))
         return frame.astype(dtypes)
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether a process of this machine is running (a gradebook in WAL mode lives on one machine)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:

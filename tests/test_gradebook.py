@@ -114,6 +114,29 @@ def test_runs_are_logged(book):
     assert runs.loc[0, "run_id"] == run and runs.loc[0, "graded"] == 1 and runs.loc[0, "finished"]
 
 
+def test_claims_keep_two_runs_from_grading_one_submission(tmp_path):
+    with Gradebook(tmp_path) as first, Gradebook(tmp_path) as second:
+        a, b = first.start_run(["a"]), second.start_run(["b"])
+        assert first.claim(a, "ann", "hw2", "h", "S")
+        assert first.claim(a, "ann", "hw2", "h", "S")  # a run may ask again
+        assert not second.claim(b, "ann", "hw2", "h", "S")  # run a is alive and busy with it
+        first.record(a, "ann", "hw2", "h", "S", None, rows_for("ann"))
+        assert not second.claim(b, "ann", "hw2", "h", "S")  # current now
+        assert second.claim(b, "ann", "hw2", "changed", "S")  # a new hand-in is fair game
+        assert first.claim(a, "bob", "hw2", "h", "S")
+        first.finish_run(a, 1, 0)
+        assert second.claim(b, "bob", "hw2", "h", "S")  # a finished run's claims lapse
+
+
+def test_a_dead_runs_claims_lapse(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    with Gradebook(tmp_path) as book:
+        a, b = book.start_run(["a"]), book.start_run(["b"])
+        assert book.claim(a, "ann", "hw2", "h", "S")
+        book._db.execute("UPDATE runs SET pid = ? WHERE run_id = ?", (int(dead.stdout), a))  # as if killed
+        assert book.claim(b, "ann", "hw2", "h", "S")
+
+
 def test_suite_hash_follows_points_timeouts_and_secret():
     checks = [make_check(), make_check("hw2.linear_backward.hidden.ties")]
     base = suite_hash(checks, CourseConfig())
@@ -147,7 +170,7 @@ def test_points_override_makes_recorded_rows_stale(book):
 
 # A writer in its own process: records students in order, printing each one once committed.
 WRITER = """
-import os, signal, sys
+import os, signal, sys, time
 from pathlib import Path
 from grader.gradebook import Gradebook
 from grader.results import CheckResult
@@ -159,13 +182,15 @@ run = book.start_run(sys.argv)
 print("ready", flush=True)
 while len(sys.argv) > 5 and not os.path.exists(sys.argv[5]):  # a barrier, so both writers overlap
     pass
-for i, n in enumerate(range(first, last)):
+for i, n in enumerate(range(first, last, 1 if last > first else -1)):
     if i == kill_after:
         os.kill(os.getpid(), signal.SIGKILL)
     student = f"s{n:03d}"
-    if not book.is_current(student, "hw2", "h", "S"):
+    graded = book.claim(run, student, "hw2", "h", "S")
+    if graded:
+        time.sleep(0.002)  # grading takes a while: another writer may try this student meanwhile
         book.record(run, student, "hw2", "h", "S", None, rows_for(student, n=30))
-    print(student, flush=True)
+    print(student, "graded" if graded else "skipped", flush=True)
 book.finish_run(run, last - first, 0)
 """
 
@@ -192,7 +217,7 @@ def assert_consistent(out, students: list[str]) -> None:
 
 def test_killed_writer_keeps_every_finished_student_and_resumes(tmp_path):
     proc = writer(tmp_path, 0, 40, kill_after=7)
-    finished = proc.stdout.read().split()
+    finished = [line.split()[0] for line in proc.stdout.read().splitlines()]
     assert proc.wait() == -signal.SIGKILL
     assert len(finished) == 7
     assert_consistent(tmp_path, finished)
@@ -205,7 +230,7 @@ def test_killed_writer_keeps_every_finished_student_and_resumes(tmp_path):
 
 def test_writer_killed_from_outside_at_any_moment(tmp_path):
     proc = writer(tmp_path, 0, 400)
-    seen = [proc.stdout.readline().strip() for _ in range(5)]
+    seen = [proc.stdout.readline().split()[0] for _ in range(5)]
     time.sleep(0.05)  # lands somewhere mid-batch, possibly mid-transaction
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -217,12 +242,19 @@ def test_writer_killed_from_outside_at_any_moment(tmp_path):
     assert_consistent(tmp_path, [f"s{n:03d}" for n in range(400)])
 
 
-def test_two_concurrent_writers_leave_it_consistent(tmp_path):
+def test_two_concurrent_writers_leave_it_consistent_and_split_the_work(tmp_path):
     go = tmp_path / "go"
-    first, second = writer(tmp_path, 0, 60, barrier=str(go)), writer(tmp_path, 30, 90, barrier=str(go))
+    # They race towards each other over s030..s059, so both want the same students at the same time.
+    first, second = writer(tmp_path, 0, 60, barrier=str(go)), writer(tmp_path, 89, 29, barrier=str(go))
     go.touch()
+    graded = [
+        {line.split()[0] for line in proc.stdout.read().splitlines() if line.endswith("graded")}
+        for proc in (first, second)
+    ]
     assert first.wait() == 0 and second.wait() == 0
     assert_consistent(tmp_path, [f"s{n:03d}" for n in range(90)])
+    assert graded[0] & graded[1] == set()  # nobody graded twice
+    assert graded[0] | graded[1] == {f"s{n:03d}" for n in range(90)}
     with Gradebook(tmp_path) as book:
         runs = book.runs_frame()
     assert len(runs) == 2 and runs["finished"].notna().all()
