@@ -96,6 +96,14 @@ def test_any_accepts_whatever_came_back():
     assert compare([np.ones(2), {"cache": 1}], [np.ones(2), ANY]) is None
 
 
+def test_dicts_none_and_strings_compare_by_key_and_equality():
+    expected = {"mean": np.zeros(2), "params": [[np.ones((2, 2)), np.ones(2)]], "kind": "mlp", "extra": None}
+    assert compare({**expected, "more": 1}, expected) is None
+    assert "lacks the key(s) ['kind']" in compare({k: v for k, v in expected.items() if k != "kind"}, expected).message
+    assert compare({**expected, "mean": np.ones(2)}, expected).name == "result['mean']"
+    assert compare({**expected, "kind": "cnn"}, expected).problem == "type"
+
+
 def test_stderr_never_costs_points():
     outcome = Returned([DX, DW, DB], stderr="RuntimeWarning: overflow encountered in exp\n" * 50)
     assert judge_value(outcome, [DX, DW, DB], target="linear_backward").status == "pass"

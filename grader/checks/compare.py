@@ -107,6 +107,22 @@ def compare(
             if found is not None:
                 return found
         return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            keys = ", ".join(sorted(expected))
+            return Mismatch(name, "type", f"{name} should be a dict with keys {keys}; got {describe(actual)}")
+        missing = [k for k in expected if k not in actual]
+        if missing:
+            return Mismatch(name, "type", f"{name} lacks the key(s) {missing}")
+        for key, e in expected.items():
+            found = compare(actual[key], e, name=f"{name}[{key!r}]", rtol=rtol, values=values, hidden=hidden)
+            if found is not None:
+                return found
+        return None
+    if expected is None or isinstance(expected, str):
+        if actual == expected:
+            return None
+        return Mismatch(name, "type", f"{name} should be {expected!r}; got {describe(actual)}")
     return _compare_leaf(actual, expected, name=name, rtol=rtol, values=values, hidden=hidden)
 
 
