@@ -85,3 +85,19 @@ def test_lab_predict_records_mode_and_gradients():
                                                            "X": np.ones((3, 2), np.float32)})
     assert report["container"] == "tensor" and report["labels"].shape == (3,)
     assert report["forward_calls"] == [{"grad": True, "train": True}]
+
+
+def test_lab_build_does_not_count_an_empty_container_as_a_layer():
+    torch = pytest.importorskip("torch")
+
+    class Custom(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = torch.nn.ModuleList(), torch.nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.out(x)
+
+    report = procedures.build(module(build_mlp=lambda *a: Custom()), {"in_features": 2, "hidden_sizes": [],
+                                                                      "n_classes": 3, "X": np.zeros((1, 2)), "seed": 0})
+    assert [layer["kind"] for layer in report["layers"]] == ["Linear"]

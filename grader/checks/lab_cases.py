@@ -92,13 +92,15 @@ def _structure(report: dict, d: dict, hidden_check: bool) -> tuple[str, str]:
         return said("its Linear layers do not chain in_features -> hidden_sizes -> n_classes",
                     f"their (in, out) sizes are {sizes}"), "build_wrong_sizes"
     ps = [layer.get("p") for layer in layers if layer["kind"].startswith("Dropout")]
+    if p > 0 and hidden and not ps:
+        return "it has no nn.Dropout layers (as modules, eval() switches them off)", "build_block_order"
     if p > 0 and (len(ps) != len(hidden) or any(q is None or abs(q - p) > 1e-12 for q in ps)):
         return said("its dropout layers do not have p = p_dropout, one per hidden block", f"they have p {ps}"), \
             "dropout_p_ignored"
     if p == 0 and any(q != 0 for q in ps):
         return "its dropout layers have p > 0 although p_dropout is 0", "dropout_p_ignored"
     expected = block_kinds(len(hidden)) if ps or p > 0 else [k for k in block_kinds(len(hidden)) if k != "Dropout"]
-    if [k for k in kinds if k != "Identity"] != expected:
+    if [k for k in kinds if k not in ("Identity", "Flatten")] != expected:
         return said("its layers are not Linear -> ReLU -> Dropout blocks and a final Linear", f"they are {kinds}"), \
             "build_block_order"
     return "", ""

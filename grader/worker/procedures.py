@@ -111,7 +111,8 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     model = module.build_mlp(*args)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"build_mlp should return a torch.nn.Module; got {type(model).__name__}")
-    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)  # an empty one is no layer
+    leaves = [m for m in model.modules() if next(m.children(), None) is None and not isinstance(m, containers)]
     X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
     model.eval()
     eval_output, eval_repeat = _forward(model, X, "eval mode"), _forward(model, X, "eval mode")

@@ -28,8 +28,9 @@ DIGITS_CONFIG = {"hidden": [48], "epochs": 20, "lr": 0.05, "batch_size": 64, "l2
 # reference: mean 0.930, sd 0.009, min 0.903 over 1000 runs (899 held-out digits each)
 DIGITS = AccuracyTask("8x8 digits", lambda seed: load_digits(), 0.5, floor=0.5, threshold=0.88)
 BLOBS_CONFIG = {"hidden": 16, "epochs": 30, "lr": 0.1, "batch_size": 8, "l2": 1e-4, "dropout": 0.2, "lr_decay": None}
+# reference: mean 0.999, sd 0.005, min 0.944 over 1000 runs (72 held-out points each)
 BLOBS = AccuracyTask("8-feature blobs", lambda seed: make_blobs(60, 4, 8, 1.0, seed=seed), 0.3,
-                     floor=0.5, threshold=0.85)
+                     floor=0.5, threshold=0.92)
 
 CHECKS = [
     k.naming_nonfinite(
