@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +13,6 @@ from grader.reports.flags import is_flag
 
 if TYPE_CHECKING:
     from grader.reports import ReportData
-
-SAME_MESSAGE = 3  # this many failing checks with one message are listed once
 
 
 def md_table(frame: pd.DataFrame) -> str:
@@ -82,20 +79,27 @@ def feedback(student: str, grades: dict, rows: list, maxima: dict[str, float]) -
 
 
 def _failing(failing: list) -> list[str]:
-    """Messages shared by many checks (an import error, a missing file) once, then the rest per function."""
-    counts = Counter(r.message for r in failing)
-    shared = [m for m in dict.fromkeys(r.message for r in failing) if counts[m] >= SAME_MESSAGE]
-    lines = [f"- **{counts[m]} checks**: {m}" for m in shared] + ([""] if shared else [])
-    by_target: dict[str, list[str]] = {}
+    """One line when a single message explains every failing check (a file that failed at import, was
+    not handed in, or broke the numpy-only rule); otherwise per function, each check with its message,
+    or one line for a function whose checks all failed the same way ("not implemented yet")."""
+    messages = {r.message for r in failing}
+    if len(failing) > 1 and len(messages) == 1:
+        return [f"- {failing[0].message} (all {len(failing)} failing checks)", ""]
+    by_target: dict[str, list] = {}
     for r in failing:
-        if r.message in shared:
+        by_target.setdefault(r.target, []).append(r)
+    lines = []
+    for target, rows in by_target.items():
+        lines += [f"### {target}", ""]
+        if len(rows) > 1 and len({r.message for r in rows}) == 1:
+            ids = ", ".join(f"`{r.check_id}`" for r in rows)
+            lines += [f"- {rows[0].message} ({len(rows)} checks: {ids})", ""]
             continue
-        tip = hint(r.mistake) if r.mistake and not is_flag(r.mistake) else ""
-        extra = f" Hint: {tip}." if tip and tip not in r.message else ""
-        entry = f"- `{r.check_id}` ({r.points:g} / {r.max_points:g}, {r.status}): {r.message}{extra}"
-        by_target.setdefault(r.target, []).append(entry)
-    for target, entries in by_target.items():
-        lines += [f"### {target}", "", *entries, ""]
+        for r in rows:
+            tip = hint(r.mistake) if r.mistake and not is_flag(r.mistake) else ""
+            extra = f" Hint: {tip}." if tip and tip not in r.message else ""
+            lines.append(f"- `{r.check_id}` ({r.points:g} / {r.max_points:g}, {r.status}): {r.message}{extra}")
+        lines.append("")
     return lines
 
 
