@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 MAX_NAMED = 120  # students in the heat map beyond which names are unreadable
 HISTOGRAM = "#1565c0"
@@ -38,6 +39,7 @@ def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series) -> str:
         ax.set_title(f"{key} (max {maxima[key]:g} points)", fontsize=10)
         ax.set_xlabel("score (% of max)")
         ax.set_xlim(0, 100)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
         ax.legend(fontsize=8, loc="upper left")
     axes[0].set_ylabel("students")
     return _data_uri(fig)
