@@ -170,7 +170,7 @@ def _due(value: Any, section: str, where: str) -> datetime | None:
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))  # Python 3.10 rejects "Z"
         except ValueError:
             value = None
     if not isinstance(value, datetime) or value.tzinfo is None:

@@ -103,8 +103,9 @@ def test_invalid_config_names_the_key(tmp_path, text, names):
     assert names in str(info.value)
 
 
-def test_due_accepts_toml_datetime():
-    config = parse_course_config({"assignments": {"hw2": {"due": DUE}}})
+@pytest.mark.parametrize("due", [DUE, "2027-01-29T23:59:00+01:00", "2027-01-29T22:59:00Z"])
+def test_due_accepts_toml_datetimes_and_iso_strings(due):
+    config = parse_course_config({"assignments": {"hw2": {"due": due}}})
     assert config.assignment("hw2").due == DUE
 
 
