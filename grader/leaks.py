@@ -29,9 +29,10 @@ class Leak:
     path: Path
     what: str  # "reference code", "hidden suite code", "hidden check id", "secret"
     detail: str
+    origin: str = ""  # the reference function or hidden suite the code comes from
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.what} {self.detail!r}"
+        return f"{self.path}: {self.what} {self.detail!r}" + (f" (from {self.origin})" if self.origin else "")
 
 
 _SAYS_NOTHING = re.compile(r"^(#|import |from \S+ import |[\w.]+\(\)$|return$|pass$|[)\]}]+,?$)")
@@ -145,7 +146,7 @@ def scan(
             lines = _code_lines(text.splitlines())
             prints = {(line,) for line in lines} | _pairs(lines)
             for what, known in (("reference code", reference), ("hidden suite code", hidden_code)):
-                leaks.update(Leak(rel, what, f"{' / '.join(f)} (from {known[f]})") for f in prints & known.keys())
+                leaks.update(Leak(rel, what, " / ".join(f), known[f]) for f in prints & known.keys())
             leaks.update(Leak(rel, "hidden check id", i) for i in hidden_ids if i in text)
             leaks.update(Leak(rel, "secret", s[:2] + "...") for s in secrets if s in text)
     return sorted(leaks, key=str)

@@ -40,6 +40,13 @@ INSTRUCTOR_ONLY = frozenset(
     }
 )
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".DS_Store")
+# Overlaps with reference code that were reviewed and accepted: (released file, reference function) -> why.
+ACCEPTED_OVERLAPS = {
+    ("grader/worker/procedures.py", "mlp_lab.train"): (
+        "the worker's own SGD + StepLR loop that judges build_mlp without the student's train; it runs in the "
+        "sandbox, so it ships (it is also a worked training loop a student can read)"
+    ),
+}
 TEMPLATE_FILES = {"README.md": "README.md", "Makefile": "Makefile", "gitignore": ".gitignore",
                   "autograde.yml": ".github/workflows/autograde.yml"}
 
@@ -118,7 +125,7 @@ def leaks_in(root: Path, secret: str) -> list[str]:
         hidden_ids=hidden_check_ids(),
         secrets=[secret],
     )
-    return [str(leak) for leak in found]
+    return [str(leak) for leak in found if (leak.path.as_posix(), leak.origin) not in ACCEPTED_OVERLAPS]
 
 
 def build_release(out_dir: Path, *, secret: str = "", force: bool = False) -> Release:
