@@ -17,7 +17,7 @@ from grader.cli import main
 from grader.config import CourseConfig, LatePolicy, parse_course_config
 from grader.engine import FLAG_PREFIX
 from grader.gradebook import RESULT_DTYPES, Gradebook
-from grader.reports import html, load_report_data, write_reports, xlsx
+from grader.reports import html, load_report_data, markdown, write_reports, xlsx
 from grader.reports.canvas import POINTS_POSSIBLE, canvas_table, read_roster
 from grader.reports.tables import CHECK_DTYPES, long_table
 from grader.results import RESULT_COLUMNS, CheckResult
@@ -302,3 +302,22 @@ def test_accuracy_thresholds_come_from_the_suites(monkeypatch):
     assert tasks.values.tolist() == [["fake", "public", "spirals", 0.5, 0.9]]
     assert notes == ["fake (public): the worst of 400 reference runs minus 0.03"]
     assert "0.9" in html._thresholds(["fake"]) and "reference runs" in html._thresholds(["fake"])
+
+
+@pytest.mark.parametrize(("student", "plain"), [("ann", True), ("o'neil", False), ("../x", False), ("a b", False)])
+def test_feedback_file_names_are_safe_and_distinct(student, plain):
+    name = markdown.safe_name(student)
+    assert (name == student) == plain
+    assert "/" not in name and not name.startswith(".")
+    assert markdown.safe_name("a_b") != markdown.safe_name("a b")
+
+
+def test_student_text_cannot_inject_html(tmp_path):
+    student, evil = "<b>mallory</b>", "<script>alert(1)</script><img src=http://evil.example/x>"
+    rows = check_rows(student, "hw1", lambda t, v: ("error", 0, f"backprop.py failed: {evil}", ""))
+    with Gradebook(tmp_path) as book:
+        book.record(1, student, "hw1", "h", "S", None, rows)
+    write_reports(tmp_path, CONFIG)
+    text = (tmp_path / "report.html").read_text()
+    assert "&lt;script&gt;alert(1)" in text and "&lt;b&gt;mallory" in text  # shown, as text
+    assert "<script" not in text and "<b>mallory" not in text and "<img src=http" not in text

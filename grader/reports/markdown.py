@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,8 +29,12 @@ def md_table(frame: pd.DataFrame) -> str:
 
 
 def safe_name(student: str) -> str:
-    """A file name for a student id (folder names can hold anything)."""
-    return re.sub(r"[^\w.-]", "_", student).lstrip(".") or "_"
+    """A file name for a student id: the id itself when it is a plain name, else a cleaned-up id with a
+    short hash of the original, so two ids never share a feedback file."""
+    cleaned = re.sub(r"[^\w.-]", "_", student).lstrip(".")[:80]
+    if cleaned == student:
+        return student
+    return f"{cleaned}-{hashlib.sha256(student.encode()).hexdigest()[:8]}"
 
 
 def summary(data: ReportData) -> str:
