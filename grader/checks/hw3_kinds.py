@@ -178,6 +178,10 @@ def init_statistics(sb: SuiteBuilder, target: str, case: str, points: float, fan
     return sb.check(target, case, "statistical", points, run, description)
 
 
+def _is_numeric_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+
+
 def init_seeding(sb: SuiteBuilder, target: str, case: str, points: float, fan_in: int, fan_out: int, *,
                  description: str) -> Check:
     """Property: the same seed gives the same weights, another seed other weights."""
@@ -188,7 +192,7 @@ def init_seeding(sb: SuiteBuilder, target: str, case: str, points: float, fan_in
         for outcome in outcomes:
             if not isinstance(outcome, Returned):
                 return outcome_failure(outcome, target)
-        a, again, b = (np.asarray(o.value, dtype=np.float64) if st_numeric(o.value) else None for o in outcomes)
+        a, again, b = (np.asarray(o.value, dtype=np.float64) if _is_numeric_array(o.value) else None for o in outcomes)
         if a is None or again is None or b is None or a.shape != again.shape or a.shape != b.shape:
             return mismatch_verdict_text(target, "it should return a float array of weights")
         if not np.array_equal(a, again):
@@ -200,10 +204,6 @@ def init_seeding(sb: SuiteBuilder, target: str, case: str, points: float, fan_in
         return Verdict.ok()
 
     return sb.check(target, case, "property", points, run, description)
-
-
-def st_numeric(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
 
 
 def naming_nonfinite(check: Check, mistake: str) -> Check:
