@@ -106,6 +106,8 @@ def test_every_report_is_written(class_dir):
     assert names <= {p.name for p in class_dir.iterdir()}
     feedback = sorted(p.stem for p in (class_dir / "feedback").glob("*.md"))
     assert len(feedback) == 15 and "zz_torch" in feedback
+    summary = (class_dir / "report.md").read_text()
+    assert "## Flagged submissions" in summary and "`gradebook.csv`" in summary
 
 
 def test_long_table_files_have_exactly_the_spec_columns(class_dir):

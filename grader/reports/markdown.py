@@ -61,7 +61,21 @@ def summary(data: ReportData) -> str:
     lines += ["## Checks most students fail", "", md_table(view) if len(view) else "Every check passes.", ""]
     flags = data.flags[["student", "flag"]]
     lines += ["## Flagged submissions", "", md_table(flags) if len(flags) else "None.", ""]
-    return "\n".join(lines)
+    files = pd.DataFrame(FILES_IN_FOLDER, columns=["file", "what"])
+    return "\n".join(lines + ["## Files in this folder", "", md_table(files), ""])
+
+
+FILES_IN_FOLDER = [
+    ("`results.csv`, `results.parquet`", "one row per student × check: student, assignment, check_id, target, points, "
+     "max_points, status (pass, fail, error, timeout), message, seconds"),
+    ("`gradebook.csv`", "one row per student: for each assignment `<a>` (raw points), `<a>_submitted_at`, "
+     "`<a>_late_days`, `<a>_penalty` (the fraction lost), `<a>_final` (after the penalty); then `total` and "
+     "`max_total` (points), `percent` (weighted by course.toml's weights) and `flags`"),
+    ("`checks.csv`", "one row per check: pass rate, mean points, failures by status, the known mistakes seen"),
+    ("`report.html`", "the class summary with plots, in one self-contained file"),
+    ("`feedback/<student>.md`", "what each student should fix"),
+    ("`gradebook.sqlite`", "the source of them all: rebuild them with `grader report --out <this folder>`"),
+]  # fmt: skip
 
 
 def feedback(student: str, grades: dict, rows: list, maxima: dict[str, float]) -> str:
