@@ -6,7 +6,7 @@ Levels, best first:
   reference code, submissions, tests, course.toml or output); a private tmpfs ``/tmp`` as the only
   writable place; a clean environment.
 - ``unshare``: util-linux unshare. Own pid, net and mount namespaces; the hidden suites and reference
-  code covered by tmpfs and a private ``/tmp``, but the rest of the file system stays readable.
+  code covered by tmpfs, a private ``/tmp``, every other mount read-only; the rest stays readable.
 - ``none``: a plain subprocess with resource limits only.
 Run as root, children also drop to a uid of their own (so the process limit bites and they cannot
 touch the worker).
@@ -37,7 +37,8 @@ BOOTSTRAP = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.inse
             "from grader.worker.zygote import main; main()"
 DESCRIPTIONS = {
     "bwrap": "bubblewrap: own pid/net namespaces, read-only minimal file system, private /tmp",
-    "unshare": "unshare: own pid/net/mount namespaces, hidden suites and references masked; files otherwise readable",
+    "unshare": "unshare: own pid/net/mount namespaces, read-only file system, hidden suites and references masked; "
+               "other files readable",
     "none": "no namespaces available: plain subprocesses with resource limits only (student code can read files "
             "and use the network)",
 }
@@ -133,7 +134,7 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
         if any(path == r or path.startswith(r + "/") for r in roots):
             args += ["--tmpfs", path]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-             "--clearenv", "--chdir", "/tmp"]
+             "--remount-ro", "/", "--clearenv", "--chdir", "/tmp"]  # the directories bwrap made stay read-only
     for name, value in environment().items():
         args += ["--setenv", name, value]
     return args + ["--"] + python_command(config, code)
@@ -144,7 +145,8 @@ def unshare_command(config: dict, code: str | None = None) -> list[str]:
     if binary is None:
         raise FileNotFoundError("unshare")
     user = [] if is_root() else ["--user", "--map-root-user"]
-    return [binary, *user, "--net", "--pid", "--fork", "--mount", "--kill-child", *python_command(config, code)]
+    namespaces = ["--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child"]
+    return [binary, *user, *namespaces, *python_command(config, code)]
 
 
 def command(level: str, config: dict, code: str | None = None) -> list[str]:

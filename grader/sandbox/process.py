@@ -105,6 +105,9 @@ class WorkerProcess:
 
     def end(self, pid: int) -> str:
         """Kill child ``pid`` and all it started, wipe its scratch; how it ended ("exited with status 0")."""
+        if not self.running:
+            detail = self._stop()
+            return "the worker was killed" + (f" ({detail[-200:]})" if detail else "")
         ctrl = self._control({"op": "end", "pid": pid})
         try:
             answer = wire.decode_payload(wire.recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))

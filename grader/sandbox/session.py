@@ -134,10 +134,12 @@ class Session:
             wire.send_frame(sock, frame, deadline)
             reply = wire.decode_payload(wire.recv_frame(sock, deadline))
         except TimeoutError:
+            seconds = time.monotonic() - started
             self._end_child()
-            return TimedOut(time.monotonic() - started)
+            return TimedOut(seconds)
         except wire.ChannelClosed:
-            return self._crash(self._end_child() or "the process ended", time.monotonic() - started)
+            seconds = time.monotonic() - started
+            return self._crash(self._end_child() or "the process ended", seconds)
         except (wire.WireError, OSError) as exc:
             return self._crash(f"bad reply: {exc}", time.monotonic() - started)
         if type(reply) is not dict:

@@ -87,6 +87,23 @@ def mount_tmpfs(path: str) -> None:
         raise OSError(ctypes.get_errno(), f"cannot mount a tmpfs on {path}")
 
 
+def remount_readonly(writable: set[str]) -> None:
+    """Make every mount read-only except ``writable`` and the kernel's (the unshare level has no bwrap
+    to build a read-only view). Flags the kernel locks in a user namespace are kept, or it refuses."""
+    ms_rdonly, ms_remount, ms_bind, ms_relatime = 1, 32, 4096, 1 << 21
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4].encode().decode("unicode_escape") for line in f]
+    for point in points:
+        if point in writable or point.startswith(("/proc", "/dev", "/sys")):
+            continue
+        try:
+            kept = os.statvfs(point).f_flag
+        except OSError:
+            continue
+        flags = (kept & (2 | 4 | 8 | 1024 | 2048)) | (ms_relatime if kept & 4096 else 0)
+        _libc().mount(None, point.encode(), None, ms_remount | ms_bind | ms_rdonly | flags, None)
+
+
 def describe(status: int) -> str:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -168,8 +185,8 @@ def _kill_all_visible(uid: int | None = None) -> None:
     In a pid namespace kill(-1) signals all of them under one lock, so a fork bomb cannot outrun it;
     the scan of /proc makes sure (kill(-1) cannot tell "none left" from "none we may signal")."""
     me = os.getpid()
-    for attempt in range(100):
-        if attempt < 2 and uid is None:
+    for _ in range(100):
+        if uid is None:
             try:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
@@ -235,6 +252,8 @@ def main() -> None:
     ctrl = socket.socket(fileno=config["fd"])
     for path in config.get("hide", []):
         mount_tmpfs(path)
+    if config.get("hide"):
+        remount_readonly({config["scratch_root"]})
     try:
         _libc().prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: a child cannot ptrace or read our memory
     except AttributeError:
