@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 
 GRADED_TAG = "graded"
@@ -42,7 +43,9 @@ def _code_cells(data: bytes | str) -> list[tuple[int, str, list[str]]]:
 
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # nbformat fixes duplicate cell ids and the like, loudly
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
     except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
         raise NotebookError(f"the notebook is not valid JSON ({exc}); re-save it from Jupyter") from None
     except Exception as exc:  # nbformat raises many kinds on malformed documents
