@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--roster",
         type=Path,
         help="CSV mapping submission folder names (column 'student') to Canvas's Student, ID, SIS User ID, "
-        "SIS Login ID, Section columns, for --format canvas",
+        "SIS Login ID, Section columns (implies --format canvas)",
     )
     parser.add_argument("--config", type=Path, help="course config (default: ./course.toml, else the repository's)")
 
@@ -42,9 +42,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.roster is not None and not args.roster.is_file():
         raise UserError(f"roster {args.roster} not found")
+    formats = list(args.formats) + ["canvas"] * (args.roster is not None and "canvas" not in args.formats)
     try:
         config = load_course_config(args.config)
-        written = write_reports(args.out, config, formats=args.formats, roster=args.roster)
+        written = write_reports(args.out, config, formats=formats, roster=args.roster)
     except (ConfigError, ReportError) as exc:
         raise UserError(str(exc)) from None
     shown = [p for p in written if p.parent == args.out]
