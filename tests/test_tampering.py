@@ -101,6 +101,14 @@ def write(path):
         f.write("pwned")
     return "written"
 
+def leave_behind():
+    with open(os.path.join(os.path.dirname(os.getcwd()), "answers.txt"), "w") as f:
+        f.write("for the next student")
+    return sorted(os.listdir(os.path.dirname(os.getcwd())))
+
+def find_leftovers():
+    return sorted(os.listdir(os.path.dirname(os.getcwd())))
+
 def environment():
     return sorted(os.environ)
 
@@ -210,11 +218,19 @@ def test_references_hidden_suites_and_other_students_are_out_of_sight(evil, tmp_
 
 
 @needs_namespaces
-@pytest.mark.parametrize("where", ["grader/wire.py", "evil.py", "/usr/evil", "/work/evil"])
+@pytest.mark.parametrize(
+    "where", ["grader/wire.py", "evil.py", "grader/suites/hidden/evil.py", "/usr/evil", "/work/evil", "/dev/shm/evil"]
+)
 def test_nothing_outside_scratch_is_writable(evil, where):
     path = where if where.startswith("/") else str(REPO_ROOT / where)
     assert isinstance(call(evil, "write", path), Raised)
     assert not os.path.exists(REPO_ROOT / "evil.py")
+
+
+def test_nothing_is_left_for_the_next_student(pool, evil):
+    assert "answers.txt" in call(evil, "leave_behind").value
+    evil.restart()  # the same worker forks the next child
+    assert "answers.txt" not in call(evil, "find_leftovers").value
 
 
 def test_after_all_that_a_well_behaved_module_still_grades(pool):

@@ -132,9 +132,9 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
         args += ["--ro-bind", root, root]
     for path in masked_dirs():
         if any(path == r or path.startswith(r + "/") for r in roots):
-            args += ["--tmpfs", path]
+            args += ["--tmpfs", path, "--remount-ro", path]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-             "--remount-ro", "/", "--clearenv", "--chdir", "/tmp"]  # the directories bwrap made stay read-only
+             "--remount-ro", "/", "--remount-ro", "/dev", "--clearenv", "--chdir", "/tmp"]  # only /tmp is writable
     for name, value in environment().items():
         args += ["--setenv", name, value]
     return args + ["--"] + python_command(config, code)
