@@ -1,0 +1,58 @@
+"""What a warm worker loads once so that each child costs a fork, not an interpreter start-up."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+
+def preload(kind: str) -> tuple[dict, dict]:
+    """Import what every child needs, so a child costs a fork, not an interpreter start-up."""
+    import numpy  # noqa: F401
+    import numpy.linalg  # noqa: F401
+
+    if kind == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+        import torch.nn  # noqa: F401
+        import torch.nn.functional  # noqa: F401
+        import torch.optim  # noqa: F401
+        import torch.optim.lr_scheduler  # noqa: F401
+        import torch.utils.data  # noqa: F401
+
+        _warm_up_torch(torch)
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot  # noqa: F401
+        except Exception:
+            pass  # notebooks that plot only lose the preload
+    import grader.data  # noqa: F401
+    import grader.worker.child  # noqa: F401
+    from grader.worker.builtins import BUILTINS
+    from grader.worker.procedures import PROCEDURES
+
+    return BUILTINS, PROCEDURES
+
+
+def _warm_up_torch(torch: Any) -> None:
+    """One tiny training step: an optimizer's first construction imports torch._dynamo (seconds),
+    which every child would otherwise pay again. Single-threaded, so forking afterwards is safe."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Dropout(0.1),
+                                    torch.nn.Linear(4, 3))
+        for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4),
+                          torch.optim.Adam(model.parameters(), lr=1e-3)):
+            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
+            loss = torch.nn.functional.cross_entropy(model(torch.randn(5, 2)), torch.zeros(5, dtype=torch.long))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+        with torch.no_grad():
+            model.eval()
+            model(torch.randn(5, 2)).argmax(dim=1).numpy()
