@@ -10,7 +10,7 @@ import pytest
 
 from grader.checks.base import Builtin, Rng
 from grader.outcomes import Crashed, Raised, Returned, TimedOut
-from grader.sandbox import Limits, WorkerPool, isolation_level
+from grader.sandbox import Limits, WorkerPool, isolation, isolation_level
 from grader.worker.builtins import BUILTINS
 
 BACKPROP = b'''
@@ -68,6 +68,16 @@ def call(worker, function, *args, timeout=5.0, **kwargs):
 def test_isolation_level_is_reported():
     level, description = isolation_level()
     assert level in ("bwrap", "unshare", "none") and description
+
+
+@pytest.mark.parametrize("level", ["bwrap", "unshare", "none"])
+def test_every_level_that_works_here_grades_and_survives_an_exit(level):
+    if level != "none" and not isolation._works(level):
+        pytest.skip(f"{level} is not usable on this machine")
+    with WorkerPool(kind="numpy", slots=1, level=level) as pool:
+        with pool.session("hw2", {"backprop.py": BACKPROP + b"\ndef bye():\n    import os\n    os._exit(0)\n"}) as w:
+            assert isinstance(call(w, "bye"), Crashed)
+            assert np.array_equal(call(w, "relu_forward", np.array([-1.0, 1.0])).value, [0.0, 1.0])
 
 
 def test_a_correct_module_returns_the_right_values(pool):
