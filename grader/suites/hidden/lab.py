@@ -17,8 +17,9 @@ s = SuiteBuilder("lab", "hidden")
 # build_mlp makes, so the same calibration holds for it.
 HIDDEN = [64, 64]
 TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 1e-4, "step_size": 60, "gamma": 0.2}
+# reference: mean 0.950, sd 0.019, 1 % quantile 0.901, worst 0.875 over 400 runs (152 held-out points each)
 SPIRALS = AccuracyTask("4-class spirals", lambda seed: make_spirals(150, 4, 0.15, seed=seed), 0.25,
-                       floor=0.45, threshold=0.88)
+                       floor=0.45, threshold=0.84)
 
 CHECKS = [
     c.build(s, "no_hidden_layer", 1, c.build_payload(4, [], 3, 0.3, 5), "structure",
