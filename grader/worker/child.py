@@ -35,12 +35,16 @@ def _limit(which: int, soft: int, hard: int | None = None) -> None:
         pass  # already lower than asked
 
 
-def _vm_data_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmData:"):
-                return int(line.split()[1]) * 1024
-    return 0
+def _vm_data_bytes() -> int | None:
+    """The data segment the child inherited, or None where /proc does not say (not Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def apply_limits(limits: dict[str, int], extra_procs: int) -> None:
@@ -53,17 +57,25 @@ def apply_limits(limits: dict[str, int], extra_procs: int) -> None:
     _limit(resource.RLIMIT_NOFILE, limits["nofile"])
     if limits["nproc"] >= 0:
         _limit(resource.RLIMIT_NPROC, limits["nproc"] + extra_procs)
-    _limit(resource.RLIMIT_DATA, _vm_data_bytes() + limits["memory_mb"] * 2**20)
+    inherited = _vm_data_bytes()
+    if inherited is not None:
+        _limit(resource.RLIMIT_DATA, inherited + limits["memory_mb"] * 2**20)
+
+
+def _prctl(option: int, value: int) -> None:
+    try:
+        ctypes.CDLL(None).prctl(option, value, 0, 0, 0)
+    except AttributeError:
+        pass  # not Linux
 
 
 def _drop_rights(uid: int | None) -> None:
-    libc = ctypes.CDLL(None)
-    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the worker
+    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the worker
     if uid is not None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid binaries from here on
+    _prctl(38, 1)  # PR_SET_NO_NEW_PRIVS: no setuid binaries from here on
 
 
 def _isolate_fds(sock: socket.socket) -> None:
