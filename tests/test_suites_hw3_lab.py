@@ -18,6 +18,7 @@ from grader.suites import load_checks
 
 SECRET = "test-secret"
 MUTANTS = Path(__file__).parent / "data" / "mutants"
+ALTERNATIVES = Path(__file__).parent / "data" / "alternatives"
 REFERENCE = {"hw3": "reference.practice_np", "lab": "reference.mlp_lab"}
 SLOW_KINDS = ("accuracy",)
 LEAKS = ("e.g.", "expected a factor", "full marks from", "over epochs", "expected (", "sizes are", "they have p")
@@ -130,3 +131,12 @@ def test_every_target_has_a_mutant():
     for assignment in ("hw3", "lab"):
         for target in get_assignment(assignment).targets:
             assert (assignment, target) in covered, (assignment, target)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(ALTERNATIVES.glob("*/*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_correct_code_written_another_way_earns_every_point(path):
+    alternative = load_module(path)
+    checks = [c for c in all_checks(path.parent.name) if c.target in alternative.TARGETS]
+    for check, verdict in grade(alternative, checks):
+        assert verdict.fraction == 1.0, (check.id, verdict.message)
