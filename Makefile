@@ -11,8 +11,9 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(VENV_STAMP)
 
+# Hidden checks are seeded by the course secret; the demo uses a throwaway one unless you set yours.
 demo: setup          ## grade the sample class in submissions/ into out/
-	.venv/bin/grader grade submissions --out out
+	GRADER_SECRET="$${GRADER_SECRET:-sample-class-demo}" .venv/bin/grader grade submissions --out out
 
 # The report's browser test renders report.html in Debian's headless Chromium.
 browser:
