@@ -56,6 +56,15 @@ HINTS.update({
 })
 
 
+# How feedback names each function's return (tuple returns name their parts).
+OUTPUTS: dict[str, Any] = {
+    "fit_standardizer": ("mean", "std"), "standardize": "the standardised X", "l1_penalty": "the penalty",
+    "l2_penalty": "the penalty", "l1_grad": "the gradient", "l2_grad": "the gradient",
+    "elastic_net_grad": "the gradient", "dropout_forward": ("Y", "mask"), "dropout_backward": "dX",
+    "predict": "the labels",
+}
+
+
 def features(rng: Gen, N: int, D: int) -> np.ndarray:
     """Features with their own offsets and scales, so statistics matter: (N, D)."""
     return rng.normal(rng.uniform(-3, 3, D), rng.uniform(0.5, 4.0, D), size=(N, D))

@@ -12,9 +12,7 @@ from grader.checks.accuracy import AccuracyTask
 from grader.checks.factories import SuiteBuilder
 from grader.data import load_digits, make_blobs, make_spirals
 
-s = SuiteBuilder("hw3", "hidden")
-MEAN_STD = ("mean", "std")
-Y_MASK = ("Y", "mask")
+s = SuiteBuilder("hw3", "hidden", outputs=c.OUTPUTS)
 
 # Accuracy thresholds, calibrated as in the public suite: the reference over 1000 check generators
 # (np.random.default_rng([7919, i])), threshold = worst of the 1000 minus 0.02.
@@ -34,10 +32,10 @@ BLOBS = AccuracyTask("8-feature blobs", lambda seed: make_blobs(60, 4, 8, 1.0, s
 
 CHECKS = [
     k.naming_nonfinite(
-        s.value("fit_standardizer", "single_row", 1, c.standardizer_inputs(1, 4), names=MEAN_STD,
+        s.value("fit_standardizer", "single_row", 1, c.standardizer_inputs(1, 4),
                 variants=c.standardizer_variants, description="one sample: std is 0 for every feature"),
         "std_ddof_1"),
-    s.value("fit_standardizer", "wide", 1, c.standardizer_inputs(7, 13), names=MEAN_STD,
+    s.value("fit_standardizer", "wide", 1, c.standardizer_inputs(7, 13),
             variants=c.standardizer_variants, description="more features than samples"),
     k.naming_nonfinite(
         s.value("standardize", "constant_feature", 1, c.standardize_inputs(9, 3, zero_std=True),
@@ -75,13 +73,13 @@ CHECKS = [
     s.value("l2_grad", "row", 1, c.grad_inputs((1, 9)), variants=c.l2_grad_variants, description="a (1, 9) matrix"),
     s.value("elastic_net_grad", "zeros", 1, c.grad_inputs((4, 2), zeros=0.4, elastic=True),
             variants=c.elastic_variants, description="exact zeros"),
-    s.value("dropout_forward", "p_zero", 1, c.dropout_inputs(5, 4, 0.0, True), names=Y_MASK,
+    s.value("dropout_forward", "p_zero", 1, c.dropout_inputs(5, 4, 0.0, True),
             variants=c.dropout_variants, description="p = 0 in train mode keeps everything"),
-    s.value("dropout_forward", "p_near_one", 1, c.dropout_inputs(30, 20, 0.95, True), names=Y_MASK,
+    s.value("dropout_forward", "p_near_one", 1, c.dropout_inputs(30, 20, 0.95, True),
             variants=c.dropout_variants, description="p close to 1"),
-    s.value("dropout_forward", "batch_of_one", 1, c.dropout_inputs(1, 6, 0.5, True), names=Y_MASK,
+    s.value("dropout_forward", "batch_of_one", 1, c.dropout_inputs(1, 6, 0.5, True),
             variants=c.dropout_variants, description="a single row"),
-    s.value("dropout_forward", "eval_high_p", 1, c.dropout_inputs(4, 7, 0.9, False), names=Y_MASK,
+    s.value("dropout_forward", "eval_high_p", 1, c.dropout_inputs(4, 7, 0.9, False),
             variants=c.dropout_variants, description="eval mode with a large p"),
     s.value("dropout_backward", "batch_of_one", 1, c.dropout_backward_inputs(1, 5, 0.5),
             variants=c.dropout_backward_variants, description="a single row"),

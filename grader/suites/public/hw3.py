@@ -11,9 +11,7 @@ from grader.checks.accuracy import AccuracyTask
 from grader.checks.factories import SuiteBuilder
 from grader.data import load_digits, make_spirals
 
-s = SuiteBuilder("hw3", "public")
-MEAN_STD = ("mean", "std")
-Y_MASK = ("Y", "mask")
+s = SuiteBuilder("hw3", "public", outputs=c.OUTPUTS)
 
 # Accuracy thresholds. Calibration: the reference train_classifier with the config below, over 1000 check
 # generators (np.random.default_rng([7919, i]), i < 1000, each drawing data, split and training seeds as
@@ -31,9 +29,9 @@ DIGITS_CONFIG = {"hidden": 64, "epochs": 15, "lr": 0.1, "batch_size": 32, "l2": 
 DIGITS = AccuracyTask("8x8 digits", lambda seed: load_digits(), 0.3, floor=0.5, threshold=0.92)
 
 CHECKS = [
-    s.value("fit_standardizer", "basic", 1, c.standardizer_inputs(40, 5), names=MEAN_STD,
+    s.value("fit_standardizer", "basic", 1, c.standardizer_inputs(40, 5),
             variants=c.standardizer_variants, description="per-feature mean and population std (ddof=0)"),
-    s.unchanged("fit_standardizer", "no_mutation", 0.5, c.standardizer_inputs(12, 3), names=MEAN_STD,
+    s.unchanged("fit_standardizer", "no_mutation", 0.5, c.standardizer_inputs(12, 3),
                 description="X unchanged; mean and std of shape (D,)"),
     s.value("standardize", "basic", 1, c.standardize_inputs(30, 4), variants=c.standardize_variants,
             description="(X - mean) / (std + eps) with given statistics"),
@@ -68,11 +66,11 @@ CHECKS = [
     s.value("l2_grad", "basic", 1, c.grad_inputs((5, 4)), variants=c.l2_grad_variants, description="lam · W"),
     s.value("elastic_net_grad", "basic", 1, c.grad_inputs((3, 6), zeros=0.2, elastic=True),
             variants=c.elastic_variants, description="l1 · sign(W) + l2 · W"),
-    s.value("dropout_forward", "train", 1, c.dropout_inputs(20, 8, 0.3, True), names=Y_MASK,
+    s.value("dropout_forward", "train", 1, c.dropout_inputs(20, 8, 0.3, True),
             variants=c.dropout_variants, description="keep = rng.random(X.shape) >= p, mask = keep / (1 - p)"),
-    s.value("dropout_forward", "eval", 1, c.dropout_inputs(6, 5, 0.5, False), names=Y_MASK,
+    s.value("dropout_forward", "eval", 1, c.dropout_inputs(6, 5, 0.5, False),
             variants=c.dropout_variants, description="train=False: Y is X and the mask is ones"),
-    s.unchanged("dropout_forward", "no_mutation", 0.5, c.dropout_inputs(6, 4, 0.4, True), names=Y_MASK,
+    s.unchanged("dropout_forward", "no_mutation", 0.5, c.dropout_inputs(6, 4, 0.4, True),
                 description="X unchanged; Y and mask of X's shape"),
     s.value("dropout_backward", "basic", 1, c.dropout_backward_inputs(10, 6, 0.25),
             variants=c.dropout_backward_variants, description="dY · mask"),
