@@ -79,3 +79,9 @@ def test_mlp_logits_is_linear_relu_linear():
     X = np.array([[1.0, 2.0], [3.0, -1.0]])
     hidden = np.maximum(X @ W1.T + b1, 0)
     np.testing.assert_allclose(mlp_logits([(W1, b1), (W2, b2)], X), hidden @ W2.T + b2)
+
+
+def test_uniform_draws_rounded_to_float32_stay_inside_the_bound():
+    a = math.sqrt(6 / 500)
+    values = np.random.default_rng(2).uniform(-a, a, 200000).astype(np.float32)
+    assert st.uniform_findings(values, a)[0].ok
