@@ -38,9 +38,12 @@ class Leak:
 _SAYS_NOTHING = re.compile(r"^(#|import |from \S+ import |[\w.]+\(\)$|return$|pass$|[)\]}]+,?$)")
 
 
+_TRAILING_COMMENT = re.compile(r"\s+#[^'\"]*$")
+
+
 def _code_lines(lines: Iterable[str]) -> list[str]:
     """Lines that carry code: stripped, without comments, imports or bare calls like ``optimizer.step()``."""
-    stripped = (line.strip() for line in lines)
+    stripped = (_TRAILING_COMMENT.sub("", line).strip() for line in lines)
     return [line for line in stripped if line and not _SAYS_NOTHING.match(line)]
 
 

@@ -46,6 +46,13 @@ ACCEPTED_OVERLAPS = {
         "the worker's own SGD + StepLR loop that judges build_mlp without the student's train; it runs in the "
         "sandbox, so it ships (it is also a worked training loop a student can read)"
     ),
+    ("grader/checks/hw1_cases.py", "gradient_descent_np.sgd"): (
+        "sgd re-run with the student's own gd_step (judging sgd on its own); the stub's docstring states these "
+        "two lines (k = rng.integers(0, N), the gradient of sample k alone)"
+    ),
+    ("grader/checks/hw2_mistakes.py", "backprop_np.sigmoid_forward"): (
+        "the overflow-safe sigmoid the mistake variants use; the overflow hint in mistakes.py states it anyway"
+    ),
 }
 TEMPLATE_FILES = {"README.md": "README.md", "Makefile": "Makefile", "gitignore": ".gitignore",
                   "autograde.yml": ".github/workflows/autograde.yml"}

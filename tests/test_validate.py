@@ -1,0 +1,131 @@
+"""``grader validate``: passes on this repository; on a copy broken one way at a time, fails and names the
+problem. Copies run their own grader (``python -m grader.cli`` from the copy's root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.checks.base import Check, Verdict
+from grader.parity import parity_problems
+from grader.results import CheckResult
+from grader.validate import score_problems, suite_problems
+
+
+def _check(check_id: str) -> Check:
+    assignment, target, visibility, _ = check_id.split(".")
+    return Check(check_id, assignment, target, "value", 1, visibility, lambda ctx: Verdict.ok())
+
+
+def _row(status: str, points: float, message: str = "") -> CheckResult:
+    return CheckResult("references", "hw1", "hw1.gd_step.public.basic", "gd_step", points, 1.0, status, message, 0.0)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS.values(), ids=lambda a: a.key)
+def test_every_stub_matches_its_reference(assignment):
+    assert parity_problems(assignment) == []
+
+
+def test_suite_problems_name_duplicates_gaps_and_strangers():
+    checks = [_check("hw1.gd_step.public.a"), _check("hw1.gd_step.public.a"), _check("hw1.gd_step.hidden.b"),
+              _check("hw1.not_a_target.public.c")]
+    problems = suite_problems({"hw1": checks}, None)
+    assert "hw1.gd_step.public.a: check id used 2 times; ids must be unique" in problems
+    assert any(p.startswith("hw1.not_a_target.public.c: targets 'not_a_target'") for p in problems)
+    assert "hw1.sgd: no public check" in problems and "hw1.sgd: no hidden check" in problems
+    assert not any(p.startswith("hw1.gd_step: no") for p in problems)
+
+
+def test_score_problems_want_full_marks_from_references_and_none_from_stubs():
+    assert score_problems([_row("pass", 1.0)], "references", full=True) == []
+    assert score_problems([_row("fail", 0.5, "off by one")], "references", full=True) == [
+        "hw1.gd_step.public.basic: the references score 0.5/1 (fail): off by one"]
+    assert score_problems([_row("error", 0.0, "not implemented")], "stubs", full=False) == []
+    earned = score_problems([_row("pass", 1.0)], "stubs", full=False)
+    assert earned == ["hw1.gd_step.public.basic: the stubs earn 1/1 points"]
+    crashed = score_problems([_row("error", 0.0, "internal grader error (KeyError)")], "stubs", full=False)
+    assert crashed and "trip the grader" in crashed[0]
+
+
+# --- the command, end to end -------------------------------------------------------------------------
+
+def _validate(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_SECRET", "GRADER_HIDDEN_DIR")}
+    env["PYTHONPATH"] = str(root)  # the copy's grader and reference, not the installed ones
+    return subprocess.run([sys.executable, "-m", "grader.cli", "validate", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.slow
+def test_validate_passes_on_this_repository():
+    done = _validate(REPO_ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "all good" in done.stdout
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path} no longer holds {old!r}: update this test's breakage"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _remove_stub_function(root: Path) -> None:
+    path = root / "assignments" / "hw1_gradient_descent" / "gradient_descent.py"
+    text = path.read_text()
+    start = text.index("def gd_step(")
+    end = text.index("\ndef ", start + 1)
+    path.write_text(text[:start] + text[end:])
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+# (assignment to validate, how to break the copy, what the problem list must say). A wrong reference shows
+# where a check has an oracle of its own: here the gradient check's finite differences of the forward.
+BREAKAGES = {
+    "stub function removed": ("hw1", _remove_stub_function,
+                              "hw1.gd_step: the stub gradient_descent.py does not define it"),
+    "wrong reference": ("hw2", lambda root: _edit(root / "reference" / "backprop_np.py",
+                                                  "dY.T @ X, dY.sum(axis=0)", "dY.T @ X, dY.mean(axis=0)"),
+                        "hw2.linear_backward.public.gradcheck: the references score 0/"),
+    "duplicate check id": ("hw1", lambda root: _append(root / "grader" / "suites" / "public" / "hw1.py",
+                                                       "\nCHECKS.append(CHECKS[0])\n"),
+                           "check id used 2 times"),
+}
+
+
+@pytest.fixture(scope="module")
+def pristine() -> Path:
+    """A copy of the repository's course (grader, reference, assignments, config), outside /tmp: sandboxed
+    workers get a private /tmp, so a grader under /tmp would be invisible to them."""
+    (REPO_ROOT / "build").mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="validate-test-", dir=REPO_ROOT / "build"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("grader", "reference", "assignments"):
+        shutil.copytree(REPO_ROOT / name, root / "repo" / name, ignore=ignore)
+    for name in ("course.toml", "pyproject.toml"):
+        shutil.copyfile(REPO_ROOT / name, root / "repo" / name)
+    yield root / "repo"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda b: b.replace(" ", "-"))
+def test_validate_fails_on_a_broken_copy_and_names_the_problem(pristine, tmp_path, breakage):
+    root = pristine.parent / breakage.replace(" ", "-")
+    shutil.copytree(pristine, root)
+    assignment, break_it, expected = BREAKAGES[breakage]
+    break_it(root)
+
+    done = _validate(root, "--only", assignment)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = done.stdout.split("problem(s):", 1)[-1]
+    assert expected in problems, done.stdout + done.stderr
