@@ -62,7 +62,7 @@ def mean_within(values: np.ndarray, expected: float, halfwidth: float, what: str
 def uniform_findings(values: np.ndarray, a: float, delta: float = DELTA) -> list[Finding]:
     """Tests that ``values`` are i.i.d. U(-a, a): all inside [-a, a], mean 0, mean square a²/3, and half of
     them inside [-a/2, a/2] (which tells a uniform from a normal of the same variance). All Hoeffding."""
-    v = np.ravel(values)
+    v = np.ravel(values).astype(np.float64)
     n = v.size
     inside = float(np.max(np.abs(v))) if n else 0.0
     return [
@@ -77,7 +77,7 @@ def normal_findings(values: np.ndarray, sigma: float, delta: float = DELTA) -> l
     """Tests that ``values`` are i.i.d. N(0, sigma²): the mean (exact normal tail), the variance
     (``sum(v²)/sigma²`` is chi-square with n degrees of freedom), and the share inside one sigma
     (``erf(1/sqrt 2)`` ≈ 0.683, Hoeffding), which tells a normal from a uniform of the same variance."""
-    v = np.ravel(values)
+    v = np.ravel(values).astype(np.float64)
     n = v.size
     low, high = chi2_interval(n, delta)
     variance = float(np.mean(v**2))
