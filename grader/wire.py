@@ -32,6 +32,7 @@ MAX_FRAME_BYTES = 256 * 2**20
 MAX_HEADER_BYTES = 16 * 2**20
 MAX_DEPTH = 32
 MAX_NODES = 200_000
+MAX_ARRAYS = 100_000
 ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 
 
@@ -69,6 +70,8 @@ class _Encoder:
         self.size += len(data)
         if self.size > MAX_FRAME_BYTES:
             raise WireError(f"the value is larger than the {MAX_FRAME_BYTES // 2**20} MB limit")
+        if len(self.arrays) >= MAX_ARRAYS:
+            raise WireError(f"the value holds more than {MAX_ARRAYS} arrays")
         self.arrays.append(data)
         return {"a": len(self.arrays) - 1}
 
@@ -202,6 +205,8 @@ def decode_payload(payload: bytes, marker: Callable[[str, Any], Any] | None = No
     if type(header) is not dict or set(header) != {"v", "a"} or type(header["a"]) is not list:
         raise WireError("bad header layout")
     sizes = header["a"]
+    if len(sizes) > MAX_ARRAYS:
+        raise WireError(f"more than {MAX_ARRAYS} arrays in one frame")
     if not all(type(n) is int and n >= 0 for n in sizes) or start + hlen + sum(sizes) != len(view):
         raise WireError("array sizes do not add up to the frame length")
     arrays, offset = [], start + hlen

@@ -120,6 +120,15 @@ def test_oversized_values_are_rejected(monkeypatch):
         wire.encode(np.zeros(5_000))
 
 
+def test_too_many_arrays_are_rejected_on_both_sides(monkeypatch):
+    frame = wire.encode([np.zeros(1)] * 5)
+    monkeypatch.setattr(wire, "MAX_ARRAYS", 4)
+    with pytest.raises(wire.WireError, match="more than 4 arrays"):
+        wire.encode([np.zeros(1)] * 5)
+    with pytest.raises(wire.WireError, match="more than 4 arrays"):
+        wire.decode(frame)
+
+
 def _frame(header: bytes, *arrays: bytes) -> bytes:
     payload = struct.pack("!I", len(header)) + header + b"".join(arrays)
     return wire.PREFIX.pack(wire.MAGIC, len(payload)) + payload
