@@ -33,6 +33,7 @@ from grader.sessions import default_references, isolation_level, sandbox_session
 from grader.suites import load_checks
 
 SECRET = "benchmark-secret"
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 NAIVE_TEST = '''"""Naive grading of one student: the same checks, run in this fresh interpreter."""
 import os
 import sys
@@ -110,12 +111,17 @@ def naive_class(root: Path, only: list[str], jobs: int, limit: int) -> dict:
     test_file.write_text(NAIVE_TEST)
 
     def one(student: Path) -> int:
-        env = os.environ | {
-            "BENCH_STUDENT": str(student),
-            "BENCH_TESTS": str(REPO_ROOT / "tests"),
-            "BENCH_ONLY": ",".join(only),
-            "BENCH_SECRET": SECRET,
-        }
+        # One thread per process, as in the sandbox: `jobs` interpreters share the cores.
+        env = (
+            os.environ
+            | dict.fromkeys(THREAD_VARS, "1")
+            | {
+                "BENCH_STUDENT": str(student),
+                "BENCH_TESTS": str(REPO_ROOT / "tests"),
+                "BENCH_ONLY": ",".join(only),
+                "BENCH_SECRET": SECRET,
+            }
+        )
         command = [
             sys.executable,
             "-m",

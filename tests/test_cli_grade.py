@@ -177,9 +177,12 @@ def test_a_crash_hang_or_exit_costs_only_its_own_checks(tmp_path: Path, out_dir:
 @pytest.mark.slow
 def test_the_lab_notebook_earns_full_marks_despite_hostile_cells(tmp_path: Path, out_dir: Path, secret: str) -> None:
     notebook = json.loads(reference_submission()["mlp_lab.ipynb"])
-    for source in ("raise RuntimeError('exploring')\n", "while True:\n    pass\n", "import os\nos._exit(3)\n"):
+    for i, source in enumerate(
+        ("raise RuntimeError('exploring')\n", "while True:\n    pass\n", "import os\nos._exit(3)\n")
+    ):
         notebook["cells"].append(
             {
+                "id": f"hostile-{i}",
                 "cell_type": "code",
                 "metadata": {},
                 "outputs": [],
@@ -195,6 +198,7 @@ def test_the_lab_notebook_earns_full_marks_despite_hostile_cells(tmp_path: Path,
 
     rows = results(out_dir)
     explorer = rows[rows["student"] == "explorer"]
+    assert set(explorer["visibility"]) == {"public", "hidden"}
     assert explorer["status"].eq("pass").all(), explorer[explorer["status"] != "pass"].to_string()
     carol = rows[rows["student"] == "carol"]
     assert carol["points"].sum() == 0 and carol["status"].eq("error").all()
