@@ -27,14 +27,22 @@ class NotebookError(ValueError):
 
 @dataclass
 class NotebookSource:
-    """Module source and, per line (1-based, index ``line - 1``), the notebook cell it came from."""
+    """Module source and, per line (index ``line - 1``), the (cell number, line in that cell) it came
+    from; line 0 marks a line the extraction added."""
 
     source: str
-    cell_of_line: list[int] = field(default_factory=list)
+    origin: list[tuple[int, int]] = field(default_factory=list)
     tagged: bool = False
 
     def cell(self, line: int) -> int | None:
-        return self.cell_of_line[line - 1] if 0 < line <= len(self.cell_of_line) else None
+        return self.origin[line - 1][0] if 0 < line <= len(self.origin) else None
+
+    def where(self, line: int) -> str | None:
+        """``"cell 4, line 2"`` for a line of the module source, or None."""
+        if not 0 < line <= len(self.origin):
+            return None
+        cell, cell_line = self.origin[line - 1]
+        return f"cell {cell}, line {cell_line}" if cell_line else f"cell {cell}"
 
 
 def _code_cells(data: bytes | str) -> list[tuple[int, str, list[str]]]:
@@ -94,8 +102,8 @@ def _is_literal(node: ast.expr) -> bool:
     return True
 
 
-def _definitions(source: str, modules: set[str]) -> list[tuple[str, bool]]:
-    """Top-level statements worth keeping from an untagged cell, each with whether it needs a guard."""
+def _definitions(source: str, modules: set[str]) -> list[tuple[str, bool, int]]:
+    """Top-level statements worth keeping from an untagged cell: (text, needs a guard, first line)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -105,20 +113,15 @@ def _definitions(source: str, modules: set[str]) -> list[tuple[str, bool]]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             first = min([d.lineno for d in node.decorator_list] + [node.lineno])
-            kept.append(("\n".join(lines[first - 1 : node.end_lineno]), False))
+            kept.append(("\n".join(lines[first - 1 : node.end_lineno]), False, first))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             modules.update((a.asname or a.name).split(".")[0] for a in node.names)
-            kept.append((ast.get_source_segment(source, node) or "", True))
+            kept.append((ast.get_source_segment(source, node) or "", True, node.lineno))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if all(isinstance(t, ast.Name) for t in targets) and _is_simple_value(node.value, modules):
-                kept.append((ast.get_source_segment(source, node) or "", True))
+                kept.append((ast.get_source_segment(source, node) or "", True, node.lineno))
     return kept
-
-
-def _guarded(statement: str) -> str:
-    body = "\n".join("    " + line for line in statement.splitlines())
-    return f"try:\n{body}\nexcept Exception:\n    pass"
 
 
 def notebook_to_source(data: bytes | str) -> NotebookSource:
@@ -126,20 +129,25 @@ def notebook_to_source(data: bytes | str) -> NotebookSource:
     cells = _code_cells(data)
     tagged = [c for c in cells if GRADED_TAG in c[2]]
     lines: list[str] = []
-    cell_of_line: list[int] = []
+    origin: list[tuple[int, int]] = []
 
-    def emit(text: str, cell: int) -> None:
-        for line in text.splitlines() or [""]:
+    def emit(text: str, cell: int, first: int) -> None:
+        for i, line in enumerate(text.splitlines() or [""]):
             lines.append(line)
-            cell_of_line.append(cell)
+            origin.append((cell, first + i if first else 0))
 
     if tagged:
         for number, source, _ in tagged:
-            emit(f"# cell {number}", number)
-            emit(strip_ipython(source), number)
+            emit(f"# cell {number}", number, 0)
+            emit(strip_ipython(source), number, 1)
     else:
         modules: set[str] = set()
         for number, source, _ in cells:
-            for text, guard in _definitions(strip_ipython(source), modules):
-                emit(_guarded(text) if guard else text, number)
-    return NotebookSource("\n".join(lines) + "\n", cell_of_line, bool(tagged))
+            for text, guard, first in _definitions(strip_ipython(source), modules):
+                if guard:
+                    emit("try:", number, 0)
+                    emit("\n".join("    " + line for line in text.splitlines()), number, first)
+                    emit("except Exception:\n    pass", number, 0)
+                else:
+                    emit(text, number, first)
+    return NotebookSource("\n".join(lines) + "\n", origin, bool(tagged))

@@ -72,7 +72,7 @@ def test_graded_cells_keep_magic_free_code_and_a_map_to_cell_numbers():
     assert "%matplotlib" not in result.source
     line = result.source.splitlines().index("    return 1 / 0") + 1
     assert result.cell(line) == 3  # markdown is cell 1, "x = 0" cell 2
-    assert result.cell(10_000) is None
+    assert result.cell(10_000) is None and result.where(line) == "cell 3, line 3"
 
 
 @pytest.mark.parametrize("data", [b"{not json", b"", b"[1, 2]", b'{"cells": 5}', b"\xff\xfe\x00garbage"])

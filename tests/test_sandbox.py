@@ -198,7 +198,15 @@ def test_a_notebook_is_graded_through_its_definitions(pool):
         assert worker.import_error is None
         assert np.array_equal(call(worker, "predict", None, np.eye(3)).value, [0, 1, 2])
         raised = call(worker, "train")
-    assert isinstance(raised, Raised) and "mlp_lab.ipynb, cell 4" in raised.traceback
+    assert isinstance(raised, Raised) and 'File "mlp_lab.ipynb, cell 4", line 2' in raised.traceback
+
+
+def test_a_syntax_error_in_a_graded_cell_points_at_the_cell(pool):
+    data = _notebook(("x = 1", []), ("def f():\n    return 1\ndef g(:\n    pass", ["graded"]))
+    with pool.session("lab", {"mlp_lab.ipynb": data}) as worker:
+        error = worker.import_error
+    assert isinstance(error, Raised) and error.exc_type == "SyntaxError"
+    assert "(mlp_lab.ipynb, cell 2, line 3)" in error.message
 
 
 def test_a_broken_notebook_fails_every_call_with_a_clear_message(pool):

@@ -185,13 +185,18 @@ class Session:
         return Crashed("bad reply: unknown message", seconds)
 
     def _cells(self, text: str) -> str:
-        """Point notebook line numbers at cells."""
+        """Point notebook line numbers at cells: ``File "mlp_lab.ipynb, cell 4", line 2``."""
         if self._notebook is None:
             return text
         nb, name = self._notebook, re.escape(f"{self._module}.py")
 
-        def cell(match: re.Match) -> str:
-            number = nb.cell(int(match.group(2)))
-            return f"{self._filename}, cell {number}" if number else match.group(0)
+        def traceback_line(match: re.Match) -> str:
+            cell, line = nb.origin[int(match.group(1)) - 1] if 0 < int(match.group(1)) <= len(nb.origin) else (0, 0)
+            return f'File "{self._filename}, cell {cell}", line {line}' if cell else match.group(0)
 
-        return re.sub(rf'("?{name}"?,? line )(\d+)', cell, text)
+        def message_line(match: re.Match) -> str:
+            where = nb.where(int(match.group(1)))
+            return f"({self._filename}, {where})" if where else match.group(0)
+
+        text = re.sub(rf'File "{name}", line (\d+)', traceback_line, text)
+        return re.sub(rf"\({name}, line (\d+)\)", message_line, text)
