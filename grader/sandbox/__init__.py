@@ -19,9 +19,11 @@ A pool has ``slots`` warm workers per kind, each started once (numpy, or numpy+t
 thread each). Every session forks a fresh child of a warm worker, so isolating one more submission
 costs a fork and the student's own import, not an interpreter start-up. Sessions in different threads
 run in parallel, one per slot; ``session`` blocks while all slots are busy. A crash, exit, hang or
-garbage reply inside a call costs that call; the next call runs in a fresh child. ``Limits`` sets
-memory, processes, file size, output and CPU per child. Opening sessions on a trivial module measures
-the per-session overhead.
+garbage reply inside a call costs that call; the next call runs in a fresh child. A notebook
+(``mlp_lab.ipynb``) is turned into a module here (``grader.notebook``) before it is sent, and its
+tracebacks name cells. ``Limits`` sets memory, processes, file size, output and CPU per child.
+Opening sessions on a trivial module measures the per-session overhead (about 10 ms for numpy, 60 ms
+for torch workers on the development machine, against ~2 s for a fresh interpreter importing torch).
 """
 
 from grader.sandbox.isolation import Isolation, detect, isolation_level
