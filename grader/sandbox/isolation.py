@@ -164,7 +164,8 @@ def children_may_drop_uid(level: str) -> bool:
     return is_root() and (level == "bwrap" or all(world_readable(r) for r in roots))
 
 
-def _works(level: str) -> bool:
+def works(level: str) -> bool:
+    """Whether ``level`` can start Python here (a quick probe)."""
     try:
         cmd = command(level, {}, code="import grader.wire, os; os.listdir('/tmp')")
     except FileNotFoundError:
@@ -180,7 +181,7 @@ def _works(level: str) -> bool:
 def detect() -> Isolation:
     """The best level that works here (probed once per process); warns when it is not bwrap."""
     for level in ("bwrap", "unshare", "none"):
-        if level == "none" or _works(level):
+        if level == "none" or works(level):
             if level != "bwrap":
                 warnings.warn(f"sandbox: bubblewrap is not usable here, student code runs with weaker isolation "
                               f"({DESCRIPTIONS[level]})", RuntimeWarning, stacklevel=2)
