@@ -73,15 +73,18 @@ def test_a_rerun_skips_unchanged_work(references_class: Path, out_dir: Path, sec
     assert "skipped 2 unchanged" in capsys.readouterr().out
 
 
-def test_hidden_checks_need_the_secret(references_class: Path, out_dir: Path, monkeypatch, capsys) -> None:
+def test_without_a_secret_only_public_checks_run_with_a_warning(
+    references_class: Path, out_dir: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.delenv("GRADER_SECRET", raising=False)
     monkeypatch.chdir(out_dir.parent)  # no course.toml with a secret here
 
-    assert grade(references_class, out_dir, "hw1") == 2
-    assert "GRADER_SECRET" in capsys.readouterr().err
+    assert grade(references_class, out_dir, "hw1") == 0
 
-    assert grade(references_class, out_dir, "hw1", "--public-only") == 0
+    assert "GRADER_SECRET" in capsys.readouterr().err
     assert set(results(out_dir)["visibility"]) == {"public"}
+    assert grade(references_class, out_dir, "hw1", "--public-only") == 0
+    assert "WARNING" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("make", ["missing", "empty"])
