@@ -148,29 +148,29 @@ def naive_class(root: Path, only: list[str], jobs: int, limit: int) -> dict:
     return {"n": len(students), "wall": wall}
 
 
-def report(label: str, graded: dict, empty: dict, naive: dict | None, jobs: int) -> None:
+def report(label: str, students: int, graded: dict, empty: dict, naive: dict | None, jobs: int) -> None:
     n = graded["n"]
-    per_sub = graded["wall"] / n
+    per_student = graded["wall"] / students
     overhead = empty["wall"] * jobs / empty["n"]
     utilisation = graded["student_seconds"] / (graded["wall"] * jobs)
-    print(f"\n{label}: {n} submissions, {graded['rows']} rows")
+    print(f"\n{label}: {students} students, {n} submissions, {graded['rows']} rows")
     print(
-        f"  grader      {graded['wall']:7.2f} s wall   {n / graded['wall']:7.1f} submissions/s   "
-        f"{1000 * per_sub:7.1f} ms per submission"
+        f"  grader  {graded['wall']:7.2f} s wall   {students / graded['wall']:6.2f} students/s   "
+        f"{1000 * per_student:7.1f} ms per student   {1000 * graded['wall'] / n:7.1f} ms per submission"
     )
     print(
-        f"  isolation overhead (empty suite): {1000 * overhead:6.1f} ms per submission per core "
-        f"({empty['wall']:.2f} s wall for {empty['n']})"
+        f"  isolation overhead (empty suite, warm pool): {1000 * overhead:5.1f} ms per submission per core "
+        f"({empty['wall']:.2f} s wall for {empty['n']} on {jobs} cores)"
     )
     print(
         f"  core utilisation: {100 * utilisation:5.1f} % "
-        f"({graded['student_seconds']:.1f} s in student calls / ({graded['wall']:.1f} s x {jobs} cores))"
+        f"({graded['student_seconds']:.1f} s in student calls / ({graded['wall']:.1f} s wall x {jobs} cores))"
     )
     if naive:
         naive_per = naive["wall"] / naive["n"]
         print(
-            f"  naive       {naive['wall']:7.2f} s wall for {naive['n']} students   "
-            f"{1000 * naive_per:7.1f} ms per student   ratio naive/grader: {naive_per / per_sub:5.1f}x"
+            f"  naive  {naive['wall']:7.2f} s wall for {naive['n']} students, a fresh pytest each, {jobs} at a time   "
+            f"{1000 * naive_per:7.1f} ms per student   naive / grader: {naive_per / per_student:5.1f}x"
         )
 
 
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             naive = None
             if not args.skip_naive:
                 naive = naive_class(root, only, args.jobs, args.naive_students or args.students)
-            report(label, graded, empty, naive, args.jobs)
+            report(label, args.students, graded, empty, naive, args.jobs)
     return 0
 
 

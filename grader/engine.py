@@ -80,7 +80,8 @@ def grade_many(
     from tqdm import tqdm
 
     todo = sorted(submissions, key=lambda s: (COST_ORDER.get(s.assignment, 9), s.student))
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
+    try:
         futures = [
             pool.submit(
                 grade_one, s, checks_for(s.assignment), open_session, references, secret, budget_for(s.assignment)
@@ -93,6 +94,9 @@ def grade_many(
                 bar.set_postfix_str(f"{graded.submission.student}/{graded.submission.assignment}", refresh=False)
                 bar.update()
                 yield graded
+    finally:
+        # On Ctrl-C (or a caller that stops early) only the sessions already running finish.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def flags(results: Iterable[CheckResult]) -> list[str]:

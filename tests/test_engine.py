@@ -162,3 +162,13 @@ def test_grade_many_matches_grading_one_by_one(sessions: Sessions) -> None:
 
     assert rows(batch) == rows(one_by_one)
     assert {g.submission.student for g in batch} == {"amy", "ben", "cat", "dan"}
+
+
+def test_stopping_early_cancels_the_submissions_not_yet_started(sessions: Sessions) -> None:
+    subs = [submission({"gradient_descent.py": CORRECT}, student=f"s{i:02d}") for i in range(20)]
+    batch = grade_many(subs, lambda key: CHECKS, sessions, lambda *a: None, "", jobs=1, progress=False)
+
+    next(batch)
+    batch.close()  # what Ctrl-C in the consuming loop does
+
+    assert sessions.opened < len(subs)
