@@ -1,4 +1,5 @@
-"""Record the reference answers a student release's public checks replay (it ships no reference code).
+"""Record the reference answers a student release's checks replay (it ships no reference code): the public
+checks' answers ship with it; the hidden checks' go in a private pack for a CI that grades them.
 
 Every public check runs, in the grader's process, against a stand-in student that answers with the
 reference: once exactly (the passing path) and once with every number distorted (the failing path),
@@ -95,25 +96,26 @@ class ReferenceWorker:
         return outcome
 
 
-def record_public_answers(checks: Iterable[Check], path: Path, live: LiveReferences | None = None) -> list[str]:
-    """Run ``checks`` (public ones) against the reference, save every reference answer to ``path`` (``.npz``),
-    and return the ids of checks whose replay asked for an answer the recording does not hold."""
+def record_answers(checks: Iterable[Check], path: Path, secret: str = "", live: LiveReferences | None = None
+                   ) -> list[str]:
+    """Run ``checks`` against the reference, save every reference answer to ``path`` (``.npz``), and return
+    the ids of checks whose replay asked for an answer the recording does not hold. Hidden checks need the
+    course ``secret`` (their inputs follow from it), and their recording must stay as private as it."""
     checks = list(checks)
-    hidden = [c.id for c in checks if c.visibility != "public"]
-    if hidden:
-        raise ValueError(f"only public checks are recorded for a release; got {', '.join(hidden)}")
+    if any(c.visibility == "hidden" for c in checks) and not secret:
+        raise ValueError("recording hidden checks needs the course secret")
     live = live or LiveReferences(REFERENCE_MODULES)
     recorder = RecordingReferences(live)
     caches: dict[str, dict[str, Outcome]] = {c.id: {} for c in checks}
     for check in checks:
         for distort in (EXACT, distorted(1.25, 0.5)):
-            run_check(check, ReferenceWorker(check.assignment, live, distort, caches[check.id]), recorder, "")
+            run_check(check, ReferenceWorker(check.assignment, live, distort, caches[check.id]), recorder, secret)
     path.parent.mkdir(parents=True, exist_ok=True)
     recorder.save(path)
-    return unreplayable(checks, RecordedReferences(path), live, caches)
+    return unreplayable(checks, RecordedReferences(path), live, secret, caches)
 
 
-def unreplayable(checks: Iterable[Check], recorded: RecordedReferences, live: LiveReferences,
+def unreplayable(checks: Iterable[Check], recorded: RecordedReferences, live: LiveReferences, secret: str = "",
                  caches: dict[str, dict[str, Outcome]] | None = None) -> list[str]:
     """Ids of checks that ask ``recorded`` for an answer it lacks, graded against an unseen distortion."""
     missing: set[str] = set()
@@ -128,5 +130,5 @@ def unreplayable(checks: Iterable[Check], recorded: RecordedReferences, live: Li
 
         for distort in (EXACT, distorted(0.75, -0.25)):
             cache = (caches or {}).get(check.id)
-            run_check(check, ReferenceWorker(check.assignment, live, distort, cache), replay, "")
+            run_check(check, ReferenceWorker(check.assignment, live, distort, cache), replay, secret)
     return sorted(missing)

@@ -102,23 +102,26 @@ def _prepare(out_dir: Path, force: bool) -> None:
 
 def _stage(stage: Path) -> None:
     """Write the release's files into ``stage``."""
-    from grader.recording import record_public_answers
+    from grader.recording import record_answers
     from grader.suites import load_checks
 
     _copy_tree(REPO_ROOT / "assignments", stage / "assignments")
     _copy_tree(REPO_ROOT / "grader", stage / "grader", INSTRUCTOR_ONLY)
     public = [c for key in ASSIGNMENTS for c in load_checks(key, include_hidden=False)]
-    broken = record_public_answers(public, stage / RECORDED_ANSWERS)
-    if broken:
-        raise ReleaseError(
-            "these public checks ask the reference about the student's own answer, so a release cannot "
-            f"replay them: {', '.join(broken)}; make their reference calls depend on their inputs only"
-        )
+    _refuse_unreplayable(record_answers(public, stage / RECORDED_ANSWERS))
     (stage / "pyproject.toml").write_text(student_pyproject((REPO_ROOT / "pyproject.toml").read_text()))
     for name, dest in TEMPLATE_FILES.items():
         (stage / dest).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATES / name, stage / dest)
     (stage / MARKER).write_text("Made by `grader release`; `grader release --force` may replace this folder.\n")
+
+
+def _refuse_unreplayable(broken: list[str]) -> None:
+    if broken:
+        raise ReleaseError(
+            "these checks ask the reference about the student's own answer, so a release cannot replay them: "
+            f"{', '.join(broken)}; make their reference calls depend on their inputs only"
+        )
 
 
 def leaks_in(root: Path, secret: str) -> list[str]:
@@ -159,10 +162,33 @@ def build_release(out_dir: Path, *, secret: str = "", force: bool = False) -> Re
     return Release(out_dir, files)
 
 
-def gradescope_dir(out_dir: Path) -> Path:
-    """Where the Gradescope bundle of the release in ``out_dir`` goes: beside it, never inside."""
+def private_dir(out_dir: Path, what: str) -> Path:
+    """Where a private companion (``"gradescope"``, ``"hidden"``) of the release in ``out_dir`` goes: beside
+    it, never inside, named so that nobody takes it for something to hand out."""
     out_dir = Path(out_dir).resolve()
-    return out_dir.parent / f"{out_dir.name}-gradescope-PRIVATE"
+    return out_dir.parent / f"{out_dir.name}-{what}-PRIVATE"
+
+
+def build_hidden_pack(pack_dir: Path, secret: str, keys: list[str] | None = None) -> Path:
+    """Write the hidden suites and their reference answers (recorded with ``secret``) into ``pack_dir``: what a
+    student repository's CI grades hidden checks with when ``GRADER_HIDDEN_DIR`` names it (and
+    ``GRADER_SECRET`` is set). PRIVATE: with the secret it reveals every hidden input and answer."""
+    from grader.recording import record_answers
+    from grader.suites import load_checks
+
+    if not secret:
+        raise ReleaseError("hidden checks are seeded by the course secret: set GRADER_SECRET first")
+    pack_dir = Path(pack_dir).resolve()
+    shutil.rmtree(pack_dir, ignore_errors=True)
+    pack_dir.mkdir(parents=True)
+    keys = list(ASSIGNMENTS) if keys is None else keys
+    hidden = [c for key in keys for c in load_checks(key, include_hidden=True) if c.visibility == "hidden"]
+    _refuse_unreplayable(record_answers(hidden, pack_dir / "answers.npz", secret))
+    for key in keys:
+        suite = REPO_ROOT / "grader" / "suites" / "hidden" / f"{key}.py"
+        if suite.is_file():
+            shutil.copyfile(suite, pack_dir / suite.name)
+    return pack_dir
 
 
 def build_gradescope_bundle(bundle_dir: Path, secret: str) -> Path:

@@ -6,6 +6,11 @@
 - the references, laid out as a student's hand-in and graded through the real engine and sandbox, score
   100 % on every check, public and hidden;
 - the stubs, graded the same way, score 0 on every check and break nothing (no internal grader error).
+
+A value check compares the student's answer with the reference's, so graded against itself a wrong
+reference still scores full marks there; it shows where a check has an oracle of its own (finite
+differences, properties, statistics, accuracy). The numpy references are held to the torch ones by the
+reference tests (tests/test_reference_*.py).
 """
 
 from __future__ import annotations

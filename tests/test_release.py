@@ -30,6 +30,7 @@ from grader.release import (
     RECORDED_ANSWERS,
     ReleaseError,
     build_gradescope_bundle,
+    build_hidden_pack,
     build_release,
     leaks_in,
     student_pyproject,
@@ -267,16 +268,35 @@ def test_workflow_on_the_stubs_fails_with_a_summary_and_annotations(clone, tmp_p
     assert len(ET.parse(results / "junit.xml").getroot().findall("testsuite")) == len(ASSIGNMENTS)
 
 
-def test_workflow_on_the_reference_solutions_passes_with_full_public_marks(clone, tmp_path):
+def _hand_in_the_references(clone: Path) -> None:
     solutions = reference_submission()
     for assignment in ASSIGNMENTS.values():
         folder = clone / "assignments" / assignment.folder
         (folder / assignment.filename).write_bytes(solutions[assignment.filename])
     hw3 = clone / "assignments" / ASSIGNMENTS["hw3"].folder  # practice.py imports backprop.py beside it
     (hw3 / "backprop.py").write_bytes(solutions["backprop.py"])
+
+
+def test_workflow_on_the_reference_solutions_passes_with_full_public_marks(clone, tmp_path):
+    _hand_in_the_references(clone)
     summary = tmp_path / "summary.md"
     done = _grade_step(clone, summary)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     earned, total = re.match(r"## Grade: (\S+) / (\S+)", summary.read_text()).groups()
     assert float(earned) == float(total) > 0
     assert "::error" not in done.stdout
+
+
+def test_ci_grades_hidden_checks_from_a_private_pack(clone, workspace):
+    pack = build_hidden_pack(workspace / "hidden-pack", SECRET, keys=["hw1", "hw2"])
+    assert not pack.is_relative_to(clone)  # the pack lives apart from the student repository
+    _hand_in_the_references(clone)
+
+    done = _sh(".venv/bin/grader ci --only hw1,hw2 --fail-under 100 --results-dir hidden-results", clone,
+               GRADER_HIDDEN_DIR=str(pack), GRADER_SECRET=SECRET)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    tests = json.loads((clone / "hidden-results" / "results.json").read_text())["tests"]
+    hidden = [t for t in tests if ".hidden." in t["number"]]
+    assert {t["number"].split(".")[0] for t in hidden} == {"hw1", "hw2"}
+    assert all(t["status"] == "passed" and t["visibility"] == "after_published" for t in hidden)
