@@ -93,8 +93,7 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
     references = default_references()
     with sandbox_sessions(jobs) as open_session:
         if empty_suite:
-            warm = [s for key in only for s in [s for s in subs if s.assignment == key][:jobs]]
-            list(grade_many(warm, checks.__getitem__, open_session, references, SECRET, jobs=jobs, progress=False))
+            _warm_up(open_session, subs, jobs)
         start = time.perf_counter()
         graded = list(grade_many(subs, checks.__getitem__, open_session, references, SECRET, jobs=jobs, progress=False))
         wall = time.perf_counter() - start
@@ -105,6 +104,16 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
         "student_seconds": student_seconds,
         "rows": sum(len(g.results) for g in graded),
     }
+
+
+def _warm_up(open_session, subs: list, jobs: int) -> None:
+    """Start every slot's workers, from this thread: the sandbox ties a worker's life to the thread that
+    started it, so workers started by a finished batch's threads would be gone."""
+    for key in sorted({s.assignment for s in subs}):
+        first = next(s for s in subs if s.assignment == key)
+        for _ in range(jobs):  # the pool hands out slots in turn
+            with open_session(first.assignment, first.files):
+                pass
 
 
 def naive_class(root: Path, only: list[str], jobs: int, limit: int) -> dict:
