@@ -79,9 +79,10 @@ def make_class(root: Path, students: int, seed: int = 0) -> None:
     """``students`` folders: every third one correct, the others with one to three mistakes."""
     rng = np.random.default_rng(seed)
     correct = reference_submission()
-    names = [m[0] for m in MUTATIONS]
     for i in range(students):
-        chosen = () if i % 3 == 0 else tuple(rng.choice(names, size=rng.integers(1, 4), replace=False))
+        picked = [MUTATIONS[k] for k in rng.choice(len(MUTATIONS), size=rng.integers(1, 4), replace=False)]
+        # one mistake per line of code: two mutations of the same line cannot both apply
+        chosen = () if i % 3 == 0 else tuple({(m[1], m[2]): m[0] for m in picked}.values())
         write_submission(root / f"student{i:04d}", mutate(correct, chosen))
 
 
