@@ -137,6 +137,7 @@ def test_every_target_has_a_mutant():
 @pytest.mark.parametrize("path", sorted(ALTERNATIVES.glob("*/*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_correct_code_written_another_way_earns_every_point(path):
     alternative = load_module(path)
-    checks = [c for c in all_checks(path.parent.name) if c.target in alternative.TARGETS]
+    checks = [c for c in all_checks(path.parent.name) if c.target in alternative.TARGETS
+              and not (c.kind in SLOW_KINDS and c.visibility == "hidden")]  # one training per target is enough
     for check, verdict in grade(alternative, checks):
         assert verdict.fraction == 1.0, (check.id, verdict.message)
