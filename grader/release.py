@@ -6,15 +6,13 @@ so that they run without reference code. Nothing of the instructor's goes with i
 hidden suite, no course.toml, no secret; a scan of every file written enforces that before the release
 is moved into place.
 
-The Gradescope bundle is the opposite: the full grader with hidden checks, references and the secret,
-private to the instructor's Gradescope account.
+What stays private (the Gradescope bundle, the hidden pack) is built by ``grader.bundles``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +27,7 @@ INSTRUCTOR_ONLY = frozenset(
     {
         "grader/suites/hidden",
         "grader/release.py",
+        "grader/bundles.py",
         "grader/recording.py",
         "grader/leaks.py",
         "grader/validate.py",
@@ -68,7 +67,9 @@ class Release:
     files: list[Path]
 
 
-def _copy_tree(src: Path, dest: Path, skip: frozenset[str] = frozenset()) -> None:
+def copy_tree(src: Path, dest: Path, skip: frozenset[str] = frozenset()) -> None:
+    """Copy ``src`` into ``dest`` without caches and without the repo-relative paths in ``skip``."""
+
     def ignore(directory: str, names: list[str]) -> set[str]:
         rel_dir = Path(directory).resolve().relative_to(REPO_ROOT)
         return set(JUNK(directory, names)) | {n for n in names if (rel_dir / n).as_posix() in skip}
@@ -105,10 +106,10 @@ def _stage(stage: Path) -> None:
     from grader.recording import record_answers
     from grader.suites import load_checks
 
-    _copy_tree(REPO_ROOT / "assignments", stage / "assignments")
-    _copy_tree(REPO_ROOT / "grader", stage / "grader", INSTRUCTOR_ONLY)
+    copy_tree(REPO_ROOT / "assignments", stage / "assignments")
+    copy_tree(REPO_ROOT / "grader", stage / "grader", INSTRUCTOR_ONLY)
     public = [c for key in ASSIGNMENTS for c in load_checks(key, include_hidden=False)]
-    _refuse_unreplayable(record_answers(public, stage / RECORDED_ANSWERS))
+    refuse_unreplayable(record_answers(public, stage / RECORDED_ANSWERS))
     (stage / "pyproject.toml").write_text(student_pyproject((REPO_ROOT / "pyproject.toml").read_text()))
     for name, dest in TEMPLATE_FILES.items():
         (stage / dest).parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +117,8 @@ def _stage(stage: Path) -> None:
     (stage / MARKER).write_text("Made by `grader release`; `grader release --force` may replace this folder.\n")
 
 
-def _refuse_unreplayable(broken: list[str]) -> None:
+def refuse_unreplayable(broken: list[str]) -> None:
+    """Stop a release whose recording cannot answer the checks ``broken`` (see ``grader.recording``)."""
     if broken:
         raise ReleaseError(
             "these checks ask the reference about the student's own answer, so a release cannot replay them: "
@@ -160,61 +162,3 @@ def build_release(out_dir: Path, *, secret: str = "", force: bool = False) -> Re
         shutil.rmtree(stage, ignore_errors=True)
     files = sorted(p for p in out_dir.rglob("*") if p.is_file() and ".git" not in p.relative_to(out_dir).parts)
     return Release(out_dir, files)
-
-
-def private_dir(out_dir: Path, what: str) -> Path:
-    """Where a private companion (``"gradescope"``, ``"hidden"``) of the release in ``out_dir`` goes: beside
-    it, never inside, named so that nobody takes it for something to hand out."""
-    out_dir = Path(out_dir).resolve()
-    return out_dir.parent / f"{out_dir.name}-{what}-PRIVATE"
-
-
-def build_hidden_pack(pack_dir: Path, secret: str, keys: list[str] | None = None) -> Path:
-    """Write the hidden suites and their reference answers (recorded with ``secret``) into ``pack_dir``: what a
-    student repository's CI grades hidden checks with when ``GRADER_HIDDEN_DIR`` names it (and
-    ``GRADER_SECRET`` is set). PRIVATE: with the secret it reveals every hidden input and answer."""
-    from grader.recording import record_answers
-    from grader.suites import load_checks
-
-    if not secret:
-        raise ReleaseError("hidden checks are seeded by the course secret: set GRADER_SECRET first")
-    pack_dir = Path(pack_dir).resolve()
-    shutil.rmtree(pack_dir, ignore_errors=True)
-    pack_dir.mkdir(parents=True)
-    keys = list(ASSIGNMENTS) if keys is None else keys
-    hidden = [c for key in keys for c in load_checks(key, include_hidden=True) if c.visibility == "hidden"]
-    _refuse_unreplayable(record_answers(hidden, pack_dir / "answers.npz", secret))
-    for key in keys:
-        suite = REPO_ROOT / "grader" / "suites" / "hidden" / f"{key}.py"
-        if suite.is_file():
-            shutil.copyfile(suite, pack_dir / suite.name)
-    return pack_dir
-
-
-def build_gradescope_bundle(bundle_dir: Path, secret: str) -> Path:
-    """Write Gradescope's autograder source (``setup.sh``, ``run_autograder``, the full grader, references,
-    hidden checks, course.toml and the secret) and ``autograder.zip`` of it. Returns the zip's path."""
-    if not secret:
-        raise ReleaseError(
-            "the Gradescope bundle grades hidden checks, which need the course secret: "
-            "set GRADER_SECRET (or course.toml [grading] secret) first"
-        )
-    bundle_dir = Path(bundle_dir).resolve()
-    shutil.rmtree(bundle_dir, ignore_errors=True)
-    source = bundle_dir / "source"
-    for package in ("grader", "reference"):
-        _copy_tree(REPO_ROOT / package, source / package)
-    for name in ("pyproject.toml", "README.md", "course.toml"):
-        if (REPO_ROOT / name).is_file():
-            shutil.copyfile(REPO_ROOT / name, source / name)
-    (source / "secret.txt").write_text(secret + "\n")
-    for name in ("setup.sh", "run_autograder"):
-        shutil.copyfile(TEMPLATES / "gradescope" / name, source / name)
-        (source / name).chmod(0o755)
-    zip_path = bundle_dir / "autograder.zip"
-    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for path in sorted(source.rglob("*")):
-            if path.is_file():  # Gradescope wants setup.sh and run_autograder at the zip's root
-                info = zipfile.ZipInfo.from_file(path, path.relative_to(source).as_posix())
-                bundle.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
-    return zip_path

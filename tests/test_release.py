@@ -22,6 +22,8 @@ import simple_yaml
 from test_exports import GRADESCOPE_SCHEMA
 
 from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.bundles import build_gradescope_bundle, build_hidden_pack
+from grader.cli import main
 from grader.exports.github import function_lines
 from grader.leaks import hidden_check_ids
 from grader.release import (
@@ -29,8 +31,6 @@ from grader.release import (
     MARKER,
     RECORDED_ANSWERS,
     ReleaseError,
-    build_gradescope_bundle,
-    build_hidden_pack,
     build_release,
     leaks_in,
     student_pyproject,
@@ -75,7 +75,7 @@ def test_release_holds_the_student_material(release):
 def test_release_holds_nothing_of_the_instructor(release):
     names = {p.relative_to(release).as_posix() for p in _files(release)}
     forbidden = ("reference/", "grader/suites/hidden/", "course.toml", "grader/samples.py", "grader/validate.py",
-                 "submissions/", "tests/", "mlp_lab_solved")
+                 "grader/bundles.py", "grader/commands/release.py", "submissions/", "tests/", "mlp_lab_solved")
     assert [n for n in names if n.startswith(forbidden) or "mlp_lab_solved" in n] == []
 
 
@@ -149,6 +149,14 @@ def test_an_existing_folder_is_replaced_only_when_it_is_a_release(release, tmp_p
         build_release(other, force=True)
     assert (other / "thesis.tex").read_text() == "precious"
     assert (release / MARKER).is_file()
+
+
+def test_the_command_refuses_to_overwrite_and_needs_a_secret_for_private_parts(release, monkeypatch, capsys):
+    monkeypatch.delenv("GRADER_SECRET", raising=False)
+    assert main(["release", str(release)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["release", str(release / "elsewhere"), "--gradescope"]) == 2
+    assert "secret" in capsys.readouterr().err and not (release / "elsewhere").exists()
 
 
 def test_student_pyproject_drops_the_reference_package():

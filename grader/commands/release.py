@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.bundles import build_gradescope_bundle, build_hidden_pack, private_dir
     from grader.config import ConfigError, load_course_config
-    from grader.release import ReleaseError, build_gradescope_bundle, build_hidden_pack, build_release, private_dir
+    from grader.release import ReleaseError, build_release
 
     try:
         secret = load_course_config().secret
