@@ -1,10 +1,9 @@
-"""Correct lab code written differently from the reference: a custom nn.Module, a DataLoader with its own
-shuffling, loss summed per sample, numpy labels. Every check of these targets must pass."""
+"""Correct lab code written differently from the reference: a custom nn.Module, numpy's shuffling, a loss
+summed per sample, inference_mode and numpy labels. Every check of these targets must pass."""
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
 TARGETS = ("build_mlp", "train", "predict")
 
@@ -30,20 +29,20 @@ def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
 
 
 def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
-    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    rng = np.random.default_rng(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size is not None else None
     losses = []
     model.train()
     for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(X)))
         total = 0.0
-        for xb, yb in loader:
+        for batch in order.split(batch_size):
             optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(xb), yb)
-            loss.backward()
+            loss = nn.functional.cross_entropy(model(X[batch]), y[batch], reduction="sum")
+            (loss / len(batch)).backward()
             optimizer.step()
-            total += float(loss) * len(xb)
+            total += loss.item()
         losses.append(total / len(X))
         if scheduler:
             scheduler.step()
