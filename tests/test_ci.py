@@ -110,6 +110,12 @@ def test_hidden_checks_from_a_folder_named_by_the_environment(work, tmp_path, mo
     assert [t["number"] for t in tests if ".hidden." in t["number"]] == ["hw1.gd_step.hidden.from_env"]
 
 
+def test_a_hidden_folder_that_is_not_there_is_a_user_error(work, tmp_path, monkeypatch, capsys, secret):
+    monkeypatch.setenv("GRADER_HIDDEN_DIR", str(tmp_path / "nowhere"))
+    assert main(["ci"]) == 2
+    assert "GRADER_HIDDEN_DIR" in capsys.readouterr().err
+
+
 def test_no_work_found_still_writes_results(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["ci", "--fail-under", "1"]) == 1

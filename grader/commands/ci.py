@@ -76,7 +76,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     hidden = wants_hidden(args.hidden)
-    if hidden and not hidden_available():
+    try:
+        available = hidden_available()
+    except RuntimeError as exc:  # GRADER_HIDDEN_DIR names no folder
+        raise UserError(str(exc)) from None
+    if hidden and not available:
         raise UserError(f"no hidden checks here: grade in the instructor's repository, or set {HIDDEN_DIR_ENV}")
     if hidden and not config.secret:
         raise UserError("hidden checks need the course secret: set GRADER_SECRET")
