@@ -132,9 +132,9 @@ class SuiteBuilder:
             if found is not None and not (own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
                                                                   values=False)):
                 return mismatch_verdict(target, found)
-            for (name, sent), after in zip(d.items(), outcome.args_after, strict=False):
+            for (arg, sent), after in zip(d.items(), outcome.args_after, strict=False):
                 if not _same(sent, after):
-                    return mismatch_verdict_text(target, f"it modified its input {name}", "mutated_input")
+                    return mismatch_verdict_text(target, f"it modified its input {arg}", "mutated_input")
             return Verdict.ok()
 
         return self.check(target, case, "property", points, run, description, timeout)
