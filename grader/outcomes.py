@@ -1,7 +1,7 @@
 """What one call into student code can come back as, after the runner has validated it.
 
 ``Returned.value`` is plain data only: None, bool, int, float, str, numpy arrays (never object
-dtype), and lists / dicts (str keys) of those. Tuples arrive as lists. Nothing else crosses back.
+dtype), and lists / tuples / dicts (str keys) of those. Nothing else crosses back.
 """
 
 from __future__ import annotations

@@ -92,8 +92,12 @@ class _Encoder:
             return self.value(_SCALARS[t](v), depth)
         if t is np.ndarray:
             return self.array(v)
-        if t is list or t is tuple:
+        if t is list:
             return [self.value(x, depth + 1) for x in v]
+        if t is tuple:
+            # Kept apart from lists: a shape must arrive as a tuple (``dX.shape != shape`` is always
+            # true for a list).
+            return {"t": [self.value(x, depth + 1) for x in v]}
         if t is dict:
             if not all(type(k) is str for k in v):
                 raise WireError("a dict with non-str keys cannot be graded")
@@ -178,6 +182,8 @@ class _Decoder:
         if t is not dict or len(v) != 1:
             raise WireError("malformed value tag")
         (tag, body), = v.items()
+        if tag == "t" and type(body) is list:
+            return tuple(self.value(x, depth + 1) for x in body)
         if tag == "d" and type(body) is dict:
             return {k: self.value(x, depth + 1) for k, x in body.items()}
         if tag == "a" and type(body) is int and 0 <= body < len(self.arrays):

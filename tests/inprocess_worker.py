@@ -1,7 +1,7 @@
 """A test-only Worker that runs a TRUSTED module (a reference, a mutant written by a test) in-process.
 
 It honours the Worker protocol closely enough to unit-test checks: markers are resolved, callees get
-copies of the arguments (tuples as lists, as the wire delivers them), exceptions come back as
+copies of the arguments (as the wire delivers them), exceptions come back as
 ``Raised``, return values are turned into plain data (a non-data value becomes
 ``Crashed("bad reply: ...")``). It has no isolation and ignores timeouts: the grader itself never runs
 student code this way.
@@ -34,8 +34,10 @@ def load_module(path: Path) -> ModuleType:
 
 
 def _as_sent(value: Any) -> Any:
-    """Arguments as the wire delivers them: tuples arrive as lists (a shape, a ``(W, b)`` pair)."""
-    if isinstance(value, (list, tuple)):
+    """Arguments as the wire delivers them: fresh containers, tuples kept as tuples."""
+    if isinstance(value, tuple):
+        return tuple(_as_sent(v) for v in value)
+    if isinstance(value, list):
         return [_as_sent(v) for v in value]
     if isinstance(value, dict):
         return {k: _as_sent(v) for k, v in value.items()}
