@@ -70,17 +70,31 @@ def _layer_report(module: Any) -> dict[str, Any]:
     return report
 
 
-def _linear_weights(model: Any) -> list[list[np.ndarray]]:
-    """``[[W, b], ...]`` of the model's Linear layers in registration order (b zeros when it has none)."""
+def _linear_weights(model: Any, modules: list | None = None) -> list[list[np.ndarray]]:
+    """``[[W, b], ...]`` of the Linear layers among ``modules`` (default: the model's, in registration order),
+    b zeros for a layer without bias."""
     import torch
 
     layers = []
-    for m in model.modules():
+    for m in model.modules() if modules is None else modules:
         if isinstance(m, torch.nn.Linear):
             W = m.weight.detach().double().numpy().copy()
             b = m.bias.detach().double().numpy().copy() if m.bias is not None else np.zeros(W.shape[0])
             layers.append([W, b])
     return layers
+
+
+def _in_call_order(leaves: list, run: Callable[[], np.ndarray]) -> tuple[list, np.ndarray]:
+    """The leaf modules in the order ``run()`` (one forward pass) calls them, which is the network's real
+    order whatever order they were registered in; registration order if no call is seen. Also run's result."""
+    calls: list = []
+    handles = [m.register_forward_hook(lambda module, _, __: calls.append(module)) for m in leaves]
+    try:
+        out = run()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return calls or leaves, out
 
 
 def _forward(model: Any, X: Any, what: str) -> np.ndarray:
@@ -98,7 +112,8 @@ def build(module: ModuleType, payload: Payload) -> Payload:
 
     Payload: ``in_features``, ``hidden_sizes``, ``n_classes``, ``p_dropout`` (omitted: the default), ``X``
     and ``seed`` (``torch.manual_seed`` before building and before the train-mode forward). Returns the leaf
-    modules in order (``layers``), the Linear weights (``weights``), two eval-mode outputs on ``X``
+    modules in the order the forward pass calls them (``layers``), the Linear weights in that order
+    (``weights``), two eval-mode outputs on ``X``
     (``eval_output``, ``eval_repeat``) and one train-mode output (``train_output``). With ``fit`` (the
     keyword arguments of ``_fit``), the model is then trained by the grader's loop: ``trained_weights``.
     """
@@ -115,20 +130,21 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     leaves = [m for m in model.modules() if next(m.children(), None) is None and not isinstance(m, containers)]
     X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
     model.eval()
-    eval_output, eval_repeat = _forward(model, X, "eval mode"), _forward(model, X, "eval mode")
+    order, eval_output = _in_call_order(leaves, lambda: _forward(model, X, "eval mode"))
+    eval_repeat = _forward(model, X, "eval mode")
     model.train()
     torch.manual_seed(int(payload["seed"]) + 1)
     train_output = _forward(model, X, "train mode")
     report = {
-        "layers": [_layer_report(m) for m in leaves],
-        "weights": _linear_weights(model),
+        "layers": [_layer_report(m) for m in order],
+        "weights": _linear_weights(model, order),
         "eval_output": eval_output,
         "eval_repeat": eval_repeat,
         "train_output": train_output,
     }
     if payload.get("fit") is not None:
         _fit(model, **payload["fit"])
-        report["trained_weights"] = _linear_weights(model)
+        report["trained_weights"] = _linear_weights(model, order)
     return report
 
 
