@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from grader.outcomes import Outcome
+from grader.outcomes import Crashed, Outcome, Raised
+
+WITHHELD = "[the error's text is not shown on hidden checks; reproduce it with your own inputs]"
 
 Kind = Literal["value", "gradient", "accuracy", "statistical", "property"]
 Visibility = Literal["public", "hidden"]
@@ -88,14 +90,26 @@ class Context:
 
     def call(self, *args: Any, **kwargs: Any) -> Outcome:
         """Call the check's own target with these arguments."""
-        return self.worker.call(self.check.target, args, kwargs, timeout=self.check.timeout)
+        return self._shown(self.worker.call(self.check.target, args, kwargs, timeout=self.check.timeout))
 
     def call_function(self, function: str, *args: Any, **kwargs: Any) -> Outcome:
         """Call another function of the student's module (rarely needed: judge each target on its own)."""
-        return self.worker.call(function, args, kwargs, timeout=self.check.timeout)
+        return self._shown(self.worker.call(function, args, kwargs, timeout=self.check.timeout))
 
     def procedure(self, name: str, **payload: Any) -> Outcome:
-        return self.worker.procedure(name, payload, timeout=self.check.timeout)
+        return self._shown(self.worker.procedure(name, payload, timeout=self.check.timeout))
+
+    def _shown(self, outcome: Outcome) -> Outcome:
+        """On a hidden check, drop text the student's code chose (an exception's message, a returned
+        type's name): ``raise ValueError(repr(X))`` would otherwise print the hidden inputs into the
+        feedback. The exception type and the student's own file and line stay."""
+        if self.check.visibility != "hidden":
+            return outcome
+        if isinstance(outcome, Raised) and outcome.message:
+            return replace(outcome, message=WITHHELD)
+        if isinstance(outcome, Crashed) and outcome.reason.startswith("bad reply"):
+            return replace(outcome, reason="bad reply: not plain numbers or numeric arrays")
+        return outcome
 
     def reference(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """The trusted answer of ``function`` (default: this check's target) of this assignment."""
