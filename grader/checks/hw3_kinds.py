@@ -41,9 +41,9 @@ def schedule(sb: SuiteBuilder, target: str, case: str, points: float, calls: Cal
                 return outcome_failure(outcome, target)
             got.append(outcome.value)
             expected.append(ctx.reference(target, *d.values()))
-        if any(np.ndim(v) != 0 for v in got if v is not None):
+        if any(v is None or isinstance(v, (str, bool)) or np.ndim(v) != 0 for v in got):
             return mismatch_verdict_text(target, "it should return a single number (the learning rate)")
-        actual = np.array([np.nan if v is None else v for v in got], dtype=np.float64)
+        actual = np.array(got, dtype=np.float64)
         found = compare(actual, np.array(expected, dtype=np.float64), name="lr", hidden=sb.hidden)
         if found is None:
             return Verdict.ok()
