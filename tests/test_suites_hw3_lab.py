@@ -4,6 +4,7 @@ and each mutant (a reference with one typical bug) loses points on its own targe
 from __future__ import annotations
 
 import importlib
+import types
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,15 @@ def test_correct_code_written_another_way_earns_every_point(path):
               and not (c.kind in SLOW_KINDS and c.visibility == "hidden")]  # one training per target is enough
     for check, verdict in grade(alternative, checks):
         assert verdict.fraction == 1.0, (check.id, verdict.message)
+
+
+JUNK = {"none": None, "str": "text", "ragged": [[1.0, 2.0], [3.0]], "number": 1.0, "dict": {"a": 1}}
+
+
+@pytest.mark.parametrize("junk", JUNK.values(), ids=JUNK.keys())
+@pytest.mark.parametrize("assignment", ["hw3", "lab"])
+def test_wrong_kinds_of_return_earn_nothing_and_never_break_a_check(assignment, junk):
+    module = types.SimpleNamespace(**{t: lambda *a, **k: junk for t in get_assignment(assignment).targets})
+    for check, verdict in grade(module, all_checks(assignment)):
+        assert verdict.fraction == 0.0, check.id
+        assert "internal grader error" not in verdict.message, (check.id, verdict.message)

@@ -11,7 +11,7 @@ import numpy as np
 
 from grader.checks import statistical as st
 from grader.checks.base import Check, Context, Rng, Verdict
-from grader.checks.compare import compare
+from grader.checks.compare import as_numeric, compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.hw3_cases import schedule_variants
 from grader.checks.judge import mismatch_verdict, outcome_failure
@@ -41,9 +41,10 @@ def schedule(sb: SuiteBuilder, target: str, case: str, points: float, calls: Cal
                 return outcome_failure(outcome, target)
             got.append(outcome.value)
             expected.append(ctx.reference(target, *d.values()))
-        if any(v is None or isinstance(v, (str, bool)) or np.ndim(v) != 0 for v in got):
+        numbers = [as_numeric(v) for v in got]
+        if any(n is None or n.ndim != 0 or isinstance(v, bool) for n, v in zip(numbers, got, strict=True)):
             return mismatch_verdict_text(target, "it should return a single number (the learning rate)")
-        actual = np.array(got, dtype=np.float64)
+        actual = np.array([float(n) for n in numbers])
         found = compare(actual, np.array(expected, dtype=np.float64), name="lr", hidden=sb.hidden)
         if found is None:
             return Verdict.ok()

@@ -130,19 +130,20 @@ def predict(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspec
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, "predict")
         labels, calls, N = outcome.value["labels"], outcome.value["forward_calls"], len(d["X"])
+        if labels.shape != (N,):  # every aspect needs labels to judge: property checks earn nothing without
+            got = "" if sb.hidden else f" (got shape {labels.shape})"
+            return mismatch_verdict_text("predict", f"it should return one label per row of X, shape (N,){got}")
         if aspect == "no_grad" and any(c["grad"] for c in calls):
             return mismatch_verdict_text("predict", "it ran the model with gradients enabled", "predict_grad_enabled")
         if aspect == "format":
             if outcome.value["container"] not in ("tensor", "ndarray"):
                 return mismatch_verdict_text("predict", f"it returned a {outcome.value['container']}; return a "
                                              "tensor or an ndarray of labels")
-            if labels.shape != (N,) or labels.dtype.kind not in "iu":
-                return mismatch_verdict_text("predict", f"it returned {labels.dtype} values of shape {labels.shape}; "
-                                             "expected integer labels of shape (N,)", "labels_not_integers")
+            if labels.dtype.kind not in "iu":
+                return mismatch_verdict_text("predict", f"it returned {labels.dtype} values; expected integer "
+                                             "labels", "labels_not_integers")
         if aspect == "labels":
             expected = mlp_logits(d["weights"], d["X"]).argmax(axis=1)
-            if labels.shape != (N,):
-                return mismatch_verdict_text("predict", f"it returned values of shape {labels.shape}; expected (N,)")
             wrong = int(np.sum(labels != expected))
             if wrong:
                 mistake = "predict_forgot_eval" if any(c["train"] for c in calls) else ""
