@@ -7,6 +7,7 @@ import importlib
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker, load_module
 
@@ -154,3 +155,12 @@ def test_wrong_kinds_of_return_earn_nothing_and_never_break_a_check(assignment, 
     for check, verdict in grade(module, all_checks(assignment)):
         assert verdict.fraction == 0.0, check.id
         assert "internal grader error" not in verdict.message, (check.id, verdict.message)
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_a_model_is_read_whether_its_layers_arrive_as_lists_or_tuples(container):
+    from grader.checks.hw3_training import read_model
+
+    params = container([container([np.ones((4, 3)), np.zeros(4)]), container([np.ones((2, 4)), np.zeros(2)])])
+    model, problem = read_model({"mean": np.zeros(3), "std": np.ones(3), "params": params}, [3, 4, 2])
+    assert model is not None, problem

@@ -38,12 +38,12 @@ def read_model(value: Any, sizes: list[int], hidden: bool = False) -> tuple[dict
         if not isinstance(stat, np.ndarray) or stat.shape != (D,) or stat.dtype.kind not in "iuf":
             return None, f'model["{name}"] should be an array of shape (D,), one value per feature' + (
                 "" if hidden else f" (here ({D},))")
-    if not isinstance(params, list) or len(params) != len(sizes) - 1:
+    if not isinstance(params, (list, tuple)) or len(params) != len(sizes) - 1:
         return None, 'model["params"] should be a list of (W, b) pairs, one per layer' + (
             "" if hidden else f" (here {len(sizes) - 1})")
     layers = []
     for k, (layer, n_in, n_out) in enumerate(zip(params, sizes[:-1], sizes[1:], strict=True)):
-        if not isinstance(layer, list) or len(layer) != 2:
+        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
             return None, f"layer {k} should be a pair (W, b)"
         W, b = layer
         if not all(isinstance(a, np.ndarray) and a.dtype.kind in "iuf" for a in (W, b)) \
