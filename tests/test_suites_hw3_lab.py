@@ -12,6 +12,7 @@ import pytest
 from inprocess_worker import InProcessWorker, load_module
 
 from grader.assignments import get_assignment
+from grader.checks.hw3_training import read_model
 from grader.checks.mistakes import hint
 from grader.checks.references import LiveReferences
 from grader.checks.runner import run_check
@@ -159,8 +160,6 @@ def test_wrong_kinds_of_return_earn_nothing_and_never_break_a_check(assignment, 
 
 @pytest.mark.parametrize("container", [list, tuple])
 def test_a_model_is_read_whether_its_layers_arrive_as_lists_or_tuples(container):
-    from grader.checks.hw3_training import read_model
-
     params = container([container([np.ones((4, 3)), np.zeros(4)]), container([np.ones((2, 4)), np.zeros(2)])])
     model, problem = read_model({"mean": np.zeros(3), "std": np.ones(3), "params": params}, [3, 4, 2])
     assert model is not None, problem
