@@ -89,7 +89,7 @@ def test_a_correct_module_returns_the_right_values(pool):
         nested = call(worker, "pair", 3)
     assert isinstance(relu, Returned) and np.array_equal(relu.value, [0.0, 0.0, 2.0])
     assert np.allclose(linear.value, X @ W.T + b)
-    assert nested.value == [3, [3, {"twice": 6}]]
+    assert nested.value == (3, [3, {"twice": 6}])  # tuples stay tuples, lists lists
     assert worker.student_seconds > 0
 
 

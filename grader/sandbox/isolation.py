@@ -96,7 +96,7 @@ def world_readable(path: str) -> bool:
     return all(os.stat(a).st_mode & 0o001 for a in [p, *p.parents])
 
 
-def _readable_roots() -> list[str]:
+def readable_roots() -> list[str]:
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(GRADER_DIR)}
     roots = {str(Path(r).resolve()) for r in roots}
     roots |= {os.path.dirname(os.path.realpath(sys.executable))}
@@ -124,7 +124,10 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
     args += ["--perms", "0755", "--dir", "/etc"]
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
-    roots = _readable_roots()
+    # The private /tmp comes before the binds: a grader installed under /tmp (a CI clone) is bound on top
+    # of it rather than hidden by it. Only /tmp stays writable.
+    args += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+    roots = readable_roots()
     parents = sorted({str(p) for r in roots for p in Path(r).parents if str(p) != "/"}, key=len)
     for parent in parents:  # created 0755: bwrap would copy the mode of the host's (e.g. /root is 0700)
         args += ["--perms", "0755", "--dir", parent]
@@ -133,8 +136,8 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
     for path in masked_dirs():
         if any(path == r or path.startswith(r + "/") for r in roots):
             args += ["--tmpfs", path, "--remount-ro", path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-             "--remount-ro", "/", "--remount-ro", "/dev", "--clearenv", "--chdir", "/tmp"]  # only /tmp is writable
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--remount-ro", "/dev", "--clearenv",
+             "--chdir", "/tmp"]
     for name, value in environment().items():
         args += ["--setenv", name, value]
     return args + ["--"] + python_command(config, code)
@@ -154,7 +157,9 @@ def command(level: str, config: dict, code: str | None = None) -> list[str]:
     if level == "bwrap":
         return bwrap_command(config, code)
     if level == "unshare":
-        return unshare_command({**config, "hide": ["/tmp", *masked_dirs(), *config.get("hide", [])]}, code)
+        # Masks first, then a private /tmp -- unless the grader itself lives under /tmp, which would hide it.
+        private_tmp = [] if any(r == "/tmp" or r.startswith("/tmp/") for r in readable_roots()) else ["/tmp"]
+        return unshare_command({**config, "hide": [*masked_dirs(), *config.get("hide", []), *private_tmp]}, code)
     return python_command(config, code)
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 from typing import IO
 
 from grader import wire
@@ -37,13 +38,17 @@ class WorkerProcess:
 
     def _config(self, fd: int) -> dict:
         namespaces = self.level in ("bwrap", "unshare")
-        if self.level == "none":
+        hide = list(self.hide)
+        if self.level == "bwrap":
+            scratch_root = "/tmp"  # bwrap's private tmpfs
+        else:
+            # A folder of our own, never the host's /tmp: the worker wipes its scratch after each child.
             self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="grader-scratch-")
             scratch_root = self._scratch.name
             if self.uid is not None:
                 os.chown(scratch_root, self.uid, self.uid)
-        else:
-            scratch_root = "/tmp"
+            if self.level == "unshare":
+                hide.append(scratch_root)  # covered by a private tmpfs inside the mount namespace
         if namespaces:
             cleanup, extra = "pidns", (0 if self.uid is not None else 4)  # the worker's own processes count
         else:
@@ -51,8 +56,11 @@ class WorkerProcess:
         limits = self.limits.as_dict()
         if extra is None:
             limits["nproc"] = -1  # the user's other processes count too: no meaningful limit
+        # Top-level scratch entries that hold the grader's own mounts (a grader installed under /tmp).
+        keep = sorted({Path(r).relative_to(scratch_root).parts[0] for r in isolation.readable_roots()
+                       if r.startswith(scratch_root.rstrip("/") + "/")})
         return {"fd": fd, "kind": self.kind, "uid": self.uid, "cleanup": cleanup, "extra_procs": extra or 0,
-                "scratch_root": scratch_root, "limits": limits, "hide": list(self.hide)}
+                "scratch_root": scratch_root, "limits": limits, "hide": hide, "keep": keep}
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()

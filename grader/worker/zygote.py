@@ -82,7 +82,7 @@ class Zygote:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
-        jail.wipe(self.config["scratch_root"])
+        jail.wipe(self.config["scratch_root"], frozenset(self.config.get("keep", ())))
         jail.reap()
 
     def serve(self) -> None:
