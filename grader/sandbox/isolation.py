@@ -104,6 +104,11 @@ def readable_roots() -> list[str]:
     return [r for r in kept if not any(r.startswith(o + "/") for o in kept if o != r)]
 
 
+def grader_under_tmp() -> bool:
+    """Whether the interpreter, venv or grader live under /tmp (a CI clone), so /tmp cannot be covered."""
+    return any(r == "/tmp" or r.startswith("/tmp/") for r in readable_roots())
+
+
 def bwrap_command(config: dict, code: str | None = None) -> list[str]:
     binary = bwrap_binary()
     if binary is None:
@@ -158,8 +163,8 @@ def command(level: str, config: dict, code: str | None = None) -> list[str]:
         return bwrap_command(config, code)
     if level == "unshare":
         # Masks first, then a private /tmp -- unless the grader itself lives under /tmp, which would hide it.
-        private_tmp = [] if any(r == "/tmp" or r.startswith("/tmp/") for r in readable_roots()) else ["/tmp"]
-        return unshare_command({**config, "hide": [*masked_dirs(), *config.get("hide", []), *private_tmp]}, code)
+        private_tmp = [] if grader_under_tmp() else ["/tmp"]
+        return unshare_command({**config, "hide": [*masked_dirs(), *private_tmp, *config.get("hide", [])]}, code)
     return python_command(config, code)
 
 

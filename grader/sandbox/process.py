@@ -39,8 +39,8 @@ class WorkerProcess:
     def _config(self, fd: int) -> dict:
         namespaces = self.level in ("bwrap", "unshare")
         hide = list(self.hide)
-        if self.level == "bwrap":
-            scratch_root = "/tmp"  # bwrap's private tmpfs
+        if self.level == "bwrap" or (self.level == "unshare" and not isolation.grader_under_tmp()):
+            scratch_root = "/tmp"  # a private tmpfs inside the namespace
         else:
             # A folder of our own, never the host's /tmp: the worker wipes its scratch after each child.
             self._scratch = self._scratch or tempfile.TemporaryDirectory(prefix="grader-scratch-")
