@@ -1,5 +1,6 @@
 """Correct lab code written differently from the reference: a custom nn.Module whose head is registered
-before its hidden blocks, numpy's shuffling, a loss summed per sample, inference_mode and numpy labels. Every check of these targets must pass."""
+before its hidden blocks, numpy's shuffling, a loss summed per sample, inference_mode and numpy labels.
+Every check of these targets must pass."""
 
 import numpy as np
 import torch
