@@ -3,8 +3,8 @@
 ``grade_one`` never raises for a student's sake: a submission that cannot be graded, fails at import,
 breaks the numpy-only rule, runs out of time, or even trips a bug of the grader becomes error rows for
 that submission alone. ``grade_many`` keeps one session per core busy from a thread each (the checks'
-own work here is light next to the student calls) and hands every finished submission back at once,
-so the caller can record it before the next one ends.
+own work on the grader's side is a few per cent of the time spent in student calls) and hands each
+submission back as soon as it is finished, so the caller can record it before the next one ends.
 """
 
 from __future__ import annotations
