@@ -8,8 +8,9 @@ class against an empty suite: sandbox session and import only), and the core uti
 fresh interpreter per student (importing numpy, torch for the lab, the references and the checks), as
 many at a time as there are cores.
 
-    .venv/bin/python benchmarks/bench_grading.py               # 120 students
-    .venv/bin/python benchmarks/bench_grading.py --students 12 # a quick try
+    .venv/bin/python benchmarks/bench_grading.py                   # 120 students (naive way: the first 30)
+    .venv/bin/python benchmarks/bench_grading.py --students 12     # a quick try
+    .venv/bin/python benchmarks/bench_grading.py --naive-students 0  # the whole class the naive way too
 """
 
 from __future__ import annotations
@@ -188,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=120, help="class size (default 120)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel sandboxes (default: cores)")
-    parser.add_argument("--naive-students", type=int, default=None, help="grade only this many the naive way")
+    parser.add_argument(
+        "--naive-students", type=int, default=30, help="grade the first N the naive way (default 30; 0: all)"
+    )
     parser.add_argument("--skip-naive", action="store_true", help="leave out the naive comparison")
     args = parser.parse_args(argv)
     print(f"isolation: {isolation_level()}; {args.jobs} jobs on {os.cpu_count()} cores; {args.students} students")

@@ -196,6 +196,8 @@ def test_the_lab_notebook_earns_full_marks_despite_hostile_cells(tmp_path: Path,
     root = tmp_path / "class"
     write_submission(root / "explorer", {"mlp_lab.ipynb": json.dumps(notebook).encode()})
     shutil.copytree(REPO_ROOT / "submissions" / "carol", root / "carol")  # a notebook cut off half-way
+    shutil.copytree(REPO_ROOT / "submissions" / "erin", root / "erin")  # magics, a raise, an endless loop
+    write_submission(root / "stub", {"mlp_lab.ipynb": ASSIGNMENTS["lab"].stub_path.read_bytes()})
 
     assert grade(root, out_dir, "lab") == 0
 
@@ -203,5 +205,8 @@ def test_the_lab_notebook_earns_full_marks_despite_hostile_cells(tmp_path: Path,
     explorer = rows[rows["student"] == "explorer"]
     assert set(explorer["visibility"]) == {"public", "hidden"}
     assert explorer["status"].eq("pass").all(), explorer[explorer["status"] != "pass"].to_string()
+    assert percent(rows[rows["student"] == "erin"]) == 100
+    stub = rows[rows["student"] == "stub"]
+    assert stub["points"].sum() == 0 and set(stub["status"]) <= {"fail", "error"}
     carol = rows[rows["student"] == "carol"]
     assert carol["points"].sum() == 0 and carol["status"].eq("error").all()
