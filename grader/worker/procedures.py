@@ -197,7 +197,8 @@ def train(module: ModuleType, payload: Payload) -> Payload:
     """Train the grader's plain model (``sizes``, initialised after ``torch.manual_seed(init_seed)``) with the
     student's ``train`` on ``X`` (float32) and ``y`` (int64), passing ``kwargs``; report losses and weights.
 
-    ``runs`` (default 1) repeats this from the same initial weights. Returns ``{"runs": [run, ...]}`` with each
+    ``runs`` (default 1) repeats this from the same initial weights and seed, with torch's global generator in
+    another state each time (so only ``seed`` can make the runs agree). Returns ``{"runs": [run, ...]}`` with each
     run's ``losses`` (a float array, or None with ``losses_kind`` saying what came back) and the Linear
     weights before and after training (``weights_before``, ``weights_after``: ``[[W, b], ...]``).
     """
@@ -206,10 +207,11 @@ def train(module: ModuleType, payload: Payload) -> Payload:
     X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
     y = torch.as_tensor(np.asarray(payload["y"]), dtype=torch.int64)
     runs = []
-    for _ in range(int(payload.get("runs", 1))):
+    for run in range(int(payload.get("runs", 1))):
         torch.manual_seed(int(payload["init_seed"]))
         model = _plain_mlp([int(s) for s in payload["sizes"]])
         before = _linear_weights(model)
+        torch.manual_seed(int(payload["init_seed"]) + 1 + run)  # runs differ in torch's global state, not in seed
         losses, kind = _losses(module.train(model, X.clone(), y.clone(), **payload["kwargs"]))
         runs.append({"losses": losses, "losses_kind": kind, "weights_before": before,
                      "weights_after": _linear_weights(model)})
