@@ -19,8 +19,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.checks.references import NotPlainData, resolve_markers, to_plain
+from grader import wire
+from grader.checks.references import resolve_markers
 from grader.outcomes import Crashed, Outcome, Raised, Returned
+from grader.worker.child import _to_plain as worker_convert
 
 _counter = itertools.count()
 
@@ -44,10 +46,15 @@ def _as_sent(value: Any) -> Any:
     return value
 
 
+def _as_returned(value: Any) -> Any:
+    """``value`` exactly as it would cross back from a sandboxed worker (the same encoder and decoder)."""
+    return wire.decode(wire.encode(value, convert=worker_convert))
+
+
 def _plain_or_none(value: Any) -> Any:
     try:
-        return to_plain(value)
-    except NotPlainData:
+        return _as_returned(value)
+    except wire.WireError:
         return None  # a generator or a callable cannot come back; its slot reads None
 
 
@@ -85,8 +92,8 @@ class InProcessWorker:
             return Raised(type(exc).__name__, str(exc), tb, time.perf_counter() - start)
         seconds = time.perf_counter() - start
         try:
-            plain = to_plain(value)
-        except NotPlainData as exc:
+            plain = _as_returned(value)
+        except wire.WireError as exc:
             return Crashed(f"bad reply: returned {exc}", seconds)
         args_after = [_plain_or_none(a) for a in real_args] if after else []
         return Returned(plain, seconds, args_after)

@@ -173,8 +173,8 @@ def _numbers(change):
     """Apply ``change`` to every number and float array of an answer, keeping its structure."""
 
     def apply(value):
-        if isinstance(value, list):
-            return [apply(v) for v in value]
+        if isinstance(value, (list, tuple)):
+            return type(value)(apply(v) for v in value)
         if isinstance(value, float) or isinstance(value, np.ndarray) and value.dtype.kind == "f":
             return change(value)
         return value

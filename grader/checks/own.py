@@ -42,7 +42,7 @@ def helper(ctx: Context, function: str, *call_args: Any, shape: Shape | Sequence
         raise HelperFailed(function)
     if isinstance(shape, list):
         parts = outcome.value
-        if not isinstance(parts, list) or len(parts) != len(shape):
+        if not isinstance(parts, (list, tuple)) or len(parts) != len(shape):
             raise HelperFailed(function)
         return [_numeric(p, s, function) for p, s in zip(parts, shape, strict=True)]
     return _numeric(outcome.value, shape, function)
