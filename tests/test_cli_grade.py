@@ -95,6 +95,11 @@ def test_a_missing_or_empty_folder_is_a_clear_error(tmp_path: Path, make: str, c
     assert "Error:" in capsys.readouterr().err
 
 
+def test_an_output_folder_among_the_students_is_refused(references_class: Path, capsys) -> None:
+    assert grade(references_class, references_class / "out") == 2
+    assert "taken for a student" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def sample_class(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """The repository's sample class graded once on the numpy homework."""

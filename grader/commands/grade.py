@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{root}: no such folder; give the folder holding one sub-folder per student")
     if not student_dirs(root):
         raise UserError(f"{root} holds no student folders; expected {root}/<student_id>/backprop.py and so on")
+    if args.out.resolve().parent == root.resolve():
+        raise UserError(f"--out {args.out} is inside {root}, where it would be taken for a student; put it elsewhere")
     only = parse_only(args.only)
     try:
         config = load_course_config()
