@@ -215,3 +215,13 @@ def test_the_lab_notebook_earns_full_marks_despite_hostile_cells(tmp_path: Path,
     assert stub["points"].sum() == 0 and set(stub["status"]) <= {"fail", "error"}
     carol = rows[rows["student"] == "carol"]
     assert carol["points"].sum() == 0 and carol["status"].eq("error").all()
+
+
+def test_a_course_config_naming_an_unknown_check_is_a_clear_error(
+    references_class: Path, out_dir: Path, monkeypatch, capsys
+):
+    (out_dir.parent / "course.toml").write_text('[assignments.hw1.points]\n"hw1.gd_step.public.typo" = 3\n')
+    monkeypatch.chdir(out_dir.parent)
+
+    assert grade(references_class, out_dir, "hw1", "--public-only") == 2
+    assert "hw1.gd_step.public.typo" in capsys.readouterr().err

@@ -59,18 +59,17 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{root} holds no student folders; expected {root}/<student_id>/backprop.py and so on")
     if args.out.resolve().parent == root.resolve():
         raise UserError(f"--out {args.out} is inside {root}, where it would be taken for a student; put it elsewhere")
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: must be at least 1")
     only = parse_only(args.only)
     try:
         config = load_course_config()
+        include_hidden, warning = _include_hidden(config.secret, args.public_only)
+        checks = {key: apply_overrides(load_checks(key, include_hidden), config) for key in only}
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    include_hidden, warning = _include_hidden(config.secret, args.public_only)
     _warn(warning)
     jobs = args.jobs or config.jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise UserError(f"--jobs {jobs}: must be at least 1")
-
-    checks = {key: apply_overrides(load_checks(key, include_hidden), config) for key in only}
     hashes = {key: suite_hash(checks[key], config) for key in only}
     submissions = discover(root, only)
     start = time.perf_counter()
