@@ -241,9 +241,9 @@ def _alive(pid: int | None) -> bool:
 def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
     """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
     kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
-    and timeouts, the source of the suite modules and of the modules the checks' code lives in, and
-    (hashed) the course secret that seeds hidden checks. A change to any of them makes the recorded rows
-    stale. Reference solutions are not part of it: after fixing one, regrade with a fresh --out."""
+    and timeouts, the source of the suite modules and of the code that judges (``grader/checks``,
+    ``grader/worker``, the reference solutions), and (hashed) the course secret that seeds hidden checks.
+    A change to any of them makes the recorded rows stale."""
     described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
     keys = sorted({c.assignment for c in checks})
     settings = [
@@ -257,11 +257,23 @@ def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
     ]
     modules = {getattr(getattr(c.run, "func", c.run), "__module__", "") for c in checks}  # func: a partial
     modules |= {f"grader.suites.{c.visibility}.{c.assignment}" for c in checks}
-    sources = sorted(filter(None, map(_source_digest, modules)))
+    sources = sorted(filter(None, map(_source_digest, modules))) + [_judging_code_digest()]
     material = json.dumps(
         [grader.__version__, described, settings, sources, hashlib.sha256(config.secret.encode()).hexdigest()]
     )
     return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _judging_code_digest(root: Path | None = None) -> str:
+    """Hash of every source file that computes inputs, expected answers or verdicts (a student release
+    has no reference/ folder; its recorded answers file stands in). ``root``: the grader package."""
+    root = root or Path(grader.__file__).resolve().parent
+    folders = [root / "checks", root / "worker", root.parent / "reference"]
+    files = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.suffix in (".py", ".npz"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _source_digest(module_name: str) -> str | None:

@@ -306,3 +306,21 @@ def test_grade_killed_partway_resumes_without_losing_or_repeating_work(tmp_path,
     kept = after[after["student"].isin(before["student"])]
     pd.testing.assert_frame_equal(kept.reset_index(drop=True), before.reset_index(drop=True))  # not regraded
     assert (after.loc[after["student"].str.startswith("a"), "status"] == "pass").all()
+
+
+def test_editing_judging_code_or_a_reference_changes_the_fingerprint(tmp_path):
+    from grader.gradebook import _judging_code_digest
+
+    package = tmp_path / "grader"
+    for path in (package / "checks" / "cases.py", package / "worker" / "procedures.py",
+                 tmp_path / "reference" / "backprop_np.py"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n")
+    (package / "checks" / "notes.txt").write_text("not code")
+    before = _judging_code_digest(package)
+    (package / "checks" / "notes.txt").write_text("still not code")
+    assert _judging_code_digest(package) == before
+    for path in (package / "worker" / "procedures.py", tmp_path / "reference" / "backprop_np.py"):
+        path.write_text("x = 2\n")
+        assert _judging_code_digest(package) != before
+        before = _judging_code_digest(package)
