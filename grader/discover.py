@@ -94,11 +94,8 @@ def collect_files(main: Path) -> dict[str, bytes]:
     for helper in sorted(main.parent.glob("*.py")):
         if helper.name == main.name or not helper.stem.isidentifier() or helper.stem in RESERVED_MODULES:
             continue
-        try:
-            body = helper.read_bytes()
-        except OSError:
-            continue
-        if len(body) > MAX_HELPER_BYTES or total + len(body) > MAX_HELPERS_TOTAL or not _is_text(body):
+        body = _read(helper)
+        if body is None or len(body) > MAX_HELPER_BYTES or total + len(body) > MAX_HELPERS_TOTAL or not _is_text(body):
             continue
         files[helper.name] = body
         total += len(body)
@@ -120,7 +117,7 @@ def read_submitted_at(folder: Path, stop: Path) -> str | None:
     while True:
         meta = directory / METADATA_FILE
         if meta.is_file():
-            match = _SUBMITTED_AT.search(meta.read_text(errors="replace"))
+            match = _SUBMITTED_AT.search((_read(meta) or b"").decode(errors="replace"))
             return _parse_time(match.group(1).strip()) if match else None
         if directory == stop or directory == directory.parent:
             return None
@@ -135,7 +132,7 @@ def _submission(root: Path, student_dir: Path, assignment: Assignment, paths: li
             f" (found {hint}: rename it to {assignment.filename})" if hint else ""
         )
         return Submission(student, key, {}, content_hash({}, error), None, error)
-    if len(paths) > 1 and len({p.read_bytes() for p in paths if p.is_file()}) > 1:
+    if len(paths) > 1 and len({_read(p) for p in paths}) > 1:
         listing = ", ".join(str(p.relative_to(student_dir)) for p in paths)
         error = f"{len(paths)} different copies of {assignment.filename} ({listing}): keep only the one to grade"
         return Submission(student, key, {}, content_hash({}, error + listing), None, error)
@@ -179,6 +176,13 @@ def _near_miss(student_dir: Path, filename: str) -> str:
         if name.startswith(stem.lower()) and name.endswith("." + suffix) and path.name != filename:
             return str(path.relative_to(student_dir))
     return ""
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _is_junk(name: str) -> bool:

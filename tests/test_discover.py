@@ -127,3 +127,22 @@ def test_content_hash_tracks_the_files_sent(tmp_path: Path) -> None:
 def test_content_hash_is_order_and_boundary_safe() -> None:
     assert content_hash({"a.py": b"xy", "b.py": b""}) != content_hash({"a.py": b"x", "b.py": b"y"})
     assert content_hash({"a.py": b"1", "b.py": b"2"}) == content_hash({"b.py": b"2", "a.py": b"1"})
+
+
+def test_unreadable_files_are_error_rows_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    put(tmp_path / "kim" / "backprop.py")
+    put(tmp_path / "kim" / "copy" / "backprop.py", "other = 1\n")
+    put(tmp_path / "lee" / "backprop.py")
+    put(tmp_path / "lee" / "submission.txt", "submitted_at: 2026-11-20T23:59:00Z\n")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:  # what a file without read permission does (root ignores chmod)
+        if self.name == "backprop.py" or self.name == "submission.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    subs = discover(tmp_path, only=["hw2"])
+
+    assert "could not be read" in by_key(subs, "kim", "hw2").error  # two unreadable copies
+    assert by_key(subs, "lee", "hw2").error == "backprop.py could not be read (Permission denied)"
