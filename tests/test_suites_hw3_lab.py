@@ -163,3 +163,12 @@ def test_a_model_is_read_whether_its_layers_arrive_as_lists_or_tuples(container)
     params = container([container([np.ones((4, 3)), np.zeros(4)]), container([np.ones((2, 4)), np.zeros(2)])])
     model, problem = read_model({"mean": np.zeros(3), "std": np.ones(3), "params": params}, [3, 4, 2])
     assert model is not None, problem
+
+
+def test_hints_cannot_be_registered_twice_under_one_id_with_another_text():
+    from grader.checks.mistakes import HINTS, register_hints
+
+    register_hints({"predict_forgot_eval": HINTS["predict_forgot_eval"]})  # the same text again: no change
+    with pytest.raises(ValueError, match="predict_forgot_eval"):
+        register_hints({"predict_forgot_eval": "another text"})
+    assert "another text" not in HINTS.values()

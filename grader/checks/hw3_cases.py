@@ -9,12 +9,12 @@ import numpy as np
 
 from grader.checks.accuracy import mlp_logits
 from grader.checks.base import Rng
-from grader.checks.mistakes import HINTS
+from grader.checks.mistakes import register_hints
 
 Gen = np.random.Generator
 
 # hw3's known mistakes, kept beside the checks that name them and added to the shared catalogue.
-HINTS.update({
+register_hints({
     "std_ddof_1": "this is the sample std (ddof=1); use the population std, ddof=0 (numpy's default)",
     "stats_per_sample": "the statistics are per feature: average over the samples, axis=0, giving shape (D,)",
     "variance_not_std": "the second statistic is the standard deviation, not the variance",

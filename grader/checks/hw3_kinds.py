@@ -15,10 +15,10 @@ from grader.checks.compare import as_numeric, compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.hw3_cases import schedule_variants
 from grader.checks.judge import mismatch_verdict, outcome_failure
-from grader.checks.mistakes import HINTS, match
+from grader.checks.mistakes import match, register_hints
 from grader.outcomes import Returned
 
-HINTS.update({
+register_hints({
     "xavier_fan_in_only": "Xavier's bound uses both fans: a = sqrt(6 / (fan_in + fan_out))",
     "xavier_std_as_bound": "a = sqrt(6 / (fan_in + fan_out)) is the bound of the uniform; its std is a/√3",
     "he_variance_as_std": "N(0, 2/fan_in) has variance 2/fan_in: the std is sqrt(2 / fan_in)",

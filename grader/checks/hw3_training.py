@@ -14,10 +14,10 @@ from grader.checks.compare import compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.hw3_cases import features
 from grader.checks.judge import outcome_failure
-from grader.checks.mistakes import HINTS
+from grader.checks.mistakes import register_hints
 from grader.outcomes import Returned
 
-HINTS.update({
+register_hints({
     "model_statistics_not_training": "store the training set's own mean and std (fit_standardizer on X) in the model",
 })
 EPS = 1e-8  # standardize's default, which predict uses

@@ -61,6 +61,17 @@ HINTS: dict[str, str] = {
 }
 
 
+def register_hints(mapping: Mapping[str, str]) -> None:
+    """Add hints to ``HINTS`` (what a check module does at import). Raises ValueError for an id the catalogue
+    already holds with another text, so one module cannot silently change another's hint; registering the
+    same text again (a module imported twice) changes nothing."""
+    clashes = sorted(i for i, text in mapping.items() if i in HINTS and HINTS[i] != text)
+    if clashes:
+        raise ValueError(f"hint ids already in the catalogue with another text: {', '.join(clashes)}; "
+                         "rename the new mistake ids")
+    HINTS.update(mapping)
+
+
 def hint(mistake: str) -> str:
     return HINTS.get(mistake, mistake.replace("_", " "))
 
