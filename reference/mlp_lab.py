@@ -106,3 +106,19 @@ def fit_reference_model(X: torch.Tensor, y: torch.Tensor, seed: int = 0) -> nn.M
     model = build_mlp(X.shape[1], config.pop("hidden_sizes"), int(y.max()) + 1, config.pop("p_dropout"))
     train(model, X, y, seed=seed, **config)
     return model
+
+
+def fit_layers(layers: list, weights: list, X, y, *, seed: int = 0, **config) -> list:
+    """Train a given model with ``train`` and return its trained Linear weights ``[[W, b], ...]`` (float64 arrays,
+    W (out, in)). Not a graded function: the grader's check that build_mlp's model can learn.
+
+    ``layers`` is a layer spec of ``grader.checks.lab_models`` (the model build_mlp made, re-made from its
+    report), ``weights`` its initial Linear weights in order; X ``(N, D)`` becomes float32, y ``(N,)`` int64;
+    ``seed`` and ``config`` go to ``train`` (``torch.manual_seed(seed)`` first, for any dropout masks).
+    """
+    from grader.worker.procedures import linear_weights, sequential
+
+    model = sequential(layers, weights)
+    torch.manual_seed(seed)
+    train(model, torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64), seed=seed, **config)
+    return linear_weights(model)

@@ -16,10 +16,11 @@ from grader.checks.base import Check, Context, Verdict
 from grader.checks.compare import compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
-from grader.checks.mistakes import HINTS
+from grader.checks.lab_models import plain_spec, spec_from_report
+from grader.checks.mistakes import register_hints
 from grader.outcomes import Returned
 
-HINTS.update({
+register_hints({
     "build_wrong_sizes": "chain the sizes: Linear(in_features, h1), Linear(h1, h2), ..., Linear(h_last, n_classes)",
     "build_block_order": "each hidden block is Linear -> ReLU -> Dropout(p_dropout), then one final Linear",
     "build_softmax_on_logits": "end with the last Linear: the logits go to the loss, which applies the softmax",
@@ -52,26 +53,37 @@ def build_payload(in_features: int, hidden: list[int], n_classes: int, p: float 
 
 @dataclass(frozen=True)
 class Held:
-    """A drawn accuracy task's held-out part, carried from the payload maker to the judgement."""
+    """A drawn accuracy task's data and training settings, carried from the payload maker to the judgement
+    (none of it goes to the worker)."""
 
     task: AccuracyTask
+    X_train: np.ndarray
+    y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    fit: dict  # the reference train's keyword arguments, seed included
 
 
 def trains_payload(task: AccuracyTask, hidden: list[int], fit: dict):
-    """build_mlp(2, hidden, n_classes) trained by the grader's loop on a draw of ``task`` (``fit``: the loop's
-    settings); the held-out part stays in the grader."""
+    """build_mlp(2, hidden, n_classes) on a draw of ``task``; the model it makes is re-made from its report and
+    trained in the grader by the reference ``train`` with ``fit`` (see ``fitted_weights``)."""
 
     def make(rng: np.random.Generator) -> dict[str, Any]:
         d = draw(task, rng)
         n_classes = int(d.y_train.max()) + 1
         return {"in_features": d.X_train.shape[1], "hidden_sizes": hidden, "n_classes": n_classes, "p_dropout": None,
                 "X": d.X_train[:4].astype(np.float32), "seed": d.init_seed,
-                "fit": {**fit, "X": d.X_train.astype(np.float32), "y": d.y_train, "seed": d.train_seed},
-                "task": Held(task, d.X_test, d.y_test)}
+                "task": Held(task, d.X_train.astype(np.float32), d.y_train, d.X_test, d.y_test,
+                             {**fit, "seed": d.train_seed})}
 
     return make
+
+
+def fitted_weights(ctx: Context, report: dict, held: Held) -> list:
+    """The Linear weights of build_mlp's model (re-made from ``report``: its layers and initial weights) after
+    the reference ``train`` trained it on ``held``'s training part, in the grader's process."""
+    layers = spec_from_report(report["layers"])
+    return ctx.reference("fit_layers", layers, report["weights"], held.X_train, held.y_train, **held.fit)
 
 
 def _structure(report: dict, d: dict, hidden_check: bool) -> tuple[str, str]:
@@ -112,7 +124,7 @@ def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect:
     "structure" (the layers), "eval" (eval-mode output = the grader's forward of its layers, deterministic,
     shape (N, n_classes)), "train_dropout" (dropout changes the train-mode output), "no_dropout"
     (with the default p_dropout, train and eval outputs agree) or "trains" (held-out accuracy after the
-    grader's training loop, see ``trains_payload``)."""
+    grader trained the model, see ``trains_payload``)."""
 
     def run(ctx: Context) -> Verdict:
         d = payload(ctx.rng)
@@ -143,9 +155,9 @@ def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect:
         elif aspect == "trains":
             if problem:
                 return mismatch_verdict_text("build_mlp", f"cannot judge training: {problem}", mistake)
-            logits = mlp_logits(report["trained_weights"], task.X_test.astype(np.float32))
+            logits = mlp_logits(fitted_weights(ctx, report, task), task.X_test.astype(np.float32))
             acc = float(np.mean(logits.argmax(axis=1) == task.y_test))
-            return accuracy_verdict(acc, task.task, "build_mlp (trained by the grader's loop)", reveal=not sb.hidden,
+            return accuracy_verdict(acc, task.task, "build_mlp (trained by the grader)", reveal=not sb.hidden,
                                     hint="check the layers' initialisation and that every layer is registered")
         elif aspect == "no_dropout" and compare(train_out, out, rtol=FLOAT32_RTOL) is not None:
             return mismatch_verdict_text("build_mlp", "with the default p_dropout the train-mode output differs from "
@@ -180,7 +192,7 @@ def train_accuracy(sb: SuiteBuilder, case: str, points: float, task: AccuracyTas
     def run(ctx: Context) -> Verdict:
         d = draw(task, ctx.rng)
         sizes = [d.X_train.shape[1], *hidden, int(d.y_train.max()) + 1]
-        outcome = ctx.procedure("lab_train", X=d.X_train.astype(np.float32), y=d.y_train, sizes=sizes,
+        outcome = ctx.procedure("lab_train", X=d.X_train.astype(np.float32), y=d.y_train, spec=plain_spec(sizes),
                                 init_seed=d.init_seed, kwargs={**kwargs, "seed": d.train_seed})
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, "train")

@@ -15,6 +15,7 @@ from grader.checks.base import Check, Context, Verdict
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
 from grader.checks.lab_cases import trained_runs
+from grader.checks.lab_models import plain_spec
 from grader.data import make_spirals
 from grader.outcomes import Returned
 
@@ -47,7 +48,7 @@ def weight_decay(sb: SuiteBuilder, case: str, points: float, n: int, sizes: list
 
     def run(ctx: Context) -> Verdict:
         y = ctx.rng.integers(0, sizes[-1], n)
-        outcome = ctx.procedure("lab_train", X=np.zeros((n, sizes[0]), np.float32), y=y, sizes=sizes,
+        outcome = ctx.procedure("lab_train", X=np.zeros((n, sizes[0]), np.float32), y=y, spec=plain_spec(sizes),
                                 init_seed=int(ctx.rng.integers(2**31)),
                                 kwargs={**kwargs, "seed": int(ctx.rng.integers(2**31))})
         if not isinstance(outcome, Returned):
@@ -76,7 +77,7 @@ def losses(sb: SuiteBuilder, case: str, points: float, n_per_class: int, hidden:
     def run(ctx: Context) -> Verdict:
         X, y = make_spirals(n_per_class, 3, 0.2, seed=int(ctx.rng.integers(2**31)))
         sizes = [2, *hidden, 3]
-        outcome = ctx.procedure("lab_train", X=X.astype(np.float32), y=y, sizes=sizes, runs=runs,
+        outcome = ctx.procedure("lab_train", X=X.astype(np.float32), y=y, spec=plain_spec(sizes), runs=runs,
                                 init_seed=int(ctx.rng.integers(2**31)),
                                 kwargs={**kwargs, "seed": int(ctx.rng.integers(2**31))})
         if not isinstance(outcome, Returned):
@@ -114,7 +115,7 @@ def predict_payload(sizes: list[int], N: int, p: float) -> Callable[[np.random.G
         X = rng.standard_normal((4 * N + 8, sizes[0])).astype(np.float32)
         top = np.sort(mlp_logits(weights, X), axis=1)
         clear = (top[:, -1] - top[:, -2]) > 1e-3 * (1 + np.abs(top[:, -1]))
-        return {"weights": weights, "p_dropout": p, "X": X[clear][:N], "seed": int(rng.integers(2**31))}
+        return {"spec": plain_spec(sizes, p), "weights": weights, "X": X[clear][:N], "seed": int(rng.integers(2**31))}
 
     return make
 

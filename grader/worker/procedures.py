@@ -59,18 +59,20 @@ def collect_minibatches(module: ModuleType, payload: Payload) -> Payload:
 
 
 def _layer_report(module: Any) -> dict[str, Any]:
-    """What one leaf module is: its class name, and the sizes of a Linear or the p of a Dropout."""
+    """What one leaf module is: its class name, and the sizes (and whether it has a bias) of a Linear or
+    the p of a Dropout."""
     import torch
 
     report: dict[str, Any] = {"kind": type(module).__name__}
     if isinstance(module, torch.nn.Linear):
-        report.update(in_features=int(module.in_features), out_features=int(module.out_features))
+        report.update(in_features=int(module.in_features), out_features=int(module.out_features),
+                      bias=module.bias is not None)
     if isinstance(module, torch.nn.modules.dropout._DropoutNd):
         report["p"] = float(module.p)
     return report
 
 
-def _linear_weights(model: Any, modules: list | None = None) -> list[list[np.ndarray]]:
+def linear_weights(model: Any, modules: list | None = None) -> list[list[np.ndarray]]:
     """``[[W, b], ...]`` of the Linear layers among ``modules`` (default: the model's, in registration order),
     b zeros for a layer without bias."""
     import torch
@@ -114,8 +116,7 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     and ``seed`` (``torch.manual_seed`` before building and before the train-mode forward). Returns the leaf
     modules in the order the forward pass calls them (``layers``), the Linear weights in that order
     (``weights``), two eval-mode outputs on ``X``
-    (``eval_output``, ``eval_repeat``) and one train-mode output (``train_output``). With ``fit`` (the
-    keyword arguments of ``_fit``), the model is then trained by the grader's loop: ``trained_weights``.
+    (``eval_output``, ``eval_repeat``) and one train-mode output (``train_output``).
     """
     import torch
 
@@ -135,52 +136,41 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     model.train()
     torch.manual_seed(int(payload["seed"]) + 1)
     train_output = _forward(model, X, "train mode")
-    report = {
+    return {
         "layers": [_layer_report(m) for m in order],
-        "weights": _linear_weights(model, order),
+        "weights": linear_weights(model, order),
         "eval_output": eval_output,
         "eval_repeat": eval_repeat,
         "train_output": train_output,
     }
-    if payload.get("fit") is not None:
-        _fit(model, **payload["fit"])
-        report["trained_weights"] = _linear_weights(model, order)
-    return report
 
 
-def _fit(model: Any, X: Any, y: Any, epochs: int, lr: float, batch_size: int, weight_decay: float,
-         step_size: int | None, gamma: float, seed: int) -> None:
-    """The grader's own training loop (minibatch SGD on the cross-entropy, StepLR), to see whether a model
-    that build_mlp made can learn: glue, so that build_mlp is judged without the student's train."""
+def sequential(spec: list, weights: list | None = None) -> Any:
+    """The ``nn.Sequential`` a layer spec describes, item by item: ``["linear", n_in, n_out]`` (a fourth item
+    False: without bias), ``["relu"]``, ``["dropout", p]``. With ``weights`` (``[[W, b], ...]``, W (out, in)),
+    they are loaded into its Linear layers in order. The grader sends the spec: this only interprets it."""
     import torch
-
-    X_t = torch.as_tensor(np.asarray(X), dtype=torch.float32)
-    y_t = torch.as_tensor(np.asarray(y), dtype=torch.int64)
-    generator = torch.Generator().manual_seed(int(seed))
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
-    model.train()
-    for _ in range(int(epochs)):
-        order = torch.randperm(len(X_t), generator=generator)
-        for start in range(0, len(X_t), int(batch_size)):
-            batch = order[start : start + int(batch_size)]
-            loss = torch.nn.functional.cross_entropy(model(X_t[batch]), y_t[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-
-
-def _plain_mlp(sizes: list[int], p_dropout: float = 0.0) -> Any:
-    """The grader's own model ``Linear -> ReLU [-> Dropout] -> ... -> Linear`` (glue, not a solution)."""
     from torch import nn
 
-    layers: list[nn.Module] = []
-    for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):
-        layers += [nn.Linear(n_in, n_out), nn.ReLU()] + ([nn.Dropout(p_dropout)] if p_dropout > 0 else [])
-    layers.append(nn.Linear(sizes[-2], sizes[-1]))
-    return nn.Sequential(*layers)
+    makers: dict[str, Callable[..., nn.Module]] = {
+        "linear": lambda n_in, n_out, bias=True: nn.Linear(int(n_in), int(n_out), bias=bool(bias)),
+        "relu": nn.ReLU,
+        "dropout": lambda p: nn.Dropout(float(p)),
+    }
+    layers = []
+    for item in spec:
+        if item[0] not in makers:
+            raise ValueError(f"unknown layer {item[0]!r} in a model spec; known: {', '.join(makers)}")
+        layers.append(makers[item[0]](*item[1:]))
+    model = nn.Sequential(*layers)
+    if weights is not None:
+        linears = [m for m in model if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for layer, (W, b) in zip(linears, weights, strict=True):
+                layer.weight.copy_(torch.as_tensor(np.asarray(W), dtype=torch.float32))
+                if layer.bias is not None:
+                    layer.bias.copy_(torch.as_tensor(np.asarray(b), dtype=torch.float32))
+    return model
 
 
 def _losses(value: Any) -> tuple[np.ndarray | None, str]:
@@ -194,8 +184,9 @@ def _losses(value: Any) -> tuple[np.ndarray | None, str]:
 
 
 def train(module: ModuleType, payload: Payload) -> Payload:
-    """Train the grader's plain model (``sizes``, initialised after ``torch.manual_seed(init_seed)``) with the
-    student's ``train`` on ``X`` (float32) and ``y`` (int64), passing ``kwargs``; report losses and weights.
+    """Train the grader's model (the layer ``spec`` of ``sequential``, initialised after
+    ``torch.manual_seed(init_seed)``) with the student's ``train`` on ``X`` (float32) and ``y`` (int64), passing
+    ``kwargs``; report losses and weights.
 
     ``runs`` (default 1) repeats this from the same initial weights and seed, with torch's global generator in
     another state each time (so only ``seed`` can make the runs agree). Returns ``{"runs": [run, ...]}`` with each
@@ -209,32 +200,25 @@ def train(module: ModuleType, payload: Payload) -> Payload:
     runs = []
     for run in range(int(payload.get("runs", 1))):
         torch.manual_seed(int(payload["init_seed"]))
-        model = _plain_mlp([int(s) for s in payload["sizes"]])
-        before = _linear_weights(model)
+        model = sequential(payload["spec"])
+        before = linear_weights(model)
         torch.manual_seed(int(payload["init_seed"]) + 1 + run)  # runs differ in torch's global state, not in seed
         losses, kind = _losses(module.train(model, X.clone(), y.clone(), **payload["kwargs"]))
         runs.append({"losses": losses, "losses_kind": kind, "weights_before": before,
-                     "weights_after": _linear_weights(model)})
+                     "weights_after": linear_weights(model)})
     return {"runs": runs}
 
 
 def predict(module: ModuleType, payload: Payload) -> Payload:
-    """Load ``weights`` (``[[W, b], ...]``) into the grader's model with ``Dropout(p_dropout)`` after each
-    hidden ReLU, leave it in TRAIN mode, and call the student's ``predict`` on ``X`` (float32).
+    """Make the grader's model (the layer ``spec`` of ``sequential``) with ``weights`` (``[[W, b], ...]``), leave
+    it in TRAIN mode, and call the student's ``predict`` on ``X`` (float32).
 
     Returns ``labels`` (an array), ``container`` ("tensor", "ndarray" or the type's name) and, for every
     forward call, whether gradients were enabled and whether the model was in train mode.
     """
     import torch
 
-    weights = payload["weights"]
-    sizes = [int(np.shape(weights[0][0])[1])] + [int(np.shape(W)[0]) for W, _ in weights]
-    model = _plain_mlp(sizes, float(payload["p_dropout"]))
-    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
-    with torch.no_grad():
-        for layer, (W, b) in zip(linears, weights, strict=True):
-            layer.weight.copy_(torch.as_tensor(np.asarray(W), dtype=torch.float32))
-            layer.bias.copy_(torch.as_tensor(np.asarray(b), dtype=torch.float32))
+    model = sequential(payload["spec"], payload["weights"])
     calls: list[dict[str, bool]] = []
     model.register_forward_pre_hook(lambda m, _: calls.append({"grad": torch.is_grad_enabled(), "train": m.training}))
     model.train()
