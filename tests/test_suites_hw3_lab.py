@@ -166,9 +166,23 @@ def test_a_model_is_read_whether_its_layers_arrive_as_lists_or_tuples(container)
 
 
 def test_hints_cannot_be_registered_twice_under_one_id_with_another_text():
+    import grader.checks.lab_cases  # noqa: F401 - registers the lab's hints
     from grader.checks.mistakes import HINTS, register_hints
 
     register_hints({"predict_forgot_eval": HINTS["predict_forgot_eval"]})  # the same text again: no change
     with pytest.raises(ValueError, match="predict_forgot_eval"):
         register_hints({"predict_forgot_eval": "another text"})
     assert "another text" not in HINTS.values()
+
+
+def test_trains_says_so_when_a_release_cannot_train_the_students_model():
+    from grader.checks.references import MissingRecording
+
+    def recording_without_this_model(assignment, function, args, kwargs):
+        raise MissingRecording(f"no answer for {assignment}.{function}")
+
+    check, = [c for c in all_checks("lab") if c.id == "lab.build_mlp.hidden.trains"]
+    verdict = run_check(check, InProcessWorker(module=importlib.import_module("reference.mlp_lab")),
+                        recording_without_this_model, SECRET)
+    assert verdict.status == "error" and "course's grading judges it" in verdict.message
+    assert "internal grader error" not in verdict.message

@@ -18,6 +18,7 @@ from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
 from grader.checks.lab_models import plain_spec, spec_from_report
 from grader.checks.mistakes import register_hints
+from grader.checks.references import MissingRecording
 from grader.outcomes import Returned
 
 register_hints({
@@ -155,7 +156,13 @@ def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect:
         elif aspect == "trains":
             if problem:
                 return mismatch_verdict_text("build_mlp", f"cannot judge training: {problem}", mistake)
-            logits = mlp_logits(fitted_weights(ctx, report, task), task.X_test.astype(np.float32))
+            try:
+                trained = fitted_weights(ctx, report, task)
+            except MissingRecording:
+                return Verdict("error", 0.0, "build_mlp: this check trains your model in the course's grader, "
+                               "which a release cannot do for initial weights other than the reference's; the "
+                               "course's grading judges it")
+            logits = mlp_logits(trained, task.X_test.astype(np.float32))
             acc = float(np.mean(logits.argmax(axis=1) == task.y_test))
             return accuracy_verdict(acc, task.task, "build_mlp (trained by the grader)", reveal=not sb.hidden,
                                     hint="check the layers' initialisation and that every layer is registered")
