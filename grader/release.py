@@ -41,10 +41,6 @@ INSTRUCTOR_ONLY = frozenset(
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".DS_Store")
 # Overlaps with reference code that were reviewed and accepted: (released file, reference function) -> why.
 ACCEPTED_OVERLAPS = {
-    ("grader/worker/procedures.py", "mlp_lab.train"): (
-        "the worker's own SGD + StepLR loop that judges build_mlp without the student's train; it runs in the "
-        "sandbox, so it ships (it is also a worked training loop a student can read)"
-    ),
     ("grader/checks/hw1_cases.py", "gradient_descent_np.sgd"): (
         "sgd re-run with the student's own gd_step (judging sgd on its own); the stub's docstring states these "
         "two lines (k = rng.integers(0, N), the gradient of sample k alone)"
