@@ -3,9 +3,13 @@ trusted reference answers."""
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from grader.checks.base import References
 from grader.engine import OpenSession
 
 
@@ -28,13 +32,43 @@ def isolation_level() -> str:
 
 
 def default_references():
-    """Live references where ``reference/`` is installed (the instructor's repo); else the answers recorded
-    into a student release, which ships no reference code."""
+    """Live references where ``reference/`` is installed (the instructor's repo), remembered across students;
+    else the answers recorded into a student release, which ships no reference code."""
     import importlib.util
 
     from grader.assignments import REPO_ROOT
     from grader.checks.references import LiveReferences, RecordedReferences
 
     if importlib.util.find_spec("reference") is not None:
-        return LiveReferences()
+        return CachedReferences(LiveReferences())
     return RecordedReferences(REPO_ROOT / "grader" / "suites" / "public" / "answers.npz")
+
+
+class CachedReferences:
+    """Remembers live reference answers by their arguments. Checks draw the same inputs for every student
+    (seeded by check id), so after the first student nearly every answer, including the lab's reference
+    training, is a lookup. Answers are deterministic functions of their arguments; callers get copies."""
+
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, inner: References) -> None:
+        self._inner = inner
+        self._answers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any:
+        from grader.checks.references import NotPlainData, args_key
+
+        try:
+            key = f"{assignment}.{function}.{args_key(args, kwargs)}"
+        except NotPlainData:
+            return self._inner(assignment, function, args, kwargs)
+        with self._lock:
+            found = key in self._answers
+            answer = self._answers.get(key)
+        if not found:
+            answer = self._inner(assignment, function, args, kwargs)
+            with self._lock:
+                if len(self._answers) < self.MAX_ENTRIES:
+                    self._answers[key] = answer
+        return copy.deepcopy(answer)
