@@ -13,8 +13,8 @@ s = SuiteBuilder("lab", "hidden")
 
 # Calibration as in the public suite (the reference train through the lab_train procedure, 1000 check
 # generators np.random.default_rng([7919, i])): threshold = the worst held-out accuracy minus 0.03.
-# build_mlp.hidden.trains runs the same algorithm (the worker's own loop, same settings) on the model
-# build_mlp makes, so the same calibration holds for it.
+# build_mlp.hidden.trains trains the model build_mlp makes with the reference train, in the grader's own
+# process (same settings), so the same calibration holds for it.
 HIDDEN = [64, 64]
 TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 1e-4, "step_size": 60, "gamma": 0.2}
 # reference: mean 0.950, sd 0.018, 1 % quantile 0.901, worst 0.875 over 1000 runs (152 held-out points each)
