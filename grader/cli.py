@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != f"grader.commands.{verb}":
                 raise
             continue  # a verb left out of this installation
-        verb_parser = sub.add_parser(verb, help=module.HELP, description=module.HELP)
+        # argparse %-formats help strings ("100 %" would break --help); descriptions are printed as they are.
+        verb_parser = sub.add_parser(verb, help=module.HELP.replace("%", "%%"), description=module.HELP)
         module.add_arguments(verb_parser)
         verb_parser.set_defaults(_run=module.run)
     return parser

@@ -1,0 +1,31 @@
+"""The ``grader`` entry point: every verb is wired up and its help prints."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.cli import VERBS, main
+
+
+def test_top_level_help_lists_every_verb(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(verb in out for verb in VERBS)
+    assert "100 %" in out  # a literal percent sign in a verb's help survives argparse's formatting
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_each_verb_prints_its_help(verb, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([verb, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: grader {verb}" in capsys.readouterr().out
+
+
+def test_an_unknown_verb_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
