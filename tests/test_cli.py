@@ -29,3 +29,18 @@ def test_an_unknown_verb_is_a_usage_error(capsys):
         main(["frobnicate"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly():
+    """``grader check | head -1``: no traceback when the reader stops early."""
+    import subprocess
+    import sys
+
+    from grader.assignments import REPO_ROOT
+
+    done = subprocess.run(
+        f"{sys.executable} -m grader.cli check hw1 | head -c 1",
+        shell=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert "Traceback" not in done.stderr
+    assert "BrokenPipeError" not in done.stderr

@@ -231,3 +231,25 @@ def test_the_torch_worker_turns_tensors_into_arrays():
         with pool.session("hw2", {"backprop.py": source}) as worker:
             outcome = call(worker, "ones", 3, timeout=30)
     assert type(outcome.value) is np.ndarray and np.array_equal(outcome.value, [2.0, 2.0, 2.0])
+
+
+def test_a_worker_started_from_a_short_lived_thread_outlives_it():
+    """bwrap's --die-with-parent follows the forking thread: workers must not die with a grading thread."""
+    import threading
+
+    with WorkerPool(kind="numpy", slots=1) as pool:
+        first: list = []
+
+        def grade_once():
+            with pool.session("hw2", {"backprop.py": BACKPROP}) as w:
+                first.append(call(w, "relu_forward", np.array([-1.0, 2.0])))
+
+        thread = threading.Thread(target=grade_once)
+        thread.start()
+        thread.join()
+        (worker,) = pool._workers.values()
+        pid = worker._proc.pid
+        with pool.session("hw2", {"backprop.py": BACKPROP}) as w:
+            again = call(w, "relu_forward", np.array([-1.0, 2.0]))
+        assert isinstance(first[0], Returned) and isinstance(again, Returned)
+        assert worker._proc.pid == pid  # the same warm worker served both: it was not restarted

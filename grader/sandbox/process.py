@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -15,6 +16,7 @@ from grader import wire
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
 
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-launcher")
 START_TIMEOUT = 120.0  # a cold torch import on a busy machine
 CONTROL_TIMEOUT = 20.0
 
@@ -67,10 +69,13 @@ class WorkerProcess:
         config = self._config(theirs.fileno())
         self._log = tempfile.TemporaryFile()  # the worker's own stderr, for error messages
         try:
-            self._proc = subprocess.Popen(
+            # Started from one long-lived thread: bwrap's --die-with-parent follows the thread that forked
+            # it, so a worker started from a short-lived grading thread would die with that thread.
+            self._proc = _LAUNCHER.submit(
+                subprocess.Popen,
                 isolation.command(self.level, config), pass_fds=[theirs.fileno()], env=isolation.environment(),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True,
-            )
+            ).result()
         finally:
             theirs.close()
         self._ctrl = ours
