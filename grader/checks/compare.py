@@ -3,7 +3,8 @@
 Values are close when ``|a - e| <= rtol * (|e| + max|e|)``: relative to each element and to the array's
 scale, so cancellation in a correct formula (``1 - sigmoid`` near 1) is not an error. A float32 result
 gets float32's precision (``rtol`` at least ``FLOAT32_RTOL``). Messages speak to the student; with
-``hidden=True`` they never show an expected value or an expected shape.
+``hidden=True`` they never show an expected value or a shape (the student's own shape would tell the
+hidden case's sizes).
 """
 
 from __future__ import annotations
@@ -135,8 +136,10 @@ def _compare_leaf(actual: Any, expected: Any, *, name: str, rtol: float, values:
     if a.shape != e.shape:
         if e.ndim == 0:
             return Mismatch(name, "shape", f"{name} should be a single number; got {describe(a)} (use float(...))")
-        expect = "which is not the expected shape" if hidden else f"expected {e.shape}"
-        return Mismatch(name, "shape", f"{name} has shape {a.shape}, {expect}")
+        if hidden:  # the student's own shape would tell the hidden case's sizes
+            dims = f" (it has {a.ndim} dimensions, expected {e.ndim})" if a.ndim != e.ndim else ""
+            return Mismatch(name, "shape", f"{name} does not have the expected shape{dims}")
+        return Mismatch(name, "shape", f"{name} has shape {a.shape}, expected {e.shape}")
     if not values:
         return None
     a64 = a.astype(np.float64)
