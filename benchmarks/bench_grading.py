@@ -109,8 +109,8 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
 
 
 def _warm_up(open_session, subs: list, jobs: int) -> None:
-    """Start every slot's workers, from this thread: the sandbox ties a worker's life to the thread that
-    started it, so workers started by a finished batch's threads would be gone."""
+    """Start every slot's workers before timing, so the empty-suite run measures only the cost of
+    isolating one more hand-in, not worker start-up."""
     for key in sorted({s.assignment for s in subs}):
         first = next(s for s in subs if s.assignment == key)
         for _ in range(jobs):  # the pool hands out slots in turn
