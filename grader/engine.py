@@ -160,6 +160,9 @@ class _Budgeted:
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
         return self._timed(self._worker.procedure, name, payload, timeout=self._cap(timeout))
 
+    def restart(self) -> None:
+        self._worker.restart()
+
     def _cap(self, timeout: float) -> float:
         return max(0.0, min(timeout, self._deadline - time.monotonic()))
 

@@ -84,6 +84,9 @@ class ReferenceWorker:
         key = f"procedure {name} {args_key((), payload)}"
         return self._answer(key, lambda: to_plain(PROCEDURES[name](module, payload)), [])
 
+    def restart(self) -> None:
+        """Reference code keeps no state between calls: nothing to do."""
+
     def _answer(self, key: str, compute: Callable[[], Any], args_after: list) -> Outcome:
         if key not in self.cache:
             try:

@@ -70,8 +70,16 @@ class InProcessWorker:
         if (module_path is None) == (module is None):
             raise ValueError("give exactly one of module_path or module")
         self.module = module if module is not None else load_module(Path(module_path))
+        self._path = None if module_path is None else Path(module_path)
         self.procedures = procedures
         self.calls: list[str] = []  # function names called, in order (for tests)
+        self.restarts = 0
+
+    def restart(self) -> None:
+        """A module loaded from a file is loaded afresh (its state reset), as a fresh child would."""
+        self.restarts += 1
+        if self._path is not None:
+            self.module = load_module(self._path)
 
     @classmethod
     def from_module(cls, module: ModuleType | str, **kwargs: Any) -> InProcessWorker:

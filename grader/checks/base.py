@@ -56,6 +56,10 @@ class Worker(Protocol):
         through steps that cannot cross as data, e.g. training a torch model with the student's ``train``.
         """
 
+    def restart(self) -> None:
+        """The next call runs in a fresh process: nothing an earlier call left behind (module state,
+        patched libraries, threads) can influence it."""
+
 
 @dataclass(frozen=True)
 class Builtin:
@@ -98,6 +102,10 @@ class Context:
 
     def procedure(self, name: str, **payload: Any) -> Outcome:
         return self._shown(self.worker.procedure(name, payload, timeout=self.check.timeout))
+
+    def restart(self) -> None:
+        """The next call runs in a fresh process (see ``Worker.restart``)."""
+        self.worker.restart()
 
     def _shown(self, outcome: Outcome) -> Outcome:
         """On a hidden check, drop text the student's code chose (an exception's message, a returned
