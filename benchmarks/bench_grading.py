@@ -61,7 +61,7 @@ def worker(key):
     if key not in _workers:
         path = STUDENT / ASSIGNMENTS[key].filename
         if path.suffix == ".ipynb":
-            from grader.notebook import notebook_to_source
+            from grader.worker.notebook import notebook_to_source
             source = STUDENT / "_notebook_module.py"
             source.write_text(notebook_to_source(path.read_bytes()).source)
             path = source

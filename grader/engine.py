@@ -17,10 +17,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from grader.assignments import ASSIGNMENTS
+from grader.checks import vocabulary
 from grader.checks.base import Check, References, Verdict
-from grader.checks.runner import run_check
+from grader.checks.runner import run_suite
 from grader.discover import Submission
-from grader.integrity import BANNED, FLAG_PREFIX, banned_imports, numpy_only_violation
+from grader.integrity import FLAG_PREFIX, RUN_TIME_IMPORT, numpy_only_violation
 from grader.outcomes import Crashed, Outcome, Raised, TimedOut
 from grader.results import CheckResult
 
@@ -55,12 +57,13 @@ def grade_one(
     try:
         reason = _cannot_grade(submission)
         if reason is not None:
-            results = [_row(submission, c, Verdict("error", 0.0, reason[0], reason[1]), 0.0) for c in checks]
+            verdict = Verdict("error", 0.0, reason[0], reason[1], problem="ungradable")
+            results = [_row(submission, c, verdict, 0.0) for c in checks]
         else:
             results, spent = _run_checks(submission, checks, open_session, references, secret, budget)
     except Exception as exc:  # the grader's own failure costs this submission only, never the batch
         message = f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
-        results = [_row(submission, c, Verdict("error", 0.0, message), 0.0) for c in checks]
+        results = [_row(submission, c, Verdict("error", 0.0, message, problem="internal"), 0.0) for c in checks]
     return Graded(submission, results, time.perf_counter() - start, spent)
 
 
@@ -106,9 +109,7 @@ def flags(results: Iterable[CheckResult]) -> list[str]:
 
 def _cannot_grade(submission: Submission) -> tuple[str, str] | None:
     """(message, mistake) when the submission gets error rows without running, else None."""
-    if submission.error:
-        return submission.error, ""
-    return numpy_only_violation(submission.assignment, banned_imports(submission.files, submission.source_name))
+    return (submission.error, "") if submission.error else None
 
 
 def _run_checks(
@@ -120,29 +121,34 @@ def _run_checks(
     budget: float,
 ) -> tuple[list[CheckResult], float]:
     deadline = time.monotonic() + budget
-    results: list[CheckResult] = []
     with open_session(submission.assignment, submission.files) as worker:
+        # Read in the sandbox before any student code ran: the sources' banned imports.
+        violation = numpy_only_violation(submission.assignment, list(getattr(worker, "banned", [])))
+        if violation is None and getattr(worker, "banned_at_run_time", False):
+            violation = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT])
+        if violation is not None:
+            verdict = Verdict("error", 0.0, *violation, problem="numpy_only")
+            return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
         import_error = getattr(worker, "import_error", None)
         if import_error is not None:
             message = f"{submission.source_name} failed at import, so none of its checks ran: {_describe(import_error)}"
-            return [_row(submission, c, Verdict("error", 0.0, message), 0.0) for c in checks], 0.0
-        loaded = [
-            f"{submission.source_name} at import: {name}" for name in getattr(worker, "imports", []) if name in BANNED
-        ]
-        violation = numpy_only_violation(submission.assignment, loaded)
-        if violation is not None:  # imported in a way the static reading missed
-            verdict = Verdict("error", 0.0, *violation)
+            verdict = Verdict("error", 0.0, message, problem="import")
             return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
         budgeted = _Budgeted(worker, deadline)
-        for check in checks:
-            if time.monotonic() >= deadline:
-                verdict = Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget")
-                results.append(_row(submission, check, verdict, 0.0))
-                continue
-            began = time.perf_counter()
-            verdict = run_check(check, budgeted, references, secret)
-            results.append(_row(submission, check, verdict, time.perf_counter() - began))
+
+        def skip() -> Verdict | None:
+            if time.monotonic() < deadline:
+                return None
+            return Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget",
+                           problem="budget")
+
+        verdicts = run_suite(checks, budgeted, references, secret, _targets(submission.assignment), skip=skip)
+        results = [_row(submission, c, v, seconds) for c, (v, seconds) in zip(checks, verdicts, strict=True)]
         spent = float(getattr(worker, "student_seconds", budgeted.seconds))
+        if getattr(worker, "banned_at_run_time", False):  # observed by the zygote, outside student code
+            message, flag = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT]) or ("", "")
+            verdict = Verdict("error", 0.0, message, flag, problem="numpy_only")
+            results = [_row(submission, c, verdict, r.seconds) for c, r in zip(checks, results, strict=True)]
     return results, spent
 
 
@@ -161,7 +167,9 @@ class _Budgeted:
         return self._timed(self._worker.procedure, name, payload, timeout=self._cap(timeout))
 
     def restart(self) -> None:
-        self._worker.restart()
+        restart = getattr(self._worker, "restart", None)
+        if restart is not None:  # a worker without processes (a test's stand-in) has nothing to restart
+            restart()
 
     def _cap(self, timeout: float) -> float:
         return max(0.0, min(timeout, self._deadline - time.monotonic()))
@@ -172,6 +180,10 @@ class _Budgeted:
         outcome = method(*args, timeout=timeout)
         self.seconds += getattr(outcome, "seconds", 0.0)
         return outcome
+
+
+def _targets(assignment: str) -> tuple[str, ...]:
+    return ASSIGNMENTS[assignment].targets if assignment in ASSIGNMENTS else ()
 
 
 def _describe(import_error: Outcome | str) -> str:
@@ -195,6 +207,8 @@ def _where(traceback: str) -> str:
 
 
 def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float) -> CheckResult:
+    if check.visibility == "hidden":  # its feedback from the fixed vocabulary only
+        verdict = vocabulary.hidden(check.target, verdict)
     fraction = min(1.0, max(0.0, float(verdict.fraction)))
     return CheckResult(
         student=submission.student,

@@ -1,46 +1,17 @@
-"""The numpy-only rule for hw1–hw3 (SPEC §3): find imports of torch, jax or tensorflow statically.
+"""The numpy-only rule for hw1–hw3 (SPEC §3): no torch, jax or tensorflow.
 
-Read on the grader's side with ``ast`` (nothing is executed): ``import torch``, ``from jax import numpy``,
-``__import__("torch")`` and ``importlib.import_module("tensorflow")``, anywhere in the file, and in the
-student's own modules that the file imports.
+Enforced where the student cannot get around it: the sandbox reads the sources statically before any of
+their code runs (``grader.worker.scan``), a numpy-only worker has no torch to load, and an attempt to
+import one at run time ends the child with ``BANNED_EXIT``, which the grader observes from outside.
 """
 
 from __future__ import annotations
 
-import ast
-
 from grader.assignments import ASSIGNMENTS
 
 BANNED = frozenset({"torch", "jax", "jaxlib", "tensorflow", "keras"})
-_DYNAMIC_IMPORTERS = frozenset({"__import__", "import_module"})
+RUN_TIME_IMPORT = "an import at run time: torch, jax or tensorflow"  # a finding the sandbox observed
 FLAG_PREFIX = "flag: "  # a row whose ``mistake`` starts with this carries a flag for the instructor
-
-
-def banned_imports(files: dict[str, bytes], main: str) -> list[str]:
-    """Findings like ``"backprop.py line 3: torch"``, following the student's local imports from ``main``.
-
-    A file that does not parse yields nothing here: the import in the worker reports the syntax error.
-    """
-    local = {name[:-3]: name for name in files if name.endswith(".py")}
-    findings: list[str] = []
-    seen: set[str] = set()
-    todo = [main]
-    while todo:
-        name = todo.pop(0)
-        if name in seen or name not in files or not name.endswith(".py"):
-            continue
-        seen.add(name)
-        try:
-            tree = ast.parse(files[name].decode("utf-8", errors="replace"), filename=name)
-        except (SyntaxError, ValueError):
-            continue
-        for lineno, module in _imports(tree):
-            top = module.split(".")[0]
-            if top in BANNED:
-                findings.append(f"{name} line {lineno}: {top}")
-            elif top in local:
-                todo.append(local[top])
-    return findings
 
 
 def numpy_only_violation(assignment: str, findings: list[str]) -> tuple[str, str] | None:
@@ -57,25 +28,3 @@ def numpy_only_violation(assignment: str, findings: list[str]) -> tuple[str, str
         f"0 points for {assignment}, flagged for the instructor"
     )
     return message, f"{FLAG_PREFIX}uses {library} in {assignment}"
-
-
-def _imports(tree: ast.AST) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Call) and _callee_name(node.func) in _DYNAMIC_IMPORTERS and node.args:
-            first = node.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                found.append((node.lineno, first.value))
-    return found
-
-
-def _callee_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""

@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.assignments import Assignment
 from grader.checks.references import REFERENCE_MODULES
-from grader.notebook import notebook_to_source
+from grader.worker.notebook import notebook_to_source
 
 _counter = itertools.count()
 

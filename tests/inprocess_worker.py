@@ -19,9 +19,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader import wire
 from grader.checks.references import resolve_markers
 from grader.outcomes import Crashed, Outcome, Raised, Returned
+from grader.protocol import wire
 from grader.worker.child import _to_plain as worker_convert
 
 _counter = itertools.count()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks.base import WITHHELD, Check, Verdict, check_seed, make_context
+from grader.checks.base import Check, Verdict, check_seed, make_context
 from grader.checks.judge import outcome_failure
-from grader.outcomes import Crashed, Raised, TimedOut
+from grader.outcomes import Raised, TimedOut
 
 
 class ScriptedWorker:
@@ -31,27 +31,6 @@ def make_check(visibility: str) -> Check:
 
 
 LEAKY = Raised("ValueError", "X=[[0.1234, 5.678]] shape (7, 3)", 'File "backprop.py", line 9, in relu_forward', 0.1)
-
-
-@pytest.mark.parametrize(
-    ("outcome", "secret_text"),
-    [(LEAKY, "0.1234"), (Crashed("bad reply: a value of type Shape_7x3 cannot be graded"), "Shape_7x3")],
-)
-def test_hidden_feedback_never_echoes_text_the_student_code_chose(outcome, secret_text):
-    hidden = make_check("hidden")
-    verdict = hidden.run(make_context(hidden, ScriptedWorker(outcome), references=None, secret="s"))
-    assert secret_text not in verdict.message
-    assert verdict.status == "error"
-    public = make_check("public")
-    shown = public.run(make_context(public, ScriptedWorker(outcome), references=None, secret=""))
-    assert secret_text in shown.message  # public inputs are the student's to see
-
-
-def test_hidden_feedback_keeps_the_exception_type_and_the_students_line():
-    hidden = make_check("hidden")
-    verdict = hidden.run(make_context(hidden, ScriptedWorker(LEAKY), references=None, secret="s"))
-    assert "ValueError" in verdict.message and "line 9, in relu_forward" in verdict.message
-    assert WITHHELD in verdict.message
 
 
 def test_timeouts_pass_through_unchanged():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grader.notebook import NotebookError, notebook_to_source, strip_ipython
+from grader.worker.notebook import NotebookError, notebook_to_source, strip_ipython
 
 
 def make_notebook(*cells: str | tuple[str, list[str]]) -> str:

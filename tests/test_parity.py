@@ -18,7 +18,7 @@ import pytest
 
 from grader import parity
 from grader.assignments import ASSIGNMENTS, Assignment
-from grader.notebook import notebook_to_source
+from grader.worker.notebook import notebook_to_source
 
 NOTEBOOK_ASSIGNMENTS = [a for a in ASSIGNMENTS.values() if a.is_notebook]
 

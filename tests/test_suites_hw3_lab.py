@@ -16,8 +16,8 @@ from grader.checks.hw3_training import read_model
 from grader.checks.mistakes import hint
 from grader.checks.references import LiveReferences
 from grader.checks.runner import run_check
-from grader.notebook import notebook_to_source
 from grader.suites import load_checks
+from grader.worker.notebook import notebook_to_source
 
 SECRET = "test-secret"
 MUTANTS = Path(__file__).parent / "data" / "mutants"

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from grader import wire
 from grader.checks.base import Builtin, Rng
+from grader.protocol import wire
 
 
 def roundtrip(value, marker=None):

@@ -77,7 +77,7 @@ def accuracy_verdict(accuracy: float, task: AccuracyTask, what: str, *, reveal: 
     """Judge a held-out accuracy. ``reveal`` (public checks) states the floor and threshold; hidden checks
     state only the student's own accuracy, never what a correct model reaches on the hidden data."""
     if not np.isfinite(accuracy):
-        return Verdict.wrong(f"{what}: the held-out accuracy could not be computed")
+        return Verdict.wrong(f"{what}: the held-out accuracy could not be computed", problem="accuracy")
     fraction = credit(accuracy, task.floor, task.threshold)
     got = f"{what}: held-out accuracy {accuracy:.1%} on the {task.name}"
     if fraction == 1.0:
@@ -86,4 +86,4 @@ def accuracy_verdict(accuracy: float, task: AccuracyTask, what: str, *, reveal: 
         scale = f"full marks from {task.threshold:.0%}, none at or below {task.floor:.0%}"
     else:
         scale = "below what a correct implementation reaches on this data"
-    return Verdict.wrong(f"{got}, {scale}" + (f"; {hint}" if hint else ""), fraction=fraction)
+    return Verdict.wrong(f"{got}, {scale}" + (f"; {hint}" if hint else ""), fraction=fraction, problem="accuracy")

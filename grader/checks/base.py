@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from grader.outcomes import Crashed, Outcome, Raised
-
-WITHHELD = "[the error's text is not shown on hidden checks; reproduce it with your own inputs]"
+from grader.outcomes import Outcome
+from grader.protocol.markers import Builtin, Rng  # noqa: F401 - re-exported: checks write Builtin(...), Rng(...)
 
 Kind = Literal["value", "gradient", "accuracy", "statistical", "property"]
 Visibility = Literal["public", "hidden"]
@@ -31,14 +30,17 @@ class Verdict:
     fraction: float
     message: str = ""
     mistake: str = ""  # id of a recognised known mistake, "" if none
+    problem: str = ""  # what went wrong, a key of grader.checks.vocabulary.PROBLEMS ("" if none applies)
+    part: str = ""  # which part of the return, a label the check defines ("dW"), "" for the whole
 
     @classmethod
-    def ok(cls, message: str = "") -> Verdict:
-        return cls("pass", 1.0, message)
+    def ok(cls, message: str = "", problem: str = "") -> Verdict:
+        return cls("pass", 1.0, message, problem=problem)
 
     @classmethod
-    def wrong(cls, message: str, mistake: str = "", fraction: float = 0.0) -> Verdict:
-        return cls("fail", fraction, message, mistake)
+    def wrong(cls, message: str, mistake: str = "", fraction: float = 0.0, problem: str = "",
+              part: str = "") -> Verdict:
+        return cls("fail", fraction, message, mistake, problem, part)
 
 
 class Worker(Protocol):
@@ -61,20 +63,6 @@ class Worker(Protocol):
         patched libraries, threads) can influence it."""
 
 
-@dataclass(frozen=True)
-class Builtin:
-    """Marks an argument to be replaced, in the worker, by the grader-side callable of that name."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Rng:
-    """Marks an argument to be replaced by ``np.random.default_rng(seed)`` where the call runs."""
-
-    seed: int
-
-
 class References(Protocol):
     """Trusted reference answers, computed in the grader's process (live from ``reference/`` in the
     instructor repo; replayed from recorded answers in a student release). Markers are resolved."""
@@ -91,33 +79,22 @@ class Context:
     worker: Worker
     references: References
     extras: dict[str, Any] = field(default_factory=dict)
+    failed: frozenset[str] = frozenset()  # targets of this submission with a check that did not pass so far
 
     def call(self, *args: Any, **kwargs: Any) -> Outcome:
         """Call the check's own target with these arguments."""
-        return self._shown(self.worker.call(self.check.target, args, kwargs, timeout=self.check.timeout))
+        return self.worker.call(self.check.target, args, kwargs, timeout=self.check.timeout)
 
     def call_function(self, function: str, *args: Any, **kwargs: Any) -> Outcome:
         """Call another function of the student's module (rarely needed: judge each target on its own)."""
-        return self._shown(self.worker.call(function, args, kwargs, timeout=self.check.timeout))
+        return self.worker.call(function, args, kwargs, timeout=self.check.timeout)
 
     def procedure(self, name: str, **payload: Any) -> Outcome:
-        return self._shown(self.worker.procedure(name, payload, timeout=self.check.timeout))
+        return self.worker.procedure(name, payload, timeout=self.check.timeout)
 
     def restart(self) -> None:
         """The next call runs in a fresh process (see ``Worker.restart``)."""
         self.worker.restart()
-
-    def _shown(self, outcome: Outcome) -> Outcome:
-        """On a hidden check, drop text the student's code chose (an exception's message, a returned
-        type's name): ``raise ValueError(repr(X))`` would otherwise print the hidden inputs into the
-        feedback. The exception type and the student's own file and line stay."""
-        if self.check.visibility != "hidden":
-            return outcome
-        if isinstance(outcome, Raised) and outcome.message:
-            return replace(outcome, message=WITHHELD)
-        if isinstance(outcome, Crashed) and outcome.reason.startswith("bad reply"):
-            return replace(outcome, reason="bad reply: not plain numbers or numeric arrays")
-        return outcome
 
     def reference(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """The trusted answer of ``function`` (default: this check's target) of this assignment."""
@@ -156,6 +133,7 @@ def check_seed(check_id: str, visibility: Visibility, secret: str) -> int:
     return int.from_bytes(hashlib.sha256(material).digest()[:8], "little")
 
 
-def make_context(check: Check, worker: Worker, references: References, secret: str) -> Context:
+def make_context(check: Check, worker: Worker, references: References, secret: str,
+                 failed: frozenset[str] = frozenset()) -> Context:
     rng = np.random.default_rng(check_seed(check.id, check.visibility, secret))
-    return Context(check, rng, worker, references)
+    return Context(check, rng, worker, references, failed=failed)

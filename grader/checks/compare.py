@@ -1,8 +1,10 @@
 """Compare a returned value with the expected one: structure, then shape, then dtype and finiteness, then values.
 
 Values are close when ``|a - e| <= rtol * (|e| + max|e|)``: relative to each element and to the array's
-scale, so cancellation in a correct formula (``1 - sigmoid`` near 1) is not an error. A float32 result
-gets float32's precision (``rtol`` at least ``FLOAT32_RTOL``). Messages speak to the student; with
+scale, so cancellation in a correct formula (``1 - sigmoid`` near 1) is not an error. The check sets the
+tolerance, never the student: a float32 result gets float32's precision (``rtol`` at least
+``FLOAT32_RTOL``) only where the check accepts float32 (``float32=True``); elsewhere returning float32
+would widen a tolerance built to catch a small mistake (an ignored ``eps``). Messages speak to the student; with
 ``hidden=True`` they never show an expected value or a shape (the student's own shape would tell the
 hidden case's sizes).
 """
@@ -66,8 +68,10 @@ def as_numeric(value: Any) -> np.ndarray | None:
     return None
 
 
-def rtol_for(actual: np.ndarray, rtol: float) -> float:
-    return max(rtol, FLOAT32_RTOL) if actual.dtype.kind == "f" and actual.dtype.itemsize < 8 else rtol
+def rtol_for(actual: np.ndarray, rtol: float, float32: bool = False) -> float:
+    """The tolerance for ``actual``: float32's precision where the check accepts float32, else ``rtol``."""
+    narrow = actual.dtype.kind == "f" and actual.dtype.itemsize < 8
+    return max(rtol, FLOAT32_RTOL) if float32 and narrow else rtol
 
 
 def _parts(names: Sequence | None, name: str, k: int) -> list[tuple[str, Sequence | None]]:
@@ -86,11 +90,12 @@ def compare(
     rtol: float = DEFAULT_RTOL,
     values: bool = True,
     hidden: bool = False,
+    float32: bool = False,
 ) -> Mismatch | None:
     """The first way ``actual`` differs from ``expected``, or None when it matches.
 
     ``names`` labels the parts of a tuple return (``("dX", "dW", "db")``); ``values=False`` checks
-    structure, shapes and dtypes only.
+    structure, shapes and dtypes only; ``float32=True`` accepts float32 results at float32's precision.
     """
     if expected is ANY:
         return None
@@ -104,7 +109,7 @@ def compare(
         if len(actual) != k:
             return Mismatch(name, "length", f"{name} should hold {k} values; got {len(actual)}")
         for a, e, (part, sub) in zip(actual, expected, parts, strict=True):
-            found = compare(a, e, name=part, names=sub, rtol=rtol, values=values, hidden=hidden)
+            found = compare(a, e, name=part, names=sub, rtol=rtol, values=values, hidden=hidden, float32=float32)
             if found is not None:
                 return found
         return None
@@ -116,7 +121,8 @@ def compare(
         if missing:
             return Mismatch(name, "type", f"{name} lacks the key(s) {missing}")
         for key, e in expected.items():
-            found = compare(actual[key], e, name=f"{name}[{key!r}]", rtol=rtol, values=values, hidden=hidden)
+            found = compare(actual[key], e, name=f"{name}[{key!r}]", rtol=rtol, values=values, hidden=hidden,
+                            float32=float32)
             if found is not None:
                 return found
         return None
@@ -124,10 +130,11 @@ def compare(
         if actual == expected:
             return None
         return Mismatch(name, "type", f"{name} should be {expected!r}; got {describe(actual)}")
-    return _compare_leaf(actual, expected, name=name, rtol=rtol, values=values, hidden=hidden)
+    return _compare_leaf(actual, expected, name=name, rtol=rtol, values=values, hidden=hidden, float32=float32)
 
 
-def _compare_leaf(actual: Any, expected: Any, *, name: str, rtol: float, values: bool, hidden: bool) -> Mismatch | None:
+def _compare_leaf(actual: Any, expected: Any, *, name: str, rtol: float, values: bool, hidden: bool,
+                  float32: bool) -> Mismatch | None:
     e = np.asarray(expected, dtype=np.float64)
     a = as_numeric(actual)
     if a is None:
@@ -147,7 +154,7 @@ def _compare_leaf(actual: Any, expected: Any, *, name: str, rtol: float, values:
         return Mismatch(name, "nonfinite", f"{name} contains NaN or inf: an overflow? use a numerically stable formula")
     scale = float(np.max(np.abs(e))) if e.size else 0.0
     err = np.abs(a64 - e)
-    tol = rtol_for(a, rtol) * (np.abs(e) + scale) + TINY
+    tol = rtol_for(a, rtol, float32) * (np.abs(e) + scale) + TINY
     bad = ~(err <= tol)
     if not np.any(bad):
         return None

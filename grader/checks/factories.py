@@ -110,7 +110,7 @@ class SuiteBuilder:
                                   hidden=self.hidden, variants=wrongs)
             if verdict.status == "fail" and own and right_given_own(ctx, own, tuple(d.values()), outcome.value,
                                                                     shown, rtol=rtol):
-                return Verdict.ok(message(target))
+                return Verdict.ok(message(target), problem="own_helpers")
             return verdict
 
         return self.check(target, case, "value", points, run, description, timeout)
@@ -134,7 +134,7 @@ class SuiteBuilder:
                 return mismatch_verdict(target, found)
             for (arg, sent), after in zip(d.items(), outcome.args_after, strict=False):
                 if not _same(sent, after):
-                    return mismatch_verdict_text(target, f"it modified its input {arg}", "mutated_input")
+                    return mismatch_verdict_text(target, f"it modified its input {arg}", "mutated_input", "mutated")
             return Verdict.ok()
 
         return self.check(target, case, "property", points, run, description, timeout)
@@ -172,13 +172,13 @@ class SuiteBuilder:
             if found is None:
                 return Verdict.ok()
             if own and right_given_own(ctx, own, call_args, outcome.value):
-                return Verdict.ok(message(target))
+                return Verdict.ok(message(target), problem="own_helpers")
             mistake = match(outcome.value, expected, variants(d, expected)) if variants else ""
             return mismatch_verdict(target, found, mistake or ("not_stable" if found.problem == "nonfinite" else ""))
 
         return self.check(target, case, "gradient", points, run, description, timeout)
 
 
-def mismatch_verdict_text(target: str, problem: str, mistake: str = "") -> Verdict:
-    """A failing verdict for a problem stated in words."""
-    return mismatch_verdict(target, Mismatch("result", "property", problem), mistake)
+def mismatch_verdict_text(target: str, text: str, mistake: str = "", problem: str = "property") -> Verdict:
+    """A failing verdict for a problem stated in words (``problem``: its key in the hidden vocabulary)."""
+    return mismatch_verdict(target, Mismatch("result", problem, text), mistake)

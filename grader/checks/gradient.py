@@ -70,11 +70,13 @@ def apart(rng: np.random.Generator, shape: tuple[int, ...], gap: float = 0.1) ->
 
 
 def gradient_mismatch(
-    actual: Any, numeric: Any, *, name: str = "result", names: Sequence | None = None, hidden: bool = False
+    actual: Any, numeric: Any, *, name: str = "result", names: Sequence | None = None, hidden: bool = False,
+    float32: bool = False,
 ) -> Mismatch | None:
     """The first part of ``actual`` whose relative error against ``numeric`` is too large, or None.
 
-    ``numeric`` may nest (tuples of arrays); ``names`` labels its parts as in ``compare``.
+    ``numeric`` may nest (tuples of arrays); ``names`` labels its parts as in ``compare``. A float32 answer
+    gets float32's limit only where the check accepts float32 (``float32=True``).
     """
     found = compare(actual, numeric, name=name, names=names, values=False, hidden=hidden)
     if found is not None:
@@ -83,16 +85,16 @@ def gradient_mismatch(
         for i, (a, n) in enumerate(zip(actual, numeric, strict=True)):
             sub = names[i] if names is not None and len(names) == len(numeric) else None
             label, nested = (sub, None) if isinstance(sub, str) else (f"{name}[{i}]", sub)
-            found = gradient_mismatch(a, n, name=label, names=nested, hidden=hidden)
+            found = gradient_mismatch(a, n, name=label, names=nested, hidden=hidden, float32=float32)
             if found is not None:
                 return found
         return None
     a = as_numeric(actual)
     if not np.all(np.isfinite(a)):
         return Mismatch(name, "nonfinite", f"{name} contains NaN or inf: an overflow? use a numerically stable formula")
-    limit = MAX_REL_ERROR_FLOAT32 if a.dtype.kind == "f" and a.dtype.itemsize < 8 else MAX_REL_ERROR
+    limit = MAX_REL_ERROR_FLOAT32 if float32 and a.dtype.kind == "f" and a.dtype.itemsize < 8 else MAX_REL_ERROR
     err = rel_error(a, numeric)
     if err <= limit:
         return None
-    return Mismatch(name, "values", f"{name} disagrees with a finite-difference gradient of the forward "
+    return Mismatch(name, "gradient", f"{name} disagrees with a finite-difference gradient of the forward "
                     f"(relative error {err:.1e}; at most {limit:.0e} passes)", err)

@@ -107,7 +107,7 @@ def minibatches(sb: SuiteBuilder, case: str, points: float, N: int, D: int, batc
             if verdict is not None:
                 return verdict
         if not outcome.value.get("inputs_unchanged", False):
-            return mismatch_verdict_text("minibatches", "it modified X or y", "mutated_input")
+            return mismatch_verdict_text("minibatches", "it modified X or y", "mutated_input", "mutated")
         return Verdict.ok()
 
     return sb.check("minibatches", case, kind, points, run, description)
@@ -133,7 +133,7 @@ def _judge_epoch(Xbs: list, ybs: list, d: dict, perm: np.ndarray, batch_size: in
                                      "of batch_size samples, the last one possibly smaller")
     for Xb, yb in zip(Xbs, ybs, strict=True):
         idx = Xb[:, 0].astype(np.int64)
-        if compare(Xb, X[idx]) is not None:  # float32 batches are right within float32 precision
+        if compare(Xb, X[idx], float32=True) is not None:  # float32 batches are right within float32 precision
             return mismatch_verdict_text("minibatches", f"epoch {epoch}: a batch's rows are not rows of X")
         if not np.array_equal(yb, y[idx]):
             return mismatch_verdict_text("minibatches", f"epoch {epoch}: yb does not hold the labels of Xb's rows",
@@ -174,7 +174,7 @@ def init_statistics(sb: SuiteBuilder, target: str, case: str, points: float, fan
             return Verdict.ok()
         mistake = next((m for m, s in wrong_scales.items() if all(f.ok for f in findings(values, s))), "")
         problem = "the draws do not follow the distribution" + ("" if sb.hidden else f": {failed[0].describe()}")
-        return mismatch_verdict_text(target, problem, mistake)
+        return mismatch_verdict_text(target, problem, mistake, "distribution")
 
     return sb.check(target, case, "statistical", points, run, description)
 

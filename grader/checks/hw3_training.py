@@ -103,7 +103,7 @@ def model_format(sb: SuiteBuilder, case: str, points: float, N: int, D: int, n_c
                                          "set's per-feature mean and population std", "model_statistics_not_training")
         after = outcome.args_after
         if len(after) >= 2 and not (np.array_equal(after[0], X) and np.array_equal(after[1], y)):
-            return mismatch_verdict_text("train_classifier", "it modified X or y", "mutated_input")
+            return mismatch_verdict_text("train_classifier", "it modified X or y", "mutated_input", "mutated")
         return Verdict.ok()
 
     return sb.check("train_classifier", case, "property", points, run, description, timeout=30.0)

@@ -38,17 +38,20 @@ def outcome_failure(outcome: Outcome, target: str) -> Verdict | None:
         return None
     if isinstance(outcome, Raised):
         if outcome.exc_type == "NotImplementedError":
-            return Verdict("error", 0.0, f"{target} is not implemented yet (it raises NotImplementedError)")
+            return Verdict("error", 0.0, f"{target} is not implemented yet (it raises NotImplementedError)",
+                           problem="not_implemented")
         text = f"{outcome.exc_type}: {outcome.message}" if outcome.message else outcome.exc_type
-        return Verdict("error", 0.0, _clip(f"{target} raised {text}{_last_frame(outcome.traceback)}"))
+        return Verdict("error", 0.0, _clip(f"{target} raised {text}{_last_frame(outcome.traceback)}"), problem="raised")
     if isinstance(outcome, TimedOut):
-        return Verdict("timeout", 0.0, f"{target} did not finish within {outcome.seconds:.3g} s: an endless loop?")
+        return Verdict("timeout", 0.0, f"{target} did not finish within {outcome.seconds:.3g} s: an endless loop?",
+                       problem="timeout")
     if isinstance(outcome, Crashed):
         if outcome.reason.startswith("bad reply"):
             return Verdict("error", 0.0, _clip(f"{target} returned something that is not numbers or arrays "
-                                               f"({outcome.reason})"))
-        return Verdict("error", 0.0, _clip(f"{target} stopped the process running it: {outcome.reason}"))
-    return Verdict("error", 0.0, f"{target}: unexpected outcome {type(outcome).__name__}")
+                                               f"({outcome.reason})"), problem="not_data")
+        return Verdict("error", 0.0, _clip(f"{target} stopped the process running it: {outcome.reason}"),
+                       problem="crashed")
+    return Verdict("error", 0.0, f"{target}: unexpected outcome {type(outcome).__name__}", problem="internal")
 
 
 def mismatch_verdict(target: str, mismatch: Mismatch, mistake: str = "") -> Verdict:
@@ -56,7 +59,7 @@ def mismatch_verdict(target: str, mismatch: Mismatch, mistake: str = "") -> Verd
     message = f"{target}: {mismatch.message}"
     if mistake:
         message += f" — likely mistake: {hint(mistake)}"
-    return Verdict.wrong(_clip(message, 2 * MAX_MESSAGE), mistake)
+    return Verdict.wrong(_clip(message, 2 * MAX_MESSAGE), mistake, problem=mismatch.problem, part=mismatch.name)
 
 
 def judge_value(

@@ -4,6 +4,11 @@
 target's answer is wrong, an ``own(ctx, args)`` function recomputes the right answer with the student's
 own helpers (through ``helper``, i.e. more calls into the sandbox); if the answer matches that, the
 target is right and only the helper's own checks charge the bug.
+
+The excuse cannot be bought: it holds only when a helper the recomputation called has itself failed one
+of its own checks in this submission (the engine judges helpers before the targets that call them), and
+the recomputation runs in a fresh process, so a helper that remembered the target's inputs, or counts
+its calls, has nothing to go on.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ def helper(ctx: Context, function: str, *call_args: Any, shape: Shape | Sequence
     of arrays when ``shape`` is a list (a tuple return; None entries take any shape). ``HelperFailed``
     if it raised, hung or returned anything else. A wrong shape is kept where it is None: the student's
     later steps may well be consistent with it."""
+    ctx.extras.setdefault("helpers", set()).add(function)
     outcome = ctx.call_function(function, *call_args)
     if not isinstance(outcome, Returned):
         raise HelperFailed(function)
@@ -50,10 +56,17 @@ def helper(ctx: Context, function: str, *call_args: Any, shape: Shape | Sequence
 
 def right_given_own(ctx: Context, own: Own, args: tuple, value: Any, view: Callable[[Any], Any] = lambda e: e, *,
                     values: bool = True, rtol: float = DEFAULT_RTOL) -> bool:
-    """Whether ``value`` matches (the ``view`` of) the answer computed with the student's own helpers."""
+    """Whether ``value`` matches (the ``view`` of) the answer computed with the student's own helpers, in a
+    fresh process, given that one of those helpers failed its own checks (see the module docstring)."""
+    ctx.extras["helpers"] = set()
+    ctx.restart()
     try:
         theirs = own(ctx, args)
     except Exception:  # noqa: BLE001 - a helper's odd answer can break the recomputation: then no excuse
+        return False
+    finally:
+        ctx.restart()  # the checks after this one run as they would have without the recomputation
+    if not ctx.extras["helpers"] & ctx.failed:
         return False
     return compare(value, view(theirs), values=values, rtol=rtol) is None
 

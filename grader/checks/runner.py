@@ -3,15 +3,18 @@ error verdict that says so, and the batch goes on."""
 
 from __future__ import annotations
 
+import time
 import traceback
+from collections.abc import Callable, Sequence
 
 from grader.checks.base import Check, References, Verdict, Worker, make_context
 
 
-def run_check(check: Check, worker: Worker, references: References, secret: str) -> Verdict:
-    """``check.run`` in a fresh context; never raises."""
+def run_check(check: Check, worker: Worker, references: References, secret: str,
+              failed: frozenset[str] = frozenset()) -> Verdict:
+    """``check.run`` in a fresh context; never raises. ``failed``: targets with a check that did not pass."""
     try:
-        ctx = make_context(check, worker, references, secret)
+        ctx = make_context(check, worker, references, secret, failed)
         verdict = check.run(ctx)
         if not isinstance(verdict, Verdict):
             raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
@@ -24,4 +27,34 @@ def run_check(check: Check, worker: Worker, references: References, secret: str)
             0.0,
             f"internal grader error in check {check.id} ({type(exc).__name__}: {exc}{at}); "
             "this is not your fault: please tell the course staff",
+            problem="internal",
         )
+
+
+def helpers_first(checks: Sequence[Check], targets: Sequence[str]) -> list[int]:
+    """Indices of ``checks`` in the order of ``targets`` (the assignment's, helpers before the targets that call
+    them), keeping the suite's order within a target; unknown targets last."""
+    rank = {target: i for i, target in enumerate(targets)}
+    return sorted(range(len(checks)), key=lambda i: (rank.get(checks[i].target, len(rank)), i))
+
+
+def run_suite(checks: Sequence[Check], worker: Worker, references: References, secret: str,
+              targets: Sequence[str] = (), *, skip: Callable[[], Verdict | None] = lambda: None
+              ) -> list[tuple[Verdict, float]]:
+    """Every check's verdict and seconds, in suite order; never raises.
+
+    Checks run helpers first (see ``helpers_first``) and each learns which targets failed before it: a
+    target that calls the student's own helpers is excused for their bugs only when those helpers failed
+    their own checks (``grader.checks.own``). ``skip()``, asked before each check, may return the verdict of
+    a check that is not run (the submission's time budget is spent).
+    """
+    done: dict[int, tuple[Verdict, float]] = {}
+    failed: set[str] = set()
+    for index in helpers_first(checks, targets):
+        check = checks[index]
+        began = time.perf_counter()
+        verdict = skip() or run_check(check, worker, references, secret, frozenset(failed))
+        if verdict.status != "pass":
+            failed.add(check.target)
+        done[index] = (verdict, time.perf_counter() - began)
+    return [done[i] for i in range(len(checks))]

@@ -2,14 +2,14 @@
 
 Levels, best first:
 - ``bwrap``: bubblewrap. Own pid, net, ipc and uts namespaces; a read-only view of only the interpreter,
-  the venv, system libraries and the grader package (hidden suites covered by an empty tmpfs; no
-  reference code, submissions, tests, course.toml or output); a private tmpfs ``/tmp`` as the only
-  writable place; a clean environment.
-- ``unshare``: util-linux unshare. Own pid, net and mount namespaces; the hidden suites and reference
-  code covered by tmpfs, a private ``/tmp``, every other mount read-only; the rest stays readable.
+  the venv, system libraries and the worker's part of the grader (see ``masks``); a private tmpfs
+  ``/tmp`` as the only writable place; a clean environment.
+- ``unshare``: util-linux unshare. Own pid, net and mount namespaces; the same masks mounted over the
+  grader's judging code, the reference code and the hidden suites, a private ``/tmp``, every other mount
+  read-only; the rest of the file system stays readable.
 - ``none``: a plain subprocess with resource limits only.
-Run as root, children also drop to a uid of their own (so the process limit bites and they cannot
-touch the worker).
+Run as root, every child also runs under a uid of its own (so the process limit bites, it cannot touch
+the worker, and nothing it owns is reachable by the next child).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ import grader
 
 GRADER_DIR = Path(grader.__file__).resolve().parent
 HIDDEN_DIR = GRADER_DIR / "suites" / "hidden"
+# What of the grader package a worker sees: the code that runs in the sandbox, the frame format it shares
+# with the grader, and the course's data generators (the lab notebook imports them). No judging code, no
+# suite, no reference answer, no held-out data (``datasets/``) and no compiled copy of any of them.
+WORKER_VIEW = frozenset({"__init__.py", "protocol", "worker", "data.py"})
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf")
 TMPFS_BYTES = 256 * 2**20
@@ -64,17 +68,31 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
-def masked_dirs() -> list[str]:
-    """Directories a worker must not see: the hidden suites and the reference solutions."""
-    dirs = [str(HIDDEN_DIR)] if HIDDEN_DIR.is_dir() else []
+def _package_dirs(name: str) -> list[str]:
+    """Where package ``name`` lives, found without importing it."""
     try:
-        spec = importlib.util.find_spec("reference")
+        spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
-        spec = None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if Path(location).is_dir():
-            dirs.append(str(Path(location).resolve()))
-    return dirs
+        return []
+    locations = (spec.submodule_search_locations or []) if spec else []
+    return [str(Path(location).resolve()) for location in locations if Path(location).is_dir()]
+
+
+def masks(banned: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """``(directories, files)`` a worker must not see, each covered by an empty one: everything of the
+    grader package outside ``WORKER_VIEW``, the reference solutions, a hidden-suite folder named by
+    ``GRADER_HIDDEN_DIR``, and the packages in ``banned`` (a numpy-only worker gets no torch to load)."""
+    dirs, files = [], []
+    for entry in os.scandir(GRADER_DIR):
+        if entry.name not in WORKER_VIEW:
+            (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.path)
+    dirs += _package_dirs("reference")
+    hidden = os.environ.get("GRADER_HIDDEN_DIR", "")
+    if hidden and Path(hidden).is_dir():
+        dirs.append(str(Path(hidden).resolve()))
+    for name in banned:
+        dirs += _package_dirs(name)
+    return sorted(set(dirs)), sorted(set(files))
 
 
 def environment() -> dict[str, str]:
@@ -138,9 +156,13 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
         args += ["--perms", "0755", "--dir", parent]
     for root in roots:
         args += ["--ro-bind", root, root]
-    for path in masked_dirs():
+    dirs, files = masks(tuple(config.get("banned", ())))
+    for path in dirs:
         if any(path == r or path.startswith(r + "/") for r in roots):
             args += ["--tmpfs", path, "--remount-ro", path]
+    for path in files:
+        if any(path.startswith(r + "/") for r in roots):
+            args += ["--ro-bind", "/dev/null", path]
     args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--remount-ro", "/dev", "--clearenv",
              "--chdir", "/tmp"]
     for name, value in environment().items():
@@ -164,7 +186,9 @@ def command(level: str, config: dict, code: str | None = None) -> list[str]:
     if level == "unshare":
         # Masks first, then a private /tmp -- unless the grader itself lives under /tmp, which would hide it.
         private_tmp = [] if grader_under_tmp() else ["/tmp"]
-        return unshare_command({**config, "hide": [*masked_dirs(), *private_tmp, *config.get("hide", [])]}, code)
+        dirs, files = masks(tuple(config.get("banned", ())))
+        hide = [*dirs, *private_tmp, *config.get("hide", [])]
+        return unshare_command({**config, "hide": hide, "hide_files": files}, code)
     return python_command(config, code)
 
 
@@ -177,7 +201,7 @@ def children_may_drop_uid(level: str) -> bool:
 def works(level: str) -> bool:
     """Whether ``level`` can start Python here (a quick probe)."""
     try:
-        cmd = command(level, {}, code="import grader.wire, os; os.listdir('/tmp')")
+        cmd = command(level, {}, code="import grader.protocol.wire, os; os.listdir('/tmp')")
     except FileNotFoundError:
         return False
     try:

@@ -12,10 +12,11 @@ from typing import Any
 from grader.assignments import Assignment, get_assignment
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
-from grader.sandbox.process import WorkerProcess
+from grader.sandbox.process import UID_SPAN, WorkerProcess
 from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
 
-UID_BASE = 200_000  # children of slot i run as uid UID_BASE + ... (root only); far above real users
+UID_BASE = 1_000_000  # children run as uids from here on (root only): far above real users
+KINDS = ("numpy", "torch")
 
 
 class WorkerPool:
@@ -35,8 +36,9 @@ class WorkerPool:
         self._limits = limits
         self._hide = tuple(hide)
         drop = isolation.children_may_drop_uid(self.level)
-        base = UID_BASE + (os.getpid() % 10_000) * 64  # distinct per run: process limits count per uid
-        self._uids = [base + i % 64 if drop else None for i in range(self.slots)]
+        run_base = UID_BASE + (os.getpid() % 4000) * 64 * len(KINDS) * UID_SPAN  # distinct per concurrent run
+        self._uids = {(i, kind): run_base + ((i % 64) * len(KINDS) + k) * UID_SPAN if drop else None
+                      for i in range(self.slots) for k, kind in enumerate(KINDS)}
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(self.slots):
             self._free.put(i)
@@ -55,7 +57,7 @@ class WorkerPool:
             worker = self._workers.get((slot, kind))
             if worker is None:
                 limits = self._limits or Limits.for_kind(kind)
-                worker = WorkerProcess(kind, limits, self.level, self._uids[slot], self._hide)
+                worker = WorkerProcess(kind, limits, self.level, self._uids[(slot, kind)], self._hide)
                 self._workers[(slot, kind)] = worker
         return worker
 

@@ -9,16 +9,30 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from grader import wire
+from grader.integrity import BANNED
+from grader.protocol import wire
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
+
+UID_SPAN = 2048  # uids per worker (root only): each child gets the next one
 
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-launcher")
 START_TIMEOUT = 120.0  # a cold torch import on a busy machine
 CONTROL_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a child ended, as its zygote (outside the child) saw it: a description, and the exit status or
+    the signal number (None when it did not end that way)."""
+
+    status: str
+    exit: int | None = None
+    signal: int | None = None
 
 
 class WorkerLost(RuntimeError):
@@ -61,8 +75,10 @@ class WorkerProcess:
         # Top-level scratch entries that hold the grader's own mounts (a grader installed under /tmp).
         keep = sorted({Path(r).relative_to(scratch_root).parts[0] for r in isolation.readable_roots()
                        if r.startswith(scratch_root.rstrip("/") + "/")})
-        return {"fd": fd, "kind": self.kind, "uid": self.uid, "cleanup": cleanup, "extra_procs": extra or 0,
-                "scratch_root": scratch_root, "limits": limits, "hide": hide, "keep": keep}
+        banned = sorted(BANNED) if self.kind == "numpy" else []  # the numpy-only homeworks' worker
+        return {"fd": fd, "kind": self.kind, "uid": self.uid, "uid_span": UID_SPAN, "cleanup": cleanup,
+                "extra_procs": extra or 0, "scratch_root": scratch_root, "limits": limits, "hide": hide, "keep": keep,
+                "banned": banned}
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -116,15 +132,16 @@ class WorkerProcess:
         except (wire.WireError, TimeoutError, OSError, KeyError, TypeError) as exc:
             raise WorkerLost(f"the worker failed to fork ({exc!r}): {self._stop()}") from None
 
-    def end(self, pid: int) -> str:
-        """Kill child ``pid`` and all it started, wipe its scratch; how it ended ("exited with status 0")."""
+    def end(self, pid: int) -> Ended:
+        """Kill child ``pid`` and all it started, wipe its scratch; how it ended, as the zygote saw it."""
         if not self.running:
             detail = self._stop()
-            return "the worker was killed" + (f" ({detail[-200:]})" if detail else "")
+            return Ended("the worker was killed" + (f" ({detail[-200:]})" if detail else ""))
         ctrl = self._control({"op": "end", "pid": pid})
         try:
             answer = wire.decode_payload(wire.recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
-            return str(answer["status"])
+            code, sig = answer["exit"], answer["signal"]
+            return Ended(str(answer["status"]), code if type(code) is int else None, sig if type(sig) is int else None)
         except (wire.WireError, TimeoutError, OSError, KeyError, TypeError) as exc:
             raise WorkerLost(f"the worker failed to end a child ({exc!r}): {self._stop()}") from None
 

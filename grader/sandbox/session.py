@@ -1,7 +1,9 @@
 """One submission's session: the ``Worker`` a check calls into, backed by a forked child of a warm worker.
 
 Everything a child sends is validated here; any misbehaviour (death, exit, garbage, flooding, a
-timeout) costs the call it happened in, and the next call gets a fresh child.
+timeout) costs the call it happened in, and the next call gets a fresh child. What the grader believes
+about a call rests on the returned value (as data) and on what is observed outside the child: the
+arguments as the shared memory holds them after the call, and how the child ended (from its zygote).
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from grader import wire
 from grader.assignments import Assignment
-from grader.checks.base import Builtin, Rng
-from grader.notebook import NotebookError, NotebookSource, notebook_to_source
 from grader.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
-from grader.sandbox.process import WorkerLost, WorkerProcess
+from grader.protocol import wire
+from grader.sandbox.process import Ended, WorkerLost, WorkerProcess
+from grader.sandbox.shared_args import SharedArgs
 
 DEFAULT_IMPORT_TIMEOUT = 30.0
 TEXT_CAP = 20_000  # characters kept of any text a child sends
+BANNED_EXIT = 86  # grader.worker.child.BANNED_EXIT: the child tried to import a banned library
 
 
 def _text(value: Any, what: str) -> str:
@@ -32,9 +34,11 @@ def _text(value: Any, what: str) -> str:
 class Session:
     """Implements ``grader.checks.base.Worker`` for one submission of one assignment.
 
-    ``import_error``: None, or the outcome every call returns because the module failed at import
-    (Raised, TimedOut or Crashed). ``imports``: top-level modules the student's module pulled in at
-    import. ``student_seconds``: wall time spent inside student code (import and calls).
+    ``import_error``: None, or the outcome every call returns because the file could not be read or
+    failed at import (Raised, TimedOut or Crashed). ``banned``: banned imports found by reading the
+    sources before any student code ran, and ``banned_at_run_time``: a child ended by trying to import
+    one (both observed outside student code). ``imports``: top-level modules the import pulled in (as the
+    child says: for information only). ``student_seconds``: wall time inside student code.
     """
 
     def __init__(self, worker: WorkerProcess, assignment: Assignment, files: dict[str, bytes], *,
@@ -42,37 +46,35 @@ class Session:
         self._worker = worker
         self._module = assignment.module
         self._filename = assignment.filename
+        self._notebook = assignment.filename if assignment.is_notebook else None
         self._deadline = None if budget is None else time.monotonic() + budget
         self._import_timeout = import_timeout
         self._child: tuple[int, Any] | None = None
-        self._notebook: NotebookSource | None = None
+        self._origin: list[tuple[int, int]] | None = None
         self.import_error: Outcome | None = None
         self.imports: list[str] = []
+        self.banned: list[str] = []
+        self.banned_at_run_time = False
         self.student_seconds = 0.0
         self._files = {name: bytes(data) for name, data in files.items()}
-        if assignment.is_notebook and assignment.filename in self._files:
-            try:
-                self._notebook = notebook_to_source(self._files.pop(assignment.filename))
-                self._files[f"{self._module}.py"] = self._notebook.source.encode()
-            except NotebookError as exc:
-                self.import_error = Raised("NotebookError", str(exc), "")
-        if self.import_error is None:
-            self._ensure_child()
+        self._ensure_child()
 
     # The Worker protocol
     def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
-        request = {"op": "call", "function": function, "args": list(args), "kwargs": dict(kwargs)}
-        outcome = self._request(request, timeout)
-        if isinstance(outcome, Returned):
-            after = outcome.args_after
-            if len(after) != len(args):
-                return self._crash("bad reply: wrong number of arguments after the call", outcome.seconds)
-            after = [a if isinstance(a, (Builtin, Rng)) else b for a, b in zip(args, after, strict=True)]
-            outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr)
+        with SharedArgs([list(args), dict(kwargs)]) as shared:
+            request = {"op": "call", "function": function, "args": shared.tree[0], "kwargs": shared.tree[1]}
+            outcome = self._request(request, timeout, shared.fds)
+            if isinstance(outcome, Returned):
+                after = shared.read_back()[0]
+                outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr)
         return outcome
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
-        return self._request({"op": "procedure", "name": name, "payload": dict(payload)}, timeout)
+        with SharedArgs(dict(payload)) as shared:
+            outcome = self._request({"op": "procedure", "name": name, "payload": shared.tree}, timeout, shared.fds)
+            if isinstance(outcome, Returned):
+                outcome = Returned(outcome.value, outcome.seconds, [shared.read_back()], outcome.stderr)
+        return outcome
 
     def restart(self) -> None:
         """End the current child; the next call runs in a fresh one (isolates one target from the next)."""
@@ -95,43 +97,71 @@ class Session:
         self._child = (pid, sock)
         files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in self._files.items()}
         started = time.monotonic()
-        timeout = self._cap(self._import_timeout)
-        outcome = self._exchange({"files": files, "module": self._module}, started + timeout, started)
+        deadline = started + self._cap(self._import_timeout)
+        setup = {"files": files, "module": self._module, "notebook": self._notebook}
+        prepared = self._exchange(setup, deadline, started)
+        if isinstance(prepared, dict):
+            prepared = self._prepared(prepared)
+        if isinstance(prepared, dict):
+            outcome = self._exchange(None, deadline, started)
+        else:
+            outcome = prepared
         self.student_seconds += time.monotonic() - started
         if isinstance(outcome, dict) and type(outcome.get("imported")) is list:
             self.imports = [str(m)[:200] for m in outcome["imported"][:1000]]
             return self._child
         if isinstance(outcome, dict):  # a reply that is not "imported": it raised or crashed at import
             outcome = self._outcome(outcome, time.monotonic() - started)
-        if isinstance(outcome, Crashed):
+        if isinstance(outcome, Crashed) and not outcome.reason.startswith(self._filename):
             outcome = Crashed(f"{self._filename} crashed at import: {outcome.reason}", outcome.seconds)
         self.import_error = outcome if not isinstance(outcome, Returned) else Crashed("bad reply at import")
         self._end_child()
         return None
 
-    def _end_child(self) -> str:
+    def _prepared(self, reply: dict) -> dict | Outcome:
+        """The child's report on the files, sent before any student code ran (so it can be believed)."""
+        report = reply.get("prepared")
+        if type(report) is not dict:
+            return self._crash("bad reply: not a report on the files", 0.0)
+        banned, origin, error = report.get("banned"), report.get("origin"), report.get("error")
+        if type(banned) is list:
+            self.banned = [str(b)[:200] for b in banned]
+        if type(origin) is np.ndarray and origin.ndim == 2 and origin.shape[1] == 2 and origin.dtype.kind in "iu":
+            self._origin = [(int(cell), int(line)) for cell, line in origin]
+        if type(error) is str and error:
+            return Raised("NotebookError", error[:TEXT_CAP], "")
+        return report
+
+    def _end_child(self) -> Ended:
         if self._child is None:
-            return ""
+            return Ended("")
         pid, sock = self._child
         self._child = None
         sock.close()
         try:
-            return self._worker.end(pid)
+            ended = self._worker.end(pid)
         except WorkerLost as exc:
-            return str(exc)
+            return Ended(str(exc))
+        if ended.exit == BANNED_EXIT:
+            self.banned_at_run_time = True
+        return ended
 
     def _cap(self, timeout: float) -> float:
         if self._deadline is None:
             return timeout
         return max(0.0, min(timeout, self._deadline - time.monotonic()))
 
-    def _exchange(self, message: dict, deadline: float, started: float) -> dict | Outcome:
-        """Send one frame to the child and read its reply: the decoded dict, or the Outcome of a failure."""
-        assert self._child is not None
+    def _exchange(self, message: dict | None, deadline: float, started: float, fds: list[int] | None = None
+                  ) -> dict | Outcome:
+        """Send one frame to the child (none if ``message`` is None) and read its reply: the decoded dict,
+        or the Outcome of a failure."""
+        if self._child is None:
+            return Crashed("no worker")
         sock = self._child[1]
-        frame = wire.encode(message)  # a check passing something that is not data is a grader bug: raise
         try:
-            wire.send_frame(sock, frame, deadline)
+            if message is not None:
+                # a check passing something that is not data is a grader bug: encode raises
+                wire.send_frame(sock, wire.encode(message), deadline, fds)
             reply = wire.decode_payload(wire.recv_frame(sock, deadline))
         except TimeoutError:
             seconds = time.monotonic() - started
@@ -139,14 +169,15 @@ class Session:
             return TimedOut(seconds)
         except wire.ChannelClosed:
             seconds = time.monotonic() - started
-            return self._crash(self._end_child() or "the process ended", seconds)
+            ended = self._end_child()
+            return self._crash(ended.status or "the process ended", seconds, ended)
         except (wire.WireError, OSError) as exc:
             return self._crash(f"bad reply: {exc}", time.monotonic() - started)
         if type(reply) is not dict:
             return self._crash("bad reply: not a message", time.monotonic() - started)
         return reply
 
-    def _request(self, message: dict, timeout: float) -> Outcome:
+    def _request(self, message: dict, timeout: float, fds: list[int]) -> Outcome:
         if self.import_error is not None:
             return self.import_error
         timeout = self._cap(timeout)
@@ -155,7 +186,7 @@ class Session:
         if self._ensure_child() is None:
             return self.import_error or Crashed("no worker")
         started = time.monotonic()
-        reply = self._exchange(message, started + timeout, started)
+        reply = self._exchange(message, started + timeout, started, fds)
         seconds = time.monotonic() - started
         self.student_seconds += seconds
         if not isinstance(reply, dict):
@@ -165,15 +196,17 @@ class Session:
             self._end_child()
         return outcome
 
-    def _crash(self, reason: str, seconds: float) -> Crashed:
-        self._end_child()
+    def _crash(self, reason: str, seconds: float, ended: Ended | None = None) -> Crashed:
+        ended = ended or self._end_child()
+        if ended.exit == BANNED_EXIT:
+            reason = "tried to import a library this homework may not use"
         return Crashed(reason[:TEXT_CAP], seconds)
 
     def _outcome(self, reply: dict, seconds: float) -> Outcome:
         """A child's reply as an Outcome, validated field by field."""
         try:
-            if set(reply) == {"returned", "args_after", "stderr"} and type(reply["args_after"]) is list:
-                return Returned(reply["returned"], seconds, reply["args_after"], _text(reply["stderr"], "stderr"))
+            if set(reply) == {"returned", "stderr"}:
+                return Returned(reply["returned"], seconds, [], _text(reply["stderr"], "stderr"))
             if set(reply) == {"raised"} and type(reply["raised"]) is dict and len(reply["raised"]) == 3:
                 r = reply["raised"]
                 message, tb = self._cells(_text(r["message"], "message")), self._cells(_text(r["traceback"], "tb"))
@@ -186,17 +219,23 @@ class Session:
 
     def _cells(self, text: str) -> str:
         """Point notebook line numbers at cells: ``File "mlp_lab.ipynb, cell 4", line 2``."""
-        if self._notebook is None:
+        origin = self._origin
+        if origin is None:
             return text
-        nb, name = self._notebook, re.escape(f"{self._module}.py")
+        name = re.escape(f"{self._module}.py")
+
+        def where(line: int) -> tuple[int, int]:
+            return origin[line - 1] if 0 < line <= len(origin) else (0, 0)
 
         def traceback_line(match: re.Match) -> str:
-            cell, line = nb.origin[int(match.group(1)) - 1] if 0 < int(match.group(1)) <= len(nb.origin) else (0, 0)
+            cell, line = where(int(match.group(1)))
             return f'File "{self._filename}, cell {cell}", line {line}' if cell else match.group(0)
 
         def message_line(match: re.Match) -> str:
-            where = nb.where(int(match.group(1)))
-            return f"({self._filename}, {where})" if where else match.group(0)
+            cell, line = where(int(match.group(1)))
+            if not cell:
+                return match.group(0)
+            return f"({self._filename}, cell {cell}, line {line})" if line else f"({self._filename}, cell {cell})"
 
         text = re.sub(rf'File "{name}", line (\d+)', traceback_line, text)
         return re.sub(rf"\({name}, line (\d+)\)", message_line, text)

@@ -1,15 +1,23 @@
-"""One forked child: set up, drop rights, import the student's module, serve calls. Runs untrusted code.
+"""One forked child: set up, drop rights, read the hand-in, import it, serve calls. Runs untrusted code.
 
-Everything the child says is a wire frame on its own socket; the grader validates all of it, since
-after the first line of student code nothing in this process can be trusted. Replies:
-``{"imported": [top-level modules the import pulled in]}``, ``{"returned": v, "args_after": [...],
-"stderr": s}``, ``{"raised": {"type", "message", "traceback"}}``, ``{"crashed": reason}``.
+Before any student code runs the child drops to its own uid, installs the seccomp filter
+(``grader.worker.seccomp``), applies the limits, writes the files into a scratch folder and reads them:
+a notebook becomes a module (``grader.worker.notebook``) and the sources are scanned for banned imports
+(``grader.worker.scan``). That first reply, ``{"prepared": {...}}``, is the only one the grader trusts for
+more than data: nothing of the student's had run when it was sent. From the import on, every frame is
+validated as hostile by the grader, and no reply can replace a measurement: array arguments live in
+memory the grader reads back itself (``grader.sandbox.shared_args``), and a banned import ends the child
+with ``BANNED_EXIT``, which the grader learns from the zygote, outside this process.
+
+Replies: ``{"prepared": {"origin", "banned", "error"}}``, ``{"imported": [top-level modules]}``,
+``{"returned": v, "stderr": s}``, ``{"raised": {"type", "message", "traceback"}}``, ``{"crashed": reason}``.
 """
 
 from __future__ import annotations
 
 import ctypes
 import importlib
+import mmap
 import os
 import resource
 import signal
@@ -21,11 +29,15 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from grader import wire
+from grader.protocol import wire
+from grader.worker import seccomp
 from grader.worker.capture import CappedText
+from grader.worker.notebook import NotebookError, notebook_to_source
+from grader.worker.scan import banned_imports
 
 TRACEBACK_CHARS = 4000
 MESSAGE_CHARS = 2000
+BANNED_EXIT = 86  # exit status of a child that tried to import a banned library (seen by the zygote)
 
 
 def _limit(which: int, soft: int, hard: int | None = None) -> None:
@@ -35,12 +47,12 @@ def _limit(which: int, soft: int, hard: int | None = None) -> None:
         pass  # already lower than asked
 
 
-def _vm_data_bytes() -> int | None:
-    """The data segment the child inherited, or None where /proc does not say (not Linux)."""
+def _vm_size_bytes() -> int | None:
+    """The address space the child inherited, or None where /proc does not say (not Linux)."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmData:"):
+                if line.startswith("VmSize:"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
@@ -48,18 +60,18 @@ def _vm_data_bytes() -> int | None:
 
 
 def apply_limits(limits: dict[str, int], extra_procs: int) -> None:
-    """rlimits of the child. Memory is what student code may add on top of the preloaded interpreter
-    (RLIMIT_DATA covers heap and anonymous mmaps since Linux 4.7, and spares torch's reserved
-    address space that RLIMIT_AS would count)."""
+    """rlimits of the child. Memory is what student code may add on top of the preloaded interpreter,
+    counted as address space (RLIMIT_AS): heap, anonymous and shared mappings alike, so memory mapped
+    with MAP_SHARED counts as much as any other."""
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_CPU, limits["cpu_seconds"], limits["cpu_seconds"] + 1)
     _limit(resource.RLIMIT_FSIZE, limits["file_mb"] * 2**20)
     _limit(resource.RLIMIT_NOFILE, limits["nofile"])
     if limits["nproc"] >= 0:
         _limit(resource.RLIMIT_NPROC, limits["nproc"] + extra_procs)
-    inherited = _vm_data_bytes()
+    inherited = _vm_size_bytes()
     if inherited is not None:
-        _limit(resource.RLIMIT_DATA, inherited + limits["memory_mb"] * 2**20)
+        _limit(resource.RLIMIT_AS, inherited + limits["memory_mb"] * 2**20)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -76,6 +88,7 @@ def _drop_rights(uid: int | None) -> None:
         os.setgid(uid)
         os.setuid(uid)
     _prctl(38, 1)  # PR_SET_NO_NEW_PRIVS: no setuid binaries from here on
+    seccomp.install()
 
 
 def _isolate_fds(sock: socket.socket) -> None:
@@ -100,16 +113,36 @@ def _to_plain(value: Any) -> Any:
     return None
 
 
-def _is_marker(value: Any) -> bool:
-    return isinstance(value, np.random.Generator) or callable(value)
+def guard_imports(banned: list[str]) -> None:
+    """An audit hook (which no Python code can remove) that ends the process on any import of a banned
+    library, however it is spelled; the zygote reports the exit status to the grader."""
+    banned_set, exit_now = frozenset(banned), os._exit
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "import" and args and str(args[0]).split(".")[0] in banned_set:
+            exit_now(BANNED_EXIT)
+
+    sys.addaudithook(hook)
 
 
-def _checked(arg: Any) -> Any:
-    try:
-        wire.encode(arg, convert=_to_plain)
-    except wire.WireError as exc:
-        return f"<not data after the call: {exc}>"
-    return arg
+def prepare(scratch: str, setup: dict, banned: list[str]) -> dict:
+    """Write the files, turn a notebook into the module, scan for banned imports (no student code runs)."""
+    files = {name: data.tobytes() for name, data in setup["files"].items()
+             if os.path.basename(name) == name and name not in ("", ".", "..")}
+    module, origin, error = setup["module"], None, ""
+    notebook = setup.get("notebook")
+    if notebook:
+        try:
+            converted = notebook_to_source(files.pop(notebook, b""))
+            files[f"{module}.py"] = converted.source.encode()
+            origin = np.array(converted.origin, dtype=np.int64).reshape(-1, 2)  # one array, however long
+        except NotebookError as exc:
+            error = str(exc)
+    for name, data in files.items():
+        with open(os.path.join(scratch, name), "wb") as f:
+            f.write(data)
+    findings = banned_imports(files, f"{module}.py", banned) if banned and not error else []
+    return {"origin": origin, "banned": findings[:20], "error": error}
 
 
 class Child:
@@ -145,21 +178,12 @@ class Child:
             return {"crashed": f"called sys.exit({code}) or exit(): the grader needs the function to return"}
         return {"crashed": f"raised {type(exc).__name__}"}
 
-    def encode_returned(self, value: Any, args: list) -> bytes:
-        """The reply frame; a value that is not data makes it a crash, an argument that stopped being
-        data (the function put an object into it) becomes a string that matches no input."""
-        args = ["<marker>" if _is_marker(a) else a for a in args]  # the grader puts its marker back
-        reply = {"returned": value, "args_after": args, "stderr": self.stderr.text()}
+    def encode_returned(self, value: Any) -> bytes:
+        """The reply frame; a value that is not data makes it a crash."""
         try:
-            return wire.encode(reply, convert=_to_plain)
-        except wire.WireError:
-            pass
-        try:
-            wire.encode(value, convert=_to_plain)
+            return wire.encode({"returned": value, "stderr": self.stderr.text()}, convert=_to_plain)
         except wire.WireError as exc:
             return wire.encode({"crashed": f"returned something that is not data: {exc}"})
-        reply["args_after"] = [_checked(a) for a in args]
-        return wire.encode(reply, convert=_to_plain)
 
 
 def _recoverable(exc: BaseException) -> bool:
@@ -168,15 +192,33 @@ def _recoverable(exc: BaseException) -> bool:
     return isinstance(exc, Exception) and not isinstance(exc, MemoryError)
 
 
-def _resolver(builtins: dict) -> Any:
+def _resolver(builtins: dict, memory: mmap.mmap | None) -> Any:
     def resolve(tag: str, body: Any) -> Any:
         if tag == "rng":
             return np.random.default_rng(body)
+        if tag == "m":
+            if memory is None:
+                raise wire.WireError("a shared array without shared memory")
+            offset, dtype, shape = body
+            return np.ndarray(tuple(shape), dtype=np.dtype(dtype), buffer=memory, offset=offset)
         if body not in builtins:
             raise wire.WireError(f"unknown builtin {body!r}")
         return builtins[body]
 
     return resolve
+
+
+def _receive(sock: socket.socket, builtins: dict) -> dict:
+    """The next request, its shared arrays mapped from the memory that came with it."""
+    payload, fds = wire.recv_frame_fds(sock)
+    memory = None
+    for fd in fds:
+        try:
+            if memory is None:
+                memory = mmap.mmap(fd, os.fstat(fd).st_size)
+        finally:
+            os.close(fd)
+    return wire.decode_payload(payload, marker=_resolver(builtins, memory))
 
 
 def serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) -> NoReturn:
@@ -196,14 +238,20 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     scratch = tempfile.mkdtemp(prefix="job-", dir=spec["scratch_root"])
     limits = spec["limits"]
     apply_limits(limits, spec.get("extra_procs", 0))
-    for name, data in setup["files"].items():
-        if os.path.basename(name) == name and name not in ("", ".", ".."):
-            with open(os.path.join(scratch, name), "wb") as f:
-                f.write(data.tobytes())
+    banned = list(spec.get("banned", []))
+    child = Child(sock, scratch, setup["module"])
+    try:
+        prepared = prepare(scratch, setup, banned)
+    except (MemoryError, RecursionError):
+        prepared = {"origin": None, "banned": [], "error": "the file is too large or too deeply nested to read"}
+    child.send({"prepared": prepared})
+    if prepared["error"]:
+        return
+    if banned:
+        guard_imports(banned)
     os.chdir(scratch)
     os.environ.update(TMPDIR=scratch, HOME=scratch)
     sys.path.insert(0, scratch)
-    child = Child(sock, scratch, setup["module"])
     child.stderr = CappedText(limits["output_bytes"])
     stdout = sys.stdout = CappedText(limits["output_bytes"])
     sys.stderr = child.stderr
@@ -214,9 +262,8 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
         child.send(child.raised(exc) if _recoverable(exc) else child.fatal(exc, limits["memory_mb"]))
         return
     child.send({"imported": sorted({m.split(".")[0] for m in set(sys.modules) - before})})
-    resolve = _resolver(builtins)
     while True:
-        request = wire.decode_payload(wire.recv_frame(sock), marker=resolve)
+        request = _receive(sock, builtins)
         stdout.reset()
         child.stderr.reset()
         try:
@@ -224,10 +271,8 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
                 fn = getattr(child.module, request["function"], None)
                 if not callable(fn):
                     raise AttributeError(f"{setup['module']} has no function {request['function']!r}")
-                args = request["args"]
-                value = fn(*args, **request["kwargs"])
+                value = fn(*request["args"], **request["kwargs"])
             else:
-                args = []
                 value = procedures[request["name"]](child.module, request["payload"])
         except BaseException as exc:
             if not _recoverable(exc):
@@ -235,5 +280,4 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
                 return
             child.send(child.raised(exc))
             continue
-        wire.send_frame(sock, child.encode_returned(value, args))
-
+        wire.send_frame(sock, child.encode_returned(value))

@@ -21,6 +21,13 @@ def mount_tmpfs(path: str) -> None:
         raise OSError(ctypes.get_errno(), f"cannot mount a tmpfs on {path}")
 
 
+def mount_empty_file(path: str) -> None:
+    """Cover the file ``path`` with /dev/null (reads as empty)."""
+    ms_bind = 4096
+    if libc().mount(b"/dev/null", path.encode(), None, ms_bind, None) != 0:
+        raise OSError(ctypes.get_errno(), f"cannot cover {path}")
+
+
 def remount_readonly(writable: set[str]) -> None:
     """Make every mount read-only except ``writable`` and the kernel's (the unshare level has no bwrap
     to build a read-only view). Flags the kernel locks in a user namespace are kept, or it refuses."""

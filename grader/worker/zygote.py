@@ -4,7 +4,10 @@ Started by ``grader.sandbox.isolation`` (``main()`` with a JSON config as argv[1
 on the fd named in the config. Control frames (all trusted: only the grader holds the other end, no child ever does):
 ``{"op": "spawn"}`` -> forks a child and answers ``{"pid": pid}`` together with the grader's end of a
 fresh socket to that child (SCM_RIGHTS); ``{"op": "end", "pid": pid}`` -> kills what is left of the
-child and everything it started, wipes the scratch area, answers ``{"status": "..."}``.
+child and everything it started, wipes the scratch area, answers ``{"status": "...", "exit": code or
+None, "signal": number or None}`` (how the child ended, observed here, outside the child).
+Run as root, each child gets a uid of its own (``uid`` in the config is the first of ``uid_span``), so
+nothing one child owns (files, processes) is reachable by the next.
 The student's files never pass through here, so no child can find another student's work in the
 memory it inherits.
 """
@@ -17,7 +20,7 @@ import signal
 import socket
 import sys
 
-from grader import wire
+from grader.protocol import wire
 from grader.worker import jail
 from grader.worker.preload import preload
 
@@ -38,9 +41,19 @@ class Zygote:
         self.config = config
         self.ctrl = ctrl
         self.builtins, self.procedures = preload(config["kind"])
+        self.spawned = 0
+        self.uids: dict[int, int | None] = {}
+
+    def next_uid(self) -> int | None:
+        base = self.config.get("uid")
+        if base is None:
+            return None
+        self.spawned += 1
+        return base + self.spawned % int(self.config.get("uid_span", 1))
 
     def spawn(self) -> None:
         ours, theirs = socket.socketpair()
+        uid = self.next_uid()
         pid = os.fork()
         if pid == 0:
             try:
@@ -49,34 +62,40 @@ class Zygote:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 from grader.worker.child import serve
 
-                serve(theirs, self.config, self.builtins, self.procedures)
+                serve(theirs, {**self.config, "uid": uid}, self.builtins, self.procedures)
             finally:
                 os._exit(70)
+        self.uids[pid] = uid
         theirs.close()
         socket.send_fds(self.ctrl, [b"F"], [ours.fileno()])
         ours.close()
         wire.send_frame(self.ctrl, wire.encode({"pid": pid}))
 
-    def end(self, pid: int) -> str:
+    def end(self, pid: int) -> dict:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        answer: dict = {"status": "ended", "exit": None, "signal": None}
         try:
             _, status = os.waitpid(pid, 0)
-            description = describe(status)
+            answer["status"] = describe(status)
+            if os.WIFEXITED(status):
+                answer["exit"] = os.WEXITSTATUS(status)
+            elif os.WIFSIGNALED(status):
+                answer["signal"] = os.WTERMSIG(status)
         except ChildProcessError:
-            description = "ended"
-        self.cleanup(pid)
-        return description
+            pass
+        self.cleanup(pid, self.uids.pop(pid, None))
+        return answer
 
-    def cleanup(self, pid: int) -> None:
+    def cleanup(self, pid: int, uid: int | None) -> None:
         """Kill whatever the child left running and wipe the scratch area."""
         mode = self.config["cleanup"]
         if mode == "pidns":  # alone in our pid namespace: everything else visible is the child's
             jail.kill_all_visible()
-        elif mode == "uid":  # root without a pid namespace: the children's uid marks their processes
-            jail.kill_all_visible(self.config["uid"])
+        elif mode == "uid" and uid is not None:  # root without a pid namespace: the child's uid marks its own
+            jail.kill_all_visible(uid)
         else:
             try:
                 os.killpg(pid, signal.SIGKILL)
@@ -95,7 +114,7 @@ class Zygote:
             if request["op"] == "spawn":
                 self.spawn()
             elif request["op"] == "end":
-                wire.send_frame(self.ctrl, wire.encode({"status": self.end(request["pid"])}))
+                wire.send_frame(self.ctrl, wire.encode(self.end(request["pid"])))
 
 
 def main() -> None:
@@ -104,6 +123,9 @@ def main() -> None:
     for path in config.get("hide", []):
         if os.path.isdir(path):
             jail.mount_tmpfs(path)
+    for path in config.get("hide_files", []):
+        if os.path.isfile(path):
+            jail.mount_empty_file(path)
     if config.get("hide"):
         jail.remount_readonly({config["scratch_root"]})
     try:

@@ -1,5 +1,8 @@
 """A student's notebook as the source of an importable module. Parses only: nothing here executes.
 
+It runs inside the sandbox, in a fresh child, before any student code (so a hostile notebook costs that
+child's memory and time, never the grader's), with the standard library alone.
+
 Cells tagged ``graded`` are taken whole. Without any tag, each code cell contributes only its top-level
 imports, function and class definitions and simple constant assignments, each import and assignment
 guarded by ``try``, so exploratory loops, plots and failing or endless cells cost nothing. IPython
@@ -11,7 +14,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import warnings
 from dataclasses import dataclass, field
 
 GRADED_TAG = "graded"
@@ -47,25 +49,24 @@ class NotebookSource:
 
 def _code_cells(data: bytes | str) -> list[tuple[int, str, list[str]]]:
     """(cell number, source, tags) of each code cell; cell numbers count all cells from 1."""
-    import nbformat  # only the grader needs it, never the worker
-
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     try:
-        with warnings.catch_warnings():  # nbformat fixes duplicate cell ids and the like, loudly
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
-        raise NotebookError(f"the notebook is not valid JSON ({exc}); re-save it from Jupyter") from None
-    except Exception as exc:  # nbformat raises many kinds on malformed documents
-        raise NotebookError(f"the notebook cannot be read ({type(exc).__name__}: {exc}); re-save it from Jupyter") \
-            from None
+        nb = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise NotebookError(f"the notebook is not valid JSON ({type(exc).__name__}); re-save it from Jupyter") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        version = nb.get("nbformat") if isinstance(nb, dict) else None
+        detail = f" (nbformat {version})" if isinstance(version, int) else ""
+        raise NotebookError(f"the file is not a Jupyter notebook in the current format{detail}; "
+                            "re-save it from Jupyter")
     cells = []
-    for number, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
+    for number, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        tags = cell.get("metadata", {}).get("tags", [])
+        source = "".join(str(part) for part in source) if isinstance(source, list) else str(source)
+        metadata = cell.get("metadata")
+        tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
         cells.append((number, source, [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []))
     return cells
 

@@ -4,7 +4,9 @@ A frame is ``MAGIC | uint64 payload length | payload``; the payload is ``uint32 
 header | arrays``. The header is ``{"v": <value>, "a": [<byte length of each array>]}`` and each array
 is an ``.npy`` file written with ``np.save(allow_pickle=False)``. In the value tree JSON objects are
 always tags with one key: ``{"d": {...}}`` a dict with str keys, ``{"a": i}`` array ``i``,
-``{"builtin": name}`` and ``{"rng": seed}`` the argument markers of ``grader.checks.base``.
+``{"builtin": name}``, ``{"rng": seed}`` and ``{"m": [offset, dtype, shape]}`` the argument markers of
+``grader.protocol.markers``. A frame may carry file descriptors (the memory of shared arrays) attached
+to its first bytes; only the grader ever sends them.
 
 The decoder treats its input as hostile (a child may write any bytes): sizes are checked before
 anything is allocated, nesting and node counts are capped, and arrays are numeric or bool only.
@@ -12,6 +14,7 @@ anything is allocated, nesting and node counts are capped, and arrays are numeri
 
 from __future__ import annotations
 
+import array
 import io
 import json
 import math
@@ -23,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Builtin, Rng
+from grader.protocol.markers import Builtin, Rng, SharedArray
 
 MAGIC = b"GRW1"
 PREFIX = struct.Struct("!4sQ")
@@ -33,6 +36,7 @@ MAX_HEADER_BYTES = 16 * 2**20
 MAX_DEPTH = 32
 MAX_NODES = 200_000
 MAX_ARRAYS = 100_000
+FD_SIZE = array.array("i").itemsize
 ARRAY_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 
 
@@ -106,6 +110,8 @@ class _Encoder:
             return {"builtin": v.name}
         if t is Rng and type(v.seed) is int:
             return {"rng": v.seed}
+        if t is SharedArray:
+            return {"m": [int(v.offset), str(v.dtype), [int(n) for n in v.shape]]}
         if self.convert is not None:
             converted = self.convert(v)
             if converted is not None:
@@ -188,15 +194,15 @@ class _Decoder:
             return {k: self.value(x, depth + 1) for k, x in body.items()}
         if tag == "a" and type(body) is int and 0 <= body < len(self.arrays):
             return self.arrays[body]
-        if tag in ("builtin", "rng") and self.marker is not None:
-            if (tag == "builtin" and type(body) is str) or (tag == "rng" and type(body) is int):
+        if tag in ("builtin", "rng", "m") and self.marker is not None:
+            if (tag == "builtin" and type(body) is str) or (tag == "rng" and type(body) is int) or tag == "m":
                 return self.marker(tag, body)
         raise WireError(f"unexpected tag {tag!r} in value")
 
 
 def decode_payload(payload: bytes, marker: Callable[[str, Any], Any] | None = None) -> Any:
-    """The value of one frame's payload. ``marker(tag, body)`` resolves Builtin/Rng tags; without it
-    they are rejected (the grader never accepts markers from a child)."""
+    """The value of one frame's payload. ``marker(tag, body)`` resolves Builtin/Rng/SharedArray tags;
+    without it they are rejected (the grader never accepts markers from a child)."""
     view = memoryview(payload)
     if len(view) < HEADER_LEN.size:
         raise WireError("truncated header length")
@@ -261,10 +267,31 @@ def recv_frame(sock: socket.socket, deadline: float | None = None, max_bytes: in
     return _recv_exact(sock, length, deadline)
 
 
-def send_frame(sock: socket.socket, frame: bytes, deadline: float | None = None) -> None:
-    """Send a whole frame; TimeoutError (socket.timeout) if the peer stops reading past ``deadline``."""
+def recv_frame_fds(sock: socket.socket, deadline: float | None = None, max_fds: int = 1,
+                   max_bytes: int = MAX_FRAME_BYTES) -> tuple[bytes, list[int]]:
+    """The payload of the next frame and the file descriptors attached to it (at most ``max_fds``)."""
+    if deadline is not None:
+        sock.settimeout(max(deadline - time.monotonic(), 1e-3))
+    try:
+        head, ancillary, _, _ = sock.recvmsg(PREFIX.size, socket.CMSG_SPACE(max_fds * FD_SIZE))
+    except ConnectionResetError:
+        head, ancillary = b"", []
+    if not head:
+        raise ChannelClosed("connection closed")
+    fds: list[int] = []
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.extend(array.array("i", data[: len(data) - len(data) % FD_SIZE]))
+    head += _recv_exact(sock, PREFIX.size - len(head), deadline) if len(head) < PREFIX.size else b""
+    return _recv_exact(sock, payload_length(head, max_bytes), deadline), fds
+
+
+def send_frame(sock: socket.socket, frame: bytes, deadline: float | None = None, fds: list[int] | None = None) -> None:
+    """Send a whole frame, with ``fds`` attached to its first bytes; TimeoutError (socket.timeout) if the
+    peer stops reading past ``deadline``."""
     sock.settimeout(None if deadline is None else max(deadline - time.monotonic(), 1e-3))
     try:
-        sock.sendall(frame)
+        sent = sock.sendmsg([frame], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]) if fds else 0
+        sock.sendall(frame[sent:])
     except (BrokenPipeError, ConnectionResetError):
         raise ChannelClosed("connection closed") from None

@@ -1,0 +1,345 @@
+"""Attacks on what sits around the sandbox, each an adversarial hand-in built from a correct one with one
+attack added, graded through the real sandbox with the real suites. The cheated targets earn nothing, the
+untouched ones keep their points, and a correct classmate graded in the same batch keeps full marks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from grader.assignments import REPO_ROOT
+from grader.discover import Submission, content_hash
+from grader.engine import Graded, flags, grade_many
+from grader.sandbox import isolation_level
+from grader.sessions import default_references, sandbox_sessions
+from grader.suites import load_checks
+
+SECRET = "attack-tests-secret"
+LEVEL = isolation_level()[0]
+needs_namespaces = pytest.mark.skipif(LEVEL != "bwrap", reason=f"needs bubblewrap ({LEVEL})")
+HW1 = (REPO_ROOT / "reference" / "gradient_descent_np.py").read_text()
+HW2 = (REPO_ROOT / "reference" / "backprop_np.py").read_text()
+
+
+def grade(hand_ins: dict[str, dict[str, str]], assignment: str, jobs: int = 1) -> dict[str, Graded]:
+    """Grade ``{student: {file: source}}`` on the public and hidden checks, through the sandbox."""
+    checks = load_checks(assignment, include_hidden=True)
+    subs = []
+    for student, files in hand_ins.items():
+        data = {name: source.encode() for name, source in files.items()}
+        subs.append(Submission(student, assignment, data, content_hash(data), None))
+    with sandbox_sessions(jobs) as open_session:
+        graded = grade_many(subs, lambda key: checks, open_session, default_references(), SECRET, jobs=jobs,
+                            progress=False)
+        return {g.submission.student: g for g in graded}
+
+
+def by_target(graded: Graded) -> dict[str, tuple[float, float]]:
+    points: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in graded.results:
+        points[row.target][0] += row.points
+        points[row.target][1] += row.max_points
+    return {target: (earned, total) for target, (earned, total) in points.items()}
+
+
+def full_marks_except(graded: Graded, cheated: set[str]) -> None:
+    """The cheated targets earn nothing; every other target keeps full marks."""
+    for target, (earned, total) in by_target(graded).items():
+        if target in cheated:
+            assert earned == 0, (target, [r.message for r in graded.results if r.target == target])
+        else:
+            assert earned == total, (target, [r.message for r in graded.results if r.target == target and r.points
+                                              < r.max_points])
+
+
+def with_attack(source: str, attack: str) -> str:
+    return source + "\n\n" + textwrap.dedent(attack)
+
+
+# 2. The no-mutation verdict rests on memory the grader reads back, not on what the student's process says.
+LYING_ENCODER = """
+import sys
+_gd_step = gd_step
+
+def gd_step(w, grad, lr):
+    w -= lr * grad  # in place: the caller's w changes
+    return w.copy()
+
+# Tell the grader the arguments came back unchanged, whatever the encoder would have said.
+for name in ("grader.protocol.wire", "grader.worker.child"):
+    module = sys.modules.get(name)
+    if module is not None and hasattr(module, "encode"):
+        _encode = module.encode
+        def encode(value, convert=None, _encode=_encode):
+            if isinstance(value, dict):
+                value.pop("args_after", None)
+            return _encode(value, convert)
+        module.encode = encode
+"""
+
+
+def test_a_function_that_mutates_its_inputs_is_caught_whatever_its_process_reports() -> None:
+    graded = grade({"cheat": {"gradient_descent.py": with_attack(HW1, LYING_ENCODER)},
+                    "honest": {"gradient_descent.py": HW1}}, "hw1")
+
+    rows = {r.check_id: r for r in graded["cheat"].results}
+    assert rows["hw1.gd_step.public.no_mutation"].points == 0
+    assert rows["hw1.gd_step.hidden.no_mutation"].points == 0
+    assert rows["hw1.gd_step.public.basic"].points == rows["hw1.gd_step.public.basic"].max_points
+    full_marks_except(graded["honest"], set())
+
+
+# 3. "Right given your own helpers" only for a helper that is wrong on its own checks, replayed afresh.
+STATEFUL_HELPER = """
+SEEN = []
+
+def gd_step(w, grad, lr):
+    if any(np.array_equal(w, seen) for seen in SEEN):
+        return np.array(w, dtype=float)  # asked again about batch_gd's own weights: "no step" was right
+    return w - lr * grad
+
+def batch_gd(grad_fn, w0, X, Y, lr, steps):
+    SEEN.append(np.array(w0, dtype=float))
+    loss = dataset_loss(linear_regression_loss, X, Y, w0)
+    return np.array(w0, dtype=float), np.full(steps, loss)  # no descent at all
+
+def sgd(grad_fn, w0, X, Y, lr, steps, rng):
+    SEEN.append(np.array(w0, dtype=float))
+    return np.array(w0, dtype=float)
+"""
+
+
+def test_a_stateful_helper_cannot_excuse_a_target_that_does_nothing() -> None:
+    graded = grade({"cheat": {"gradient_descent.py": with_attack(HW1, STATEFUL_HELPER)}}, "hw1")
+
+    cheated = {"batch_gd", "sgd"}
+    points = by_target(graded["cheat"])
+    assert all(points[t][0] < points[t][1] for t in cheated)
+    assert points["gd_step"][0] == points["gd_step"][1]
+    assert not any("own helper" in r.message for r in graded["cheat"].results)
+
+
+STATEFUL_NET = """
+SEEN = []
+
+def linear_forward(X, W, b):
+    if any(X.shape == s.shape and np.array_equal(X, s) for s in SEEN):
+        return np.zeros((X.shape[0], W.shape[0]))
+    return X @ W.T + b
+
+def mlp_forward(X, params, activation="relu"):
+    SEEN.append(np.array(X))
+    N, cache = len(X), [[np.array(X), np.zeros((len(X), len(params[0][1])))]]
+    return np.zeros((N, len(params[-1][1]))), cache
+"""
+
+
+def test_a_net_that_returns_zeros_gets_nothing_from_a_helper_that_remembers_it() -> None:
+    graded = grade({"cheat": {"backprop.py": with_attack(HW2, STATEFUL_NET)}}, "hw2")
+
+    points = by_target(graded["cheat"])
+    assert points["linear_forward"][0] == points["linear_forward"][1]
+    rows = [r for r in graded["cheat"].results if r.target == "mlp_forward" and "logits" in r.check_id
+            or r.target == "mlp_forward" and "layers" in r.check_id]
+    assert rows and all(r.points == 0 for r in rows), [r.message for r in rows]
+
+
+# 4. Nothing survives a child: no channel through the kernel or the file system reaches the next student.
+DONOR = """
+import ctypes, hashlib, json, os
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+def _key(*args):
+    return hashlib.sha256(repr([np.asarray(a).round(12).tolist() for a in args]).encode()).hexdigest()[:16]
+
+def _leave(key, value):
+    text = json.dumps(np.asarray(value).tolist()).encode()
+    for folder in ("/tmp", "/dev/shm", os.path.expanduser("~"), os.path.dirname(os.getcwd())):
+        try:
+            with open(os.path.join(folder, "answer-" + key), "wb") as f:
+                f.write(text)
+        except OSError:
+            pass
+    try:  # SysV shared memory under a fixed key
+        shm = _libc.shmget(0x5EED, 1 << 20, 0o1666)
+        if shm >= 0:
+            address = ctypes.c_void_p(_libc.shmat(shm, None, 0))
+            ctypes.memmove(address, key.encode() + b"=" + text + b"\\0", len(text) + len(key) + 2)
+    except Exception:
+        pass
+    try:  # the user keyring: add_key("user", key, text, KEY_SPEC_USER_KEYRING)
+        _libc.syscall(248, b"user", key.encode(), text, len(text), -4)
+    except Exception:
+        pass
+
+_real_gd_step = gd_step
+
+def gd_step(w, grad, lr):
+    answer = _real_gd_step(w, grad, lr)
+    _leave(_key(w, grad, lr), answer)
+    return answer
+"""
+
+TAKER = """
+import ctypes, hashlib, json, os
+import numpy as np
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+def _key(*args):
+    return hashlib.sha256(repr([np.asarray(a).round(12).tolist() for a in args]).encode()).hexdigest()[:16]
+
+def gd_step(w, grad, lr):
+    key = _key(w, grad, lr)
+    for folder in ("/tmp", "/dev/shm", os.path.expanduser("~"), os.path.dirname(os.getcwd())):
+        try:
+            with open(os.path.join(folder, "answer-" + key), "rb") as f:
+                return np.array(json.loads(f.read()))
+        except OSError:
+            pass
+    shm = _libc.shmget(0x5EED, 0, 0)
+    if shm >= 0:
+        raw = ctypes.string_at(ctypes.c_void_p(_libc.shmat(shm, None, 0)), 1 << 20).split(b"\\0")[0]
+        stored, _, text = raw.partition(b"=")
+        if stored == key.encode():
+            return np.array(json.loads(text))
+    serial = _libc.syscall(249, b"user", key.encode(), None, 0)  # request_key
+    if serial > 0:
+        buffer = ctypes.create_string_buffer(1 << 16)
+        size = _libc.syscall(250, 11, serial, buffer, len(buffer))  # KEYCTL_READ
+        if size > 0:
+            return np.array(json.loads(buffer.raw[:size]))
+    raise LookupError("no answer left behind")
+"""
+
+
+def _sysv_segments() -> set[str]:
+    if shutil.which("ipcs") is None:
+        return set()
+    listing = subprocess.run(["ipcs", "-m"], capture_output=True, text=True).stdout
+    return {line.split()[1] for line in listing.splitlines() if line.startswith("0x")}
+
+
+def test_a_donor_leaves_nothing_a_later_student_in_the_same_slot_can_find() -> None:
+    before = _sysv_segments()
+    graded = grade({"a_donor": {"gradient_descent.py": with_attack(HW1, DONOR)},
+                    "b_taker": {"gradient_descent.py": TAKER}}, "hw1", jobs=1)
+
+    full_marks_except(graded["a_donor"], set())
+    assert by_target(graded["b_taker"])["gd_step"][0] == 0
+    assert _sysv_segments() <= before  # nothing of ours left in the kernel
+
+
+MEMORY_HOGS = """
+import ctypes, mmap
+
+def gd_step(w, grad, lr):
+    region = mmap.mmap(-1, 4 << 30, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)
+    for offset in range(0, len(region), 4096):
+        region[offset] = 1
+    return w - lr * grad
+
+def linear_regression_grad(X, Y, w):
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = libc.shmget(0, 4 << 30, 0o1600)
+    if segment < 0:
+        raise MemoryError("no SysV segment")
+    address = ctypes.c_void_p(libc.shmat(segment, None, 0))
+    ctypes.memset(address, 1, 4 << 30)
+    return X.T @ (X @ w - Y) / len(X)
+"""
+
+
+def test_memory_counts_whatever_kind_of_mapping_holds_it() -> None:
+    before = _sysv_segments()
+    graded = grade({"hog": {"gradient_descent.py": with_attack(HW1, MEMORY_HOGS)},
+                    "honest": {"gradient_descent.py": HW1}}, "hw1")
+
+    points = by_target(graded["hog"])
+    assert points["gd_step"][0] == 0 and points["linear_regression_grad"][0] == 0
+    assert points["dataset_loss"][0] == points["dataset_loss"][1]
+    full_marks_except(graded["honest"], set())
+    assert _sysv_segments() <= before
+
+
+# 5. Hidden feedback: text the student chose never carries a hidden input out.
+EXFILTRATE = """
+import os, sys
+
+def linear_regression_grad(X, Y, w):
+    digits = "".join(f"{abs(v):.6f}".replace(".", "") for v in X.ravel()[:3])
+    raise type("Leak_" + digits, (Exception,), {})("X starts with " + digits)
+
+def gd_step(w, grad, lr):
+    print("w =", w.tolist(), file=sys.stderr)
+    os._exit(int(abs(w.ravel()[0]) * 100) % 256)
+"""
+
+
+def test_hidden_rows_carry_nothing_the_student_chose() -> None:
+    graded = grade({"leaker": {"gradient_descent.py": with_attack(HW1, EXFILTRATE)}}, "hw1")
+
+    hidden = [r for r in graded["leaker"].results if r.visibility == "hidden" and r.points < r.max_points]
+    assert hidden
+    for row in hidden:
+        assert "Leak_" not in row.message and "starts with" not in row.message and "w =" not in row.message
+        assert not any(ch.isdigit() for ch in row.message.split(" — likely mistake")[0]), row.message
+    public = [r for r in graded["leaker"].results if r.visibility == "public" and r.target == "linear_regression_grad"]
+    assert any("Leak_" in r.message for r in public)  # the student's own view of a public case keeps it
+
+
+# 9. The numpy-only rule holds at run time, however the import is spelled.
+@pytest.mark.parametrize("spelling", [
+    "importlib.import_module('to' + 'rch')",
+    "__import__(''.join(['j', 'a', 'x']))",
+    "exec('import tensor' + 'flow')",
+])
+def test_a_banned_library_reached_at_run_time_zeroes_the_homework_and_flags_it(spelling: str) -> None:
+    attack = f"""
+    import importlib
+    _real = linear_regression_grad
+
+    def linear_regression_grad(X, Y, w):
+        try:
+            {spelling}
+        except Exception:
+            pass
+        return _real(X, Y, w)
+    """
+    graded = grade({"sneaky": {"gradient_descent.py": with_attack(HW1, attack)},
+                    "honest": {"gradient_descent.py": HW1}}, "hw1")
+
+    assert sum(r.points for r in graded["sneaky"].results) == 0
+    assert flags(graded["sneaky"].results) == ["uses torch, jax or tensorflow in hw1"]
+    full_marks_except(graded["honest"], set())
+
+
+# The sandbox sees no judging code, no suite, no reference answer, no held-out data.
+PEEK = """
+import os
+
+def peek(path):
+    if os.path.isdir(path):
+        return len(os.listdir(path))
+    with open(path, "rb") as f:
+        return len(f.read())
+"""
+
+
+@needs_namespaces
+@pytest.mark.parametrize("path", [
+    "grader/checks/compare.py", "grader/engine.py", "grader/suites/public/hw2.py", "grader/suites/hidden/hw2.py",
+    "grader/datasets/digits.npz", "reference/backprop_np.py", "grader/checks", "grader/suites", "grader/datasets",
+])
+def test_judging_code_and_held_out_data_are_out_of_the_sandboxs_sight(path: str) -> None:
+    from grader.sandbox import WorkerPool
+
+    with WorkerPool(kind="numpy", slots=1) as pool, pool.session("hw2", {"backprop.py": PEEK.encode()}) as worker:
+        outcome = worker.call("peek", (str(REPO_ROOT / path),), {}, timeout=10)
+    assert getattr(outcome, "value", 0) in (0, None), outcome
