@@ -117,7 +117,7 @@ def collect_files(main: Path, folder: Path | None = None, *, trusted: Path | Non
     helpers = _helpers(main)
     if len(helpers) > MAX_HELPERS:
         raise Refused(
-            f"{main.name} has {len(helpers)} Python files beside it",
+            f"{main.name} has {len(helpers)} Python files beside it,",
             f"over the limit of {MAX_HELPERS}",
             "hand in only the modules your code imports",
         )

@@ -346,7 +346,7 @@ def test_an_oversized_notebook_is_refused_unread(klass: Path) -> None:
     assert mallory.error.startswith("mlp_lab.ipynb is 20.5 MB, over the 20 MB limit for a notebook")
 
 
-def test_helpers_add_up_to_a_total_cap(klass: Path) -> None:
+def test_helpers_are_capped_in_total_size_and_number(klass: Path) -> None:
     put(klass / "mallory" / "backprop.py", CORRECT)
     for i in range(5):
         put(klass / "mallory" / f"part{i}.py", "#" * 250_000 + "\n")
@@ -355,6 +355,14 @@ def test_helpers_add_up_to_a_total_cap(klass: Path) -> None:
 
     assert mallory.error.startswith("the Python files beside backprop.py add up to more than the 1 MB limit")
     assert mallory.files == {}
+    for i in range(5):
+        (klass / "mallory" / f"part{i}.py").unlink()
+    for i in range(101):
+        put(klass / "mallory" / f"tiny{i}.py", "")
+
+    mallory = by_key(discover(klass, only=["hw2"]), "mallory", "hw2")
+
+    assert mallory.error.startswith("backprop.py has 101 Python files beside it, over the limit of 100")
 
 
 def test_a_linked_copy_among_duplicates_is_refused(klass: Path) -> None:
