@@ -19,7 +19,8 @@ FLAG_PREFIX = "flag: "  # a row whose ``mistake`` starts with this carries a fla
 def banned_imports(files: dict[str, bytes], main: str) -> list[str]:
     """Findings like ``"backprop.py line 3: torch"``, following the student's local imports from ``main``.
 
-    A file that does not parse yields nothing here: the import in the worker reports the syntax error.
+    A file that does not parse (or nests too deeply for the parser) yields nothing here: the import in the
+    worker reports the error, and the worker's record of loaded modules still catches a banned one.
     """
     local = {name[:-3]: name for name in files if name.endswith(".py")}
     findings: list[str] = []
@@ -32,7 +33,7 @@ def banned_imports(files: dict[str, bytes], main: str) -> list[str]:
         seen.add(name)
         try:
             tree = ast.parse(files[name].decode("utf-8", errors="replace"), filename=name)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # the last two: nested too deep to parse
             continue
         for lineno, module in _imports(tree):
             top = module.split(".")[0]
