@@ -5,32 +5,49 @@ The assignment files (``gradient_descent.py``, ``backprop.py``, ``practice.py``,
 found by name anywhere inside it, since LMS downloads nest them (``erin/Attempt 1/hw2/backprop.py``).
 Other ``.py`` files beside a found file are sent along, because a student's modules import each other.
 
-Submission time: a ``submission.txt`` beside the file (or at the top of the student's folder) holding a
-line ``submitted_at: 2026-11-20T23:59:00Z`` (ISO 8601; no zone means UTC). Without one, the newest
-modification time of the files sent is used.
+One rule for reading a student's folder (``grader.safe_read``): folders are listed without following links,
+so a linked student folder or sub-folder is never entered, and only regular files with one name on disk
+are read, never through a link, each under its cap. The grader never sends part of a hand-in, so:
 
-Anything that cannot be graded (two candidates for one file, binary junk, no file at all) becomes a
+- a file it would send (the hand-in, another copy of it, a helper ``.py`` beside it) that is a link, a hard
+  link, a pipe or a device, over its cap, or not UTF-8 makes the assignment an error saying which and why;
+- anything else (data, notes, a ``.py`` whose name cannot be imported or would shadow a library) is never read;
+- a student folder that is a link gets error rows under its name.
+
+The submission time is never read from a student's folder: a ``submission.txt`` there or the files'
+modification times are the student's to write. It comes from ``times``, the instructor's CSV
+(``grader.submission_times``), and is None (unknown) without one. It is not part of the content hash, so a
+corrected time needs no regrade.
+
+Anything that cannot be graded (two candidates for one file, a refused file, no file at all) becomes a
 ``Submission`` with ``error`` set, which the engine turns into error rows for that assignment only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
+from grader.safe_read import Refused, read_file, size_text
+from grader.submission_times import SubmissionTimes
 
 JUNK_DIRS = frozenset({"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git", "node_modules", ".venv", "venv"})
-METADATA_FILE = "submission.txt"
-MAX_MAIN_BYTES = 20_000_000  # a notebook with plots can be large; beyond this it is not homework
-MAX_HELPER_BYTES = 256_000  # per helper module
-MAX_HELPERS_TOTAL = 1_000_000
-_SUBMITTED_AT = re.compile(r"^\s*submitted_at\s*[:=]\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
+# A hand-in is a few hundred lines (the reference solutions are 5-7 kB): 256 kB is ten times the longest
+# honest one, and bounds what the grader hashes, ships and parses with ``ast`` in its own process.
+MAX_SOURCE_BYTES = 256_000
+# Notebooks carry their plots; they are parsed inside the sandbox, never here.
+MAX_NOTEBOOK_BYTES = 20_000_000
+MAX_HELPERS_TOTAL = 1_000_000  # and at most MAX_HELPERS files: each is shipped into the sandbox
+MAX_HELPERS = 100
+_CAPS = {
+    ".py": (MAX_SOURCE_BYTES, "Python source", "hand in your code only, without data or generated text"),
+    ".ipynb": (MAX_NOTEBOOK_BYTES, "notebook", "clear its outputs (Edit > Clear All Outputs) and hand it in again"),
+}
 # A helper with one of these names would shadow a library in the worker: never send it.
 RESERVED_MODULES = frozenset(sys.stdlib_module_names) | {
     "numpy", "torch", "grader", "reference", "pytest", "conftest", "matplotlib", "pandas", "tests", "nbformat",
@@ -45,7 +62,7 @@ class Submission:
     assignment: str
     files: dict[str, bytes] = field(repr=False)
     content_hash: str
-    submitted_at: str | None  # ISO 8601, UTC; None when nothing could be read
+    submitted_at: str | None  # ISO 8601, UTC, from the instructor's side; None when unknown
     error: str = ""  # why it cannot be graded; "" when it can
     source: str = ""  # the main file, relative to the submissions folder (for messages)
 
@@ -55,50 +72,66 @@ class Submission:
         return ASSIGNMENTS[self.assignment].filename
 
 
-def discover(submissions_dir: Path, only: Iterable[str] | None = None) -> list[Submission]:
+def discover(
+    submissions_dir: Path, only: Iterable[str] | None = None, times: SubmissionTimes | None = None
+) -> list[Submission]:
     """Every student's hand-in for every assignment in ``only`` (default: all), sorted by student, assignment.
 
     A student folder without a given file yields an error ``Submission`` for it ("not submitted").
+    ``times`` gives the submission times (default: all unknown).
     """
     root = Path(submissions_dir)
     keys = [a for a in ASSIGNMENTS if only is None or a in set(only)]
     found: list[Submission] = []
-    for student_dir in student_dirs(root):
+    for student_dir, linked in _student_entries(root):
+        if linked:
+            error = (
+                f"{student_dir.name} is a symbolic link, which the grader does not follow: "
+                f"put the hand-in itself in a folder {student_dir.name}/"
+            )
+            found += [Submission(student_dir.name, key, {}, content_hash({}, error), None, error) for key in keys]
+            continue
         candidates = _candidates(student_dir)
         for key in keys:
             assignment = ASSIGNMENTS[key]
-            found.append(_submission(root, student_dir, assignment, candidates.get(assignment.filename, [])))
+            paths = candidates.get(assignment.filename, [])
+            found.append(_submission(root, student_dir, assignment, paths, times))
     return found
 
 
 def student_dirs(root: Path) -> list[Path]:
-    """The student folders directly under ``root``, sorted by name, junk and hidden folders left out."""
-    return sorted(p for p in root.iterdir() if p.is_dir() and not _is_junk(p.name))
+    """The student folders directly under ``root``, sorted by name: real folders only, junk and hidden left out."""
+    return [path for path, linked in _student_entries(root) if not linked]
 
 
-def collect_files(main: Path) -> dict[str, bytes]:
-    """The main file and the ``.py`` modules beside it (within the size caps), by file name.
+def collect_files(main: Path, folder: Path | None = None, *, trusted: Path | None = None) -> dict[str, bytes]:
+    """The main file and the ``.py`` modules beside it, by file name, each read by the rule of this module.
 
-    Raises ``ValueError`` with a student-readable reason when the main file cannot be graded.
+    ``folder`` is the student's folder (messages name files relative to it; default: ``main``'s folder);
+    links are not followed below ``trusted`` (default: ``folder``). Raises ``Refused`` (a ``ValueError``)
+    with a student-readable reason when something that would be sent cannot be.
     """
-    try:
-        data = main.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{main.name} could not be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_MAIN_BYTES:
-        raise ValueError(f"{main.name} is {len(data) / 1e6:.0f} MB, over the {MAX_MAIN_BYTES / 1e6:.0f} MB limit")
-    if not _is_text(data):
-        raise ValueError(f"{main.name} is not a UTF-8 text file (binary or corrupted?)")
-    files = {main.name: data}
+    folder = Path(folder) if folder is not None else main.parent
+    trusted = Path(trusted) if trusted is not None else folder
+    files = {main.name: _read_text(main, folder, trusted)}
+    helpers = _helpers(main)
+    if len(helpers) > MAX_HELPERS:
+        raise Refused(
+            f"{main.name} has {len(helpers)} Python files beside it,",
+            f"over the limit of {MAX_HELPERS}",
+            "hand in only the modules your code imports",
+        )
     total = 0
-    for helper in sorted(main.parent.glob("*.py")):
-        if helper.name == main.name or not helper.stem.isidentifier() or helper.stem in RESERVED_MODULES:
-            continue
-        body = _read(helper)
-        if body is None or len(body) > MAX_HELPER_BYTES or total + len(body) > MAX_HELPERS_TOTAL or not _is_text(body):
-            continue
-        files[helper.name] = body
-        total += len(body)
+    for helper in helpers:
+        files[helper.name] = _read_text(helper, folder, trusted)
+        total += len(files[helper.name])
+        if total > MAX_HELPERS_TOTAL:
+            raise Refused(
+                f"the Python files beside {main.name}",
+                f"add up to more than the {size_text(MAX_HELPERS_TOTAL)} limit for them all "
+                f"(with {_shown(helper, folder)})",
+                "hand in only the modules your code imports",
+            )
     return files
 
 
@@ -111,40 +144,64 @@ def content_hash(files: dict[str, bytes], extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def read_submitted_at(folder: Path, stop: Path) -> str | None:
-    """The ``submitted_at`` of the nearest ``submission.txt`` from ``folder`` up to ``stop``, as UTC ISO."""
-    directory = folder
-    while True:
-        meta = directory / METADATA_FILE
-        if meta.is_file():
-            match = _SUBMITTED_AT.search((_read(meta) or b"").decode(errors="replace"))
-            return _parse_time(match.group(1).strip()) if match else None
-        if directory == stop or directory == directory.parent:
-            return None
-        directory = directory.parent
-
-
-def _submission(root: Path, student_dir: Path, assignment: Assignment, paths: list[Path]) -> Submission:
+def _submission(
+    root: Path, student_dir: Path, assignment: Assignment, paths: list[Path], times: SubmissionTimes | None
+) -> Submission:
     student, key = student_dir.name, assignment.key
     if not paths:
-        hint = _near_miss(student_dir, assignment.filename)
-        error = f"not submitted: no {assignment.filename} in {student_dir.name}/" + (
-            f" (found {hint}: rename it to {assignment.filename})" if hint else ""
-        )
+        error = _not_submitted(student_dir, assignment.filename)
         return Submission(student, key, {}, content_hash({}, error), None, error)
-    if len(paths) > 1 and len({_read(p) for p in paths}) > 1:
-        listing = ", ".join(str(p.relative_to(student_dir)) for p in paths)
-        error = f"{len(paths)} different copies of {assignment.filename} ({listing}): keep only the one to grade"
-        return Submission(student, key, {}, content_hash({}, error + listing), None, error)
-    main = paths[0]
-    source = str(main.relative_to(root))
+    submitted_at = times.get(student, key) if times else None
+    main, source = paths[0], str(paths[0].relative_to(root))
     try:
-        files = collect_files(main)
-    except ValueError as exc:
-        return Submission(student, key, {}, content_hash({}, str(exc)), None, str(exc), source)
-    declared = read_submitted_at(main.parent, student_dir)
-    submitted_at = declared or _newest_mtime([main.parent / name for name in files])
-    return Submission(student, key, files, content_hash(files, declared or ""), submitted_at, "", source)
+        if len(paths) > 1:
+            _refuse_different_copies(paths, student_dir, root)
+        files = collect_files(main, student_dir, trusted=root)
+    except Refused as exc:
+        return Submission(student, key, {}, content_hash({}, str(exc)), submitted_at, str(exc), source)
+    return Submission(student, key, files, content_hash(files), submitted_at, "", source)
+
+
+def _refuse_different_copies(paths: list[Path], student_dir: Path, root: Path) -> None:
+    """Two copies of the hand-in are fine when identical; the grader does not guess between different ones."""
+    digests = {hashlib.sha256(_read_text(path, student_dir, root)).digest() for path in paths}
+    if len(digests) > 1:
+        listing = ", ".join(_shown(p, student_dir) for p in paths)
+        raise Refused(f"{len(paths)} different copies of {paths[0].name}", f"({listing})", "keep only the one to grade")
+
+
+def _read_text(path: Path, folder: Path, trusted: Path) -> bytes:
+    limit, kind, advice = _CAPS.get(path.suffix, _CAPS[".py"])
+    shown = _shown(path, folder)
+    data = read_file(path, root=trusted, limit=limit, kind=kind, shown=shown, too_big=advice)
+    if not _is_text(data):
+        raise Refused(shown, "is not a UTF-8 text file (binary or corrupted?)", "save it as UTF-8 text")
+    return data
+
+
+def _helpers(main: Path) -> list[Path]:
+    """The ``.py`` entries beside ``main`` that the worker could import (any type: reading judges it)."""
+    try:
+        with os.scandir(main.parent) as entries:
+            names = [e.name for e in entries if not e.is_dir(follow_symlinks=False) and e.name.endswith(".py")]
+    except OSError:
+        return []
+    stems = {name: name[:-3] for name in names if name != main.name}
+    return [main.parent / n for n in sorted(stems) if stems[n].isidentifier() and stems[n] not in RESERVED_MODULES]
+
+
+def _student_entries(root: Path) -> list[tuple[Path, bool]]:
+    """(path, is a link) for each student folder under ``root``, sorted; a link counts when it names a folder."""
+    found = []
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if _is_junk(entry.name):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                found.append((Path(entry.path), False))
+            elif entry.is_symlink() and entry.is_dir():  # a stat of the target only, to report it by name
+                found.append((Path(entry.path), True))
+    return sorted(found)
 
 
 def _candidates(student_dir: Path) -> dict[str, list[Path]]:
@@ -156,33 +213,41 @@ def _candidates(student_dir: Path) -> dict[str, list[Path]]:
 
 
 def _walk(directory: Path) -> Iterable[Path]:
+    """Every entry below ``directory`` that is not a folder (links included, so that they can be refused
+    by name); a linked folder is listed, never entered."""
     try:
-        entries = list(directory.iterdir())
+        with os.scandir(directory) as scan:
+            entries = list(scan)
     except OSError:
         return
     for entry in entries:
-        if entry.is_symlink() or _is_junk(entry.name):
-            continue  # a link could point at another student's work
-        if entry.is_dir():
-            yield from _walk(entry)
-        elif entry.is_file():
-            yield entry
+        if _is_junk(entry.name):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        else:
+            yield Path(entry.path)
 
 
-def _near_miss(student_dir: Path, filename: str) -> str:
+def _not_submitted(student_dir: Path, filename: str) -> str:
+    error = f"not submitted: no {filename} in {student_dir.name}/"
+    entries = sorted(_walk(student_dir))
     stem, suffix = filename.rsplit(".", 1)
-    for path in sorted(_walk(student_dir)):
+    for path in entries:
         name = path.name.lower()
         if name.startswith(stem.lower()) and name.endswith("." + suffix) and path.name != filename:
-            return str(path.relative_to(student_dir))
-    return ""
+            return f"{error} (found {_shown(path, student_dir)}: rename it to {filename})"
+    links = [path for path in entries if path.is_symlink()]
+    if links:
+        return (
+            f"{error} ({_shown(links[0], student_dir)} is a symbolic link, which the grader does not follow: "
+            "hand in regular files and folders only)"
+        )
+    return error
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
+def _shown(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
 
 
 def _is_junk(name: str) -> bool:
@@ -197,18 +262,3 @@ def _is_text(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _parse_time(text: str) -> str | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
-
-
-def _newest_mtime(paths: list[Path]) -> str:
-    newest = max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
-    return datetime.fromtimestamp(newest, tz=timezone.utc).isoformat()

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -198,6 +198,18 @@ class Gradebook:
                 "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (student, assignment, content_hash, suite_hash, _iso(submitted_at), run_id, _now()),
             )
+
+    def set_submitted_at(self, times: Iterable[tuple[str, str, datetime | str | None]]) -> int:
+        """Update the recorded time of submissions already graded, from ``(student, assignment, submitted_at)``;
+        returns how many changed. The time is not part of the content hash, and the late penalty is worked
+        out from this table when the reports are built, so a corrected time needs no regrade."""
+        rows = [(_iso(when), student, assignment, _iso(when)) for student, assignment, when in times]
+        with self._write() as db:
+            cursor = db.executemany(
+                "UPDATE submissions SET submitted_at = ? WHERE student = ? AND assignment = ? AND submitted_at != ?",
+                rows,
+            )
+        return max(0, cursor.rowcount)
 
     def forget(self, student: str, assignment: str) -> None:
         """Drop a submission that no longer exists on disk."""

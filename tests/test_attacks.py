@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import textwrap
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 

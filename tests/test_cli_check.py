@@ -44,3 +44,17 @@ def test_a_bug_is_named_in_the_table(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_nothing_to_check_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "hw2", "--path", str(tmp_path)]) == 2
     assert "no backprop.py" in capsys.readouterr().err
+
+
+def test_a_linked_helper_is_refused_as_in_grading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "solution.py").write_text("SECRET = 1\n")
+    work = tmp_path / "work"
+    write_submission(work, {"gradient_descent.py": b"from helpers import *\n"})
+    (work / "helpers.py").symlink_to(tmp_path / "elsewhere" / "solution.py")
+
+    assert main(["check", "hw1", "--path", str(work)]) == 1
+
+    out = capsys.readouterr().out
+    assert "helpers.py is a symbolic link: hand in regular files only" in out
+    assert "(0 %)" in out

@@ -4,6 +4,7 @@ notebooks with hostile cells, and submissions that crash, hang or exit."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -225,3 +226,92 @@ def test_a_course_config_naming_an_unknown_check_is_a_clear_error(
 
     assert grade(references_class, out_dir, "hw1", "--public-only") == 2
     assert "hw1.gd_step.public.typo" in capsys.readouterr().err
+
+
+TIMES_HEADER = "student,assignment,submitted_at\n"
+
+
+@pytest.fixture
+def late_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two correct hw1 hand-ins: ann's own submission.txt and file times claim she was early, the
+    instructor's submitted_at.csv says she was a day and a half late; ben was on time."""
+    (tmp_path / "course.toml").write_text(
+        '[late]\npenalty_per_day = 0.1\ncap = 0.5\n[assignments.hw1]\ndue = "2027-01-22T23:59:00+01:00"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "class"
+    correct = reference_submission()["gradient_descent.py"]
+    for student in ("ann", "ben"):
+        write_submission(root / student, {"gradient_descent.py": correct})
+    (root / "ann" / "submission.txt").write_text("submitted_at: 2027-01-01T00:00:00+00:00\n")
+    os.utime(root / "ann" / "gradient_descent.py", (1_798_000_000, 1_798_000_000))  # 2026-12-23
+    (root / "submitted_at.csv").write_text(
+        TIMES_HEADER + "ann,hw1,2027-01-24T12:00:00+01:00\nben,*,2027-01-22T20:00:00+01:00\n"
+    )
+    return root
+
+
+def gradebook_csv(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "gradebook.csv", index_col="student")
+
+
+def test_the_instructors_times_decide_the_late_penalty_not_the_students(
+    late_class: Path, out_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert grade(late_class, out_dir, "hw1", "--public-only") == 0
+
+    book = gradebook_csv(out_dir)
+    assert book.loc["ann", "hw1_submitted_at"] == "2027-01-24T11:00:00+00:00"
+    assert (book.loc["ann", "hw1_late_days"], book.loc["ann", "hw1_penalty"]) == (2, pytest.approx(0.2))
+    assert book.loc["ann", "hw1_final"] == pytest.approx(0.8 * book.loc["ann", "hw1"]) and book.loc["ann", "hw1"] > 0
+    assert book.loc["ben", "hw1_penalty"] == 0
+    assert f"submission times from {late_class / 'submitted_at.csv'}: 2 of 2" in capsys.readouterr().out
+
+
+def test_submitted_at_overrides_the_default_file_and_a_new_time_needs_no_regrade(
+    late_class: Path, out_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert grade(late_class, out_dir, "hw1", "--public-only") == 0
+    (tmp_path / "corrected.csv").write_text(TIMES_HEADER + "ann,,2027-01-22T23:00:00+01:00\n")
+    capsys.readouterr()
+
+    assert grade(late_class, out_dir, "hw1", "--public-only", "--submitted-at", str(tmp_path / "corrected.csv")) == 0
+
+    assert "skipped 2 unchanged" in capsys.readouterr().out
+    book = gradebook_csv(out_dir)
+    assert book.loc["ann", "hw1_penalty"] == 0
+    assert pd.isna(book.loc["ben", "hw1_submitted_at"])  # not in that file: unknown, not invented
+    assert grade(late_class, out_dir, "hw1", "--public-only") == 0  # back to the default file
+    assert gradebook_csv(out_dir).loc["ann", "hw1_penalty"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("student;assignment;when\n", "line 1: the header must be student,assignment,submitted_at"),
+        (TIMES_HEADER + "ann,hw1,2027-01-24T12:00:00+01:00\nben,hw1,late-ish\n", "line 3: 'late-ish' is not a date"),
+        (TIMES_HEADER + "ann,hw4,2027-01-24T12:00:00+01:00\n", "line 2: unknown assignment 'hw4'"),
+    ],
+)
+def test_a_bad_times_file_is_a_clear_error(
+    late_class: Path, out_dir: Path, tmp_path: Path, capsys, content: str | None, message: str
+) -> None:
+    named = tmp_path / "times.csv"
+    if content is not None:
+        named.write_text(content)
+
+    assert grade(late_class, out_dir, "hw1", "--public-only", "--submitted-at", str(named)) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and message in err and "Traceback" not in err
+    assert not (out_dir / "gradebook.sqlite").exists()
+
+
+def test_a_linked_default_times_file_is_refused(late_class: Path, out_dir: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "student-made.csv").write_text(TIMES_HEADER + "ann,*,2027-01-01T00:00:00Z\n")
+    (late_class / "submitted_at.csv").unlink()
+    (late_class / "submitted_at.csv").symlink_to(tmp_path / "student-made.csv")
+
+    assert grade(late_class, out_dir, "hw1", "--public-only") == 2
+    assert "submitted_at.csv is a symbolic link" in capsys.readouterr().err

@@ -108,6 +108,21 @@ def test_submitted_at_is_stored_in_utc(book):
         book.record(1, "bob", "hw2", "h", "S", "2027-01-29T23:30:00", [])
 
 
+def test_a_corrected_submission_time_is_stored_without_a_regrade(book):
+    record_class(book, ["ann", "bob"])
+    before = book.results_frame()
+
+    corrected = [("ann", "hw2", "2027-02-02T10:00:00+00:00"), ("bob", "hw2", "2027-01-29T19:00:00+00:00")]
+    changed = book.set_submitted_at(corrected)
+
+    assert changed == 1  # bob's time is the same instant as before
+    times = book.submissions_frame().set_index("student")["submitted_at"]
+    assert times.to_dict() == {"ann": "2027-02-02T10:00:00+00:00", "bob": "2027-01-29T19:00:00+00:00"}
+    assert book.set_submitted_at([("ann", "hw2", None), ("nobody", "hw2", "2027-01-01T00:00:00+00:00")]) == 1
+    assert book.submissions_frame().set_index("student")["submitted_at"]["ann"] == ""  # unknown
+    pd.testing.assert_frame_equal(book.results_frame(), before)
+
+
 def test_runs_are_logged(book):
     run = record_class(book, ["ann"])
     runs = book.runs_frame()

@@ -30,6 +30,8 @@ def test_finds_banned_imports(source: str) -> None:
         '"""Do not use torch here."""\n# import torch\nx = "torch"\n',
         "from .torch import x\n",
         "def broken(:\n",
+        "x = " + "-" * 200_000 + "1\n",  # within the source cap, but too deep for the parser
+        "x = y" + ".a" * 100_000 + "\n",
     ],
 )
 def test_leaves_numpy_code_alone(source: str) -> None:

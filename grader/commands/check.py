@@ -37,7 +37,7 @@ def locate(assignment: Assignment, folder: Path) -> Path | None:
         folder / assignment.folder / assignment.filename,
         folder / "assignments" / assignment.folder / assignment.filename,
     ):
-        if candidate.is_file():
+        if candidate.is_file() or candidate.is_symlink():  # a link is found, to be refused by name
             return candidate
     return None
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             f"no {names} in {folder.resolve()} or its assignments/ folder; "
             "run this from your course folder, or point at your work with --path"
         )
-    submissions = [_submission(key, path) for key, path in found.items()]
+    submissions = [_submission(key, path, folder) for key, path in found.items()]
     references = default_references()
     failed = False
     with sandbox_sessions(slots=1) as open_session:
@@ -90,9 +90,11 @@ def _case(result: CheckResult) -> str:
     return result.check_id.split(".", 3)[3]
 
 
-def _submission(key: str, path: Path) -> Submission:
+def _submission(key: str, path: Path, folder: Path | None = None) -> Submission:
+    """``path`` read by the rule for a student's folder (``folder``, default: the file's own): regular files
+    only, never through a link below ``folder``, each under its cap."""
     try:
-        files = collect_files(path)
+        files = collect_files(path, folder)
         error = ""
     except ValueError as exc:
         files, error = {}, str(exc)

@@ -58,7 +58,7 @@ def find_submissions(folder: Path, only: list[str] | None) -> list[Submission]:
     for key in only or list(ASSIGNMENTS):
         path = locate(ASSIGNMENTS[key], folder)
         if path is not None:
-            found.append(_submission(key, path))
+            found.append(_submission(key, path, folder))
         elif only:
             error = f"not submitted: no {ASSIGNMENTS[key].filename} in {folder}"
             found.append(Submission("you", key, {}, content_hash({}, error), None, error))

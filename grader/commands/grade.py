@@ -5,6 +5,10 @@ secret (``GRADER_SECRET`` or course.toml ``[grading] secret``). Without a secret
 the public checks only, so that a first try (``make demo``) works, with a loud warning before and after
 that says how to set the secret; ``--public-only`` asks for that on purpose and silences the warning.
 A later run with the secret regrades everything, since the suite it grades with has changed.
+
+Submission times, for late penalties, come from the instructor only: ``--submitted-at CSV``, else
+``SUBMISSIONS_DIR/submitted_at.csv`` (format in ``grader.submission_times``); without either they are
+unknown and cost no penalty. A changed time is written to the gradebook without regrading.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from grader.discover import Submission, discover, student_dirs
 from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
 from grader.gradebook import Gradebook, suite_hash
 from grader.sessions import default_references, isolation_level, sandbox_sessions
+from grader.submission_times import DEFAULT_NAME, SubmissionTimes, TimesError, default_times, load_times
 from grader.suites import hidden_available, load_checks
 
 HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"
@@ -34,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=None, help="parallel sandboxes (default: one per core)")
     parser.add_argument("--only", default=None, help="comma-separated assignments, e.g. hw1,hw2 (default: all)")
     parser.add_argument("--public-only", action="store_true", help="grade on public checks only (no secret needed)")
+    parser.add_argument(
+        "--submitted-at", type=Path, default=None, metavar="CSV",
+        help="submission times, columns student,assignment,submitted_at "
+        f"(default: SUBMISSIONS_DIR/{DEFAULT_NAME} if there is one)",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -70,8 +80,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     _warn(warning)
     jobs = args.jobs or config.jobs or os.cpu_count() or 1
+    times = _submission_times(root, args.submitted_at)
     hashes = {key: suite_hash(checks[key], config) for key in only}
-    submissions = discover(root, only)
+    submissions = discover(root, only, times)
+    _report_times(times, submissions, root)
     start = time.perf_counter()
     with Gradebook(args.out) as book:
         run_id = book.start_run(sys.argv)
@@ -79,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
             s for s in submissions if not book.is_current(s.student, s.assignment, s.content_hash, hashes[s.assignment])
         ]
         skipped = len(submissions) - len(todo)
+        fresh = {id(s) for s in todo}
+        unchanged = [s for s in submissions if id(s) not in fresh]
+        retimed = book.set_submitted_at((s.student, s.assignment, s.submitted_at) for s in unchanged)
+        if retimed:
+            print(f"{retimed} unchanged submissions have a new submission time: recorded without regrading")
         print(
             f"{len(student_dirs(root))} students, {len(submissions)} submissions: skipped {skipped} unchanged, "
             f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks with {jobs} jobs"
@@ -92,6 +109,28 @@ def run(args: argparse.Namespace) -> int:
     print(f"graded {len(todo)} submissions in {time.perf_counter() - start:.1f} s; skipped {skipped} unchanged")
     _warn(warning)
     return _write_reports(args.out, config)
+
+
+def _submission_times(root: Path, named: Path | None) -> SubmissionTimes | None:
+    """The instructor's submission times: the named CSV, else the submissions folder's own, else None."""
+    try:
+        return load_times(named) if named is not None else default_times(root)
+    except TimesError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _report_times(times: SubmissionTimes | None, submissions: list[Submission], root: Path) -> None:
+    """Say where submission times come from, and warn about rows that match no student folder (a typo
+    there would silently waive a late penalty)."""
+    handed_in = [s for s in submissions if s.source]  # a file was found, graded or refused
+    if times is None:
+        print(f"submission times: unknown (no {root / DEFAULT_NAME}, no --submitted-at): no late penalties")
+        return
+    known = sum(s.submitted_at is not None for s in handed_in)
+    print(f"submission times from {times.source}: {known} of {len(handed_in)} submissions; the others unknown")
+    strangers = sorted(times.students - {s.student for s in submissions})
+    if strangers:
+        _warn(f"{times.source} names students with no folder in {root}: {', '.join(strangers)}")
 
 
 def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: CourseConfig, jobs: int, progress: bool):
