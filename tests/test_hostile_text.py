@@ -196,6 +196,15 @@ def test_ids_a_folder_cannot_hold_are_safe_too(tmp_path):
     assert "'=cmd|' /C calc'!A0" in set(canvas["SIS Login ID"]) and set(ID_COLUMNS) <= set(canvas.columns)
 
 
+def test_xlsx_cells_are_never_formulas(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl", reason="gradebook.xlsx needs the optional openpyxl")
+    record_hostile_class(tmp_path)
+    write_reports(tmp_path, CONFIG, formats=["xlsx"])
+    workbook = openpyxl.load_workbook(tmp_path / "gradebook.xlsx")
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert cells and not [c.value for c in cells if c.data_type == "f"]
+
+
 @pytest.fixture(scope="module")
 def small_gradebook(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("small")

@@ -76,7 +76,10 @@ def write_reports(
     out_dir: Path, config: CourseConfig, *, formats: Sequence[str] = (), roster: Path | None = None
 ) -> list[Path]:
     """Rebuild every report from ``out_dir/gradebook.sqlite``; returns the files written. ``formats`` adds
-    "canvas" (canvas.csv, with ``roster`` mapping student ids; see ``grader.reports.canvas``) and "xlsx"."""
+    "canvas" (canvas.csv, with ``roster`` mapping student ids; see ``grader.reports.canvas``) and "xlsx".
+
+    ReportError before anything is written for a bad request; ReportsIncomplete after writing every file
+    that could be, when some could not."""
     from grader.reports import canvas, flat, html, markdown, xlsx
 
     unknown = sorted(set(formats) - set(EXTRA_FORMATS))
