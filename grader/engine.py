@@ -82,6 +82,8 @@ def grade_many(
     each ``Graded`` itself is deterministic). Heaviest assignments start first."""
     from tqdm import tqdm
 
+    from grader.safe_text import one_line
+
     todo = sorted(submissions, key=lambda s: (COST_ORDER.get(s.assignment, 9), s.student))
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
@@ -94,7 +96,8 @@ def grade_many(
         with tqdm(total=len(futures), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
             for future in as_completed(futures):
                 graded = future.result()
-                bar.set_postfix_str(f"{graded.submission.student}/{graded.submission.assignment}", refresh=False)
+                student = one_line(graded.submission.student)  # a folder name: no escape sequence reaches the terminal
+                bar.set_postfix_str(f"{student}/{graded.submission.assignment}", refresh=False)
                 bar.update()
                 yield graded
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from test_exports import GRADESCOPE_SCHEMA
+from test_exports import GRADESCOPE_SCHEMA, runner_commands
 
 from grader.cli import main
 from grader.exports.github import function_lines
@@ -64,6 +64,23 @@ def test_a_bug_fails_the_run_and_is_annotated_at_its_function(work, capsys):
     assert "### What to fix" in summary and "hw1.gd_step.public" in summary
     results = json.loads((work / "grading-results" / "results.json").read_text())
     assert any(t["status"] == "failed" and "gd_step" in t["name"] for t in results["tests"])
+
+
+def test_a_students_message_runs_no_workflow_command_and_no_escape_sequence(work, monkeypatch, capsys):
+    path = work / "assignments" / "hw1_gradient_descent" / HW1
+    # Wrapped to the terminal's width, the table's lines start with "::add-mask::" whatever the width.
+    evil = b'raise ValueError("\\n::error::pwned\\x1b[2J " + "::add-mask::wrapped " * 40 + "\\x07")'
+    path.write_bytes(path.read_bytes().replace(SIGN_BUG[0], evil))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+
+    assert main(["ci"]) == 0
+
+    out = capsys.readouterr().out
+    assert "pwned" in out and not any(c in out for c in "\x1b\x07")
+    commands = runner_commands(out)
+    assert commands and all(c.startswith("::error file=assignments/hw1_gradient_descent/") for c in commands), commands
+    summary = (work.parent / "summary.md").read_text()
+    assert "pwned" in summary and not any(c in summary for c in "\x1b\x07")
 
 
 def test_fail_under_sets_the_exit_code_only(work):

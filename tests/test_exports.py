@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import jsonschema
 import pytest
 
-from grader.exports.github import annotations, function_lines, step_summary
+from grader.exports.github import annotations, function_lines, step_summary, workflow_commands_paused
 from grader.exports.gradescope import gradescope_results, write_gradescope_results
 from grader.exports.junit import write_junit
 from grader.results import CheckResult
@@ -109,3 +110,78 @@ def test_step_summary_lists_scores_and_what_to_fix(rows):
     assert "| hw2 | 2 / 6 | 1 / 3 |" in summary
     assert "`hw2.relu_backward.public.kink` | timeout" in summary
     assert "\\|" in summary  # a pipe inside a message does not break the table
+
+
+HOSTILE = "bad\r\n::error::pwned\n::add-mask::x\x1b[31mred\x07 | `code` <script>alert(1)</script> \u202eevil\x00"
+
+
+@pytest.fixture
+def hostile_rows() -> list[CheckResult]:
+    return [
+        row("hw2.linear_backward.public.basic", "error", 0.0, message=HOSTILE),
+        row("hw2.relu_backward.public.kink", "fail", 0.0, message="::warning::second " + HOSTILE),
+    ]
+
+
+def runner_commands(stdout: str) -> list[str]:
+    """The workflow commands GitHub's runner reads from ``stdout``: every line that starts, after spaces, with
+    ``::``, except while ``::stop-commands::TOKEN`` holds (until a line ``::TOKEN::``)."""
+    commands, stopped = [], None
+    for line in stdout.splitlines():
+        line = line.lstrip()
+        if stopped is not None:
+            if line == f"::{stopped}::":
+                stopped = None
+            continue
+        if line.startswith("::stop-commands::"):
+            stopped = line.removeprefix("::stop-commands::")
+        elif line.startswith("::"):
+            commands.append(line)
+    return commands
+
+
+def test_a_message_cannot_start_a_workflow_command_of_its_own(hostile_rows):
+    lines = annotations(hostile_rows, {})
+    assert len(lines) == 2 and runner_commands("\n".join(lines)) == lines
+    for line in lines:
+        assert line.startswith("::error title=hw2 ")
+        assert not any(c in line for c in "\r\n\x1b\x07\x00\u202e")
+        assert "%0A::error::pwned%0A::add-mask::x\\x1b[31mred\\x07" in line  # data, on the annotation's line
+
+
+def test_step_summary_shows_hostile_messages_as_text(hostile_rows):
+    summary = step_summary(hostile_rows)
+    table = [line for line in summary.splitlines() if line.startswith("| `")]
+    assert len(table) == 2
+    for line in table:
+        assert len(re.findall(r"(?<!\\)\|", line)) == 4  # three cells, whatever the message holds
+    assert "<script>" not in summary and "\\`code\\`" in summary
+    assert not any(c in summary for c in "\r\x1b\x07\x00\u202e")
+
+
+def test_junit_and_gradescope_hold_hostile_messages_as_text(hostile_rows, tmp_path):
+    root = ET.parse(write_junit(hostile_rows, tmp_path / "junit.xml")).getroot()  # a NUL or ESC would not parse
+    error = root.find("testsuite/testcase/error")
+    assert error.get("message").startswith("bad\\r\\n::error::pwned\\n::add-mask::x\\x1b[31mred\\x07")
+    assert error.text.startswith("bad\n::error::pwned\n::add-mask::x\\x1b[31mred\\x07")  # a block: newlines stay
+    document = json.loads(write_gradescope_results(hostile_rows, tmp_path / "results.json").read_text())
+    jsonschema.validate(document, GRADESCOPE_SCHEMA)
+    for test in document["tests"]:
+        assert "\\x1b" in test["output"] and not any(c in test["output"] for c in "\r\x1b\x07\x00\u202e")
+
+
+def test_workflow_commands_pause_only_on_github_actions(monkeypatch, capsys):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    with workflow_commands_paused():
+        print("::error::student text")
+    assert capsys.readouterr().out == "::error::student text\n"
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    with workflow_commands_paused():
+        print("::error::student text")
+    with workflow_commands_paused():
+        print("again")
+    out = capsys.readouterr().out
+    assert runner_commands(out) == [] and out.count("::stop-commands::") == 2
+    tokens = [line.removeprefix("::stop-commands::") for line in out.splitlines() if "stop-commands" in line]
+    assert tokens[0] != tokens[1] and len(tokens[0]) >= 32  # not one a student could guess from an earlier run

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 from matplotlib import image
-from test_reports import CONFIG, build_class
+from test_reports import CONFIG, build_class, check_rows
 
+from grader.gradebook import Gradebook
 from grader.reports import plots, write_reports
+from grader.safe_text import one_line
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -81,3 +84,55 @@ def test_the_checks_can_fail(tmp_path):
     assert any("boom" in line for line in console_errors(done.stderr))
     pixels = image.imread(shot)[..., :3].reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) < 200
+
+
+# Names that would change a page built by string concatenation: a script, closed cells, a comment, a raw-text
+# element, a style sheet, an attribute breakout, and text the math parser or a terminal would act on.
+HOSTILE_NAMES = [
+    "<script>document.body.innerHTML='pwned'</script>", "</td></tr></table><h1>injected</h1>", "<!--", "<plaintext>",
+    "<style>body{display:none}</style>", "\"><img src=x onerror=alert(1)>", "<![CDATA[", "$\\foo$", "red\x1b[31m\x07",
+    "bidi\u202eevil", "new\nline", "nul\x00byte", "&lt;b&gt;",
+]  # fmt: skip
+
+
+class Structure(HTMLParser):
+    """A page's elements in order, each with its attribute names: everything but the text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, tuple[str, ...]]] = []
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.elements.append((tag, tuple(sorted(name for name, _ in attrs))))
+
+    def handle_data(self, data) -> None:
+        self.text += data
+
+
+def rendered(tmp_path, students: list[str]) -> Structure:
+    """The DOM Chromium builds from the report of a class with these ids (the same outcomes, id for id)."""
+    out = tmp_path / "out"
+    with Gradebook(out) as book:
+        for i, student in enumerate(students):
+            message = f"failed at import: {students[0]}"
+
+            def outcome(target, visibility, i=i, message=message):
+                return ("error", 0, message, "") if i == 0 else ("pass" if i % 2 else "fail", i % 2, "", "")
+
+            book.record(1, student, "hw1", "h", "S", None, check_rows(student, "hw1", outcome))
+    write_reports(out, CONFIG)
+    done = chromium(tmp_path, "--dump-dom", (out / "report.html").as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert console_errors(done.stderr) == []  # no script ran, nothing was refused
+    dom = Structure()
+    dom.feed(done.stdout)
+    return dom
+
+
+def test_names_change_nothing_in_the_dom_but_text(tmp_path):
+    plain = rendered(tmp_path / "plain", [f"s{i:02d}" for i in range(len(HOSTILE_NAMES))])
+    hostile = rendered(tmp_path / "hostile", HOSTILE_NAMES)
+    assert hostile.elements == plain.elements
+    for name in HOSTILE_NAMES:
+        assert one_line(name) in hostile.text

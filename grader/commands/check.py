@@ -17,6 +17,7 @@ from grader.cli import UserError
 from grader.discover import Submission, collect_files, content_hash
 from grader.engine import grade_one
 from grader.results import CheckResult
+from grader.safe_text import one_line
 from grader.sessions import default_references, isolation_level, sandbox_sessions
 from grader.suites import load_checks
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 def print_table(sub: Submission, results: list[CheckResult]) -> None:
     """One line per check (target, check, points, status) and what to fix under each one that did not pass."""
     width = shutil.get_terminal_size((100, 20)).columns
-    print(f"\n{sub.assignment}: {sub.source}")
+    print(f"\n{sub.assignment}: {one_line(sub.source)}")
     if not results:
         print("  no public checks for this assignment yet")
         return
@@ -79,7 +80,8 @@ def print_table(sub: Submission, results: list[CheckResult]) -> None:
         points = f"{r.points:g}/{r.max_points:g}"
         print(f"  {r.target:<{target_width}}  {_case(r):<{case_width}}  {points:>7}  {STATUS_MARK[r.status]}")
         if r.status != "pass" and r.message:
-            print(textwrap.fill(r.message, width=max(60, width - 2), initial_indent=INDENT, subsequent_indent=INDENT))
+            message = one_line(r.message)  # it quotes the student's code: no escape sequence reaches the terminal
+            print(textwrap.fill(message, width=max(60, width - 2), initial_indent=INDENT, subsequent_indent=INDENT))
     earned, total = sum(r.points for r in results), sum(r.max_points for r in results)
     passed = sum(r.status == "pass" for r in results)
     print(f"  total {earned:g}/{total:g} points ({100 * earned / total:.0f} %), {passed} of {len(results)} checks pass")

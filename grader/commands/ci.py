@@ -26,7 +26,7 @@ from grader.commands.grade import parse_only
 from grader.config import ConfigError, apply_overrides, load_course_config
 from grader.discover import Submission, content_hash
 from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
-from grader.exports.github import annotations, step_summary
+from grader.exports.github import annotations, step_summary, workflow_commands_paused
 from grader.exports.gradescope import write_gradescope_results
 from grader.exports.junit import write_junit
 from grader.results import CheckResult
@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     results: list[CheckResult] = []
     if submissions:
-        results = _grade(submissions, config, hidden)
+        with workflow_commands_paused():  # the tables quote the student's messages
+            results = _grade(submissions, config, hidden)
     else:
         print(f"Nothing to grade: no {', '.join(a.filename for a in ASSIGNMENTS.values())} in {folder.resolve()}")
     _publish(results, submissions, args.results_dir, time.perf_counter() - start)

@@ -26,6 +26,7 @@ from grader.config import ConfigError, CourseConfig, apply_overrides, load_cours
 from grader.discover import Submission, discover, student_dirs
 from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
 from grader.gradebook import Gradebook, suite_hash
+from grader.safe_text import one_line
 from grader.sessions import default_references, isolation_level, sandbox_sessions
 from grader.submission_times import DEFAULT_NAME, SubmissionTimes, TimesError, default_times, load_times
 from grader.suites import hidden_available, load_checks
@@ -152,19 +153,30 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
 
 
 def _write_reports(out: Path, config: CourseConfig) -> int:
-    from grader.reports import write_reports
+    from grader.reports import ReportsIncomplete, write_reports
 
     try:
         written = write_reports(out, config)
-    except Exception as exc:  # the grades are safe in the gradebook whatever happens here
-        print(
-            f"Error: writing the reports failed ({type(exc).__name__}: {exc}); the grades are saved in "
-            f"{out}/gradebook.sqlite: rebuild the reports with `grader report`",
-            file=sys.stderr,
-        )
+    except ReportsIncomplete as exc:
+        _print_written(out, exc.written)
+        print(f"Error: {exc}. {_REBUILD.format(out=out)}", file=sys.stderr)
         return 1
-    print(f"reports in {out}/: {', '.join(sorted(p.name for p in written))}")
+    except Exception as exc:  # the grades are safe in the gradebook whatever happens here
+        reason = one_line(f"{type(exc).__name__}: {exc}")
+        print(f"Error: writing the reports failed ({reason}). {_REBUILD.format(out=out)}", file=sys.stderr)
+        return 1
+    _print_written(out, written)
     return 0
+
+
+_REBUILD = "The grades are saved in {out}/gradebook.sqlite: rebuild the reports with `grader report --out {out}`"
+
+
+def _print_written(out: Path, written: list[Path]) -> None:
+    """The report files by name, and the per-student feedback files by number (a class has hundreds)."""
+    names = sorted(p.name for p in written if p.parent == out)
+    feedback = len(written) - len(names)
+    print(f"reports in {out}/: {', '.join(names)}" + (f"; feedback/: {feedback} student files" if feedback else ""))
 
 
 def _include_hidden(secret: str, public_only: bool) -> tuple[bool, str]:

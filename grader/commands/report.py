@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from grader.cli import UserError
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from grader.config import ConfigError, load_course_config
     from grader.gradebook import FILENAME
-    from grader.reports import ReportError, write_reports
+    from grader.reports import ReportError, ReportsIncomplete, write_reports
 
     if not (args.out / FILENAME).is_file():
         raise UserError(
@@ -48,10 +49,18 @@ def run(args: argparse.Namespace) -> int:
         written = write_reports(args.out, config, formats=formats, roster=args.roster)
     except (ConfigError, ReportError) as exc:
         raise UserError(str(exc)) from None
-    shown = [p for p in written if p.parent == args.out]
+    except ReportsIncomplete as exc:
+        _print_written(args.out, exc.written)
+        print(f"Error: {exc}. The files listed above are up to date; the gradebook is unchanged", file=sys.stderr)
+        return 1
+    _print_written(args.out, written)
+    return 0
+
+
+def _print_written(out: Path, written: list[Path]) -> None:
+    shown = [p for p in written if p.parent == out]
     for path in shown:
         print(path)
     extra = len(written) - len(shown)
     if extra:
-        print(f"{args.out / 'feedback'}/ ({extra} student feedback files)")
-    return 0
+        print(f"{out / 'feedback'}/ ({extra} student feedback files)")

@@ -1,12 +1,21 @@
-"""GitHub Actions output: ``::error`` annotations on the failing function's line, and a step summary."""
+"""GitHub Actions output: ``::error`` annotations on the failing function's line, and a step summary.
+
+Messages quote what the student's code raised or printed. The runner reads any stdout line that starts
+(after spaces) with ``::`` as a workflow command, so annotations escape their data, and whatever else
+``grader ci`` prints with student text in it goes inside ``workflow_commands_paused``.
+"""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+import os
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from grader.results import CheckResult
+from grader.safe_text import markdown, multi_line, one_line
 
 
 def function_lines(source: str) -> dict[str, int]:
@@ -49,10 +58,10 @@ def annotations(results: Sequence[CheckResult], files: Mapping[str, Path]) -> li
                 text = path.read_text(errors="replace") if path.suffix == ".py" and path.is_file() else ""
                 lines_by_file[path] = function_lines(text)
             line = lines_by_file[path].get(target)
-            location = f"file={_escape_property(path.as_posix())}" + (f",line={line}" if line else "") + ","
+            location = f"file={_escape_property(one_line(path.as_posix()))}" + (f",line={line}" if line else "") + ","
         earned, total = sum(r.points for r in rows), sum(r.max_points for r in rows)
         title = f"{assignment} {target}: {earned:g}/{total:g} points, {len(failing)} of {len(rows)} checks not passed"
-        message = "\n".join(f"{r.check_id}: {r.message or r.status}" for r in failing)
+        message = "\n".join(f"{r.check_id}: {multi_line(r.message or r.status)}" for r in failing)
         out.append(f"::error {location}title={_escape_property(title)}::{_escape(message)}")
     return out
 
@@ -73,6 +82,21 @@ def step_summary(results: Sequence[CheckResult]) -> str:
     if failing:
         lines += ["", "### What to fix", "", "| check | status | message |", "|---|---|---|"]
         for r in failing:
-            message = (r.message or "").replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| `{r.check_id}` | {r.status} | {message} |")
+            lines.append(f"| `{r.check_id}` | {r.status} | {markdown(r.message or '')} |")
     return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def workflow_commands_paused() -> Iterator[None]:
+    """On GitHub Actions, the runner ignores workflow commands in what is printed inside (``::stop-commands::``),
+    so a student's message cannot add an annotation, a mask or an output; it resumes with a random token
+    the student's code never sees. Elsewhere it does nothing."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        yield
+        return
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}", flush=True)
+    try:
+        yield
+    finally:
+        print(f"::{token}::", flush=True)

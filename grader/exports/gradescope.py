@@ -3,7 +3,8 @@
 Schema (Gradescope autograder docs): top level ``score``, ``output``, ``visibility``,
 ``stdout_visibility``, ``execution_time`` and ``tests[]``, each test with ``name``, ``score``,
 ``max_score``, ``status`` ("passed" | "failed"), ``visibility`` ("visible" | "hidden" |
-"after_due_date" | "after_published") and ``output``.
+"after_due_date" | "after_published") and ``output``. Outputs quote what the student's code raised, as
+plain text with control characters shown as escapes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.results import CheckResult
+from grader.safe_text import multi_line
 
 # Hidden checks appear once the instructor publishes grades: students then see what failed,
 # never before (they would learn the hidden cases by resubmitting).
@@ -29,7 +31,7 @@ def gradescope_results(results: Sequence[CheckResult], seconds: float = 0.0) -> 
             "max_score": r.max_points,
             "status": "passed" if r.status == "pass" else "failed",
             "visibility": VISIBILITY.get(r.visibility, "after_published"),
-            "output": r.message or ("passed" if r.status == "pass" else r.status),
+            "output": multi_line(r.message or ("passed" if r.status == "pass" else r.status)),
         }
         for r in results
     ]

@@ -1,4 +1,8 @@
-"""JUnit XML, the format every CI platform renders as a test report."""
+"""JUnit XML, the format every CI platform renders as a test report.
+
+Messages go through ``safe_text``: XML 1.0 cannot hold most control characters at all (ElementTree would
+write them raw, and the file would not parse), and a report viewer should not show them either.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from itertools import groupby
 from pathlib import Path
 
 from grader.results import CheckResult
+from grader.safe_text import multi_line, one_line
 
 
 def junit_xml(results: Sequence[CheckResult]) -> ET.ElementTree:
@@ -30,10 +35,11 @@ def junit_xml(results: Sequence[CheckResult]) -> ET.ElementTree:
             case = ET.SubElement(
                 suite, "testcase", classname=f"{assignment}.{r.target}", name=r.check_id, time=f"{r.seconds:.3f}"
             )
+            summary, text = one_line(r.message)[:500], multi_line(r.message)
             if r.status == "fail":
-                ET.SubElement(case, "failure", message=r.message[:500], type="wrong answer").text = r.message
+                ET.SubElement(case, "failure", message=summary, type="wrong answer").text = text
             elif r.status in ("error", "timeout"):
-                ET.SubElement(case, "error", message=r.message[:500], type=r.status).text = r.message
+                ET.SubElement(case, "error", message=summary, type=r.status).text = text
             ET.SubElement(case, "properties").extend(
                 [
                     ET.Element("property", name="points", value=f"{r.points:g}"),

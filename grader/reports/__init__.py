@@ -1,13 +1,16 @@
 """Reports rebuilt from a gradebook: one module per format, all fed by the same pandas tables.
 
 ``write_reports(out_dir, config)`` writes, into ``out_dir``: results.csv / results.parquet (the long
-table), gradebook.csv, checks.csv, report.html, report.md and feedback/<student>.md.
+table), gradebook.csv, checks.csv, report.html, report.md and feedback/<student>.md. Each file is written
+on its own: one that fails (a plot, one student's feedback) leaves the others written, and
+``ReportsIncomplete`` names it afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +19,24 @@ from grader.config import CourseConfig
 from grader.gradebook import FILENAME, Gradebook
 from grader.reports import tables
 from grader.reports.flags import flag_table
+from grader.safe_text import one_line
 
 EXTRA_FORMATS = ("canvas", "xlsx")
+Writer = tuple[str, Callable[[], Path]]  # the file's name for messages, and what writes it
 
 
 class ReportError(Exception):
     """A report cannot be written for a reason the user can fix (bad roster, missing optional package)."""
+
+
+class ReportsIncomplete(Exception):
+    """Some reports could not be written; ``written`` holds the files that were."""
+
+    def __init__(self, written: list[Path], failures: list[tuple[str, Exception]]) -> None:
+        self.written, self.failures = written, failures
+        # An exception's text can quote a student id (a plot label, a file name): shown on one safe line.
+        reasons = "; ".join(one_line(f"{name} ({type(exc).__name__}: {exc})") for name, exc in failures)
+        super().__init__(f"{len(failures)} of {len(failures) + len(written)} report files not written: {reasons}")
 
 
 @dataclass(frozen=True)
@@ -61,7 +76,10 @@ def write_reports(
     out_dir: Path, config: CourseConfig, *, formats: Sequence[str] = (), roster: Path | None = None
 ) -> list[Path]:
     """Rebuild every report from ``out_dir/gradebook.sqlite``; returns the files written. ``formats`` adds
-    "canvas" (canvas.csv, with ``roster`` mapping student ids; see ``grader.reports.canvas``) and "xlsx"."""
+    "canvas" (canvas.csv, with ``roster`` mapping student ids; see ``grader.reports.canvas``) and "xlsx".
+
+    ReportError before anything is written for a bad request; ReportsIncomplete after writing every file
+    that could be, when some could not."""
     from grader.reports import canvas, flat, html, markdown, xlsx
 
     unknown = sorted(set(formats) - set(EXTRA_FORMATS))
@@ -72,9 +90,26 @@ def write_reports(
     ids = canvas.read_roster(roster) if roster is not None and "canvas" in formats else None
     out_dir = Path(out_dir)
     data = load_report_data(out_dir, config)
-    written = flat.write(out_dir, data) + [html.write(out_dir, data)] + markdown.write(out_dir, data)
+    writers: list[Writer] = [
+        *flat.writers(out_dir, data),
+        ("report.html", partial(html.write, out_dir, data)),
+        ("report.md", partial(markdown.write_summary, out_dir, data)),
+    ]
     if "canvas" in formats:
-        written.append(canvas.write(out_dir, data, ids))
+        writers.append(("canvas.csv", partial(canvas.write, out_dir, data, ids)))
     if "xlsx" in formats:
-        written.append(xlsx.write(out_dir, data))
+        writers.append(("gradebook.xlsx", partial(xlsx.write, out_dir, data)))
+    written: list[Path] = []
+    failures: list[tuple[str, Exception]] = []
+    try:
+        writers += markdown.feedback_writers(out_dir, data)
+    except Exception as exc:  # reported below, once the other files are written
+        failures.append(("feedback/", exc))
+    for name, write in writers:
+        try:
+            written.append(write())
+        except Exception as exc:  # reported below, once the other files are written
+            failures.append((name, exc))
+    if failures:
+        raise ReportsIncomplete(written, failures)
     return written

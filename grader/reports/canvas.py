@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from grader.reports import ReportError
+from grader.reports.flat import write_csv
 
 if TYPE_CHECKING:
     from grader.reports import ReportData
@@ -61,7 +62,8 @@ def canvas_table(data: ReportData, roster: pd.DataFrame | None = None) -> pd.Dat
 
 
 def write(out_dir: Path, data: ReportData, roster: pd.DataFrame | None = None) -> Path:
-    """canvas.csv; ``roster`` as read by ``read_roster``."""
-    path = out_dir / "canvas.csv"
-    canvas_table(data, roster).to_csv(path, index=False)
-    return path
+    """canvas.csv; ``roster`` as read by ``read_roster``. The id columns are guarded like every CSV cell (a
+    folder named ``-bob`` lands as ``'-bob``: rename such a folder, or map it with a roster, for Canvas to
+    find the student); the score columns are numbers."""
+    table = canvas_table(data, roster)
+    return write_csv(table, out_dir / "canvas.csv", numbers=[c for c in table.columns if c not in ID_COLUMNS])

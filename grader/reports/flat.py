@@ -1,21 +1,54 @@
-"""The tables as files: results.csv and results.parquet (the long table), gradebook.csv, checks.csv."""
+"""The tables as files: results.csv and results.parquet (the long table), gradebook.csv, checks.csv.
+
+Every CSV the reports write goes through ``write_csv``: text cells on one line, and a text cell that a
+spreadsheet would run as a formula (a student folder named ``=HYPERLINK(…)``) starts with ``'``. Parquet
+keeps student ids as they are, control characters shown as escapes, for pandas users to join on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from grader.reports.tables import long_table
+from grader.safe_text import csv_cell, one_line
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData
+    from grader.reports import ReportData, Writer
 
 
-def write(out_dir: Path, data: ReportData) -> list[Path]:
-    long = long_table(data.results)
-    paths = {name: out_dir / name for name in ("results.csv", "results.parquet", "gradebook.csv", "checks.csv")}
-    long.to_csv(paths["results.csv"], index=False)
-    long.to_parquet(paths["results.parquet"], index=False)
-    data.gradebook.to_csv(paths["gradebook.csv"], index=False)
-    data.checks.to_csv(paths["checks.csv"], index=False)
-    return list(paths.values())
+def text_cells(frame: pd.DataFrame, rule: Callable[[object], object], skip: Iterable[str] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` with ``rule`` applied to every cell of its text columns (those not in ``skip``);
+    numeric columns are left alone, so a negative number stays a number."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if column in skip or not (pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object):
+            continue
+        frame[column] = frame[column].map(rule, na_action="ignore").astype(frame[column].dtype)
+    return frame
+
+
+def write_csv(frame: pd.DataFrame, path: Path, numbers: Iterable[str] = ()) -> Path:
+    """``frame`` as CSV safe to open in a spreadsheet; ``numbers`` names text columns that hold numbers the
+    grader formatted itself (a formula guard would turn ``-1`` into text)."""
+    text_cells(frame, csv_cell, skip=numbers).to_csv(path, index=False)
+    return path
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    text_cells(frame, lambda v: one_line(v) if isinstance(v, str) else v).to_parquet(path, index=False)
+    return path
+
+
+def writers(out_dir: Path, data: ReportData) -> list[Writer]:
+    """One writer per file, so that one failing leaves the others written."""
+    return [
+        ("results.csv", lambda: write_csv(long_table(data.results), out_dir / "results.csv")),
+        ("results.parquet", lambda: write_parquet(long_table(data.results), out_dir / "results.parquet")),
+        ("gradebook.csv", partial(write_csv, data.gradebook, out_dir / "gradebook.csv")),
+        ("checks.csv", partial(write_csv, data.checks, out_dir / "checks.csv")),
+    ]

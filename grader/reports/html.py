@@ -4,7 +4,6 @@ no network references), readable at a glance: summary first, then what needs att
 from __future__ import annotations
 
 import importlib
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ import pandas as pd
 from grader.checks.mistakes import hint
 from grader.reports import plots
 from grader.reports.tables import target_scores
+from grader.safe_text import html as escape  # one line, HTML-escaped
 
 if TYPE_CHECKING:
     from grader.reports import ReportData

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,30 +10,23 @@ import pandas as pd
 
 from grader.checks.mistakes import hint
 from grader.reports.flags import is_flag
+from grader.safe_text import file_stem, markdown
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData
+    from grader.reports import ReportData, Writer
 
 
-def md_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (``|`` in cells escaped)."""
+def md_table(frame: pd.DataFrame, escape: bool = True) -> str:
+    """A GitHub-flavoured Markdown table; every cell shown as literal text unless ``escape`` is False (a
+    table of the grader's own Markdown)."""
 
     def cell(value: object) -> str:
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
+        return markdown(text) if escape else text
 
     lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(map(cell, row)) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
-
-
-def safe_name(student: str) -> str:
-    """A file name for a student id: the id itself when it is a plain name, else a cleaned-up id with a
-    short hash of the original, so two ids never share a feedback file."""
-    cleaned = re.sub(r"[^\w.-]", "_", student).lstrip(".")[:80]
-    if cleaned == student:
-        return student
-    return f"{cleaned}-{hashlib.sha256(student.encode()).hexdigest()[:8]}"
 
 
 def summary(data: ReportData) -> str:
@@ -62,7 +54,7 @@ def summary(data: ReportData) -> str:
     flags = data.flags[["student", "flag"]]
     lines += ["## Flagged submissions", "", md_table(flags) if len(flags) else "None.", ""]
     files = pd.DataFrame(FILES_IN_FOLDER, columns=["file", "what"])
-    return "\n".join(lines + ["## Files in this folder", "", md_table(files), ""])
+    return "\n".join(lines + ["## Files in this folder", "", md_table(files, escape=False), ""])
 
 
 FILES_IN_FOLDER = [
@@ -81,7 +73,7 @@ FILES_IN_FOLDER = [
 def feedback(student: str, grades: dict, rows: list, maxima: dict[str, float]) -> str:
     """Every failing check of one student, grouped by assignment and function, in words they can act on.
     ``grades`` is the student's gradebook row, ``rows`` their long-table rows (named tuples)."""
-    lines = [f"# Feedback for {student}", "", f"Course score: **{grades['percent']:.1f} %**.", ""]
+    lines = [f"# Feedback for {markdown(student)}", "", f"Course score: **{grades['percent']:.1f} %**.", ""]
     for key, maximum in maxima.items():
         mine = [r for r in rows if r.assignment == key]
         days = grades[f"{key}_late_days"]
@@ -103,7 +95,7 @@ def _failing(failing: list) -> list[str]:
     or one line for a function whose checks all failed the same way ("not implemented yet")."""
     messages = {r.message for r in failing}
     if len(failing) > 1 and len(messages) == 1:
-        return [f"- {failing[0].message} (all {len(failing)} failing checks)", ""]
+        return [f"- {markdown(failing[0].message)} (all {len(failing)} failing checks)", ""]
     by_target: dict[str, list] = {}
     for r in failing:
         by_target.setdefault(r.target, []).append(r)
@@ -112,28 +104,42 @@ def _failing(failing: list) -> list[str]:
         lines += [f"### {target}", ""]
         if len(rows) > 1 and len({r.message for r in rows}) == 1:
             ids = ", ".join(f"`{r.check_id}`" for r in rows)
-            lines += [f"- {rows[0].message} ({len(rows)} checks: {ids})", ""]
+            lines += [f"- {markdown(rows[0].message)} ({len(rows)} checks: {ids})", ""]
             continue
         for r in rows:
             tip = hint(r.mistake) if r.mistake and not is_flag(r.mistake) else ""
             extra = f" Hint: {tip}." if tip and tip not in r.message else ""
-            lines.append(f"- `{r.check_id}` ({r.points:g} / {r.max_points:g}, {r.status}): {r.message}{extra}")
+            message = markdown(r.message)
+            lines.append(f"- `{r.check_id}` ({r.points:g} / {r.max_points:g}, {r.status}): {message}{extra}")
         lines.append("")
     return lines
 
 
-def write(out_dir: Path, data: ReportData) -> list[Path]:
-    report = out_dir / "report.md"
-    report.write_text(summary(data), encoding="utf-8")
-    folder = out_dir / "feedback"
-    folder.mkdir(exist_ok=True)
-    paths = [report]
+def write_summary(out_dir: Path, data: ReportData) -> Path:
+    path = out_dir / "report.md"
+    path.write_text(summary(data), encoding="utf-8")
+    return path
+
+
+def feedback_path(out_dir: Path, student: str) -> Path:
+    """feedback/<student>.md, under a file name that is safe whatever the id holds (see ``file_stem``)."""
+    return out_dir / "feedback" / f"{file_stem(student)}.md"
+
+
+def feedback_writers(out_dir: Path, data: ReportData) -> list[Writer]:
+    """One writer per student, so that one student's file failing leaves the others written."""
     rows: dict[str, list] = {}
     for r in data.results.itertuples(index=False):
         rows.setdefault(r.student, []).append(r)
     maxima = {str(k): float(v) for k, v in data.maxima.items()}
-    for grades in data.gradebook.to_dict("records"):
-        path = folder / f"{safe_name(grades['student'])}.md"
+
+    def write(grades: dict) -> Path:
+        path = feedback_path(out_dir, grades["student"])
+        path.parent.mkdir(exist_ok=True)
         path.write_text(feedback(grades["student"], grades, rows.get(grades["student"], []), maxima), encoding="utf-8")
-        paths.append(path)
-    return paths
+        return path
+
+    return [
+        (f"feedback/{feedback_path(out_dir, g['student']).name}", partial(write, g))
+        for g in data.gradebook.to_dict("records")
+    ]

@@ -1,11 +1,18 @@
 """The report's figures, drawn off-screen (Agg) and returned as ``data:image/png;base64`` URIs so the
-HTML report is one self-contained file."""
+HTML report is one self-contained file.
+
+Labels are student ids and check ids: drawn as plain text, never mathtext or TeX (a folder named
+``$\\foo$`` would make matplotlib's math parser raise), with control characters shown as escapes.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import io
+from collections.abc import Callable
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -14,9 +21,26 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from grader.safe_text import one_line
+
 MAX_NAMED = 120  # students in the heat map beyond which names are unreadable
 HISTOGRAM = "#1565c0"
 VISIBILITY_COLOURS = {"public": "#1565c0", "hidden": "#6a1b9a"}
+# Read when each Text is made, tick labels included, some of them only while saving: so for the whole call.
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def _plain_text(draw: Callable[..., str]) -> Callable[..., str]:
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs) -> str:
+        with matplotlib.rc_context(PLAIN_TEXT):
+            return draw(*args, **kwargs)
+
+    return drawn
+
+
+def _labels(values) -> list[str]:
+    return [one_line(str(v)) for v in values]
 
 
 def _data_uri(fig: Figure) -> str:
@@ -26,6 +50,7 @@ def _data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+@_plain_text
 def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series) -> str:
     """One histogram per assignment of the students' raw score in percent of the maximum, mean marked."""
     keys = list(maxima.index)
@@ -45,6 +70,7 @@ def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series) -> str:
     return _data_uri(fig)
 
 
+@_plain_text
 def pass_rates(checks: pd.DataFrame) -> str:
     """Horizontal bars: the pass rate of every check, grouped by assignment, coloured by visibility."""
     frame = checks.sort_values(["assignment", "check_id"], ascending=False, ignore_index=True)
@@ -53,7 +79,7 @@ def pass_rates(checks: pd.DataFrame) -> str:
     ax = fig.subplots()
     colours = [VISIBILITY_COLOURS.get(v, "grey") for v in frame["visibility"]]
     ax.barh(np.arange(len(frame)), 100 * frame["pass_rate"], color=colours, height=0.75)
-    ax.set_yticks(np.arange(len(frame)), labels=list(frame["check_id"]), fontsize=7)
+    ax.set_yticks(np.arange(len(frame)), labels=_labels(frame["check_id"]), fontsize=7)
     ax.set_ylim(-0.6, len(frame) - 0.4)
     ax.set_xlim(0, 100)
     ax.set_xlabel("students passing (%)")
@@ -66,6 +92,7 @@ def pass_rates(checks: pd.DataFrame) -> str:
     return _data_uri(fig)
 
 
+@_plain_text
 def heatmap(scores: pd.DataFrame) -> str:
     """Students (rows) × targets (columns): fraction of the target's points earned; grey where not graded.
     Up to MAX_NAMED students are named, in id order; a larger class is sorted by overall fraction instead."""
@@ -77,9 +104,9 @@ def heatmap(scores: pd.DataFrame) -> str:
     cmap = ListedColormap(["#c62828", "#ef6c00", "#fdd835", "#9ccc65", "#2e7d32"]).with_extremes(bad="#d0d0d0")
     image = ax.imshow(np.ma.masked_invalid(scores.to_numpy(dtype=float)), cmap=cmap, vmin=0, vmax=1,
                       aspect="auto", interpolation="nearest")  # fmt: skip
-    ax.set_xticks(np.arange(n_targets), labels=list(scores.columns), rotation=90, fontsize=7)
+    ax.set_xticks(np.arange(n_targets), labels=_labels(scores.columns), rotation=90, fontsize=7)
     if n_students <= MAX_NAMED:
-        ax.set_yticks(np.arange(n_students), labels=list(scores.index), fontsize=7)
+        ax.set_yticks(np.arange(n_students), labels=_labels(scores.index), fontsize=7)
     else:
         ax.set_yticks([])
         ax.set_ylabel(f"{n_students} students, best first")

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.reports.flat import text_cells
 from grader.reports.tables import long_table
+from grader.safe_text import csv_cell
 
 if TYPE_CHECKING:
     from grader.reports import ReportData
@@ -27,8 +29,9 @@ def write(out_dir: Path, data: ReportData) -> Path:
     import pandas as pd
 
     path = out_dir / "gradebook.xlsx"
+    sheets = {"gradebook": data.gradebook, "checks": data.checks, "results": long_table(data.results)}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        data.gradebook.to_excel(writer, sheet_name="gradebook", index=False)
-        data.checks.to_excel(writer, sheet_name="checks", index=False)
-        long_table(data.results).to_excel(writer, sheet_name="results", index=False)
+        for name, frame in sheets.items():
+            # openpyxl stores a string starting with "=" as a formula: guard text cells as in the CSVs.
+            text_cells(frame, csv_cell).to_excel(writer, sheet_name=name, index=False)
     return path
