@@ -54,6 +54,9 @@ RESERVED_MODULES = frozenset(sys.stdlib_module_names) | {
 }  # fmt: skip
 
 
+NOT_SUBMITTED = "not submitted"
+
+
 @dataclass(frozen=True)
 class Submission:
     """One student's hand-in for one assignment: the files the sandbox receives, by name."""
@@ -65,6 +68,11 @@ class Submission:
     submitted_at: str | None  # ISO 8601, UTC, from the instructor's side; None when unknown
     error: str = ""  # why it cannot be graded; "" when it can
     source: str = ""  # the main file, relative to the submissions folder (for messages)
+
+    @property
+    def missing(self) -> bool:
+        """Nothing was handed in for this assignment (as opposed to a hand-in that cannot be graded)."""
+        return self.error.startswith(NOT_SUBMITTED)
 
     @property
     def source_name(self) -> str:
@@ -89,7 +97,8 @@ def discover(
                 f"{student_dir.name} is a symbolic link, which the grader does not follow: "
                 f"put the hand-in itself in a folder {student_dir.name}/"
             )
-            found += [Submission(student_dir.name, key, {}, content_hash({}, error), None, error) for key in keys]
+            student = student_id(student_dir)
+            found += [Submission(student, key, {}, content_hash({}, error), None, error) for key in keys]
             continue
         candidates = _candidates(student_dir)
         for key in keys:
@@ -147,7 +156,7 @@ def content_hash(files: dict[str, bytes], extra: str = "") -> str:
 def _submission(
     root: Path, student_dir: Path, assignment: Assignment, paths: list[Path], times: SubmissionTimes | None
 ) -> Submission:
-    student, key = student_dir.name, assignment.key
+    student, key = student_id(student_dir), assignment.key
     if not paths:
         error = _not_submitted(student_dir, assignment.filename)
         return Submission(student, key, {}, content_hash({}, error), None, error)
@@ -229,8 +238,15 @@ def _walk(directory: Path) -> Iterable[Path]:
             yield Path(entry.path)
 
 
+def student_id(student_dir: Path) -> str:
+    """The student's id: the folder's name, with bytes that are not UTF-8 written as ``\\xff`` escapes (a
+    name from an archive can hold any bytes; the gradebook and every report need text)."""
+    name = student_dir.name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _not_submitted(student_dir: Path, filename: str) -> str:
-    error = f"not submitted: no {filename} in {student_dir.name}/"
+    error = f"{NOT_SUBMITTED}: no {filename} in {student_dir.name}/"
     entries = sorted(_walk(student_dir))
     stem, suffix = filename.rsplit(".", 1)
     for path in entries:

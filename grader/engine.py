@@ -57,7 +57,8 @@ def grade_one(
     try:
         reason = _cannot_grade(submission)
         if reason is not None:
-            verdict = Verdict("error", 0.0, reason[0], reason[1], problem="ungradable")
+            problem = "not_submitted" if submission.missing else "ungradable"
+            verdict = Verdict("error", 0.0, reason[0], reason[1], problem=problem)
             results = [_row(submission, c, verdict, 0.0) for c in checks]
         else:
             results, spent = _run_checks(submission, checks, open_session, references, secret, budget)

@@ -37,6 +37,7 @@ PROBLEMS: dict[str, str] = {
     "not_data": "returned something that is not numbers or numeric arrays",
     # the submission as a whole
     "import": "could not run: the file failed at import (see its public checks)",
+    "not_submitted": "not submitted",
     "ungradable": "could not run: the hand-in could not be graded (see its public checks)",
     "numpy_only": "could not run: this homework must be done in numpy only (flagged for the instructor)",
     "budget": "was not run: the submission used up its time budget",
