@@ -82,7 +82,7 @@ class ReferenceWorker:
 
         module = importlib.import_module(self.live.modules[self.assignment])
         key = f"procedure {name} {args_key((), payload)}"
-        return self._answer(key, lambda: to_plain(PROCEDURES[name](module, payload)), [])
+        return self._answer(key, lambda: to_plain(PROCEDURES[name](module, payload)), [payload])
 
     def restart(self) -> None:
         """Reference code keeps no state between calls: nothing to do."""

@@ -117,4 +117,8 @@ class InProcessWorker:
         procedures = self.procedures
         if procedures is None:
             procedures = importlib.import_module("grader.worker.procedures").PROCEDURES
-        return self._run(lambda: procedures[name](self.module, payload), (), {}, after=False)
+        sent = resolve_markers(_as_sent(dict(payload)))
+        outcome = self._run(lambda: procedures[name](self.module, sent), (), {}, after=False)
+        if isinstance(outcome, Returned):  # the payload as the grader would read it back after the call
+            outcome = Returned(outcome.value, outcome.seconds, [_plain_or_none(sent)], outcome.stderr)
+        return outcome

@@ -4,10 +4,13 @@ untouched ones keep their points, and a correct classmate graded in the same bat
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 import textwrap
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +57,11 @@ def full_marks_except(graded: Graded, cheated: set[str]) -> None:
         else:
             assert earned == total, (target, [r.message for r in graded.results if r.target == target and r.points
                                               < r.max_points])
+
+
+def rows_of(graded: Graded, check_id: str):
+    (row,) = [r for r in graded.results if r.check_id == check_id]
+    return row
 
 
 def with_attack(source: str, attack: str) -> str:
@@ -342,3 +350,72 @@ def test_judging_code_and_held_out_data_are_out_of_the_sandboxs_sight(path: str)
     with WorkerPool(kind="numpy", slots=1) as pool, pool.session("hw2", {"backprop.py": PEEK.encode()}) as worker:
         outcome = worker.call("peek", (str(REPO_ROOT / path),), {}, timeout=10)
     assert getattr(outcome, "value", 0) in (0, None), outcome
+
+
+# 1. Parsing what a student wrote costs the grader nothing: the sandbox parses it, under its own limits.
+MEASURE = """
+import json, sys, tracemalloc
+from grader.discover import discover
+from grader.engine import grade_one
+from grader.sessions import default_references, sandbox_sessions
+from grader.suites import load_checks
+from pathlib import Path
+
+tracemalloc.start()
+(sub,) = discover(Path(sys.argv[1]), only=["lab"])
+with sandbox_sessions(1) as open_session:
+    graded = grade_one(sub, load_checks("lab", include_hidden=False), open_session, default_references(), "")
+print(json.dumps({"message": graded.results[0].message, "peak": tracemalloc.get_traced_memory()[1]}))
+"""
+
+
+def test_a_huge_notebook_is_parsed_in_the_sandbox_not_in_the_grader(tmp_path: Path) -> None:
+    code = "x = [" + "[0]," * 4_900_000 + "]\n"  # 19.6 MB of code whose syntax tree would take gigabytes
+    cell = {"cell_type": "code", "metadata": {"tags": ["graded"]}, "source": code, "outputs": [],
+            "execution_count": None}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "mallory").mkdir()
+    (tmp_path / "mallory" / "mlp_lab.ipynb").write_text(json.dumps(notebook))
+
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path)], capture_output=True, text=True,
+                          timeout=600)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert "failed at import" in report["message"] or "too large" in report["message"], report
+    assert report["peak"] < 1 << 30, f"the grader's peak was {report['peak'] >> 20} MiB"
+
+
+# 6. The check sets the tolerance: returning float32 does not widen it where float32 is not accepted.
+IGNORES_EPS_IN_FLOAT32 = """
+def standardize(X, mean, std, eps=1e-8):
+    return ((X - mean) / (std + 1e-8)).astype(np.float32)
+"""
+
+# 2. hw3: a generator that shuffles X in place is seen doing so, whatever its process reports.
+SHUFFLES_IN_PLACE = """
+def minibatches(X, y, batch_size, rng, shuffle=True):
+    order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    X[:] = X[order]  # the caller's X is now shuffled
+    y[:] = y[order]
+    for start in range(0, len(X), batch_size):
+        yield X[start:start + batch_size].copy(), y[start:start + batch_size].copy()
+"""
+
+
+def test_hw3_attacks_on_tolerance_and_mutation() -> None:
+    hw2 = {"backprop.py": (REPO_ROOT / "submissions" / "alice" / "backprop.py").read_text()}
+    practice = (REPO_ROOT / "submissions" / "alice" / "practice.py").read_text()  # the reference as a hand-in
+    graded = grade({"float32": {"practice.py": with_attack(practice, IGNORES_EPS_IN_FLOAT32), **hw2},
+                    "shuffler": {"practice.py": with_attack(practice, SHUFFLES_IN_PLACE), **hw2},
+                    "honest": {"practice.py": practice, **hw2}}, "hw3")
+
+    rows = {r.check_id: r for r in graded["float32"].results}
+    assert rows["hw3.standardize.hidden.small_eps"].points == 0
+    assert rows["hw3.standardize.public.eps"].points == 0
+    # with shuffle=False it writes every row back where it was: no change, so those checks pass
+    shuffler = [r for r in graded["shuffler"].results if r.target == "minibatches" and "no_shuffle" not in r.check_id]
+    assert shuffler and all(r.points == 0 for r in shuffler), [r.message for r in shuffler]
+    assert rows_of(graded["shuffler"], "hw3.minibatches.public.order").message.startswith(
+        "minibatches: it modified X or y")
+    full_marks_except(graded["honest"], set())

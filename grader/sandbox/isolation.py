@@ -33,6 +33,7 @@ HIDDEN_DIR = GRADER_DIR / "suites" / "hidden"
 # with the grader, and the course's data generators (the lab notebook imports them). No judging code, no
 # suite, no reference answer, no held-out data (``datasets/``) and no compiled copy of any of them.
 WORKER_VIEW = frozenset({"__init__.py", "protocol", "worker", "data.py"})
+TOMBSTONE = GRADER_DIR / "worker" / "tombstone"  # stands in for torch & co. in a numpy-only worker
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf")
 TMPFS_BYTES = 256 * 2**20
@@ -78,10 +79,15 @@ def _package_dirs(name: str) -> list[str]:
     return [str(Path(location).resolve()) for location in locations if Path(location).is_dir()]
 
 
-def masks(banned: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+def banned_packages(banned: tuple[str, ...]) -> list[str]:
+    """The installed packages among ``banned``, which a numpy-only worker finds replaced by ``TOMBSTONE``."""
+    return sorted({d for name in banned for d in _package_dirs(name)})
+
+
+def masks() -> tuple[list[str], list[str]]:
     """``(directories, files)`` a worker must not see, each covered by an empty one: everything of the
-    grader package outside ``WORKER_VIEW``, the reference solutions, a hidden-suite folder named by
-    ``GRADER_HIDDEN_DIR``, and the packages in ``banned`` (a numpy-only worker gets no torch to load)."""
+    grader package outside ``WORKER_VIEW``, the reference solutions, and a hidden-suite folder named by
+    ``GRADER_HIDDEN_DIR``."""
     dirs, files = [], []
     for entry in os.scandir(GRADER_DIR):
         if entry.name not in WORKER_VIEW:
@@ -90,8 +96,6 @@ def masks(banned: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     hidden = os.environ.get("GRADER_HIDDEN_DIR", "")
     if hidden and Path(hidden).is_dir():
         dirs.append(str(Path(hidden).resolve()))
-    for name in banned:
-        dirs += _package_dirs(name)
     return sorted(set(dirs)), sorted(set(files))
 
 
@@ -156,13 +160,16 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
         args += ["--perms", "0755", "--dir", parent]
     for root in roots:
         args += ["--ro-bind", root, root]
-    dirs, files = masks(tuple(config.get("banned", ())))
+    dirs, files = masks()
     for path in dirs:
         if any(path == r or path.startswith(r + "/") for r in roots):
             args += ["--tmpfs", path, "--remount-ro", path]
     for path in files:
         if any(path.startswith(r + "/") for r in roots):
             args += ["--ro-bind", "/dev/null", path]
+    for path in banned_packages(tuple(config.get("banned", ()))):
+        if any(path.startswith(r + "/") for r in roots):
+            args += ["--ro-bind", str(TOMBSTONE), path]
     args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--remount-ro", "/dev", "--clearenv",
              "--chdir", "/tmp"]
     for name, value in environment().items():
@@ -186,9 +193,10 @@ def command(level: str, config: dict, code: str | None = None) -> list[str]:
     if level == "unshare":
         # Masks first, then a private /tmp -- unless the grader itself lives under /tmp, which would hide it.
         private_tmp = [] if grader_under_tmp() else ["/tmp"]
-        dirs, files = masks(tuple(config.get("banned", ())))
+        dirs, files = masks()
         hide = [*dirs, *private_tmp, *config.get("hide", [])]
-        return unshare_command({**config, "hide": hide, "hide_files": files}, code)
+        tombstones = banned_packages(tuple(config.get("banned", ())))
+        return unshare_command({**config, "hide": hide, "hide_files": files, "tombstones": tombstones}, code)
     return python_command(config, code)
 
 

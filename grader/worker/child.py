@@ -113,9 +113,23 @@ def _to_plain(value: Any) -> Any:
     return None
 
 
+class _BannedFinder:
+    """First on ``sys.meta_path``: ``importlib.import_module`` looks here before anywhere else."""
+
+    def __init__(self, banned: frozenset[str], exit_now: Any) -> None:
+        self.banned, self.exit_now = banned, exit_now
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.split(".")[0] in self.banned:
+            self.exit_now(BANNED_EXIT)
+
+
 def guard_imports(banned: list[str]) -> None:
-    """An audit hook (which no Python code can remove) that ends the process on any import of a banned
-    library, however it is spelled; the zygote reports the exit status to the grader."""
+    """End the process on any import of a banned library, however it is spelled, so that the zygote reports
+    the exit status to the grader: an audit hook (which no Python code can remove) sees ``import``
+    statements and ``__import__``, a finder first on ``sys.meta_path`` sees ``importlib``, and the library
+    itself is replaced by a tombstone package that exits when run. The library is never there to use:
+    the worker does not show it (``grader.sandbox.isolation.banned_packages``)."""
     banned_set, exit_now = frozenset(banned), os._exit
 
     def hook(event: str, args: tuple) -> None:
@@ -123,6 +137,7 @@ def guard_imports(banned: list[str]) -> None:
             exit_now(BANNED_EXIT)
 
     sys.addaudithook(hook)
+    sys.meta_path.insert(0, _BannedFinder(banned_set, exit_now))
 
 
 def prepare(scratch: str, setup: dict, banned: list[str]) -> dict:

@@ -23,9 +23,15 @@ def mount_tmpfs(path: str) -> None:
 
 def mount_empty_file(path: str) -> None:
     """Cover the file ``path`` with /dev/null (reads as empty)."""
-    ms_bind = 4096
-    if libc().mount(b"/dev/null", path.encode(), None, ms_bind, None) != 0:
+    bind_readonly("/dev/null", path)
+
+
+def bind_readonly(source: str, path: str) -> None:
+    """Show ``source`` (a file or a folder) at ``path``, read-only."""
+    ms_rdonly, ms_remount, ms_bind = 1, 32, 4096
+    if libc().mount(source.encode(), path.encode(), None, ms_bind, None) != 0:
         raise OSError(ctypes.get_errno(), f"cannot cover {path}")
+    libc().mount(None, path.encode(), None, ms_remount | ms_bind | ms_rdonly, None)
 
 
 def remount_readonly(writable: set[str]) -> None:

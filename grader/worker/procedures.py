@@ -35,11 +35,11 @@ def collect_minibatches(module: ModuleType, payload: Payload) -> Payload:
     """Run ``minibatches`` for ``epochs`` epochs with one generator ``default_rng(seed)`` and list the batches.
 
     Payload: ``X``, ``y``, ``batch_size``, ``seed``, ``epochs`` (default 1) and ``shuffle`` (omitted: the
-    student's default). Returns ``{"epochs": [{"X": [Xb, ...], "y": [yb, ...]}, ...], "too_many": bool,
-    "inputs_unchanged": bool}``; an epoch stops after ``N + 1`` batches (no correct epoch has that many).
+    student's default). Returns ``{"epochs": [{"X": [Xb, ...], "y": [yb, ...]}, ...], "too_many": bool}``;
+    an epoch stops after ``N + 1`` batches (no correct epoch has that many). ``X`` and ``y`` are handed over
+    as they came (in memory the grader reads back after the call, to see whether they were changed).
     """
-    X, y = np.array(payload["X"]), np.array(payload["y"])
-    X_sent, y_sent = X.copy(), y.copy()
+    X, y = payload["X"], payload["y"]
     rng = np.random.default_rng(payload["seed"])
     kwargs = {} if payload.get("shuffle") is None else {"shuffle": bool(payload["shuffle"])}
     epochs, too_many = [], False
@@ -54,8 +54,7 @@ def collect_minibatches(module: ModuleType, payload: Payload) -> Payload:
             Xs.append(_numeric(item[0], f"Xb of batch {k}"))
             ys.append(_numeric(item[1], f"yb of batch {k}"))
         epochs.append({"X": Xs, "y": ys})
-    unchanged = bool(np.array_equal(X, X_sent) and np.array_equal(y, y_sent))
-    return {"epochs": epochs, "too_many": too_many, "inputs_unchanged": unchanged}
+    return {"epochs": epochs, "too_many": too_many}
 
 
 def _layer_report(module: Any) -> dict[str, Any]:

@@ -126,6 +126,9 @@ def main() -> None:
     for path in config.get("hide_files", []):
         if os.path.isfile(path):
             jail.mount_empty_file(path)
+    for path in config.get("tombstones", []):
+        if os.path.isdir(path):
+            jail.bind_readonly(os.path.join(os.path.dirname(__file__), "tombstone"), path)
     if config.get("hide"):
         jail.remount_readonly({config["scratch_root"]})
     try:

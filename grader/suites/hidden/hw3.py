@@ -43,6 +43,10 @@ CHECKS = [
         "std_without_eps"),
     s.value("standardize", "single_row", 1, c.standardize_inputs(1, 5, eps=1e-3), variants=c.standardize_variants,
             description="one row, a custom eps"),
+    # eps = 1e-4 moves each value by about 1e-4 relative: inside float32's precision, well outside this check's
+    # tolerance (1e-6), which a float32 answer does not widen.
+    s.value("standardize", "small_eps", 0.5, c.standardize_inputs(12, 4, eps=1e-4), variants=c.standardize_variants,
+            description="a small custom eps is still used"),
     replace(s.value("standardize", "train_statistics", 1, c.standardize_inputs(40, 6), variants=c.standardize_variants,
                     description="uses the statistics it is given"), kind="property"),
     k.minibatches(s, "batch_of_one", 1, 6, 2, 1, description="batch_size 1"),
