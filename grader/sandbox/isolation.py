@@ -104,6 +104,7 @@ def environment() -> dict[str, str]:
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib"}
     env.update({var: "1" for var in THREAD_VARS})
+    env["MALLOC_ARENA_MAX"] = "2"  # a thread's 64 MB malloc arena would count against the address-space limit
     return env
 
 

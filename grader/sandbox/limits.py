@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, replace
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-child limits. ``memory_mb`` is what student code may allocate on top of the preloaded
-    interpreter (numpy ~90 MB, torch ~250 MB, shared by every child); ``cpu_seconds`` is a backstop for
-    a child's whole life (per-call wall-clock timeouts come from the checks); ``output_bytes`` caps what
-    is kept of stdout and of stderr per call (the rest is dropped, never sent)."""
+    """Per-child limits. ``memory_mb`` is the address space student code may add on top of the preloaded
+    interpreter (numpy ~140 MB, torch ~700 MB, shared by every child), whatever kind of mapping holds it;
+    ``cpu_seconds`` is a backstop for a child's whole life (per-call wall-clock timeouts come from the
+    checks); ``output_bytes`` caps what is kept of stdout and of stderr per call (the rest is dropped)."""
 
     memory_mb: int = 2048
     nproc: int = 32
