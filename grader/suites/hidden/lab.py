@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from grader.checks import lab_cases as c
 from grader.checks import lab_effects as e
+from grader.checks import lab_losses as losses
+from grader.checks import lab_training as t
 from grader.checks.accuracy import AccuracyTask
 from grader.checks.factories import SuiteBuilder
 from grader.data import make_spirals
@@ -28,14 +30,14 @@ CHECKS = [
             description="three hidden blocks, p_dropout near 1"),
     c.build(s, "eval_batch_of_one", 1, c.build_payload(5, [12, 9, 7], 4, 0.9, 1), "eval",
             description="eval mode on a single row with p_dropout near 1"),
-    c.build(s, "train_dropout_high_p", 1, c.build_payload(3, [20], 2, 0.9, 8), "train_dropout",
+    c.build(s, "train_dropout_high_p", 1, c.dropout_payload(3, 20, 0.9, 200), "train_dropout",
             description="train mode applies dropout"),
-    c.build(s, "trains", 2, c.trains_payload(SPIRALS, HIDDEN, TRAIN_KWARGS), "trains", timeout=60.0,
-            description="the model build_mlp makes learns the spirals under the grader's training loop"),
-    c.train_accuracy(s, "spirals", 3, SPIRALS, HIDDEN, TRAIN_KWARGS,
+    t.build_trains(s, "trains", 2, t.trains_payload(SPIRALS, HIDDEN, TRAIN_KWARGS),
+                  description="the model build_mlp makes learns the spirals under the grader's training loop"),
+    t.train_accuracy(s, "spirals", 3, SPIRALS, HIDDEN, TRAIN_KWARGS,
                      description="held-out accuracy on other spirals, with weight decay and a schedule"),
-    e.losses(s, "reproducible", 1, 60, [16], {"epochs": 5, "lr": 0.3, "batch_size": 16}, runs=2,
-             description="the same seed twice gives the same losses and weights"),
+    losses.reproducible(s, "reproducible", 1, 60, 3, 2.0, {"epochs": 5, "lr": 0.5, "batch_size": 16},
+                        description="the same seed twice, in fresh processes, gives the same SGD run"),
     e.weight_decay(s, "partial_batch", 1, 30, [2, 6, 3], {"epochs": 2, "lr": 0.3, "batch_size": 8,
                                                           "weight_decay": 0.3},
                    description="N not a multiple of batch_size: the last, smaller batch is a step too"),
