@@ -175,3 +175,55 @@ def test_grader_side_training_over_its_budget_is_an_error_that_says_so():
 
     verdict = run_check(trains_check(), InProcessWorker(module=lab), over_budget, SECRET)
     assert verdict.status == "error" and "budget" in verdict.message
+
+
+class Watching(InProcessWorker):
+    """An in-process worker that keeps every procedure payload it is sent."""
+
+    def __init__(self, module):
+        super().__init__(module=module)
+        self.payloads = []
+
+    def procedure(self, name, payload, *, timeout):
+        self.payloads.append(payload)
+        return super().procedure(name, payload, timeout=timeout)
+
+
+def arrays_in(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from arrays_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from arrays_in(v)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check_id", ["lab.train.public.spirals", "lab.train.hidden.spirals",
+                                      "lab.build_mlp.hidden.trains"])
+def test_the_held_out_data_never_goes_to_the_worker(check_id, monkeypatch):
+    import grader.checks.lab_training as training
+    from grader.checks.references import LiveReferences
+
+    draws = []
+    real_draw = training.draw
+    monkeypatch.setattr(training, "draw", lambda task, rng: draws.append(real_draw(task, rng)) or draws[-1])
+    check, = [c for c in load_checks("lab", include_hidden=True) if c.id == check_id]
+    worker = Watching(lab)
+    assert run_check(check, worker, LiveReferences(), SECRET).fraction == 1.0
+    held_out = {row.astype(np.float32).tobytes() for row in draws[0].X_test}
+    sent = [a for payload in worker.payloads for a in arrays_in(payload) if a.ndim == 2 and a.shape[1] == 2]
+    assert not any(row.astype(np.float32).tobytes() in held_out for a in sent for row in a)
+    trained_on = any(np.array_equal(a, draws[0].X_train.astype(np.float32)) for a in sent)
+    assert trained_on == check_id.startswith("lab.train")  # the training part goes, for train only
+
+
+def test_the_two_reproducibility_runs_each_start_a_fresh_process():
+    check, = [c for c in load_checks("lab", include_hidden=True) if c.id == "lab.train.hidden.reproducible"]
+    worker = Watching(lab)
+    assert run_check(check, worker, lambda *a: None, SECRET).fraction == 1.0
+    assert worker.restarts == 2 and len(worker.payloads) == 2
+    first, second = worker.payloads
+    assert first["kwargs"]["seed"] == second["kwargs"]["seed"] and first["torch_seed"] != second["torch_seed"]

@@ -99,13 +99,23 @@ def structural_mistake(out: np.ndarray, weights: list, X: np.ndarray, expected: 
     return next((m for m, v in variants if compare(out, v, rtol=FLOAT32_RTOL) is None), "")
 
 
-def _shapes_problem(report: dict, d: Payload, hidden: bool) -> Verdict:
-    """The verdict when the grader's weights did not fit the model; the shapes the worker found name it."""
+def _shapes_found(report: dict) -> list[list[int]] | None:
+    """The parameter shapes the worker says it found, if they are a short list of lists of sizes (they are
+    shown to the student, so nothing else of the worker's text is)."""
     found = report.get("shapes_found")
-    told = "" if hidden or not isinstance(found, list) else f" (its parameter shapes: {found}; expected " \
-        f"{d['shapes']})"
+    if not isinstance(found, list) or len(found) > 20 or not all(
+            isinstance(s, list) and len(s) <= 4 and all(type(n) is int and 0 <= n < 10**6 for n in s) for s in found):
+        return None
+    return found
+
+
+def _shapes_problem(report: dict, d: Payload, hidden: bool) -> Verdict:
+    """The verdict when the grader's weights did not fit the model; the shapes the worker found only inform."""
+    found = _shapes_found(report)
+    told = "" if hidden or found is None else f" (its parameter shapes: {found}; expected {d['shapes']})"
     return mismatch_verdict_text("build_mlp", "its parameters are not those of Linear(in_features, h1), ..., "
-                                 f"Linear(h_last, n_classes), each with a bias{told}", "build_wrong_sizes")
+                                 f"Linear(h_last, n_classes), each with a bias, in forward order{told}",
+                                 "build_wrong_sizes")
 
 
 def _outputs(report: dict, key: str, shape: tuple[int, int]) -> list[np.ndarray] | None:
