@@ -14,15 +14,16 @@ s = SuiteBuilder("lab", "public")
 
 # The lab's classic set-up: 3-class spirals, 200 points per class, a quarter held out, and the
 # reference configuration (two hidden layers of 64, 100 epochs of SGD at 0.3 with a StepLR drop at 75).
-# Calibration: the lab_train procedure run in-process with the reference train over 1000 check generators
-# (np.random.default_rng([7919, i]), i < 1000, each drawing data, split, init and shuffling seeds as the check
-# does): mean 0.986, sd 0.012, worst 0.900, all others >= 0.92 (150 held-out points each).
-# Threshold = the worst minus 0.03, so a correct train falls below it with probability well under 1e-3.
+# Calibration: the check's own trained_accuracy run in-process with the reference train over 1000 check
+# generators (np.random.default_rng([7919, i]), i < 1000, each drawing data, split, the grader's initial weights
+# and the seeds as the check does; `python benchmarks/lab_calibration.py public`): mean 0.986, sd 0.012,
+# 1 % quantile 0.947, worst 0.893, all others >= 0.913 (150 held-out points each).
+# Threshold = the worst minus 0.03, rounded down: a correct train falls below it with probability well under 1e-3.
 # Floor: a linear classifier reaches about half on the spirals.
 HIDDEN = [64, 64]
 TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 0.0, "step_size": 75, "gamma": 0.1}
 SPIRALS = AccuracyTask("3-class spirals", lambda seed: make_spirals(200, 3, 0.2, seed=seed), 0.25,
-                       floor=0.55, threshold=0.87)
+                       floor=0.55, threshold=0.86)
 
 CHECKS = [
     c.build(s, "structure", 2, c.build_payload(2, [16, 8], 3, 0.25, 10), "structure",
