@@ -11,7 +11,8 @@ numpy forward (``mlp_logits``). Structure therefore shows in values:
 - ReLU between the layers and nothing after the last one: with pre-activations of both signs a missing or extra
   ReLU, or a softmax on the logits, changes the output (and the grader names it by recomputing that variant);
 - eval mode: two eval-mode forwards, under different states of torch's global generator, must both equal the
-  dropout-free forward (so dropout is off and the output deterministic);
+  dropout-free forward (so dropout is off and the output deterministic). "Dropout off" can only be seen against
+  what the network must compute, so a wrong structure fails these checks too;
 - train mode (``lab_dropout``): weights that make each output entry one hidden unit reveal which units were
   dropped and how the kept ones were scaled.
 
