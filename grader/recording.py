@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from grader import wire
 from grader.checks.base import Check
 from grader.checks.references import (
     REFERENCE_MODULES,
@@ -25,7 +26,6 @@ from grader.checks.references import (
     RecordedReferences,
     RecordingReferences,
     args_key,
-    to_plain,
 )
 from grader.checks.runner import run_check
 from grader.outcomes import Outcome, Raised, Returned
@@ -61,6 +61,18 @@ def distorted(scale: float, shift: float) -> Distort:
 EXACT: Distort = lambda value: value  # noqa: E731
 
 
+def _tensor_as_array(value: Any) -> Any:
+    """A torch tensor as the numpy array a worker sends for it; None for anything else (it cannot cross)."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return np.array(value.detach().cpu().numpy())
+    return None
+
+
+def as_returned(value: Any) -> Any:
+    """A procedure's result exactly as it would cross back from a worker (tensors become arrays)."""
+    return wire.decode(wire.encode(value, convert=_tensor_as_array))
+
+
 class ReferenceWorker:
     """A trusted stand-in for a student's worker: calls and procedures run the reference, in-process,
     and their answers pass through ``distort``. Never used with student code."""
@@ -82,7 +94,7 @@ class ReferenceWorker:
 
         module = importlib.import_module(self.live.modules[self.assignment])
         key = f"procedure {name} {args_key((), payload)}"
-        return self._answer(key, lambda: to_plain(PROCEDURES[name](module, payload)), [payload])
+        return self._answer(key, lambda: as_returned(PROCEDURES[name](module, payload)), [payload])
 
     def restart(self) -> None:
         """Reference code keeps no state between calls: nothing to do."""

@@ -108,17 +108,34 @@ def fit_reference_model(X: torch.Tensor, y: torch.Tensor, seed: int = 0) -> nn.M
     return model
 
 
-def fit_layers(layers: list, weights: list, X, y, *, seed: int = 0, **config) -> list:
+def fit_layers(layers: list, weights: list, X, y, *, seed: int = 0, budget_seconds: float | None = None,
+               **config) -> list:
     """Train a given model with ``train`` and return its trained Linear weights ``[[W, b], ...]`` (float64 arrays,
-    W (out, in)). Not a graded function: the grader's check that build_mlp's model can learn.
+    W (out, in)). Not a graded function: the grader's check that build_mlp's initial weights can learn.
 
-    ``layers`` is a layer spec of ``grader.checks.lab_models`` (the model build_mlp made, re-made from its
-    report), ``weights`` its initial Linear weights in order; X ``(N, D)`` becomes float32, y ``(N,)`` int64;
-    ``seed`` and ``config`` go to ``train`` (``torch.manual_seed(seed)`` first, for any dropout masks).
+    ``layers`` is a layer spec of ``grader.checks.lab_models`` (the expected architecture), ``weights`` its initial
+    Linear weights in order; X ``(N, D)`` becomes float32, y ``(N,)`` int64; ``seed`` and ``config`` go to
+    ``train`` (``torch.manual_seed(seed)`` first, for any dropout masks). Denormal floats are flushed to 0 while it
+    trains, and with ``budget_seconds`` a forward pass that starts after that many seconds raises TimeoutError.
     """
-    from grader.worker.procedures import linear_weights, sequential
+    import time
+
+    from grader.worker.lab_procedures import linear_weights, sequential
 
     model = sequential(layers, weights)
-    torch.manual_seed(seed)
-    train(model, torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64), seed=seed, **config)
+    if budget_seconds is not None:
+        deadline = time.monotonic() + budget_seconds
+
+        def within_budget(module: nn.Module, inputs: tuple) -> None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"training took longer than its budget of {budget_seconds:g} s")
+
+        model.register_forward_pre_hook(within_budget)
+    torch.set_flush_denormal(True)
+    try:
+        torch.manual_seed(seed)
+        train(model, torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64), seed=seed,
+              **config)
+    finally:
+        torch.set_flush_denormal(False)
     return linear_weights(model)

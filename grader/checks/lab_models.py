@@ -1,10 +1,10 @@
-"""Lab models as data: the layer specs the grader sends to the worker, which
-``grader.worker.procedures.sequential`` turns into an ``nn.Sequential``.
+"""Lab models as data, made in the grader's process: layer specs, and weights the grader draws itself.
 
 A spec lists layers in forward order: ``["linear", n_in, n_out]`` (a fourth item False: without bias),
-``["relu"]``, ``["dropout", p]``. The grader makes its own models from a spec (the ``lab_train`` and
-``lab_predict`` procedures), and re-makes the model that ``build_mlp`` made from that model's layer
-report, to train it with the reference ``train`` in the grader's process.
+``["relu"]``, ``["dropout", p]``; ``grader.worker.lab_procedures.sequential`` turns it into an ``nn.Sequential``
+in the worker. Weights are ``[[W, b], ...]`` per Linear layer, ``W`` ``(out, in)`` and ``b`` ``(out,)``, float32
+(what a torch model holds), drawn from a check's generator so that no submission can predict them.
+``sizes`` is ``[D, h1, ..., C]``: input features, hidden sizes, classes.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 Spec = list[list[Any]]
-NO_OPS = ("Identity", "Flatten")  # on (N, D) inputs they change nothing
+Weights = list[list[np.ndarray]]
 
 
 def plain_spec(sizes: Sequence[int], p_dropout: float = 0.0) -> Spec:
-    """The grader's model for ``sizes`` ``[D, h1, ..., C]``: a Linear per consecutive pair, each but the last
-    followed by a ReLU and, when ``p_dropout > 0``, a Dropout(p_dropout)."""
+    """The grader's model for ``sizes``: a Linear per consecutive pair, each but the last followed by a ReLU
+    and, when ``p_dropout > 0``, a Dropout(p_dropout)."""
     sizes = [int(s) for s in sizes]
     hidden = [["relu"]] + ([["dropout", float(p_dropout)]] if p_dropout > 0 else [])
     spec: Spec = []
@@ -27,19 +29,45 @@ def plain_spec(sizes: Sequence[int], p_dropout: float = 0.0) -> Spec:
     return spec
 
 
-def spec_from_report(layers: Sequence[dict[str, Any]]) -> Spec:
-    """The spec of the leaf layers a ``lab_build`` report lists in call order (``kind``, and ``in_features``,
-    ``out_features``, ``bias`` of a Linear or ``p`` of a Dropout). Raises ValueError for another kind of layer."""
-    spec: Spec = []
-    for layer in layers:
-        kind = layer["kind"]
-        if kind == "Linear":
-            spec.append(["linear", int(layer["in_features"]), int(layer["out_features"])]
-                        + ([] if layer.get("bias", True) else [False]))
-        elif kind == "ReLU":
-            spec.append(["relu"])
-        elif kind == "Dropout":
-            spec.append(["dropout", float(layer["p"])])
-        elif kind not in NO_OPS:
-            raise ValueError(f"a layer of kind {kind!r} has no spec: only Linear, ReLU and Dropout models are re-made")
-    return spec
+def param_shapes(sizes: Sequence[int]) -> list[list[int]]:
+    """The parameter shapes of ``build_mlp``'s model in forward order: ``[(h1, D), (h1,), ..., (C, h_last), (C,)]``."""
+    shapes: list[list[int]] = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        shapes += [[int(n_out), int(n_in)], [int(n_out)]]
+    return shapes
+
+
+def flat(weights: Weights) -> list[np.ndarray]:
+    """``[[W1, b1], [W2, b2], ...]`` as ``[W1, b1, W2, b2, ...]`` (the order of ``param_shapes``)."""
+    return [array for layer in weights for array in layer]
+
+
+def paired(params: Sequence[np.ndarray]) -> Weights:
+    """The inverse of ``flat``."""
+    return [[np.asarray(params[k]), np.asarray(params[k + 1])] for k in range(0, len(params), 2)]
+
+
+def default_init(sizes: Sequence[int], rng: np.random.Generator) -> Weights:
+    """Weights distributed as ``nn.Linear`` initialises them: W and b i.i.d. U(-1/√fan_in, 1/√fan_in)."""
+    weights: Weights = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        bound = 1.0 / np.sqrt(n_in)
+        weights.append([rng.uniform(-bound, bound, (n_out, n_in)).astype(np.float32),
+                        rng.uniform(-bound, bound, n_out).astype(np.float32)])
+    return weights
+
+
+def mixed_weights(sizes: Sequence[int], rng: np.random.Generator) -> Weights:
+    """Weights that make every part of the architecture show in the output on N(0, 1) inputs: pre-activations of
+    either sign (so a missing or extra ReLU changes the output), W ~ N(0, 2/fan_in), b ~ N(0, 0.5²)."""
+    return [[rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)).astype(np.float32),
+             rng.normal(0.0, 0.5, n_out).astype(np.float32)] for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+
+
+def unit_revealing_weights(D: int, H: int, rng: np.random.Generator) -> Weights:
+    """Weights of ``Linear(D, H) -> ReLU -> Dropout -> Linear(H, H)`` under which each output entry IS one hidden
+    unit: first layer W ~ U(0, 1)/D, b ~ U(0.5, 1.5), so on inputs in [0, 1) every pre-activation is at least 0.5
+    (ReLU passes it), and the last layer is the identity. A dropped unit then reads exactly 0 in the output and a
+    kept one ``h / (1 - p)``."""
+    return [[(rng.uniform(0.0, 1.0, (H, D)) / D).astype(np.float32), rng.uniform(0.5, 1.5, H).astype(np.float32)],
+            [np.eye(H, dtype=np.float32), np.zeros(H, np.float32)]]

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from grader.checks import lab_cases as c
 from grader.checks import lab_effects as e
+from grader.checks import lab_losses as losses
+from grader.checks import lab_training as t
 from grader.checks.accuracy import AccuracyTask
 from grader.checks.factories import SuiteBuilder
 from grader.data import make_spirals
 
 s = SuiteBuilder("lab", "hidden")
 
-# Calibration as in the public suite (the reference train through the lab_train procedure, 1000 check
-# generators np.random.default_rng([7919, i])): threshold = the worst held-out accuracy minus 0.03.
-# build_mlp.hidden.trains trains the model build_mlp makes with the reference train, in the grader's own
-# process (same settings), so the same calibration holds for it.
+# Calibration as in the public suite (`python benchmarks/lab_calibration.py hidden`: the check's own protocol with
+# the reference train over 1000 check generators np.random.default_rng([7919, i])): threshold = the worst held-out
+# accuracy minus 0.03, over both checks below that use this task.
+# build_mlp.hidden.trains trains build_mlp's initial parameters (torch's default initialisation after
+# torch.manual_seed(init_seed)) with the reference train in the grader's own process, same settings: that is the
+# protocol the earlier calibration of this task measured (the grader's model initialised by torch from the same
+# seed): mean 0.950, sd 0.018, 1 % quantile 0.901, worst 0.875 over 1000 runs.
 HIDDEN = [64, 64]
 TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 1e-4, "step_size": 60, "gamma": 0.2}
-# reference: mean 0.950, sd 0.018, 1 % quantile 0.901, worst 0.875 over 1000 runs (152 held-out points each)
+# train.hidden.spirals (initial weights drawn by the grader): mean 0.950, sd 0.018, 1 % quantile 0.901, worst 0.888
+# over 1000 runs (152 held-out points each). Threshold: 0.875 - 0.03, rounded down.
 SPIRALS = AccuracyTask("4-class spirals", lambda seed: make_spirals(150, 4, 0.15, seed=seed), 0.25,
                        floor=0.45, threshold=0.84)
 
@@ -28,14 +34,14 @@ CHECKS = [
             description="three hidden blocks, p_dropout near 1"),
     c.build(s, "eval_batch_of_one", 1, c.build_payload(5, [12, 9, 7], 4, 0.9, 1), "eval",
             description="eval mode on a single row with p_dropout near 1"),
-    c.build(s, "train_dropout_high_p", 1, c.build_payload(3, [20], 2, 0.9, 8), "train_dropout",
+    c.build(s, "train_dropout_high_p", 1, c.dropout_payload(3, 20, 0.9, 200), "train_dropout",
             description="train mode applies dropout"),
-    c.build(s, "trains", 2, c.trains_payload(SPIRALS, HIDDEN, TRAIN_KWARGS), "trains", timeout=60.0,
-            description="the model build_mlp makes learns the spirals under the grader's training loop"),
-    c.train_accuracy(s, "spirals", 3, SPIRALS, HIDDEN, TRAIN_KWARGS,
+    t.build_trains(s, "trains", 2, t.trains_payload(SPIRALS, HIDDEN, TRAIN_KWARGS),
+                  description="the model build_mlp makes learns the spirals under the grader's training loop"),
+    t.train_accuracy(s, "spirals", 3, SPIRALS, HIDDEN, TRAIN_KWARGS,
                      description="held-out accuracy on other spirals, with weight decay and a schedule"),
-    e.losses(s, "reproducible", 1, 60, [16], {"epochs": 5, "lr": 0.3, "batch_size": 16}, runs=2,
-             description="the same seed twice gives the same losses and weights"),
+    losses.reproducible(s, "reproducible", 1, 60, 3, 2.0, {"epochs": 5, "lr": 0.5, "batch_size": 16},
+                        description="the same seed twice, in fresh processes, gives the same SGD run"),
     e.weight_decay(s, "partial_batch", 1, 30, [2, 6, 3], {"epochs": 2, "lr": 0.3, "batch_size": 8,
                                                           "weight_decay": 0.3},
                    description="N not a multiple of batch_size: the last, smaller batch is a step too"),

@@ -1,0 +1,229 @@
+"""The lab checks' own computations: the separable problem's SGD against torch, the dropout statistics, and the
+bounds on the training the grader does itself for build_mlp."""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import numpy as np
+import pytest
+from inprocess_worker import InProcessWorker
+
+from grader.checks.lab_dropout import dropout_problem
+from grader.checks.lab_separable import draw_separable, epoch_rates, expected_losses, genuine
+from grader.checks.lab_training import MAX_INITIAL, initial_weights
+from grader.checks.runner import run_check
+from grader.suites import load_checks
+from grader.worker.lab_procedures import linear_weights, sequential
+
+torch = pytest.importorskip("torch")
+lab = importlib.import_module("reference.mlp_lab")
+SECRET = "test-secret"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def separable_run(seed: int, train=lab.train, n=60, batch_size=16, epochs=5, lr=0.5, **kwargs):
+    problem = draw_separable(np.random.default_rng(seed), n, 3, 2.0)
+    model = sequential(problem.spec(), problem.weights())
+    losses = train(model, torch.as_tensor(problem.X()), torch.as_tensor(problem.y), epochs=epochs, lr=lr,
+                   batch_size=batch_size, seed=seed, **kwargs)
+    return problem, linear_weights(model)[0][0], np.array(losses), epoch_rates(epochs, lr)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_reference_trains_the_separable_problem_exactly_as_computed(seed):
+    problem, W, losses, rates = separable_run(seed, n=48, epochs=12)
+    expected = expected_losses(problem, rates, 16)
+    np.testing.assert_allclose(losses, expected[""], rtol=1e-5)
+    assert losses[-1] < 0.6 * losses[0]
+    assert genuine(problem, W, rates, 16)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_any_shuffling_gives_a_genuine_run_when_the_last_batch_is_partial(seed):
+    problem, W, _, rates = separable_run(seed)
+    assert genuine(problem, W, rates, 16)
+    rng = np.random.default_rng(seed)
+
+    def numpy_shuffled(model, X, y, *, epochs, lr, batch_size, seed):
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(epochs):
+            for batch in torch.from_numpy(rng.permutation(len(X))).split(batch_size):
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(X[batch]), y[batch]).backward()
+                optimizer.step()
+        return [0.0] * epochs
+
+    problem, W, _, rates = separable_run(seed, train=numpy_shuffled)
+    assert genuine(problem, W, rates, 16)
+
+
+@pytest.mark.parametrize("optimizer", [lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
+                                       lambda p, lr: torch.optim.Adam(p, lr=lr * 0.1)], ids=["momentum", "adam"])
+def test_another_optimiser_is_not_a_genuine_sgd_run(optimizer):
+    def other(model, X, y, *, epochs, lr, batch_size, seed):
+        opt = optimizer(model.parameters(), lr)
+        for _ in range(epochs):
+            for batch in torch.randperm(len(X)).split(batch_size):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(X[batch]), y[batch]).backward()
+                opt.step()
+        return [0.0] * epochs
+
+    problem, W, _, rates = separable_run(0, train=other)
+    assert not genuine(problem, W, rates, 16)
+    assert not genuine(problem, problem.W0, rates, 16)  # nor is doing nothing
+
+
+def train_mode_output(p_used: float, p: float, seed: int, rescale: bool = True, H: int = 16, N: int = 256):
+    """(train-mode output, units) of a hidden layer of H units all >= 0.5 under nn.Dropout(p_used)."""
+    rng = np.random.default_rng(seed)
+    h = rng.uniform(0.5, 1.5, (N, H))
+    torch.manual_seed(seed)
+    out = torch.nn.functional.dropout(torch.as_tensor(h, dtype=torch.float32), p_used, training=True).double()
+    out = out.numpy() * ((1 - p_used) if not rescale else 1.0)
+    return out, h
+
+
+@pytest.mark.parametrize("p", [0.5, 0.9])
+def test_correct_dropout_passes_the_drop_rate_and_rescale_tests(p):
+    for seed in range(200):
+        out, h = train_mode_output(p, p, seed)
+        assert dropout_problem(out, h, p, hidden=False) == ("", ""), seed
+
+
+@pytest.mark.parametrize("p_used, rescale, mistake", [(0.5, True, "dropout_p_ignored"),
+                                                       (0.9, False, "build_dropout_not_rescaled"),
+                                                       (0.0, True, "dropout_p_ignored")])
+def test_wrong_dropout_is_named(p_used, rescale, mistake):
+    out, h = train_mode_output(p_used, 0.9, 0, rescale)
+    problem, named = dropout_problem(out, h, 0.9, hidden=True)
+    assert problem and named == mistake
+    assert "0.9" not in problem and "±" not in problem  # a hidden check's message tells no number
+
+
+def test_a_drop_rate_off_with_the_right_rescale_is_caught_statistically():
+    out, h = train_mode_output(0.6, 0.5, 3)
+    out = np.where(out > 0, h / 0.5, 0.0)  # p's rescale, another drop rate
+    problem, named = dropout_problem(out, h, 0.5, hidden=False)
+    assert named == "dropout_p_ignored" and "share of dropped units" in problem and "±" in problem
+    assert "±" not in dropout_problem(out, h, 0.5, hidden=True)[0]
+
+
+def good_initial(sizes=(2, 64, 64, 4)):
+    return {"initial": [np.zeros(s) for a, b in zip(sizes[:-1], sizes[1:], strict=True) for s in ((b, a), (b,))]}
+
+
+def test_initial_weights_must_have_the_expected_shapes_be_finite_and_sensible():
+    sizes = [2, 64, 64, 4]
+    assert initial_weights(good_initial(), sizes) is not None
+    assert initial_weights(good_initial((2, 2000, 2000, 4)), sizes) is None
+    for bad in (np.nan, np.inf, 2 * MAX_INITIAL):
+        report = good_initial()
+        report["initial"][2][0, 0] = bad
+        assert initial_weights(report, sizes) is None
+    assert initial_weights({"initial": "junk"}, sizes) is None and initial_weights(None, sizes) is None
+
+
+def test_denormal_initial_weights_are_flushed_to_zero():
+    report = good_initial()
+    report["initial"][0][:] = 1e-40
+    start = initial_weights(report, [2, 64, 64, 4])
+    assert start[0][0].dtype == np.float32 and not np.any(start[0][0])
+
+
+def test_the_reference_training_stops_at_its_budget():
+    weights = [[np.zeros((4, 2), np.float32), np.zeros(4, np.float32)], [np.zeros((3, 4), np.float32),
+                                                                         np.zeros(3, np.float32)]]
+    with pytest.raises(TimeoutError):
+        lab.fit_layers([["linear", 2, 4], ["relu"], ["linear", 4, 3]], weights, np.zeros((8, 2)), np.zeros(8),
+                       budget_seconds=0.0, epochs=1, lr=0.1, batch_size=4)
+
+
+def trains_check():
+    check, = [c for c in load_checks("lab", include_hidden=True) if c.id == "lab.build_mlp.hidden.trains"]
+    return check
+
+
+def test_an_honest_build_of_huge_layers_is_refused_before_the_grader_trains_it():
+    asked = []
+
+    def references(assignment, function, args, kwargs):
+        asked.append(function)
+        raise AssertionError("the grader must not train this model")
+
+    def huge(in_features, hidden_sizes, n_classes, p_dropout=0.0):
+        return lab.build_mlp(in_features, [2000, 2000], n_classes, p_dropout)
+
+    verdict = run_check(trains_check(), InProcessWorker(module=types.SimpleNamespace(build_mlp=huge)), references,
+                        SECRET)
+    assert (verdict.status, verdict.fraction, verdict.mistake) == ("fail", 0.0, "build_wrong_sizes")
+    assert asked == []
+
+
+def test_grader_side_training_over_its_budget_is_an_error_that_says_so():
+    def over_budget(assignment, function, args, kwargs):
+        raise TimeoutError("training took longer than its budget")
+
+    verdict = run_check(trains_check(), InProcessWorker(module=lab), over_budget, SECRET)
+    assert verdict.status == "error" and "budget" in verdict.message
+
+
+class Watching(InProcessWorker):
+    """An in-process worker that keeps every procedure payload it is sent."""
+
+    def __init__(self, module):
+        super().__init__(module=module)
+        self.payloads = []
+
+    def procedure(self, name, payload, *, timeout):
+        self.payloads.append(payload)
+        return super().procedure(name, payload, timeout=timeout)
+
+
+def arrays_in(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from arrays_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from arrays_in(v)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check_id", ["lab.train.public.spirals", "lab.train.hidden.spirals",
+                                      "lab.build_mlp.hidden.trains"])
+def test_the_held_out_data_never_goes_to_the_worker(check_id, monkeypatch):
+    import grader.checks.lab_training as training
+    from grader.checks.references import LiveReferences
+
+    draws = []
+    real_draw = training.draw
+    monkeypatch.setattr(training, "draw", lambda task, rng: draws.append(real_draw(task, rng)) or draws[-1])
+    check, = [c for c in load_checks("lab", include_hidden=True) if c.id == check_id]
+    worker = Watching(lab)
+    assert run_check(check, worker, LiveReferences(), SECRET).fraction == 1.0
+    held_out = {row.astype(np.float32).tobytes() for row in draws[0].X_test}
+    sent = [a for payload in worker.payloads for a in arrays_in(payload) if a.ndim == 2 and a.shape[1] == 2]
+    assert not any(row.astype(np.float32).tobytes() in held_out for a in sent for row in a)
+    trained_on = any(np.array_equal(a, draws[0].X_train.astype(np.float32)) for a in sent)
+    assert trained_on == check_id.startswith("lab.train")  # the training part goes, for train only
+
+
+def test_the_two_reproducibility_runs_each_start_a_fresh_process():
+    check, = [c for c in load_checks("lab", include_hidden=True) if c.id == "lab.train.hidden.reproducible"]
+    worker = Watching(lab)
+    assert run_check(check, worker, lambda *a: None, SECRET).fraction == 1.0
+    assert worker.restarts == 2 and len(worker.payloads) == 2
+    first, second = worker.payloads
+    assert first["kwargs"]["seed"] == second["kwargs"]["seed"] and first["torch_seed"] != second["torch_seed"]
