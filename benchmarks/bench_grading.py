@@ -1,7 +1,7 @@
 """Benchmark: grade a generated class and compare with the naive way, a fresh ``python -m pytest`` per student.
 
 The class mixes correct students (the references laid out as hand-ins) and students with one to three
-classic mistakes (``grader.samples.MUTATIONS``). From one run it prints, for hw2 alone and for the whole
+classic mistakes (``grader.authoring.samples.MUTATIONS``). From one run it prints, for hw2 alone and for the whole
 course: students per second, seconds per submission, the isolation overhead per submission (the same
 class against an empty suite: sandbox session and import only), and the core utilisation
 (seconds spent inside student calls / (wall seconds x cores)). The naive way runs the same checks in a
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.discover import discover
-from grader.engine import grade_many
-from grader.samples import MUTATIONS, mutate, reference_submission, write_submission
-from grader.sessions import default_references, isolation_level, sandbox_sessions
+from grader.authoring.samples import MUTATIONS, mutate, reference_submission, write_submission
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.pipeline.discover import discover
+from grader.pipeline.engine import grade_many
+from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
 from grader.suites import load_checks
 
 SECRET = "benchmark-secret"
@@ -45,7 +45,7 @@ import pytest
 sys.path[:0] = [os.environ["BENCH_STUDENT"], os.environ["BENCH_TESTS"]]
 from inprocess_worker import InProcessWorker, load_module  # noqa: E402
 
-from grader.assignments import ASSIGNMENTS  # noqa: E402
+from grader.course.assignments import ASSIGNMENTS  # noqa: E402
 from grader.checks.references import LiveReferences  # noqa: E402
 from grader.checks.runner import run_check  # noqa: E402
 from grader.suites import load_checks  # noqa: E402

@@ -33,9 +33,9 @@ def main() -> int:
     import torch
 
     from grader.checks.base import Context
-    from grader.checks.lab_training import trained_accuracy
     from grader.checks.references import LiveReferences
-    from grader.recording import ReferenceWorker
+    from grader.course.lab.training import trained_accuracy
+    from grader.release.recording import ReferenceWorker
 
     torch.set_num_threads(1)
     suite = importlib.import_module(f"grader.suites.{args.suite}.lab")

@@ -1,7 +1,7 @@
 """The ``grader`` command: parse and dispatch only; each verb lives in ``grader.commands.<verb>``.
 
 A verb module exposes ``HELP: str``, ``add_arguments(parser)`` and ``run(args) -> int`` (the exit code).
-Errors a user can fix are raised as ``UserError`` and printed as ``Error: ...`` without a traceback.
+Errors a user can fix are raised as ``grader.errors.UserError`` and printed as ``Error: ...`` without a traceback.
 """
 
 from __future__ import annotations
@@ -12,15 +12,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from grader.errors import UserError
+
 VERBS = ("check", "grade", "report", "release", "ci", "validate")
-
-
-class UserError(Exception):
-    """A problem the user can fix; ``exit_code`` is what the process returns."""
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:

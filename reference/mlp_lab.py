@@ -113,7 +113,7 @@ def fit_layers(layers: list, weights: list, X, y, *, seed: int = 0, budget_secon
     """Train a given model with ``train`` and return its trained Linear weights ``[[W, b], ...]`` (float64 arrays,
     W (out, in)). Not a graded function: the grader's check that build_mlp's initial weights can learn.
 
-    ``layers`` is a layer spec of ``grader.checks.lab_models`` (the expected architecture), ``weights`` its initial
+    ``layers`` is a layer spec of ``grader.course.lab.models`` (the expected architecture), ``weights`` its initial
     Linear weights in order; X ``(N, D)`` becomes float32, y ``(N,)`` int64; ``seed`` and ``config`` go to
     ``train`` (``torch.manual_seed(seed)`` first, for any dropout masks). Denormal floats are flushed to 0 while it
     trains, and with ``budget_seconds`` a forward pass that starts after that many seconds raises TimeoutError.

@@ -20,8 +20,8 @@ from types import ModuleType
 from typing import Any
 
 from grader.checks.references import resolve_markers
-from grader.outcomes import Crashed, Outcome, Raised, Returned
 from grader.protocol import wire
+from grader.protocol.outcomes import Crashed, Outcome, Raised, Returned
 from grader.worker.child import _to_plain as worker_convert
 
 _counter = itertools.count()

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import REPO_ROOT
-from grader.discover import Submission, content_hash
-from grader.engine import Graded, flags, grade_many
+from grader.course.assignments import REPO_ROOT
+from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.engine import Graded, flags, grade_many
+from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.sandbox import isolation_level
-from grader.sessions import default_references, sandbox_sessions
 from grader.suites import load_checks
 
 SECRET = "attack-tests-secret"
@@ -341,7 +341,8 @@ def peek(path):
 
 @needs_namespaces
 @pytest.mark.parametrize("path", [
-    "grader/checks/compare.py", "grader/engine.py", "grader/suites/public/hw2.py", "grader/suites/hidden/hw2.py",
+    "grader/checks/compare.py", "grader/pipeline/engine.py", "grader/suites/public/hw2.py",
+    "grader/suites/hidden/hw2.py", "grader/course/hw2/mistakes.py",
     "grader/datasets/digits.npz", "reference/backprop_np.py", "grader/checks", "grader/suites", "grader/datasets",
 ])
 def test_judging_code_and_held_out_data_are_out_of_the_sandboxs_sight(path: str) -> None:
@@ -355,9 +356,9 @@ def test_judging_code_and_held_out_data_are_out_of_the_sandboxs_sight(path: str)
 # 1. Parsing what a student wrote costs the grader nothing: the sandbox parses it, under its own limits.
 MEASURE = """
 import json, sys, tracemalloc
-from grader.discover import discover
-from grader.engine import grade_one
-from grader.sessions import default_references, sandbox_sessions
+from grader.pipeline.discover import discover
+from grader.pipeline.engine import grade_one
+from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.suites import load_checks
 from pathlib import Path
 

@@ -7,7 +7,7 @@ import pytest
 
 from grader.checks.base import Check, Verdict, check_seed, make_context
 from grader.checks.judge import outcome_failure
-from grader.outcomes import Raised, TimedOut
+from grader.protocol.outcomes import Raised, TimedOut
 
 
 class ScriptedWorker:

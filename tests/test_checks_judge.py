@@ -20,7 +20,7 @@ from grader.checks.references import (
     to_plain,
 )
 from grader.checks.runner import run_check
-from grader.outcomes import Crashed, Raised, Returned, TimedOut
+from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
 
 RNG = np.random.default_rng(0)
 DX, DW, DB = RNG.normal(size=(4, 3)), RNG.normal(size=(2, 3)), RNG.normal(size=2)

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from test_exports import GRADESCOPE_SCHEMA, runner_commands
 
+from grader.authoring.samples import reference_submission, write_submission
 from grader.cli import main
 from grader.exports.github import function_lines
-from grader.samples import reference_submission, write_submission
 
 HW1 = "gradient_descent.py"
 SIGN_BUG = (b"return w - lr * grad", b"return w + lr * grad")
@@ -114,7 +114,7 @@ def test_hidden_checks_from_a_folder_named_by_the_environment(work, tmp_path, mo
     hidden = tmp_path / "private"
     hidden.mkdir()
     (hidden / "hw1.py").write_text(
-        "from grader.checks import hw1_cases as c\n"
+        "from grader.course.hw1 import cases as c\n"
         "from grader.checks.factories import SuiteBuilder\n"
         "s = SuiteBuilder('hw1', 'hidden')\n"
         "CHECKS = [s.value('gd_step', 'from_env', 2, c.step_inputs((3,)), description='kept outside the repo')]\n"

@@ -36,7 +36,7 @@ def test_a_closed_pipe_ends_quietly():
     import subprocess
     import sys
 
-    from grader.assignments import REPO_ROOT
+    from grader.course.assignments import REPO_ROOT
 
     done = subprocess.run(
         f"{sys.executable} -m grader.cli check hw1 | head -c 1",

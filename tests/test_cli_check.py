@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import REPO_ROOT
+from grader.authoring.samples import reference_submission, write_submission
 from grader.cli import main
-from grader.samples import reference_submission, write_submission
+from grader.course.assignments import REPO_ROOT
 
 
 def test_correct_work_passes_with_exit_code_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

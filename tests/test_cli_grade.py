@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.authoring.samples import reference_submission, write_submission
 from grader.cli import main
-from grader.gradebook import Gradebook
-from grader.samples import reference_submission, write_submission
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.pipeline.gradebook import Gradebook
 
 NUMPY_HOMEWORK = "hw1,hw2,hw3"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import REPO_ROOT
 from grader.checks.base import Check, Verdict
-from grader.config import (
+from grader.course.assignments import REPO_ROOT
+from grader.pipeline.config import (
     ConfigError,
     CourseConfig,
     LatePolicy,
@@ -18,7 +18,7 @@ from grader.config import (
     load_course_config,
     parse_course_config,
 )
-from grader.results import CheckResult
+from grader.pipeline.results import CheckResult
 
 DUE = datetime(2027, 1, 29, 23, 59, tzinfo=timezone(timedelta(hours=1)))
 
@@ -45,7 +45,7 @@ def test_repo_course_toml_is_the_real_course(monkeypatch):
 
 def test_missing_default_file_gives_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("grader.config.REPO_ROOT", tmp_path)
+    monkeypatch.setattr("grader.pipeline.config.REPO_ROOT", tmp_path)
     monkeypatch.delenv("GRADER_SECRET", raising=False)
     config = load_course_config()
     assert config == CourseConfig()

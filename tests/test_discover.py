@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.discover import content_hash, discover, student_dirs
-from grader.submission_times import SubmissionTimes
+from grader.pipeline.discover import content_hash, discover, student_dirs
+from grader.pipeline.submission_times import SubmissionTimes
 
 
 def put(path: Path, text: str | bytes = "x = 1\n") -> Path:
@@ -378,7 +378,7 @@ def test_a_linked_copy_among_duplicates_is_refused(klass: Path) -> None:
 MEASURE = """
 import resource, sys, tracemalloc
 from pathlib import Path
-from grader.discover import discover
+from grader.pipeline.discover import discover
 
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # on failure: a MemoryError, not a swamped machine
 tracemalloc.start()

@@ -12,10 +12,10 @@ import pytest
 from inprocess_worker import InProcessWorker
 
 from grader.checks.base import Check, Verdict
-from grader.discover import Submission, content_hash
-from grader.engine import flags, grade_many, grade_one
-from grader.integrity import BANNED
-from grader.outcomes import Raised, Returned
+from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.engine import flags, grade_many, grade_one
+from grader.pipeline.integrity import BANNED
+from grader.protocol.outcomes import Raised, Returned
 from grader.worker.scan import banned_imports
 
 CORRECT = b"def gd_step(w, grad, lr):\n    return w - lr * grad\n"

@@ -12,7 +12,7 @@ import pytest
 from grader.exports.github import annotations, function_lines, step_summary, workflow_commands_paused
 from grader.exports.gradescope import gradescope_results, write_gradescope_results
 from grader.exports.junit import write_junit
-from grader.results import CheckResult
+from grader.pipeline.results import CheckResult
 
 # Gradescope's autograder results format, as its documentation describes it.
 GRADESCOPE_SCHEMA = {

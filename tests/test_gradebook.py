@@ -15,9 +15,9 @@ import pytest
 
 import grader
 from grader.checks.base import Check, Verdict
-from grader.config import CourseConfig, apply_overrides, parse_course_config
-from grader.gradebook import RESULT_DTYPES, Gradebook, suite_hash
-from grader.results import RESULT_COLUMNS, CheckResult
+from grader.pipeline.config import CourseConfig, apply_overrides, parse_course_config
+from grader.pipeline.gradebook import RESULT_DTYPES, Gradebook, suite_hash
+from grader.pipeline.results import RESULT_COLUMNS, CheckResult
 
 N_CHECKS = 4
 
@@ -187,8 +187,8 @@ def test_points_override_makes_recorded_rows_stale(book):
 WRITER = """
 import os, signal, sys, time
 from pathlib import Path
-from grader.gradebook import Gradebook
-from grader.results import CheckResult
+from grader.pipeline.gradebook import Gradebook
+from grader.pipeline.results import CheckResult
 def rows_for(student, n):
     return [CheckResult(student, "hw2", f"hw2.t{i}.public.c", f"t{i}", 1.0, 1.0, "pass", "", 0.0) for i in range(n)]
 out, first, last, kill_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -288,8 +288,8 @@ def recorded(out) -> int:
 
 @pytest.mark.slow
 def test_grade_killed_partway_resumes_without_losing_or_repeating_work(tmp_path, secret):
+    from grader.authoring.samples import reference_submission, write_submission
     from grader.cli import main
-    from grader.samples import reference_submission, write_submission
     from grader.suites import load_checks
 
     correct = reference_submission()["gradient_descent.py"]
@@ -324,7 +324,7 @@ def test_grade_killed_partway_resumes_without_losing_or_repeating_work(tmp_path,
 
 
 def test_editing_judging_code_or_a_reference_changes_the_fingerprint(tmp_path):
-    from grader.gradebook import _judging_code_digest
+    from grader.pipeline.gradebook import _judging_code_digest
 
     package = tmp_path / "grader"
     for path in (package / "checks" / "cases.py", package / "worker" / "procedures.py",

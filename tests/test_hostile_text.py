@@ -17,13 +17,13 @@ import pytest
 from test_reports import CONFIG, build_class, check_rows
 
 import grader.reports.html as html_report
+from grader.authoring.samples import reference_submission, write_submission
 from grader.cli import main
-from grader.gradebook import Gradebook
+from grader.pipeline.gradebook import Gradebook
 from grader.reports import ReportsIncomplete, markdown, plots, write_reports
 from grader.reports.canvas import ID_COLUMNS
-from grader.safe_text import FORMULA_START, file_stem, html, one_line
-from grader.safe_text import markdown as md_text
-from grader.samples import reference_submission, write_submission
+from grader.reports.safe_text import FORMULA_START, file_stem, html, one_line
+from grader.reports.safe_text import markdown as md_text
 
 HW1 = "gradient_descent.py"
 # A folder name cannot hold "/": the classic payloads' slashes are backslashes here; the in-process test below

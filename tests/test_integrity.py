@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.integrity import BANNED
+from grader.pipeline.integrity import BANNED
 from grader.worker.scan import banned_imports
 
 

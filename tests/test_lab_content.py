@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import reference.mlp_lab as ref  # noqa: E402
-from grader.assignments import REPO_ROOT, get_assignment  # noqa: E402
+from grader.course.assignments import REPO_ROOT, get_assignment  # noqa: E402
 
 LAB = get_assignment("lab")
 SOLVED = REPO_ROOT / "reference" / "mlp_lab_solved.ipynb"

@@ -15,11 +15,11 @@ import threading
 import numpy as np
 import pytest
 
+from grader.authoring.samples import reference_submission
 from grader.checks.references import LiveReferences
-from grader.discover import Submission
-from grader.engine import grade_many
-from grader.samples import reference_submission
-from grader.sessions import CachedReferences, sandbox_sessions
+from grader.pipeline.discover import Submission
+from grader.pipeline.engine import grade_many
+from grader.pipeline.resources import CachedReferences, sandbox_sessions
 from grader.suites import load_checks
 
 pytestmark = pytest.mark.slow

@@ -16,8 +16,8 @@ from types import ModuleType
 
 import pytest
 
-from grader import parity
-from grader.assignments import ASSIGNMENTS, Assignment
+from grader.authoring import parity
+from grader.course.assignments import ASSIGNMENTS, Assignment
 from grader.worker.notebook import notebook_to_source
 
 NOTEBOOK_ASSIGNMENTS = [a for a in ASSIGNMENTS.values() if a.is_notebook]

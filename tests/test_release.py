@@ -21,12 +21,11 @@ import pytest
 import simple_yaml
 from test_exports import GRADESCOPE_SCHEMA
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.bundles import build_gradescope_bundle, build_hidden_pack
+from grader.authoring.samples import reference_submission
 from grader.cli import main
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.exports.github import function_lines
-from grader.leaks import hidden_check_ids
-from grader.release import (
+from grader.release.build import (
     ACCEPTED_OVERLAPS,
     MARKER,
     RECORDED_ANSWERS,
@@ -35,7 +34,8 @@ from grader.release import (
     leaks_in,
     student_pyproject,
 )
-from grader.samples import reference_submission
+from grader.release.bundles import build_gradescope_bundle, build_hidden_pack
+from grader.release.leaks import hidden_check_ids
 
 SECRET = "release-test-secret-5bq9x"
 WORKFLOW = ".github/workflows/autograde.yml"
@@ -74,8 +74,8 @@ def test_release_holds_the_student_material(release):
 
 def test_release_holds_nothing_of_the_instructor(release):
     names = {p.relative_to(release).as_posix() for p in _files(release)}
-    forbidden = ("reference/", "grader/suites/hidden/", "course.toml", "grader/samples.py", "grader/validate.py",
-                 "grader/bundles.py", "grader/commands/release.py", "submissions/", "tests/", "mlp_lab_solved")
+    forbidden = ("reference/", "grader/suites/hidden/", "course.toml", "grader/authoring/", "grader/release/",
+                 "grader/commands/release.py", "submissions/", "tests/", "mlp_lab_solved")
     assert [n for n in names if n.startswith(forbidden) or "mlp_lab_solved" in n] == []
 
 

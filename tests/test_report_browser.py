@@ -12,9 +12,9 @@ import pytest
 from matplotlib import image
 from test_reports import CONFIG, build_class, check_rows
 
-from grader.gradebook import Gradebook
+from grader.pipeline.gradebook import Gradebook
 from grader.reports import plots, write_reports
-from grader.safe_text import one_line
+from grader.reports.safe_text import one_line
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -11,17 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.assignments import ASSIGNMENTS
 from grader.checks.accuracy import AccuracyTask
 from grader.cli import main
-from grader.config import CourseConfig, LatePolicy, parse_course_config
-from grader.engine import FLAG_PREFIX
-from grader.gradebook import RESULT_DTYPES, Gradebook
+from grader.course.assignments import ASSIGNMENTS
+from grader.pipeline.config import CourseConfig, LatePolicy, parse_course_config
+from grader.pipeline.engine import FLAG_PREFIX
+from grader.pipeline.gradebook import RESULT_DTYPES, Gradebook
+from grader.pipeline.results import RESULT_COLUMNS, CheckResult
 from grader.reports import html, load_report_data, write_reports, xlsx
 from grader.reports.canvas import POINTS_POSSIBLE, canvas_table, read_roster
+from grader.reports.safe_text import markdown
 from grader.reports.tables import CHECK_DTYPES, long_table
-from grader.results import RESULT_COLUMNS, CheckResult
-from grader.safe_text import markdown
 
 FIRST_DUE = datetime(2027, 1, 22, 23, 59, tzinfo=timezone.utc)
 DUE = {key: FIRST_DUE + timedelta(weeks=i) for i, key in enumerate(ASSIGNMENTS)}

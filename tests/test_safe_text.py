@@ -1,4 +1,4 @@
-"""The escaping rules of ``grader.safe_text``, one format at a time."""
+"""The escaping rules of ``grader.reports.safe_text``, one format at a time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader.safe_text import csv_cell, file_stem, html, markdown, multi_line, one_line
+from grader.reports.safe_text import csv_cell, file_stem, html, markdown, multi_line, one_line
 
 CONTROLS = {
     "\x1b": "\\x1b",  # ESC: starts every terminal escape sequence

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.assignments import REPO_ROOT
-from grader.samples import BOB, MUTATIONS, mutate, reference_submission
+from grader.authoring.samples import BOB, MUTATIONS, mutate, reference_submission
+from grader.course.assignments import REPO_ROOT
 
 SUBMISSIONS = REPO_ROOT / "submissions"
 
@@ -15,7 +15,8 @@ def test_generated_students_match_the_references(student: str, mutations: tuple[
     expected = mutate(reference_submission(), mutations)
     for name, data in expected.items():
         on_disk = (SUBMISSIONS / student / name).read_bytes()
-        assert on_disk == data, f"submissions/{student}/{name} is stale: run `python -m grader.samples submissions`"
+        stale = f"submissions/{student}/{name} is stale: run `python -m grader.authoring.samples submissions`"
+        assert on_disk == data, stale
 
 
 @pytest.mark.parametrize("name", [m[0] for m in MUTATIONS])

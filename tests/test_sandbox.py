@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from grader.checks.base import Builtin, Rng
-from grader.outcomes import Crashed, Raised, Returned, TimedOut
+from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
 from grader.sandbox import Limits, WorkerPool, isolation, isolation_level
 from grader.worker.builtins import BUILTINS
 

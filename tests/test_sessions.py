@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks.base import Rng
-from grader.sessions import CachedReferences
+from grader.pipeline.resources import CachedReferences
 
 
 class Counting:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.submission_times import TimesError, default_times, load_times, parse_times
+from grader.pipeline.submission_times import TimesError, default_times, load_times, parse_times
 
 HEADER = "student,assignment,submitted_at\n"
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker
 
-from grader.assignments import get_assignment
 from grader.checks.base import Verdict
 from grader.checks.mistakes import HINTS
 from grader.checks.references import LiveReferences, RecordedReferences, RecordingReferences
 from grader.checks.runner import run_check, run_suite
-from grader.outcomes import Returned
+from grader.course.assignments import get_assignment
+from grader.protocol.outcomes import Returned
 from grader.suites import load_checks
 
 SECRET = "test-secret"

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker, load_module
 
-from grader.assignments import get_assignment
-from grader.checks.hw3_training import read_model
 from grader.checks.mistakes import hint
 from grader.checks.references import LiveReferences
 from grader.checks.runner import run_check
+from grader.course.assignments import get_assignment
+from grader.course.hw3.training import read_model
 from grader.suites import load_checks
 from grader.worker.notebook import notebook_to_source
 
@@ -166,7 +166,7 @@ def test_a_model_is_read_whether_its_layers_arrive_as_lists_or_tuples(container)
 
 
 def test_hints_cannot_be_registered_twice_under_one_id_with_another_text():
-    import grader.checks.lab_cases  # noqa: F401 - registers the lab's hints
+    import grader.course.lab.cases  # noqa: F401 - registers the lab's hints
     from grader.checks.mistakes import HINTS, register_hints
 
     register_hints({"predict_forgot_eval": HINTS["predict_forgot_eval"]})  # the same text again: no change

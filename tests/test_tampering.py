@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.assignments import REPO_ROOT
-from grader.outcomes import Crashed, Raised, Returned, TimedOut
+from grader.course.assignments import REPO_ROOT
+from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
 from grader.sandbox import Limits, WorkerPool, isolation_level
 
 LEVEL = isolation_level()[0]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.authoring.parity import parity_problems
+from grader.authoring.validate import score_problems, suite_problems
 from grader.checks.base import Check, Verdict
-from grader.parity import parity_problems
-from grader.results import CheckResult
-from grader.validate import score_problems, suite_problems
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.pipeline.results import CheckResult
 
 
 def _check(check_id: str) -> Check:

@@ -13,9 +13,9 @@ from grader.checks import vocabulary
 from grader.checks.accuracy import AccuracyTask, accuracy_verdict
 from grader.checks.base import Check, Verdict
 from grader.checks.factories import SuiteBuilder
-from grader.discover import Submission, content_hash
-from grader.engine import grade_one
-from grader.outcomes import Crashed, Raised, Returned, TimedOut
+from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.engine import grade_one
+from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
 
 SECRET_SHAPE = (7, 13)  # sizes a hidden case uses: must never show up in its feedback
 EXPECTED = np.arange(91, dtype=np.float64).reshape(SECRET_SHAPE) / 17

@@ -9,7 +9,7 @@ import pytest
 
 import reference.practice_np as hw3_ref
 from grader.checks.accuracy import mlp_logits
-from grader.checks.lab_models import flat, mixed_weights, param_shapes, plain_spec
+from grader.course.lab.models import flat, mixed_weights, param_shapes, plain_spec
 from grader.worker import lab_procedures, procedures
 
 

@@ -14,8 +14,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from grader.outcomes import Outcome
 from grader.protocol.markers import Builtin, Rng  # noqa: F401 - re-exported: checks write Builtin(...), Rng(...)
+from grader.protocol.outcomes import Outcome
 
 Kind = Literal["value", "gradient", "accuracy", "statistical", "property"]
 Visibility = Literal["public", "hidden"]
@@ -47,7 +47,7 @@ class Worker(Protocol):
     """The sandboxed side, as a check sees it (implemented by the runner)."""
 
     def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
-        """Call ``function`` of the student's module with data arguments (see ``grader.outcomes``).
+        """Call ``function`` of the student's module with data arguments (see ``grader.protocol.outcomes``).
 
         An argument may also be ``Builtin("name")``: a grader-side helper callable resolved in the worker
         from ``grader.worker.builtins`` (e.g. a loss function handed to ``dataset_loss``).

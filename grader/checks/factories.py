@@ -19,7 +19,7 @@ from grader.checks.gradient import gradient_mismatch, numeric_gradient, objectiv
 from grader.checks.judge import judge_value, mismatch_verdict, outcome_failure
 from grader.checks.mistakes import match
 from grader.checks.own import Own, message, right_given_own
-from grader.outcomes import Returned
+from grader.protocol.outcomes import Returned
 
 Inputs = Callable[[np.random.Generator], dict[str, Any]]
 Variants = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -10,7 +10,7 @@ from typing import Any
 from grader.checks.base import Verdict
 from grader.checks.compare import DEFAULT_RTOL, Mismatch, compare
 from grader.checks.mistakes import hint, match
-from grader.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
+from grader.protocol.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
 
 MAX_MESSAGE = 400
 

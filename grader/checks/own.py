@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.checks.base import Context
 from grader.checks.compare import DEFAULT_RTOL, as_numeric, compare
-from grader.outcomes import Returned
+from grader.protocol.outcomes import Returned
 
 Own = Callable[[Context, tuple], Any]
 Shape = tuple[int, ...]

@@ -12,13 +12,13 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS, Assignment
-from grader.cli import UserError
-from grader.discover import Submission, collect_files, content_hash
-from grader.engine import grade_one
-from grader.results import CheckResult
-from grader.safe_text import one_line
-from grader.sessions import default_references, isolation_level, sandbox_sessions
+from grader.course.assignments import ASSIGNMENTS, Assignment
+from grader.errors import UserError
+from grader.pipeline.discover import Submission, collect_files, content_hash
+from grader.pipeline.engine import grade_one
+from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
+from grader.pipeline.results import CheckResult
+from grader.reports.safe_text import one_line
 from grader.suites import load_checks
 
 HELP = "check your work on the public checks (e.g. `grader check hw2`)"

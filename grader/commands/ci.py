@@ -18,19 +18,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.assignments import ASSIGNMENTS
 from grader.checks.references import MissingRecording, RecordedReferences
-from grader.cli import UserError
 from grader.commands.check import _submission, locate, print_table
 from grader.commands.grade import parse_only
-from grader.config import ConfigError, apply_overrides, load_course_config
-from grader.discover import Submission, content_hash
-from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
+from grader.course.assignments import ASSIGNMENTS
+from grader.errors import UserError
 from grader.exports.github import annotations, step_summary, workflow_commands_paused
 from grader.exports.gradescope import write_gradescope_results
 from grader.exports.junit import write_junit
-from grader.results import CheckResult
-from grader.sessions import default_references, isolation_level, sandbox_sessions
+from grader.pipeline.config import ConfigError, apply_overrides, load_course_config
+from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
+from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
+from grader.pipeline.results import CheckResult
 from grader.suites import HIDDEN_DIR_ENV, hidden_available, hidden_dir, load_checks
 
 HELP = "grade this repository for CI (GitHub Actions, Gradescope): score, summary, results.json, exit code"

@@ -7,7 +7,7 @@ that says how to set the secret; ``--public-only`` asks for that on purpose and 
 A later run with the secret regrades everything, since the suite it grades with has changed.
 
 Submission times, for late penalties, come from the instructor only: ``--submitted-at CSV``, else
-``SUBMISSIONS_DIR/submitted_at.csv`` (format in ``grader.submission_times``); without either they are
+``SUBMISSIONS_DIR/submitted_at.csv`` (format in ``grader.pipeline.submission_times``); without either they are
 unknown and cost no penalty. A changed time is written to the gradebook without regrading.
 """
 
@@ -19,16 +19,16 @@ import sys
 import time
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS
 from grader.checks.base import Check
-from grader.cli import UserError
-from grader.config import ConfigError, CourseConfig, apply_overrides, load_course_config
-from grader.discover import Submission, discover, student_dirs
-from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
-from grader.gradebook import Gradebook, suite_hash
-from grader.safe_text import one_line
-from grader.sessions import default_references, isolation_level, sandbox_sessions
-from grader.submission_times import DEFAULT_NAME, SubmissionTimes, TimesError, default_times, load_times
+from grader.course.assignments import ASSIGNMENTS
+from grader.errors import UserError
+from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
+from grader.pipeline.discover import Submission, discover, student_dirs
+from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
+from grader.pipeline.gradebook import Gradebook, suite_hash
+from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
+from grader.pipeline.submission_times import DEFAULT_NAME, SubmissionTimes, TimesError, default_times, load_times
+from grader.reports.safe_text import one_line
 from grader.suites import hidden_available, load_checks
 
 HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"

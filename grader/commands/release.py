@@ -1,6 +1,6 @@
 """``grader release OUT_DIR [--force] [--gradescope]``: write the student repository (and the Gradescope bundle).
 
-See ``grader.release`` for what goes in and what never does.
+See ``grader.release.build`` for what goes in and what never does.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from grader.cli import UserError
+from grader.errors import UserError
 
 HELP = "write the student repository (stubs, public checks, CI workflow; no reference code or hidden checks)"
 
@@ -25,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.bundles import build_gradescope_bundle, build_hidden_pack, private_dir
-    from grader.config import ConfigError, load_course_config
-    from grader.release import ReleaseError, build_release
+    from grader.pipeline.config import ConfigError, load_course_config
+    from grader.release.build import ReleaseError, build_release
+    from grader.release.bundles import build_gradescope_bundle, build_hidden_pack, private_dir
 
     try:
         secret = load_course_config().secret

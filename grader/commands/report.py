@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.cli import UserError
+from grader.errors import UserError
 
 HELP = "rebuild the reports (CSV, Parquet, HTML, Markdown, feedback) from the gradebook in --out"
 
@@ -33,8 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.config import ConfigError, load_course_config
-    from grader.gradebook import FILENAME
+    from grader.pipeline.config import ConfigError, load_course_config
+    from grader.pipeline.gradebook import FILENAME
     from grader.reports import ReportError, ReportsIncomplete, write_reports
 
     if not (args.out / FILENAME).is_file():

@@ -1,4 +1,5 @@
-"""``grader validate [--only ASSIGNMENTS]``: the instructor's sanity check of the course (see ``grader.validate``).
+"""``grader validate [--only ASSIGNMENTS]``: the instructor's sanity check of the course
+(see ``grader.authoring.validate``).
 
 Exit code 0 when everything holds, 1 with the list of problems otherwise. It checks the repository the
 grader runs from: to validate another copy, run that copy's grader (``cd copy && python -m grader.cli validate``).
@@ -16,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grader.authoring.validate import validate
     from grader.commands.grade import parse_only
-    from grader.validate import validate
 
     problems = validate(parse_only(args.only), report=lambda line: print(line, flush=True))
     if problems:

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from grader.results import CheckResult
-from grader.safe_text import markdown, multi_line, one_line
+from grader.pipeline.results import CheckResult
+from grader.reports.safe_text import markdown, multi_line, one_line
 
 
 def function_lines(source: str) -> dict[str, int]:

@@ -13,8 +13,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.results import CheckResult
-from grader.safe_text import multi_line
+from grader.pipeline.results import CheckResult
+from grader.reports.safe_text import multi_line
 
 # Hidden checks appear once the instructor publishes grades: students then see what failed,
 # never before (they would learn the hidden cases by resubmitting).

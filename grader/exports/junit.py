@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from itertools import groupby
 from pathlib import Path
 
-from grader.results import CheckResult
-from grader.safe_text import multi_line, one_line
+from grader.pipeline.results import CheckResult
+from grader.reports.safe_text import multi_line, one_line
 
 
 def junit_xml(results: Sequence[CheckResult]) -> ET.ElementTree:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from grader.config import CourseConfig
-from grader.gradebook import FILENAME, Gradebook
+from grader.pipeline.config import CourseConfig
+from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.reports import tables
 from grader.reports.flags import flag_table
-from grader.safe_text import one_line
+from grader.reports.safe_text import one_line
 
 EXTRA_FORMATS = ("canvas", "xlsx")
 Writer = tuple[str, Callable[[], Path]]  # the file's name for messages, and what writes it

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from grader.reports.safe_text import csv_cell, one_line
 from grader.reports.tables import long_table
-from grader.safe_text import csv_cell, one_line
 
 if TYPE_CHECKING:
     from grader.reports import ReportData, Writer

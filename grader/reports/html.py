@@ -11,8 +11,8 @@ import pandas as pd
 
 from grader.checks.mistakes import hint
 from grader.reports import plots
+from grader.reports.safe_text import html as escape  # one line, HTML-escaped
 from grader.reports.tables import target_scores
-from grader.safe_text import html as escape  # one line, HTML-escaped
 
 if TYPE_CHECKING:
     from grader.reports import ReportData

@@ -10,7 +10,7 @@ import pandas as pd
 
 from grader.checks.mistakes import hint
 from grader.reports.flags import is_flag
-from grader.safe_text import file_stem, markdown
+from grader.reports.safe_text import file_stem, markdown
 
 if TYPE_CHECKING:
     from grader.reports import ReportData, Writer

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from grader.safe_text import one_line
+from grader.reports.safe_text import one_line
 
 MAX_NAMED = 120  # students in the heat map beyond which names are unreadable
 HISTOGRAM = "#1565c0"

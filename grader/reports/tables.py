@@ -18,10 +18,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from grader.assignments import ASSIGNMENTS
-from grader.config import CourseConfig
+from grader.course.assignments import ASSIGNMENTS
+from grader.pipeline.config import CourseConfig
+from grader.pipeline.results import RESULT_COLUMNS
 from grader.reports.flags import is_flag, row_flags
-from grader.results import RESULT_COLUMNS
 
 PER_ASSIGNMENT = ("", "_submitted_at", "_late_days", "_penalty", "_final")
 CHECK_COLUMNS = (

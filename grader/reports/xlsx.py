@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.reports.flat import text_cells
+from grader.reports.safe_text import csv_cell
 from grader.reports.tables import long_table
-from grader.safe_text import csv_cell
 
 if TYPE_CHECKING:
     from grader.reports import ReportData

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from grader.assignments import Assignment, get_assignment
+from grader.course.assignments import Assignment, get_assignment
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
 from grader.sandbox.process import UID_SPAN, WorkerProcess

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from grader.integrity import BANNED
+from grader.pipeline.integrity import BANNED
 from grader.protocol import wire
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits

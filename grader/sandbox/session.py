@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.assignments import Assignment
-from grader.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
+from grader.course.assignments import Assignment
 from grader.protocol import wire
+from grader.protocol.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
 from grader.sandbox.process import Ended, WorkerLost, WorkerProcess
 from grader.sandbox.shared_args import SharedArgs
 

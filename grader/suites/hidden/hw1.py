@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import hw1_cases as c
 from grader.checks.factories import SuiteBuilder
+from grader.course.hw1 import cases as c
 
 s = SuiteBuilder("hw1", "hidden", __name__, c.OUTPUTS)
 WD = ("w", "losses")

@@ -4,10 +4,10 @@ non-square matrices, 3-layer nets with each activation."""
 
 from __future__ import annotations
 
-from grader.checks import hw2_cases as c
-from grader.checks import hw2_mistakes as m
-from grader.checks import hw2_nets as n
 from grader.checks.factories import SuiteBuilder, args, forward
+from grader.course.hw2 import cases as c
+from grader.course.hw2 import mistakes as m
+from grader.course.hw2 import nets as n
 
 s = SuiteBuilder("hw2", "hidden", __name__, c.OUTPUTS)
 NET_FWD = {"variants": m.mlp_forward, "own": n.own_mlp_forward}

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from grader.checks import hw3_cases as c
-from grader.checks import hw3_kinds as k
-from grader.checks import hw3_training as t
 from grader.checks.accuracy import AccuracyTask
 from grader.checks.factories import SuiteBuilder
+from grader.course.hw3 import cases as c
+from grader.course.hw3 import kinds as k
+from grader.course.hw3 import training as t
 from grader.data import load_digits, make_blobs, make_spirals
 
 s = SuiteBuilder("hw3", "hidden", outputs=c.OUTPUTS)

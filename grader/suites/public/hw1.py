@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grader.checks import hw1_cases as c
 from grader.checks.factories import SuiteBuilder
+from grader.course.hw1 import cases as c
 
 s = SuiteBuilder("hw1", "public", __name__, c.OUTPUTS)
 WD = ("w", "losses")

@@ -6,10 +6,10 @@ against central differences of the reference forward, with a random upstream gra
 
 from __future__ import annotations
 
-from grader.checks import hw2_cases as c
-from grader.checks import hw2_mistakes as m
-from grader.checks import hw2_nets as n
 from grader.checks.factories import SuiteBuilder, args, forward
+from grader.course.hw2 import cases as c
+from grader.course.hw2 import mistakes as m
+from grader.course.hw2 import nets as n
 
 s = SuiteBuilder("hw2", "public", __name__, c.OUTPUTS)
 NET_FWD = {"variants": m.mlp_forward, "own": n.own_mlp_forward}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from grader.checks import lab_cases as c
-from grader.checks import lab_effects as e
-from grader.checks import lab_losses as losses
-from grader.checks import lab_training as t
 from grader.checks.accuracy import AccuracyTask
 from grader.checks.factories import SuiteBuilder
+from grader.course.lab import cases as c
+from grader.course.lab import effects as e
+from grader.course.lab import losses as losses
+from grader.course.lab import training as t
 from grader.data import make_spirals
 
 s = SuiteBuilder("lab", "public")

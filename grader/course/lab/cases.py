@@ -32,10 +32,10 @@ from grader.checks.base import Check, Context, Verdict
 from grader.checks.compare import FLOAT32_RTOL, as_numeric, compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
-from grader.checks.lab_dropout import dropout_problem
-from grader.checks.lab_models import flat, mixed_weights, paired, param_shapes, unit_revealing_weights
 from grader.checks.mistakes import register_hints
-from grader.outcomes import Returned
+from grader.course.lab.dropout import dropout_problem
+from grader.course.lab.models import flat, mixed_weights, paired, param_shapes, unit_revealing_weights
+from grader.protocol.outcomes import Returned
 
 register_hints({
     "build_wrong_sizes": "chain the sizes: Linear(in_features, h1), Linear(h1, h2), ..., Linear(h_last, n_classes)",

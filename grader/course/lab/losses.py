@@ -20,9 +20,9 @@ import numpy as np
 from grader.checks.base import Check, Context, Verdict
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
-from grader.checks.lab_separable import Separable, close, draw_separable, epoch_rates, expected_losses, genuine
-from grader.checks.lab_training import weights_after
-from grader.outcomes import Returned
+from grader.course.lab.separable import Separable, close, draw_separable, epoch_rates, expected_losses, genuine
+from grader.course.lab.training import weights_after
+from grader.protocol.outcomes import Returned
 
 NOT_SGD = ("the weights after training are not those of plain SGD (torch.optim.SGD with lr, no momentum) on the "
            "cross-entropy, every sample once per epoch in minibatches of batch_size")

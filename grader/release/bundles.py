@@ -9,8 +9,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.release import TEMPLATES, ReleaseError, copy_tree, refuse_unreplayable
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.release.build import TEMPLATES, ReleaseError, copy_tree, refuse_unreplayable
 
 
 def private_dir(out_dir: Path, what: str) -> Path:
@@ -24,7 +24,7 @@ def build_hidden_pack(pack_dir: Path, secret: str, keys: list[str] | None = None
     """Write the hidden suites and their reference answers (recorded with ``secret``) into ``pack_dir``: what a
     student repository's CI grades hidden checks with when ``GRADER_HIDDEN_DIR`` names it (and
     ``GRADER_SECRET`` is set). PRIVATE: with the secret it reveals every hidden input and answer."""
-    from grader.recording import record_answers
+    from grader.release.recording import record_answers
     from grader.suites import load_checks
 
     if not secret:

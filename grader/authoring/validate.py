@@ -21,13 +21,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS
+from grader.authoring.parity import parity_problems
 from grader.checks.base import Check
-from grader.config import ConfigError, CourseConfig, apply_overrides, load_course_config
-from grader.discover import discover
-from grader.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
-from grader.parity import parity_problems
-from grader.results import CheckResult
+from grader.course.assignments import ASSIGNMENTS
+from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
+from grader.pipeline.discover import discover
+from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
+from grader.pipeline.results import CheckResult
 from grader.suites import load_checks
 
 VALIDATION_SECRET = "grader-validate"  # seeds hidden checks when no course secret is set
@@ -92,7 +92,7 @@ def score_problems(rows: Iterable[CheckResult], who: str, full: bool) -> list[st
 def grade_folder(folder: Path, suites: dict[str, list[Check]], secret: str, config: CourseConfig) -> list[CheckResult]:
     """Grade every student folder under ``folder`` through the engine and the sandbox, with live references."""
     from grader.checks.references import LiveReferences
-    from grader.sessions import sandbox_sessions
+    from grader.pipeline.resources import sandbox_sessions
 
     submissions = discover(folder, list(suites))
     jobs = max(1, min(len(submissions), os.cpu_count() or 1))
@@ -108,7 +108,7 @@ def grade_folder(folder: Path, suites: dict[str, list[Check]], secret: str, conf
 
 def _lay_out(folder: Path, keys: list[str]) -> None:
     """``folder/references/`` (the references as a hand-in) and ``folder/stubs/`` (the stubs as handed out)."""
-    from grader.samples import reference_submission, write_submission
+    from grader.authoring.samples import reference_submission, write_submission
 
     names = {ASSIGNMENTS[k].filename for k in keys}
     refs = reference_submission()

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS
-from grader.safe_read import Refused, read_file
+from grader.course.assignments import ASSIGNMENTS
+from grader.pipeline.safe_read import Refused, read_file
 
 DEFAULT_NAME = "submitted_at.csv"
 HEADER = ("student", "assignment", "submitted_at")

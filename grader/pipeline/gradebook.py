@@ -22,8 +22,8 @@ import pandas as pd
 
 import grader
 from grader.checks.base import Check
-from grader.config import CourseConfig
-from grader.results import RESULT_COLUMNS, CheckResult
+from grader.pipeline.config import CourseConfig
+from grader.pipeline.results import RESULT_COLUMNS, CheckResult
 
 FILENAME = "gradebook.sqlite"
 RESULT_DTYPES: dict[str, str] = {
@@ -254,7 +254,7 @@ def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
     """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
     kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
     and timeouts, the source of the suite modules and of the code that judges (``grader/checks``,
-    ``grader/worker``, the reference solutions), and (hashed) the course secret that seeds hidden checks.
+    ``grader/course``, ``grader/protocol``, ``grader/worker``, the reference solutions), and (hashed) the course secret that seeds hidden checks.
     A change to any of them makes the recorded rows stale."""
     described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
     keys = sorted({c.assignment for c in checks})
@@ -280,7 +280,7 @@ def _judging_code_digest(root: Path | None = None) -> str:
     """Hash of every source file that computes inputs, expected answers or verdicts (a student release
     has no reference/ folder; its recorded answers file stands in). ``root``: the grader package."""
     root = root or Path(grader.__file__).resolve().parent
-    folders = [root / "checks", root / "worker", root.parent / "reference"]
+    folders = [root / "checks", root / "course", root / "protocol", root / "worker", root.parent / "reference"]
     files = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.suffix in (".py", ".npz"))
     digest = hashlib.sha256()
     for path in files:

@@ -6,7 +6,7 @@ so that they run without reference code. Nothing of the instructor's goes with i
 hidden suite, no course.toml, no secret; a scan of every file written enforces that before the release
 is moved into place.
 
-What stays private (the Gradescope bundle, the hidden pack) is built by ``grader.bundles``.
+What stays private (the Gradescope bundle, the hidden pack) is built by ``grader.release.bundles``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 
-TEMPLATES = Path(__file__).parent / "release_templates"
+TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".grader-release"  # marks a folder `grader release --force` may replace
 RECORDED_ANSWERS = "grader/suites/public/answers.npz"
 # Paths (relative to the repo root) that never reach a student: hidden checks, and the instructor's tools,
@@ -26,14 +26,8 @@ RECORDED_ANSWERS = "grader/suites/public/answers.npz"
 INSTRUCTOR_ONLY = frozenset(
     {
         "grader/suites/hidden",
-        "grader/release.py",
-        "grader/bundles.py",
-        "grader/recording.py",
-        "grader/leaks.py",
-        "grader/validate.py",
-        "grader/parity.py",
-        "grader/samples.py",
-        "grader/release_templates",
+        "grader/release",
+        "grader/authoring",
         "grader/commands/release.py",
         "grader/commands/validate.py",
     }
@@ -41,11 +35,11 @@ INSTRUCTOR_ONLY = frozenset(
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".DS_Store")
 # Overlaps with reference code that were reviewed and accepted: (released file, reference function) -> why.
 ACCEPTED_OVERLAPS = {
-    ("grader/checks/hw1_cases.py", "gradient_descent_np.sgd"): (
+    ("grader/course/hw1/cases.py", "gradient_descent_np.sgd"): (
         "sgd re-run with the student's own gd_step (judging sgd on its own); the stub's docstring states these "
         "two lines (k = rng.integers(0, N), the gradient of sample k alone)"
     ),
-    ("grader/checks/hw2_mistakes.py", "backprop_np.sigmoid_forward"): (
+    ("grader/course/hw2/mistakes.py", "backprop_np.sigmoid_forward"): (
         "the overflow-safe sigmoid the mistake variants use; the overflow hint in mistakes.py states it anyway"
     ),
 }
@@ -99,7 +93,7 @@ def _prepare(out_dir: Path, force: bool) -> None:
 
 def _stage(stage: Path) -> None:
     """Write the release's files into ``stage``."""
-    from grader.recording import record_answers
+    from grader.release.recording import record_answers
     from grader.suites import load_checks
 
     copy_tree(REPO_ROOT / "assignments", stage / "assignments")
@@ -114,7 +108,7 @@ def _stage(stage: Path) -> None:
 
 
 def refuse_unreplayable(broken: list[str]) -> None:
-    """Stop a release whose recording cannot answer the checks ``broken`` (see ``grader.recording``)."""
+    """Stop a release whose recording cannot answer the checks ``broken`` (see ``grader.release.recording``)."""
     if broken:
         raise ReleaseError(
             "these checks ask the reference about the student's own answer, so a release cannot replay them: "
@@ -124,7 +118,7 @@ def refuse_unreplayable(broken: list[str]) -> None:
 
 def leaks_in(root: Path, secret: str) -> list[str]:
     """What of the instructor's ``root`` carries (reference code, hidden checks, the secret), as messages."""
-    from grader.leaks import code_fingerprints, hidden_check_ids, hidden_suite_fingerprints, scan
+    from grader.release.leaks import code_fingerprints, hidden_check_ids, hidden_suite_fingerprints, scan
 
     found = scan(
         root,

@@ -100,7 +100,7 @@ def hidden_suite_fingerprints(suites_dir: Path) -> dict[Fingerprint, str]:
 
 def hidden_check_ids() -> list[str]:
     """The id of every hidden check of every assignment (instructor repo only)."""
-    from grader.assignments import ASSIGNMENTS
+    from grader.course.assignments import ASSIGNMENTS
     from grader.suites import load_checks
 
     checks = (c for key in ASSIGNMENTS for c in load_checks(key, include_hidden=True))

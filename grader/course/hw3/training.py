@@ -12,10 +12,10 @@ from grader.checks.accuracy import AccuracyTask, accuracy_verdict, draw, mlp_log
 from grader.checks.base import Check, Context, Rng, Verdict
 from grader.checks.compare import compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
-from grader.checks.hw3_cases import features
 from grader.checks.judge import outcome_failure
 from grader.checks.mistakes import register_hints
-from grader.outcomes import Returned
+from grader.course.hw3.cases import features
+from grader.protocol.outcomes import Returned
 
 register_hints({
     "model_statistics_not_training": "store the training set's own mean and std (fit_standardizer on X) in the model",

@@ -7,7 +7,7 @@ import one at run time ends the child with ``BANNED_EXIT``, which the grader obs
 
 from __future__ import annotations
 
-from grader.assignments import ASSIGNMENTS
+from grader.course.assignments import ASSIGNMENTS
 
 BANNED = frozenset({"torch", "jax", "jaxlib", "tensorflow", "keras"})
 RUN_TIME_IMPORT = "an import at run time: torch, jax or tensorflow"  # a finding the sandbox observed

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from grader import wire
 from grader.checks.base import Check
 from grader.checks.references import (
     REFERENCE_MODULES,
@@ -28,7 +27,8 @@ from grader.checks.references import (
     args_key,
 )
 from grader.checks.runner import run_check
-from grader.outcomes import Outcome, Raised, Returned
+from grader.protocol import wire
+from grader.protocol.outcomes import Outcome, Raised, Returned
 
 Distort = Callable[[Any], Any]
 

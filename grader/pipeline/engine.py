@@ -17,14 +17,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from grader.assignments import ASSIGNMENTS
 from grader.checks import vocabulary
 from grader.checks.base import Check, References, Verdict
 from grader.checks.runner import run_suite
-from grader.discover import Submission
-from grader.integrity import FLAG_PREFIX, RUN_TIME_IMPORT, numpy_only_violation
-from grader.outcomes import Crashed, Outcome, Raised, TimedOut
-from grader.results import CheckResult
+from grader.course.assignments import ASSIGNMENTS
+from grader.pipeline.discover import Submission
+from grader.pipeline.integrity import FLAG_PREFIX, RUN_TIME_IMPORT, numpy_only_violation
+from grader.pipeline.results import CheckResult
+from grader.protocol.outcomes import Crashed, Outcome, Raised, TimedOut
 
 DEFAULT_SUBMISSION_TIMEOUT = 300.0
 # Heaviest first so that the slow lab sessions do not make a long tail at the end of a batch.
@@ -83,7 +83,7 @@ def grade_many(
     each ``Graded`` itself is deterministic). Heaviest assignments start first."""
     from tqdm import tqdm
 
-    from grader.safe_text import one_line
+    from grader.reports.safe_text import one_line
 
     todo = sorted(submissions, key=lambda s: (COST_ORDER.get(s.assignment, 9), s.student))
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")

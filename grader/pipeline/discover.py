@@ -5,7 +5,7 @@ The assignment files (``gradient_descent.py``, ``backprop.py``, ``practice.py``,
 found by name anywhere inside it, since LMS downloads nest them (``erin/Attempt 1/hw2/backprop.py``).
 Other ``.py`` files beside a found file are sent along, because a student's modules import each other.
 
-One rule for reading a student's folder (``grader.safe_read``): folders are listed without following links,
+One rule for reading a student's folder (``grader.pipeline.safe_read``): folders are listed without following links,
 so a linked student folder or sub-folder is never entered, and only regular files with one name on disk
 are read, never through a link, each under its cap. The grader never sends part of a hand-in, so:
 
@@ -16,7 +16,7 @@ are read, never through a link, each under its cap. The grader never sends part 
 
 The submission time is never read from a student's folder: a ``submission.txt`` there or the files'
 modification times are the student's to write. It comes from ``times``, the instructor's CSV
-(``grader.submission_times``), and is None (unknown) without one. It is not part of the content hash, so a
+(``grader.pipeline.submission_times``), and is None (unknown) without one. It is not part of the content hash, so a
 corrected time needs no regrade.
 
 Anything that cannot be graded (two candidates for one file, a refused file, no file at all) becomes a
@@ -32,9 +32,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
-from grader.safe_read import Refused, read_file, size_text
-from grader.submission_times import SubmissionTimes
+from grader.course.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
+from grader.pipeline.safe_read import Refused, read_file, size_text
+from grader.pipeline.submission_times import SubmissionTimes
 
 JUNK_DIRS = frozenset({"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git", "node_modules", ".venv", "venv"})
 # A hand-in is a few hundred lines (the reference solutions are 5-7 kB): 256 kB is ten times the longest

@@ -4,7 +4,7 @@ Used for the sample class in ``submissions/`` (``alice`` is the references laid 
 the same with a few classic bugs) and by the benchmark, which mixes correct and mutated students.
 Regenerate the two sample students after a reference changes::
 
-    python -m grader.samples submissions
+    python -m grader.authoring.samples submissions
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from grader.assignments import REPO_ROOT
+from grader.course.assignments import REPO_ROOT
 
 REFERENCE_FILES: dict[str, str] = {
     "gradient_descent.py": "reference/gradient_descent_np.py",

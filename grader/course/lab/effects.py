@@ -29,9 +29,9 @@ from grader.checks.base import Check, Context, Verdict
 from grader.checks.compare import as_numeric
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
-from grader.checks.lab_models import default_init, mixed_weights, plain_spec
-from grader.checks.lab_training import weights_after
-from grader.outcomes import Returned
+from grader.course.lab.models import default_init, mixed_weights, plain_spec
+from grader.course.lab.training import weights_after
+from grader.protocol.outcomes import Returned
 
 
 def decay_factor(epochs: int, n: int, batch_size: int, lr: float, weight_decay: float, step_size: int | None,

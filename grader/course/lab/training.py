@@ -13,7 +13,7 @@ work costs the grader, so it is bounded before it starts: the parameters must ha
 (so time and memory are those of the reference model), be finite and of a sensible size, and denormal values are
 flushed to 0 (they slow float arithmetic a hundredfold); the training itself runs under ``TRAINING_BUDGET``
 seconds and the check errors beyond it. One such training per submission; answers are cached by argument
-(``grader.sessions.CachedReferences``), so students whose models start alike pay for it once.
+(``grader.pipeline.resources.CachedReferences``), so students whose models start alike pay for it once.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from grader.checks.base import Check, Context, Verdict
 from grader.checks.compare import as_numeric
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
 from grader.checks.judge import outcome_failure
-from grader.checks.lab_models import default_init, paired, param_shapes, plain_spec
 from grader.checks.references import MissingRecording
-from grader.outcomes import Returned
+from grader.course.lab.models import default_init, paired, param_shapes, plain_spec
+from grader.protocol.outcomes import Returned
 
 MAX_INITIAL = 100.0  # |w| above this is no initialisation; nn.Linear's stays below 1
 TRAINING_BUDGET = 30.0  # seconds of grader-side training per submission; the reference needs about 1

@@ -13,10 +13,10 @@ from grader.checks import statistical as st
 from grader.checks.base import Check, Context, Rng, Verdict
 from grader.checks.compare import as_numeric, compare
 from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
-from grader.checks.hw3_cases import schedule_variants
 from grader.checks.judge import mismatch_verdict, outcome_failure
 from grader.checks.mistakes import match, register_hints
-from grader.outcomes import Returned
+from grader.course.hw3.cases import schedule_variants
+from grader.protocol.outcomes import Returned
 
 register_hints({
     "xavier_fan_in_only": "Xavier's bound uses both fans: a = sqrt(6 / (fan_in + fan_out))",

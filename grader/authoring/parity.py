@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.assignments import Assignment
 from grader.checks.references import REFERENCE_MODULES
+from grader.course.assignments import Assignment
 from grader.worker.notebook import notebook_to_source
 
 _counter = itertools.count()

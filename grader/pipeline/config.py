@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from grader.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.checks.base import Check
-from grader.results import CheckResult
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
+from grader.pipeline.results import CheckResult
 
 if sys.version_info >= (3, 11):
     import tomllib

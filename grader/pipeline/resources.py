@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from grader.checks.base import References
-from grader.engine import OpenSession
+from grader.pipeline.engine import OpenSession
 
 
 @contextmanager
@@ -37,8 +37,8 @@ def default_references():
     else the answers recorded into a student release, which ships no reference code."""
     import importlib.util
 
-    from grader.assignments import REPO_ROOT
     from grader.checks.references import LiveReferences, RecordedReferences
+    from grader.course.assignments import REPO_ROOT
 
     if importlib.util.find_spec("reference") is not None:
         return CachedReferences(LiveReferences())
