@@ -298,3 +298,157 @@ def test_a_classmates_cpu_hog_does_not_change_my_rows() -> None:
 
     lost = [(r.check_id, r.status) for r in graded["b_victim"].results if r.points < r.max_points]
     assert not lost, lost
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. Memory limits do not count memory held in a memfd (or any tmpfs-backed file) that is written, not mapped.
+#    RLIMIT_AS counts mappings only; RLIMIT_FSIZE caps each file at 64 MB, but RLIMIT_NOFILE allows 256 of them,
+#    per process, and nproc allows 32 processes: 3 GB here (limit 2 GB) and up to ~500 GB in principle, which is
+#    enough to drive the machine into the OOM killer, whose victim is chosen by RSS (the grader, a torch zygote),
+#    not by who holds the memory.
+PARK_IN_MEMFDS = b'''
+import os
+
+def park(gigabytes):
+    fds, chunk = [], b"x" * (1 << 20)
+    for _ in range(gigabytes * 16):  # 64 MB per file: the file-size limit
+        fd = os.memfd_create("parked")
+        for _ in range(64):
+            os.write(fd, chunk)
+        fds.append(fd)
+    return len(fds) * 64
+'''
+
+
+@needs_namespaces
+@pytest.mark.xfail(strict=True, reason="HOLE: memory written to memfds is not a mapping, so RLIMIT_AS does not "
+                   "count it: a child holds 3 GB under a 2 GB limit (256 fds x 64 MB x 32 processes possible)")
+def test_memory_parked_in_unmapped_memfds_counts_against_the_limit() -> None:
+    from grader.outcomes import Returned
+    from grader.sandbox import WorkerPool
+
+    with WorkerPool(kind="numpy", slots=1) as pool, pool.session("hw2", {"backprop.py": PARK_IN_MEMFDS}) as worker:
+        limit_mb = worker._worker.limits.memory_mb
+        outcome = worker.call("park", (3,), {}, timeout=60)
+    held = outcome.value if isinstance(outcome, Returned) else 0
+    assert held <= limit_mb, f"the child held {held} MB under a {limit_mb} MB memory limit"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. Public checks can be answered from a lookup table. Their seeds follow from their ids and the release ships
+#    their answers (grader/suites/public/answers.npz), so a hand-in that implements NOTHING and carries a table
+#    {hash of the arguments: answer} (10 kB compressed for hw2, far below the 256 kB cap) earns every public
+#    point: 42.5 of hw2's 98 points (43 %), with the same trick in every homework. The grade is built from public
+#    and hidden checks alike, so public points must be earned on inputs the student has never seen.
+TABLE_KEY = '''
+import hashlib as _hashlib
+import numpy as _np
+
+def _feed(h, v):
+    if isinstance(v, _np.ndarray):
+        a = _np.ascontiguousarray(v)
+        h.update(b"A" + str(a.shape).encode() + a.dtype.str.encode() + a.tobytes())
+    elif isinstance(v, (list, tuple)):
+        h.update(b"[")
+        for x in v:
+            _feed(h, x)
+        h.update(b"]")
+    elif isinstance(v, dict):
+        for k in sorted(v):
+            h.update(b"K" + k.encode())
+            _feed(h, v[k])
+    elif v is None or isinstance(v, (bool, int, float, str)):
+        h.update(b"V" + repr(v).encode())
+    elif callable(v) or hasattr(v, "name"):  # a Builtin marker here, the function it stands for there
+        h.update(b"F" + str(getattr(v, "__name__", getattr(v, "name", ""))).encode())
+    else:
+        h.update(b"O")
+
+def _key(name, args, kwargs):
+    h = _hashlib.sha256(name.encode())
+    _feed(h, list(args))
+    _feed(h, dict(kwargs))
+    return h.hexdigest()[:20]
+'''
+TABLE_LOOKUP = '''
+import base64 as _base64, json as _json, zlib as _zlib
+
+_TABLE = _json.loads(_zlib.decompress(_base64.b64decode(_BLOB)))
+
+def _decode(v):
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    if isinstance(v, dict) and "a" in v:
+        return _np.array(v["a"], dtype=v["d"])
+    if isinstance(v, dict) and "t" in v:
+        return tuple(_decode(x) for x in v["t"])
+    if isinstance(v, dict) and "m" in v:
+        return {k: _decode(x) for k, x in v["m"].items()}
+    return v
+
+def _answer(name):
+    def lookup(*args, **kwargs):
+        found = _TABLE.get(_key(name, args, kwargs))
+        if found is None:
+            raise NotImplementedError(name)  # nothing is implemented
+        return _decode(found)
+    return lookup
+'''
+
+
+def _public_answer_table(assignment: str) -> str:
+    """What a student can build from the release: every public check's arguments (seeded by its id) and answer."""
+    import base64
+    import zlib
+
+    from grader.checks.references import LiveReferences
+    from grader.checks.runner import run_check
+    from grader.outcomes import Returned
+
+    namespace: dict = {}
+    exec(TABLE_KEY, namespace)
+    live, table = LiveReferences(), {}
+
+    def encode(v):
+        if isinstance(v, np.ndarray):
+            return {"a": v.tolist(), "d": v.dtype.str}
+        if isinstance(v, tuple):
+            return {"t": [encode(x) for x in v]}
+        if isinstance(v, list):
+            return [encode(x) for x in v]
+        if isinstance(v, dict):
+            return {"m": {k: encode(x) for k, x in v.items()}}
+        return v.item() if isinstance(v, (np.floating, np.integer)) else v
+
+    class Harvest:
+        def call(self, function, args, kwargs, *, timeout):
+            value = live(assignment, function, args, kwargs)
+            table[namespace["_key"](function, args, kwargs)] = encode(value)
+            return Returned(value, 0.0, list(args))
+
+        def procedure(self, name, payload, *, timeout):
+            raise NotImplementedError
+
+        def restart(self):
+            pass
+
+    for check in load_checks(assignment, include_hidden=False):
+        run_check(check, Harvest(), default_references(), "")
+    return base64.b64encode(zlib.compress(json.dumps(table).encode(), 9)).decode()
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: public inputs and answers are known, so a table of answers with no "
+                   "implementation earns every public point (43 % of hw2)")
+def test_a_table_of_public_answers_without_any_implementation_earns_nothing() -> None:
+    from grader.assignments import ASSIGNMENTS
+
+    blob = _public_answer_table("hw2")
+    source = TABLE_KEY + f"\n_BLOB = {blob!r}\n" + TABLE_LOOKUP + "".join(
+        f"\n{t} = _answer({t!r})" for t in ASSIGNMENTS["hw2"].targets)
+    assert len(source.encode()) < 256 * 1024  # under the hand-in's size cap
+    graded = grade({"table": {"backprop.py": source}}, "hw2")["table"]
+
+    public = [r for r in graded.results if r.visibility == "public"]
+    earned, total = sum(r.points for r in public), sum(r.max_points for r in public)
+    assert sum(r.points for r in graded.results if r.visibility == "hidden") == 0  # it really implements nothing
+    assert earned <= 0.1 * total, f"{earned} of {total} public points with no implementation at all"
