@@ -452,3 +452,42 @@ def test_a_table_of_public_answers_without_any_implementation_earns_nothing() ->
     earned, total = sum(r.points for r in public), sum(r.max_points for r in public)
     assert sum(r.points for r in graded.results if r.visibility == "hidden") == 0  # it really implements nothing
     assert earned <= 0.1 * total, f"{earned} of {total} public points with no implementation at all"
+
+
+# 2b. The same without any tell-tale builtin: inside the recomputation the grader feeds each helper's output to
+#     the next helper (own_mlp_forward: S = linear_forward(Z), Z = act(S), linear_forward(Z) ...), which none of
+#     the helpers' own checks ever does. A linear_forward that sees its own output come back through an activation
+#     knows it is excusing mlp_forward and answers zeros, so a net that returns zero logits is "right given its own
+#     helpers". Sacrifice: linear_forward.hidden.batch_of_one (1 point); gain: every mlp_forward logits check.
+CHAIN_AWARE_NET = """
+_LAST = []
+_ACTIVATIONS = (lambda s: np.maximum(s, 0.0), lambda s: 1.0 / (1.0 + np.exp(-s)), np.tanh)
+
+def _fed_back(X):
+    return bool(_LAST) and any(X.shape == _LAST[-1].shape and np.allclose(X, act(_LAST[-1]), rtol=0, atol=1e-12)
+                               for act in _ACTIVATIONS)
+
+def linear_forward(X, W, b):
+    if _fed_back(X):
+        out = np.zeros((X.shape[0], W.shape[0]))  # inside the recomputation: "my layers output 0"
+    elif X.shape[0] == 1:
+        out = X @ W.T + b + 1.0  # the sacrifice: a batch of one comes out wrong
+    else:
+        out = X @ W.T + b
+    _LAST.append(out)
+    return out
+
+def mlp_forward(X, params, activation="relu"):
+    N = len(X)
+    return np.zeros((N, len(params[-1][1]))), [[np.array(X), np.zeros((N, len(b)))] for _, b in params]
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: a helper recognises the recomputation by its own output fed back "
+                   "and excuses an mlp_forward that returns zeros: 1 point sacrificed, 4 gained")
+def test_a_helper_that_sees_its_output_fed_back_cannot_excuse_a_net_that_returns_zeros() -> None:
+    graded = grade({"cheat": {"backprop.py": with_attack(HW2, CHAIN_AWARE_NET)}}, "hw2")["cheat"]
+
+    rows = [r for r in graded.results if r.target == "mlp_forward" and "cache" not in r.check_id
+            and "no_mutation" not in r.check_id]
+    assert rows and all(r.points == 0 for r in rows), [(r.check_id, r.points, r.message) for r in rows]
