@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -338,8 +337,8 @@ def test_memory_parked_in_unmapped_memfds_counts_against_the_limit() -> None:
 # 6. Public checks can be answered from a lookup table. Their seeds follow from their ids and the release ships
 #    their answers (grader/suites/public/answers.npz), so a hand-in that implements NOTHING and carries a table
 #    {hash of the arguments: answer} (10 kB compressed for hw2, far below the 256 kB cap) earns every public
-#    point: 42.5 of hw2's 98 points (43 %), with the same trick in every homework. The grade is built from public
-#    and hidden checks alike, so public points must be earned on inputs the student has never seen.
+#    point: 42 of hw2's 100 points (hw1: 9 of 35, hw3: 34 of 75 with the same trick). The grade is built from
+#    public and hidden checks alike, so public points must be earned on inputs the student has never seen.
 TABLE_KEY = '''
 import hashlib as _hashlib
 import numpy as _np
@@ -491,3 +490,63 @@ def test_a_helper_that_sees_its_output_fed_back_cannot_excuse_a_net_that_returns
     rows = [r for r in graded.results if r.target == "mlp_forward" and "cache" not in r.check_id
             and "no_mutation" not in r.check_id]
     assert rows and all(r.points == 0 for r in rows), [(r.check_id, r.points, r.message) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Attacks that failed (kept as regression tests).
+
+# os._exit(86) is the status of a banned import: a student who exits with it in every call gets flagged and
+# zeroed themselves, but the classmate graded next in the same slot (same zygote) keeps full marks, no flag.
+EXIT_86 = """
+import os
+
+def _exit_86(*args, **kwargs):
+    os._exit(86)
+"""
+
+
+def test_exiting_with_the_banned_status_flags_no_one_but_oneself() -> None:
+    from grader.assignments import ASSIGNMENTS
+    from grader.engine import flags
+
+    source = EXIT_86 + "".join(f"\n{t} = _exit_86" for t in ASSIGNMENTS["hw1"].targets)
+    graded = grade({"a_exits": {"gradient_descent.py": source}, "b_honest": {"gradient_descent.py": HW1}}, "hw1")
+
+    assert flags(graded["b_honest"].results) == []
+    assert all(r.points == r.max_points for r in graded["b_honest"].results)
+
+
+# Forged frames: after its reply, a thread pushes a second, "perfect" reply for the next call onto the channel.
+# It is read as the next call's answer, but it is still only a value the student chose (what a function could
+# return anyway): it earns nothing it could not earn by returning it, and the mutation verdict still rests on
+# the grader's own memory.
+PRE_SENT_REPLIES = """
+import sys, threading
+
+def _push_forged_reply():
+    wire = sys.modules["grader.protocol.wire"]
+    import socket
+    for fd in range(3, 64):
+        try:
+            sock = socket.socket(fileno=fd)
+        except OSError:
+            continue
+        if sock.type == socket.SOCK_STREAM and sock.family == socket.AF_UNIX:
+            wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": ""}))
+            sock.detach()
+            return
+        sock.detach()
+
+def gd_step(w, grad, lr):
+    w -= lr * grad  # mutates, and hopes a forged reply hides it
+    threading.Timer(0.05, _push_forged_reply).start()
+    return w.copy()
+"""
+
+
+def test_forged_frames_after_a_reply_earn_nothing_a_return_could_not() -> None:
+    graded = grade({"forger": {"gradient_descent.py": with_attack(HW1, PRE_SENT_REPLIES)}}, "hw1")["forger"]
+
+    rows = {r.check_id: r for r in graded.results}
+    assert rows["hw1.gd_step.public.no_mutation"].points == 0
+    assert rows["hw1.gd_step.hidden.no_mutation"].points == 0
