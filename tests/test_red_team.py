@@ -1,0 +1,552 @@
+"""Red-team review of the rebuilt defences: adversarial hand-ins graded through the real sandbox and the real
+suites (or the real ``grader grade`` command). Each test asserts the SAFE outcome. A test marked
+``xfail(strict=True)`` documents a hole that is still open: it fails today and must start passing once fixed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.assignments import REPO_ROOT
+from grader.discover import Submission, content_hash
+from grader.engine import Graded, grade_many
+from grader.sandbox import isolation_level
+from grader.sessions import default_references, sandbox_sessions
+from grader.suites import load_checks
+
+SECRET = "red-team-secret"
+LEVEL = isolation_level()[0]
+needs_namespaces = pytest.mark.skipif(LEVEL != "bwrap", reason=f"needs bubblewrap ({LEVEL})")
+ALICE = REPO_ROOT / "submissions" / "alice"
+HW1 = (ALICE / "gradient_descent.py").read_text()
+HW2 = (ALICE / "backprop.py").read_text()
+
+
+def grade(hand_ins: dict[str, dict[str, str]], assignment: str, jobs: int = 1) -> dict[str, Graded]:
+    """Grade ``{student: {file: source}}`` on the public and hidden checks, through the sandbox."""
+    checks = load_checks(assignment, include_hidden=True)
+    subs = []
+    for student, files in hand_ins.items():
+        data = {name: source.encode() for name, source in files.items()}
+        subs.append(Submission(student, assignment, data, content_hash(data), None))
+    with sandbox_sessions(jobs) as open_session:
+        graded = grade_many(subs, lambda key: checks, open_session, default_references(), SECRET, jobs=jobs,
+                            progress=False)
+        return {g.submission.student: g for g in graded}
+
+
+def by_target(graded: Graded) -> dict[str, tuple[float, float]]:
+    points: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in graded.results:
+        points[row.target][0] += row.points
+        points[row.target][1] += row.max_points
+    return {target: (earned, total) for target, (earned, total) in points.items()}
+
+
+def with_attack(source: str, attack: str) -> str:
+    return source + "\n\n" + textwrap.dedent(attack)
+
+
+def grade_cli(root: Path, out: Path, only: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """``grader grade`` in its own process (so that a grader killed by a student shows as a return code)."""
+    env = {**os.environ, "GRADER_SECRET": SECRET}
+    return subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(out), "--only", only,
+                           "--quiet", "--jobs", "1"], capture_output=True, text=True, env=env, timeout=timeout,
+                          cwd=REPO_ROOT)
+
+
+def gradebook_rows(out: Path) -> list[dict]:
+    import pandas as pd
+
+    return pd.read_csv(out / "results.csv").to_dict("records")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. The shared-memory argument file is writable by the child: shrinking it kills the GRADER with SIGBUS.
+#
+# ``SharedArgs`` hands the child an O_RDWR memfd (no seals). ``mmap.mmap`` in the child keeps a dup of it open,
+# so student code finds it in /proc/self/fd and ftruncate()s it to 0 after computing its answer. The grader's
+# own mapping of that file then has no pages behind it: ``read_back()`` touches them and the kernel sends the
+# grader process SIGBUS. The whole batch dies, on every re-run, at the same student.
+TRUNCATE_SHARED_ARGS = """
+import os as _os
+
+def _shrink_the_graders_memory():
+    for fd in _os.listdir("/proc/self/fd"):
+        try:
+            if "grader-args" in _os.readlink("/proc/self/fd/" + fd):
+                _os.ftruncate(int(fd), 0)
+        except OSError:
+            pass
+
+_real_gd_step = gd_step
+
+def gd_step(w, grad, lr):
+    answer = np.array(_real_gd_step(w, grad, lr))  # computed before the memory goes away
+    _shrink_the_graders_memory()
+    return answer
+"""
+
+
+@needs_namespaces
+@pytest.mark.xfail(strict=True, reason="HOLE: the child can ftruncate the shared-args memfd; the grader's "
+                   "read_back then dies of SIGBUS and the whole batch stops")
+def test_shrinking_the_shared_argument_memory_does_not_kill_the_grader(tmp_path: Path) -> None:
+    root = tmp_path / "class"
+    for student, source in (("a_mallory", with_attack(HW1, TRUNCATE_SHARED_ARGS)), ("b_honest", HW1)):
+        (root / student).mkdir(parents=True)
+        (root / student / "gradient_descent.py").write_text(source)
+
+    done = grade_cli(root, tmp_path / "out", "hw1")
+
+    assert done.returncode == 0, f"grader ended with {done.returncode}: {done.stderr[-1500:]}"
+    rows = gradebook_rows(tmp_path / "out")
+    honest = [r for r in rows if r["student"] == "b_honest"]
+    assert honest and all(r["points"] == r["max_points"] for r in honest)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. "Right given your own helpers" can still be bought: the recomputation is recognisable from inside.
+#
+# The recomputation runs in a fresh child, so nothing remembered from the target's call survives. But the
+# recomputation itself is easy to recognise: ``own_batch_gd`` starts by calling the student's dataset_loss with
+# the grader's ``unit_loss`` builtin, which no check of dataset_loss ever passes. A helper that sees it knows it
+# is being asked to excuse batch_gd and answers whatever makes the lazy batch_gd "right": dataset_loss says the
+# mean is scaled by 0 (so every loss is 0) and gd_step stops moving. The excuse also needs one helper to have
+# failed one of its own checks: gd_step gets lr == 0 wrong on purpose (hw1.gd_step.hidden.zero_lr, 1 point).
+RECOMPUTATION_AWARE_HELPERS = """
+_ASKED_TO_EXCUSE = []
+_real_dataset_loss, _real_gd_step = dataset_loss, gd_step
+
+def dataset_loss(loss_fn, X, Y, w):
+    if getattr(loss_fn, "__name__", "") == "unit_loss":  # only the grader's recomputation passes this one
+        _ASKED_TO_EXCUSE.append(True)
+        return 0.0
+    return _real_dataset_loss(loss_fn, X, Y, w)
+
+def gd_step(w, grad, lr):
+    if _ASKED_TO_EXCUSE:
+        return np.array(w, dtype=float)  # "my gd_step does not move": so batch_gd's w0 is right
+    if lr == 0:
+        return np.array(w, dtype=float) + 1.0  # the sacrifice: one cheap check failed on purpose
+    return _real_gd_step(w, grad, lr)
+
+def batch_gd(grad_fn, w0, X, Y, lr, steps):
+    return np.array(w0, dtype=float), np.zeros(steps)  # no descent at all
+"""
+LAZY_BATCH_GD = """
+_real_gd_step = gd_step
+
+def gd_step(w, grad, lr):
+    if lr == 0:
+        return np.array(w, dtype=float) + 1.0
+    return _real_gd_step(w, grad, lr)
+
+def batch_gd(grad_fn, w0, X, Y, lr, steps):
+    return np.array(w0, dtype=float), np.zeros(steps)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: a helper recognises the own-helpers recomputation (unit_loss) and "
+                   "excuses a batch_gd that does nothing: 1 point sacrificed, 7 value points gained")
+def test_a_helper_that_recognises_the_recomputation_cannot_excuse_a_lazy_target() -> None:
+    graded = grade({"cheat": {"gradient_descent.py": with_attack(HW1, RECOMPUTATION_AWARE_HELPERS)},
+                    "lazy": {"gradient_descent.py": with_attack(HW1, LAZY_BATCH_GD)}}, "hw1")
+
+    def value_points(student: str) -> float:
+        return sum(r.points for r in graded[student].results if r.target == "batch_gd" and "no_mutation" not in
+                   r.check_id)
+
+    # same sacrifice, same lazy batch_gd: the only difference is recognising the recomputation
+    assert value_points("lazy") == 0
+    assert value_points("cheat") == 0, [(r.check_id, r.points, r.message) for r in graded["cheat"].results
+                                        if r.target == "batch_gd"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. Hidden feedback still carries bits the student chose: which word of the vocabulary a hidden row shows
+#    follows from how the student's code chose to fail (raise, return a str, NaN, a wrong shape, a wrong part,
+#    a known mistake, hang, exit...). Chosen from the hidden inputs, that choice reads them out: here one bit per
+#    hidden check (the sign of the first hidden number); with ~10 distinguishable problems, the part label and
+#    the catalogued mistakes, a submission can read out 3+ bits per hidden check, ~150 bits per hw2 hand-in.
+LEAK_SOURCE = """
+import numpy as np
+
+def _first_number(values):
+    for v in values:
+        if isinstance(v, np.ndarray) and v.size and v.dtype.kind in "iuf":
+            return float(v.flat[0])
+        if isinstance(v, float):
+            return v
+        if isinstance(v, (list, tuple)):
+            found = _first_number(v)
+            if found is not None:
+                return found
+    return None
+
+def _leak(*args, **kwargs):
+    value = _first_number(list(args) + list(kwargs.values()))
+    if value is not None and value > 0:
+        raise ValueError("bit 1")  # hidden row: "raised an exception"
+    return "bit 0"                 # hidden row: "returns the wrong kind of value"
+"""
+
+
+class _Recorder:
+    """A stand-in worker that notes the first call's arguments of a check and refuses to answer."""
+
+    def __init__(self) -> None:
+        self.first: tuple | None = None
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float):
+        from grader.outcomes import Raised
+
+        if self.first is None:
+            self.first = tuple(args) + tuple(kwargs.values())
+        return Raised("NotImplementedError", "", "")
+
+    def procedure(self, name: str, payload: dict, *, timeout: float):
+        return self.call(name, tuple(payload.values()), {}, timeout=timeout)
+
+    def restart(self) -> None:
+        pass
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: a hidden row's vocabulary word follows how the student chose to "
+                   "fail, so a choice made from the hidden inputs reads them out (>=1 bit per hidden check)")
+def test_hidden_feedback_carries_no_bit_computed_from_the_hidden_inputs() -> None:
+    from grader.assignments import ASSIGNMENTS
+    from grader.checks.runner import run_check
+
+    namespace: dict = {}
+    exec(LEAK_SOURCE, namespace)
+    source = LEAK_SOURCE + "".join(f"\n{t} = _leak" for t in ASSIGNMENTS["hw2"].targets)
+    graded = grade({"leaker": {"backprop.py": source}}, "hw2")
+
+    rows = {r.check_id: r for r in graded["leaker"].results if r.visibility == "hidden"}
+    decoded, truth = [], []
+    for check in load_checks("hw2", include_hidden=True):
+        if check.visibility != "hidden":
+            continue
+        recorder = _Recorder()
+        run_check(check, recorder, default_references(), SECRET)
+        value = namespace["_first_number"](list(recorder.first or ()))
+        truth.append(value is not None and value > 0)
+        decoded.append("raised an exception" in rows[check.id].message)
+    agreement = np.mean(np.array(decoded) == np.array(truth))
+    # Safe: what the hidden rows say tells nothing about the hidden inputs (agreement near chance, 0.5).
+    assert len(truth) >= 20 and agreement < 0.8, f"{agreement:.0%} of {len(truth)} hidden bits read out"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. One student's CPU hog changes a classmate's rows. Each child calls setsid(), so the kernel's autogroup
+#    scheduler shares the CPU fairly between sessions, and threads of one process gain nothing. But setsid() is
+#    not refused inside a child: a child that forks 31 processes (the nproc limit is 32) which each call setsid()
+#    owns 31 autogroups against the classmate's one, and slows the classmate's calls ~16x on 2 cores (measured:
+#    a 0.16 s CPU call took 2.5 s wall). Wall-clock check timeouts then turn a slow-but-correct classmate's
+#    answers into timeouts, and the gradebook keeps those rows (it regrades only changed content).
+HOG_AT_IMPORT = """
+import os, time
+
+def _spin():
+    while True:
+        pass
+
+for _ in range(31):
+    if os.fork() == 0:
+        os.setsid()  # a session, so an autogroup, of its own
+        _spin()
+
+_calls = []
+
+def _hold(*args, **kwargs):
+    _calls.append(1)
+    if len(_calls) <= 6:
+        time.sleep(9)  # keep the session (and the spinners) alive, under each check's 10 s timeout
+    raise NotImplementedError
+"""
+SLOW_BUT_CORRECT = """
+import time as _time
+_real_relu_forward = relu_forward
+
+def relu_forward(S):
+    start = _time.process_time()
+    while _time.process_time() - start < 0.8:  # an honest, slow implementation: 0.8 s of CPU per call
+        pass
+    return _real_relu_forward(S)
+"""
+
+
+@needs_namespaces
+@pytest.mark.xfail(strict=True, reason="HOLE: setsid() in 31 forked spinners takes ~16x the CPU share of a "
+                   "classmate graded in parallel; their slow-but-correct calls time out")
+def test_a_classmates_cpu_hog_does_not_change_my_rows() -> None:
+    from grader.assignments import ASSIGNMENTS
+
+    attacker = HOG_AT_IMPORT + "".join(f"\n{t} = _hold" for t in ASSIGNMENTS["hw2"].targets)
+    victim = with_attack(HW2, SLOW_BUT_CORRECT)
+    graded = grade({"a_hog": {"backprop.py": attacker}, "b_victim": {"backprop.py": victim}}, "hw2", jobs=2)
+
+    lost = [(r.check_id, r.status) for r in graded["b_victim"].results if r.points < r.max_points]
+    assert not lost, lost
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. Memory limits do not count memory held in a memfd (or any tmpfs-backed file) that is written, not mapped.
+#    RLIMIT_AS counts mappings only; RLIMIT_FSIZE caps each file at 64 MB, but RLIMIT_NOFILE allows 256 of them,
+#    per process, and nproc allows 32 processes: 3 GB here (limit 2 GB) and up to ~500 GB in principle, which is
+#    enough to drive the machine into the OOM killer, whose victim is chosen by RSS (the grader, a torch zygote),
+#    not by who holds the memory.
+PARK_IN_MEMFDS = b'''
+import os
+
+def park(gigabytes):
+    fds, chunk = [], b"x" * (1 << 20)
+    for _ in range(gigabytes * 16):  # 64 MB per file: the file-size limit
+        fd = os.memfd_create("parked")
+        for _ in range(64):
+            os.write(fd, chunk)
+        fds.append(fd)
+    return len(fds) * 64
+'''
+
+
+@needs_namespaces
+@pytest.mark.xfail(strict=True, reason="HOLE: memory written to memfds is not a mapping, so RLIMIT_AS does not "
+                   "count it: a child holds 3 GB under a 2 GB limit (256 fds x 64 MB x 32 processes possible)")
+def test_memory_parked_in_unmapped_memfds_counts_against_the_limit() -> None:
+    from grader.outcomes import Returned
+    from grader.sandbox import WorkerPool
+
+    with WorkerPool(kind="numpy", slots=1) as pool, pool.session("hw2", {"backprop.py": PARK_IN_MEMFDS}) as worker:
+        limit_mb = worker._worker.limits.memory_mb
+        outcome = worker.call("park", (3,), {}, timeout=60)
+    held = outcome.value if isinstance(outcome, Returned) else 0
+    assert held <= limit_mb, f"the child held {held} MB under a {limit_mb} MB memory limit"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. Public checks can be answered from a lookup table. Their seeds follow from their ids and the release ships
+#    their answers (grader/suites/public/answers.npz), so a hand-in that implements NOTHING and carries a table
+#    {hash of the arguments: answer} (10 kB compressed for hw2, far below the 256 kB cap) earns every public
+#    point: 42 of hw2's 100 points (hw1: 9 of 35, hw3: 34 of 75 with the same trick). The grade is built from
+#    public and hidden checks alike, so public points must be earned on inputs the student has never seen.
+TABLE_KEY = '''
+import hashlib as _hashlib
+import numpy as _np
+
+def _feed(h, v):
+    if isinstance(v, _np.ndarray):
+        a = _np.ascontiguousarray(v)
+        h.update(b"A" + str(a.shape).encode() + a.dtype.str.encode() + a.tobytes())
+    elif isinstance(v, (list, tuple)):
+        h.update(b"[")
+        for x in v:
+            _feed(h, x)
+        h.update(b"]")
+    elif isinstance(v, dict):
+        for k in sorted(v):
+            h.update(b"K" + k.encode())
+            _feed(h, v[k])
+    elif v is None or isinstance(v, (bool, int, float, str)):
+        h.update(b"V" + repr(v).encode())
+    elif callable(v) or hasattr(v, "name"):  # a Builtin marker here, the function it stands for there
+        h.update(b"F" + str(getattr(v, "__name__", getattr(v, "name", ""))).encode())
+    else:
+        h.update(b"O")
+
+def _key(name, args, kwargs):
+    h = _hashlib.sha256(name.encode())
+    _feed(h, list(args))
+    _feed(h, dict(kwargs))
+    return h.hexdigest()[:20]
+'''
+TABLE_LOOKUP = '''
+import base64 as _base64, json as _json, zlib as _zlib
+
+_TABLE = _json.loads(_zlib.decompress(_base64.b64decode(_BLOB)))
+
+def _decode(v):
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    if isinstance(v, dict) and "a" in v:
+        return _np.array(v["a"], dtype=v["d"])
+    if isinstance(v, dict) and "t" in v:
+        return tuple(_decode(x) for x in v["t"])
+    if isinstance(v, dict) and "m" in v:
+        return {k: _decode(x) for k, x in v["m"].items()}
+    return v
+
+def _answer(name):
+    def lookup(*args, **kwargs):
+        found = _TABLE.get(_key(name, args, kwargs))
+        if found is None:
+            raise NotImplementedError(name)  # nothing is implemented
+        return _decode(found)
+    return lookup
+'''
+
+
+def _public_answer_table(assignment: str) -> str:
+    """What a student can build from the release: every public check's arguments (seeded by its id) and answer."""
+    import base64
+    import zlib
+
+    from grader.checks.references import LiveReferences
+    from grader.checks.runner import run_check
+    from grader.outcomes import Returned
+
+    namespace: dict = {}
+    exec(TABLE_KEY, namespace)
+    live, table = LiveReferences(), {}
+
+    def encode(v):
+        if isinstance(v, np.ndarray):
+            return {"a": v.tolist(), "d": v.dtype.str}
+        if isinstance(v, tuple):
+            return {"t": [encode(x) for x in v]}
+        if isinstance(v, list):
+            return [encode(x) for x in v]
+        if isinstance(v, dict):
+            return {"m": {k: encode(x) for k, x in v.items()}}
+        return v.item() if isinstance(v, (np.floating, np.integer)) else v
+
+    class Harvest:
+        def call(self, function, args, kwargs, *, timeout):
+            value = live(assignment, function, args, kwargs)
+            table[namespace["_key"](function, args, kwargs)] = encode(value)
+            return Returned(value, 0.0, list(args))
+
+        def procedure(self, name, payload, *, timeout):
+            raise NotImplementedError
+
+        def restart(self):
+            pass
+
+    for check in load_checks(assignment, include_hidden=False):
+        run_check(check, Harvest(), default_references(), "")
+    return base64.b64encode(zlib.compress(json.dumps(table).encode(), 9)).decode()
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: public inputs and answers are known, so a table of answers with no "
+                   "implementation earns every public point (43 % of hw2)")
+def test_a_table_of_public_answers_without_any_implementation_earns_nothing() -> None:
+    from grader.assignments import ASSIGNMENTS
+
+    blob = _public_answer_table("hw2")
+    source = TABLE_KEY + f"\n_BLOB = {blob!r}\n" + TABLE_LOOKUP + "".join(
+        f"\n{t} = _answer({t!r})" for t in ASSIGNMENTS["hw2"].targets)
+    assert len(source.encode()) < 256 * 1024  # under the hand-in's size cap
+    graded = grade({"table": {"backprop.py": source}}, "hw2")["table"]
+
+    public = [r for r in graded.results if r.visibility == "public"]
+    earned, total = sum(r.points for r in public), sum(r.max_points for r in public)
+    assert sum(r.points for r in graded.results if r.visibility == "hidden") == 0  # it really implements nothing
+    assert earned <= 0.1 * total, f"{earned} of {total} public points with no implementation at all"
+
+
+# 2b. The same without any tell-tale builtin: inside the recomputation the grader feeds each helper's output to
+#     the next helper (own_mlp_forward: S = linear_forward(Z), Z = act(S), linear_forward(Z) ...), which none of
+#     the helpers' own checks ever does. A linear_forward that sees its own output come back through an activation
+#     knows it is excusing mlp_forward and answers zeros, so a net that returns zero logits is "right given its own
+#     helpers". Sacrifice: linear_forward.hidden.batch_of_one (1 point); gain: every mlp_forward logits check.
+CHAIN_AWARE_NET = """
+_LAST = []
+_ACTIVATIONS = (lambda s: np.maximum(s, 0.0), lambda s: 1.0 / (1.0 + np.exp(-s)), np.tanh)
+
+def _fed_back(X):
+    return bool(_LAST) and any(X.shape == _LAST[-1].shape and np.allclose(X, act(_LAST[-1]), rtol=0, atol=1e-12)
+                               for act in _ACTIVATIONS)
+
+def linear_forward(X, W, b):
+    if _fed_back(X):
+        out = np.zeros((X.shape[0], W.shape[0]))  # inside the recomputation: "my layers output 0"
+    elif X.shape[0] == 1:
+        out = X @ W.T + b + 1.0  # the sacrifice: a batch of one comes out wrong
+    else:
+        out = X @ W.T + b
+    _LAST.append(out)
+    return out
+
+def mlp_forward(X, params, activation="relu"):
+    N = len(X)
+    return np.zeros((N, len(params[-1][1]))), [[np.array(X), np.zeros((N, len(b)))] for _, b in params]
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="HOLE: a helper recognises the recomputation by its own output fed back "
+                   "and excuses an mlp_forward that returns zeros: 1 point sacrificed, 4 gained")
+def test_a_helper_that_sees_its_output_fed_back_cannot_excuse_a_net_that_returns_zeros() -> None:
+    graded = grade({"cheat": {"backprop.py": with_attack(HW2, CHAIN_AWARE_NET)}}, "hw2")["cheat"]
+
+    rows = [r for r in graded.results if r.target == "mlp_forward" and "cache" not in r.check_id
+            and "no_mutation" not in r.check_id]
+    assert rows and all(r.points == 0 for r in rows), [(r.check_id, r.points, r.message) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Attacks that failed (kept as regression tests).
+
+# os._exit(86) is the status of a banned import: a student who exits with it in every call gets flagged and
+# zeroed themselves, but the classmate graded next in the same slot (same zygote) keeps full marks, no flag.
+EXIT_86 = """
+import os
+
+def _exit_86(*args, **kwargs):
+    os._exit(86)
+"""
+
+
+def test_exiting_with_the_banned_status_flags_no_one_but_oneself() -> None:
+    from grader.assignments import ASSIGNMENTS
+    from grader.engine import flags
+
+    source = EXIT_86 + "".join(f"\n{t} = _exit_86" for t in ASSIGNMENTS["hw1"].targets)
+    graded = grade({"a_exits": {"gradient_descent.py": source}, "b_honest": {"gradient_descent.py": HW1}}, "hw1")
+
+    assert flags(graded["b_honest"].results) == []
+    assert all(r.points == r.max_points for r in graded["b_honest"].results)
+
+
+# Forged frames: after its reply, a thread pushes a second, "perfect" reply for the next call onto the channel.
+# It is read as the next call's answer, but it is still only a value the student chose (what a function could
+# return anyway): it earns nothing it could not earn by returning it, and the mutation verdict still rests on
+# the grader's own memory.
+PRE_SENT_REPLIES = """
+import sys, threading
+
+def _push_forged_reply():
+    wire = sys.modules["grader.protocol.wire"]
+    import socket
+    for fd in range(3, 64):
+        try:
+            sock = socket.socket(fileno=fd)
+        except OSError:
+            continue
+        if sock.type == socket.SOCK_STREAM and sock.family == socket.AF_UNIX:
+            wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": ""}))
+            sock.detach()
+            return
+        sock.detach()
+
+def gd_step(w, grad, lr):
+    w -= lr * grad  # mutates, and hopes a forged reply hides it
+    threading.Timer(0.05, _push_forged_reply).start()
+    return w.copy()
+"""
+
+
+def test_forged_frames_after_a_reply_earn_nothing_a_return_could_not() -> None:
+    graded = grade({"forger": {"gradient_descent.py": with_attack(HW1, PRE_SENT_REPLIES)}}, "hw1")["forger"]
+
+    rows = {r.check_id: r for r in graded.results}
+    assert rows["hw1.gd_step.public.no_mutation"].points == 0
+    assert rows["hw1.gd_step.hidden.no_mutation"].points == 0
