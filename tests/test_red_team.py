@@ -1,6 +1,6 @@
 """Red-team review of the rebuilt defences: adversarial hand-ins graded through the real sandbox and the real
 suites (or the real ``grader grade`` command). Each test asserts the SAFE outcome. A test marked
-``xfail(strict=True)`` documents a hole that is still open: it fails today and must start passing once fixed."""
+``xfail(strict=True)`` documents a channel left open on purpose (and says why)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.assignments import REPO_ROOT
-from grader.discover import Submission, content_hash
-from grader.engine import Graded, grade_many
+from grader.course.assignments import REPO_ROOT
+from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.engine import Graded, grade_many
+from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.sandbox import isolation_level
-from grader.sessions import default_references, sandbox_sessions
 from grader.suites import load_checks
 
 SECRET = "red-team-secret"
@@ -39,7 +39,7 @@ def grade(hand_ins: dict[str, dict[str, str]], assignment: str, jobs: int = 1) -
         subs.append(Submission(student, assignment, data, content_hash(data), None))
     with sandbox_sessions(jobs) as open_session:
         graded = grade_many(subs, lambda key: checks, open_session, default_references(), SECRET, jobs=jobs,
-                            progress=False)
+                            progress=False, fresh_public=True)  # as `grader grade` does with a secret
         return {g.submission.student: g for g in graded}
 
 
@@ -70,7 +70,8 @@ def gradebook_rows(out: Path) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 1. The shared-memory argument file is writable by the child: shrinking it kills the GRADER with SIGBUS.
+# 1. Shrinking the shared-memory argument file to kill the GRADER with SIGBUS. Closed: the file is sealed at
+#    its size before it is sent (F_SEAL_SHRINK | F_SEAL_GROW), and read_back checks the size. The attack:
 #
 # ``SharedArgs`` hands the child an O_RDWR memfd (no seals). ``mmap.mmap`` in the child keeps a dup of it open,
 # so student code finds it in /proc/self/fd and ftruncate()s it to 0 after computing its answer. The grader's
@@ -97,8 +98,6 @@ def gd_step(w, grad, lr):
 
 
 @needs_namespaces
-@pytest.mark.xfail(strict=True, reason="HOLE: the child can ftruncate the shared-args memfd; the grader's "
-                   "read_back then dies of SIGBUS and the whole batch stops")
 def test_shrinking_the_shared_argument_memory_does_not_kill_the_grader(tmp_path: Path) -> None:
     root = tmp_path / "class"
     for student, source in (("a_mallory", with_attack(HW1, TRUNCATE_SHARED_ARGS)), ("b_honest", HW1)):
@@ -114,7 +113,8 @@ def test_shrinking_the_shared_argument_memory_does_not_kill_the_grader(tmp_path:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 2. "Right given your own helpers" can still be bought: the recomputation is recognisable from inside.
+# 2. Buying "right given your own helpers" by recognising the recomputation from inside. Closed: the
+#    recomputation runs no student code (helpers are the reference turned by their diagnosed catalogued mistake).
 #
 # The recomputation runs in a fresh child, so nothing remembered from the target's call survives. But the
 # recomputation itself is easy to recognise: ``own_batch_gd`` starts by calling the student's dataset_loss with
@@ -155,8 +155,6 @@ def batch_gd(grad_fn, w0, X, Y, lr, steps):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="HOLE: a helper recognises the own-helpers recomputation (unit_loss) and "
-                   "excuses a batch_gd that does nothing: 1 point sacrificed, 7 value points gained")
 def test_a_helper_that_recognises_the_recomputation_cannot_excuse_a_lazy_target() -> None:
     graded = grade({"cheat": {"gradient_descent.py": with_attack(HW1, RECOMPUTATION_AWARE_HELPERS)},
                     "lazy": {"gradient_descent.py": with_attack(HW1, LAZY_BATCH_GD)}}, "hw1")
@@ -172,7 +170,7 @@ def test_a_helper_that_recognises_the_recomputation_cannot_excuse_a_lazy_target(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Hidden feedback still carries bits the student chose: which word of the vocabulary a hidden row shows
+# 3. Hidden feedback carries bits the student chose (left open by design, SPEC §3): which word of the vocabulary a hidden row shows
 #    follows from how the student's code chose to fail (raise, return a str, NaN, a wrong shape, a wrong part,
 #    a known mistake, hang, exit...). Chosen from the hidden inputs, that choice reads them out: here one bit per
 #    hidden check (the sign of the first hidden number); with ~10 distinguishable problems, the part label and
@@ -207,7 +205,7 @@ class _Recorder:
         self.first: tuple | None = None
 
     def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float):
-        from grader.outcomes import Raised
+        from grader.protocol.outcomes import Raised
 
         if self.first is None:
             self.first = tuple(args) + tuple(kwargs.values())
@@ -220,11 +218,11 @@ class _Recorder:
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="HOLE: a hidden row's vocabulary word follows how the student chose to "
-                   "fail, so a choice made from the hidden inputs reads them out (>=1 bit per hidden check)")
+@pytest.mark.xfail(strict=True, reason="OPEN BY DESIGN: SPEC §3 asks hidden feedback to name the kind "
+                   "of mistake, so how a student chooses to fail carries a few bits per hidden check")
 def test_hidden_feedback_carries_no_bit_computed_from_the_hidden_inputs() -> None:
-    from grader.assignments import ASSIGNMENTS
     from grader.checks.runner import run_check
+    from grader.course.assignments import ASSIGNMENTS
 
     namespace: dict = {}
     exec(LEAK_SOURCE, namespace)
@@ -247,7 +245,8 @@ def test_hidden_feedback_carries_no_bit_computed_from_the_hidden_inputs() -> Non
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 4. One student's CPU hog changes a classmate's rows. Each child calls setsid(), so the kernel's autogroup
+# 4. One student's CPU hog changing a classmate's rows. Closed: setsid/setpgid are refused by the seccomp
+#    filter after the child's own setsid, so all of a child's processes share one autogroup. The attack: Each child calls setsid(), so the kernel's autogroup
 #    scheduler shares the CPU fairly between sessions, and threads of one process gain nothing. But setsid() is
 #    not refused inside a child: a child that forks 31 processes (the nproc limit is 32) which each call setsid()
 #    owns 31 autogroups against the classmate's one, and slows the classmate's calls ~16x on 2 cores (measured:
@@ -286,10 +285,8 @@ def relu_forward(S):
 
 
 @needs_namespaces
-@pytest.mark.xfail(strict=True, reason="HOLE: setsid() in 31 forked spinners takes ~16x the CPU share of a "
-                   "classmate graded in parallel; their slow-but-correct calls time out")
 def test_a_classmates_cpu_hog_does_not_change_my_rows() -> None:
-    from grader.assignments import ASSIGNMENTS
+    from grader.course.assignments import ASSIGNMENTS
 
     attacker = HOG_AT_IMPORT + "".join(f"\n{t} = _hold" for t in ASSIGNMENTS["hw2"].targets)
     victim = with_attack(HW2, SLOW_BUT_CORRECT)
@@ -300,7 +297,8 @@ def test_a_classmates_cpu_hog_does_not_change_my_rows() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 5. Memory limits do not count memory held in a memfd (or any tmpfs-backed file) that is written, not mapped.
+# 5. Parking memory in unmapped memfds, which the address-space limit does not count. Closed: memfd_create is
+#    refused by the seccomp filter (and /dev/shm is read-only, /tmp a 256 MB tmpfs). The attack:
 #    RLIMIT_AS counts mappings only; RLIMIT_FSIZE caps each file at 64 MB, but RLIMIT_NOFILE allows 256 of them,
 #    per process, and nproc allows 32 processes: 3 GB here (limit 2 GB) and up to ~500 GB in principle, which is
 #    enough to drive the machine into the OOM killer, whose victim is chosen by RSS (the grader, a torch zygote),
@@ -320,10 +318,8 @@ def park(gigabytes):
 
 
 @needs_namespaces
-@pytest.mark.xfail(strict=True, reason="HOLE: memory written to memfds is not a mapping, so RLIMIT_AS does not "
-                   "count it: a child holds 3 GB under a 2 GB limit (256 fds x 64 MB x 32 processes possible)")
 def test_memory_parked_in_unmapped_memfds_counts_against_the_limit() -> None:
-    from grader.outcomes import Returned
+    from grader.protocol.outcomes import Returned
     from grader.sandbox import WorkerPool
 
     with WorkerPool(kind="numpy", slots=1) as pool, pool.session("hw2", {"backprop.py": PARK_IN_MEMFDS}) as worker:
@@ -334,7 +330,8 @@ def test_memory_parked_in_unmapped_memfds_counts_against_the_limit() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 6. Public checks can be answered from a lookup table. Their seeds follow from their ids and the release ships
+# 6. Answering public checks from a lookup table. Closed: the course's grading draws public inputs afresh from
+#    the secret (check_seed's fresh_public); `grader check` keeps id seeds. The attack: Their seeds follow from their ids and the release ships
 #    their answers (grader/suites/public/answers.npz), so a hand-in that implements NOTHING and carries a table
 #    {hash of the arguments: answer} (10 kB compressed for hw2, far below the 256 kB cap) earns every public
 #    point: 42 of hw2's 100 points (hw1: 9 of 35, hw3: 34 of 75 with the same trick). The grade is built from
@@ -402,7 +399,7 @@ def _public_answer_table(assignment: str) -> str:
 
     from grader.checks.references import LiveReferences
     from grader.checks.runner import run_check
-    from grader.outcomes import Returned
+    from grader.protocol.outcomes import Returned
 
     namespace: dict = {}
     exec(TABLE_KEY, namespace)
@@ -436,10 +433,8 @@ def _public_answer_table(assignment: str) -> str:
     return base64.b64encode(zlib.compress(json.dumps(table).encode(), 9)).decode()
 
 
-@pytest.mark.xfail(strict=True, reason="HOLE: public inputs and answers are known, so a table of answers with no "
-                   "implementation earns every public point (43 % of hw2)")
 def test_a_table_of_public_answers_without_any_implementation_earns_nothing() -> None:
-    from grader.assignments import ASSIGNMENTS
+    from grader.course.assignments import ASSIGNMENTS
 
     blob = _public_answer_table("hw2")
     source = TABLE_KEY + f"\n_BLOB = {blob!r}\n" + TABLE_LOOKUP + "".join(
@@ -453,7 +448,7 @@ def test_a_table_of_public_answers_without_any_implementation_earns_nothing() ->
     assert earned <= 0.1 * total, f"{earned} of {total} public points with no implementation at all"
 
 
-# 2b. The same without any tell-tale builtin: inside the recomputation the grader feeds each helper's output to
+# 2b. The same without any tell-tale builtin (closed the same way): inside the recomputation the grader feeds each helper's output to
 #     the next helper (own_mlp_forward: S = linear_forward(Z), Z = act(S), linear_forward(Z) ...), which none of
 #     the helpers' own checks ever does. A linear_forward that sees its own output come back through an activation
 #     knows it is excusing mlp_forward and answers zeros, so a net that returns zero logits is "right given its own
@@ -482,8 +477,6 @@ def mlp_forward(X, params, activation="relu"):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="HOLE: a helper recognises the recomputation by its own output fed back "
-                   "and excuses an mlp_forward that returns zeros: 1 point sacrificed, 4 gained")
 def test_a_helper_that_sees_its_output_fed_back_cannot_excuse_a_net_that_returns_zeros() -> None:
     graded = grade({"cheat": {"backprop.py": with_attack(HW2, CHAIN_AWARE_NET)}}, "hw2")["cheat"]
 
@@ -506,8 +499,8 @@ def _exit_86(*args, **kwargs):
 
 
 def test_exiting_with_the_banned_status_flags_no_one_but_oneself() -> None:
-    from grader.assignments import ASSIGNMENTS
-    from grader.engine import flags
+    from grader.course.assignments import ASSIGNMENTS
+    from grader.pipeline.engine import flags
 
     source = EXIT_86 + "".join(f"\n{t} = _exit_86" for t in ASSIGNMENTS["hw1"].targets)
     graded = grade({"a_exits": {"gradient_descent.py": source}, "b_honest": {"gradient_descent.py": HW1}}, "hw1")

@@ -8,7 +8,7 @@ validated data that comes back against the trusted reference, computed here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -79,7 +79,8 @@ class Context:
     worker: Worker
     references: References
     extras: dict[str, Any] = field(default_factory=dict)
-    failed: frozenset[str] = frozenset()  # targets of this submission with a check that did not pass so far
+    # targets of this submission with a check that did not pass so far -> the catalogued mistakes diagnosed
+    failed: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def call(self, *args: Any, **kwargs: Any) -> Outcome:
         """Call the check's own target with these arguments."""
@@ -124,16 +125,21 @@ class Check:
             raise ValueError(f"check {self.id}: points must be positive")
 
 
-def check_seed(check_id: str, visibility: Visibility, secret: str) -> int:
-    """Seed for a check's generator. Public seeds follow from the id alone (a student can reproduce
-    them); hidden seeds also need the course secret, which never appears in code or in a release."""
-    if visibility == "hidden" and not secret:
+def check_seed(check_id: str, visibility: Visibility, secret: str, fresh_public: bool = False) -> int:
+    """Seed for a check's generator. Hidden seeds need the course secret, which never appears in code or
+    in a release. Public seeds follow from the id alone, so a student can reproduce them (``grader check``)
+    and a release can ship their answers; that is also why the course's own grading draws them afresh
+    from the secret (``fresh_public``): a hand-in holding a table of the public answers earns nothing."""
+    if (visibility == "hidden" or fresh_public) and not secret:
         raise ValueError("hidden checks need the course secret (set GRADER_SECRET or course.toml [grading] secret)")
-    material = f"{check_id}|{secret if visibility == 'hidden' else 'public'}".encode()
-    return int.from_bytes(hashlib.sha256(material).digest()[:8], "little")
+    if visibility == "hidden":
+        material = f"{check_id}|{secret}"
+    else:
+        material = f"{check_id}|public|{secret}" if fresh_public else f"{check_id}|public"
+    return int.from_bytes(hashlib.sha256(material.encode()).digest()[:8], "little")
 
 
 def make_context(check: Check, worker: Worker, references: References, secret: str,
-                 failed: frozenset[str] = frozenset()) -> Context:
-    rng = np.random.default_rng(check_seed(check.id, check.visibility, secret))
-    return Context(check, rng, worker, references, failed=failed)
+                 failed: Mapping[str, frozenset[str]] | None = None, fresh_public: bool = False) -> Context:
+    rng = np.random.default_rng(check_seed(check.id, check.visibility, secret, fresh_public))
+    return Context(check, rng, worker, references, failed=dict(failed or {}))

@@ -1,74 +1,72 @@
 """Judging a target on its own when it calls the student's other functions.
 
 ``batch_gd`` calls the student's ``gd_step``; ``mlp_backward`` their ``linear_backward``. When such a
-target's answer is wrong, an ``own(ctx, args)`` function recomputes the right answer with the student's
-own helpers (through ``helper``, i.e. more calls into the sandbox); if the answer matches that, the
-target is right and only the helper's own checks charge the bug.
+target's answer is wrong, its ``Own`` recipe recomputes, in the grader, what the target answers if it is
+right and its helpers make the mistakes their own checks caught them making: each helper's answer is the
+reference's, turned by the catalogued model of that mistake (the same variants the checks name mistakes
+with). If the target's answer matches one of these, the target is right and only the helpers' own
+checks charge the bug.
 
-The excuse cannot be bought: it holds only when a helper the recomputation called has itself failed one
-of its own checks in this submission (the engine judges helpers before the targets that call them), and
-the recomputation runs in a fresh process, so a helper that remembered the target's inputs, or counts
-its calls, has nothing to go on.
+No student code runs in the recomputation, so nothing a helper remembers, counts or notices can buy the
+excuse, and it holds only for a catalogued mistake that the helper's own checks diagnosed: a helper that
+is wrong in some other way excuses nothing (``grader.checks.runner.run_suite`` judges helpers first and
+hands each check what was diagnosed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from grader.checks.base import Context
-from grader.checks.compare import DEFAULT_RTOL, as_numeric, compare
-from grader.protocol.outcomes import Returned
+from grader.checks.compare import DEFAULT_RTOL, compare
 
-Own = Callable[[Context, tuple], Any]
-Shape = tuple[int, ...]
-
-
-class HelperFailed(Exception):
-    """A student's helper function did not return a usable answer."""
+Variants = Callable[[dict[str, Any], Any], Mapping[str, Any]]  # (inputs by name, right answer) -> {mistake: answer}
+MAX_COMBINATIONS = 32
 
 
-def _numeric(value: Any, shape: Shape | None, function: str) -> np.ndarray:
-    array = as_numeric(value)
-    if array is None or shape is not None and array.shape != tuple(shape):
-        raise HelperFailed(function)
-    return array.astype(np.float64)
+class Helpers:
+    """The helpers as a recomputation sees them: the reference's answers, with the chosen mistakes applied."""
+
+    def __init__(self, ctx: Context, models: Mapping[str, Variants], chosen: Mapping[str, str]) -> None:
+        self._ctx, self._models, self._chosen = ctx, models, chosen
+
+    def __call__(self, function: str, **inputs: Any) -> Any:
+        """Helper ``function``'s answer on these inputs (named as the function names its parameters)."""
+        return self.apply(function, inputs, self._ctx.reference(function, *inputs.values()))
+
+    def apply(self, function: str, inputs: dict[str, Any], right: Any) -> Any:
+        """``right``, or what the chosen mistake of ``function`` makes of it on ``inputs``."""
+        mistake = self._chosen.get(function)
+        return right if mistake is None else self._models[function](inputs, right)[mistake]
 
 
-def helper(ctx: Context, function: str, *call_args: Any, shape: Shape | Sequence[Shape | None] | None = None) -> Any:
-    """The student's own ``function`` on these arguments: an array (of ``shape`` unless None), or a list
-    of arrays when ``shape`` is a list (a tuple return; None entries take any shape). ``HelperFailed``
-    if it raised, hung or returned anything else. A wrong shape is kept where it is None: the student's
-    later steps may well be consistent with it."""
-    ctx.extras.setdefault("helpers", set()).add(function)
-    outcome = ctx.call_function(function, *call_args)
-    if not isinstance(outcome, Returned):
-        raise HelperFailed(function)
-    if isinstance(shape, list):
-        parts = outcome.value
-        if not isinstance(parts, (list, tuple)) or len(parts) != len(shape):
-            raise HelperFailed(function)
-        return [_numeric(p, s, function) for p, s in zip(parts, shape, strict=True)]
-    return _numeric(outcome.value, shape, function)
+@dataclass(frozen=True)
+class Own:
+    """How a target is computed from its helpers: ``compute(helpers, args)`` is the right answer given the
+    helpers' answers; ``models`` maps each helper the target calls to its catalogued mistake models."""
+
+    models: Mapping[str, Variants]
+    compute: Callable[[Helpers, tuple], Any]
 
 
 def right_given_own(ctx: Context, own: Own, args: tuple, value: Any, view: Callable[[Any], Any] = lambda e: e, *,
                     values: bool = True, rtol: float = DEFAULT_RTOL) -> bool:
-    """Whether ``value`` matches (the ``view`` of) the answer computed with the student's own helpers, in a
-    fresh process, given that one of those helpers failed its own checks (see the module docstring)."""
-    ctx.extras["helpers"] = set()
-    ctx.restart()
-    try:
-        theirs = own(ctx, args)
-    except Exception:  # noqa: BLE001 - a helper's odd answer can break the recomputation: then no excuse
+    """Whether ``value`` matches (the ``view`` of) the answer the target gives with its helpers making the
+    mistakes diagnosed on their own checks (see the module docstring)."""
+    diagnosed = [[(h, m) for m in sorted(ctx.failed.get(h, ()))] for h in own.models if ctx.failed.get(h)]
+    if not diagnosed:
         return False
-    finally:
-        ctx.restart()  # the checks after this one run as they would have without the recomputation
-    if not ctx.extras["helpers"] & ctx.failed:
-        return False
-    return compare(value, view(theirs), values=values, rtol=rtol) is None
+    for combination in itertools.islice(itertools.product(*diagnosed), MAX_COMBINATIONS):
+        try:
+            theirs = own.compute(Helpers(ctx, own.models, dict(combination)), args)
+        except Exception:  # noqa: BLE001 - a model that does not apply to these inputs excuses nothing
+            continue
+        if compare(value, view(theirs), values=values, rtol=rtol) is None:
+            return True
+    return False
 
 
 def message(target: str) -> str:

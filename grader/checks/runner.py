@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from grader.checks.base import Check, References, Verdict, Worker, make_context
 
 
 def run_check(check: Check, worker: Worker, references: References, secret: str,
-              failed: frozenset[str] = frozenset()) -> Verdict:
-    """``check.run`` in a fresh context; never raises. ``failed``: targets with a check that did not pass."""
+              failed: Mapping[str, frozenset[str]] | None = None, *, fresh_public: bool = False) -> Verdict:
+    """``check.run`` in a fresh context; never raises. ``failed``: targets with a check that did not pass,
+    and the catalogued mistakes diagnosed there; ``fresh_public``: see ``grader.checks.base.check_seed``."""
     try:
-        ctx = make_context(check, worker, references, secret, failed)
+        ctx = make_context(check, worker, references, secret, failed, fresh_public)
         verdict = check.run(ctx)
         if not isinstance(verdict, Verdict):
             raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
@@ -39,22 +40,24 @@ def helpers_first(checks: Sequence[Check], targets: Sequence[str]) -> list[int]:
 
 
 def run_suite(checks: Sequence[Check], worker: Worker, references: References, secret: str,
-              targets: Sequence[str] = (), *, skip: Callable[[], Verdict | None] = lambda: None
-              ) -> list[tuple[Verdict, float]]:
+              targets: Sequence[str] = (), *, skip: Callable[[], Verdict | None] = lambda: None,
+              fresh_public: bool = False) -> list[tuple[Verdict, float]]:
     """Every check's verdict and seconds, in suite order; never raises.
 
-    Checks run helpers first (see ``helpers_first``) and each learns which targets failed before it: a
-    target that calls the student's own helpers is excused for their bugs only when those helpers failed
-    their own checks (``grader.checks.own``). ``skip()``, asked before each check, may return the verdict of
-    a check that is not run (the submission's time budget is spent).
+    Checks run helpers first (see ``helpers_first``) and each learns which targets failed before it, and
+    with which catalogued mistakes: a target that calls the student's own helpers is excused for their
+    bugs only when those helpers failed their own checks with a known mistake (``grader.checks.own``).
+    ``skip()``, asked before each check, may return the verdict of a check that is not run (the
+    submission's time budget is spent). ``fresh_public``: see ``grader.checks.base.check_seed``.
     """
     done: dict[int, tuple[Verdict, float]] = {}
-    failed: set[str] = set()
+    failed: dict[str, frozenset[str]] = {}
     for index in helpers_first(checks, targets):
         check = checks[index]
         began = time.perf_counter()
-        verdict = skip() or run_check(check, worker, references, secret, frozenset(failed))
+        verdict = skip() or run_check(check, worker, references, secret, failed, fresh_public=fresh_public)
         if verdict.status != "pass":
-            failed.add(check.target)
+            diagnosed = {verdict.mistake} if verdict.mistake and not verdict.mistake.startswith("flag") else set()
+            failed[check.target] = failed.get(check.target, frozenset()) | diagnosed
         done[index] = (verdict, time.perf_counter() - began)
     return [done[i] for i in range(len(checks))]

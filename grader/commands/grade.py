@@ -149,6 +149,7 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
             jobs=jobs,
             progress=progress,
             budget_for=lambda key: config.assignment(key).submission_timeout or DEFAULT_SUBMISSION_TIMEOUT,
+            fresh_public=bool(config.secret),  # public inputs a hand-in cannot have a table of answers for
         )
 
 

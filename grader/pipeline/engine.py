@@ -50,6 +50,8 @@ def grade_one(
     references: References,
     secret: str,
     budget: float = DEFAULT_SUBMISSION_TIMEOUT,
+    *,
+    fresh_public: bool = False,
 ) -> Graded:
     """All rows of one submission. ``open_session(assignment, files)`` yields a sandboxed Worker."""
     start = time.perf_counter()
@@ -61,7 +63,7 @@ def grade_one(
             verdict = Verdict("error", 0.0, reason[0], reason[1], problem=problem)
             results = [_row(submission, c, verdict, 0.0) for c in checks]
         else:
-            results, spent = _run_checks(submission, checks, open_session, references, secret, budget)
+            results, spent = _run_checks(submission, checks, open_session, references, secret, budget, fresh_public)
     except Exception as exc:  # the grader's own failure costs this submission only, never the batch
         message = f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
         results = [_row(submission, c, Verdict("error", 0.0, message, problem="internal"), 0.0) for c in checks]
@@ -78,6 +80,7 @@ def grade_many(
     jobs: int,
     budget_for: Callable[[str], float] = lambda key: DEFAULT_SUBMISSION_TIMEOUT,
     progress: bool = True,
+    fresh_public: bool = False,
 ) -> Iterator[Graded]:
     """Grade in parallel on ``jobs`` threads, yielding each submission as it finishes (order varies;
     each ``Graded`` itself is deterministic). Heaviest assignments start first."""
@@ -90,7 +93,8 @@ def grade_many(
     try:
         futures = [
             pool.submit(
-                grade_one, s, checks_for(s.assignment), open_session, references, secret, budget_for(s.assignment)
+                grade_one, s, checks_for(s.assignment), open_session, references, secret, budget_for(s.assignment),
+                fresh_public=fresh_public,
             )
             for s in todo
         ]
@@ -123,6 +127,7 @@ def _run_checks(
     references: References,
     secret: str,
     budget: float,
+    fresh_public: bool,
 ) -> tuple[list[CheckResult], float]:
     deadline = time.monotonic() + budget
     with open_session(submission.assignment, submission.files) as worker:
@@ -146,7 +151,8 @@ def _run_checks(
             return Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget",
                            problem="budget")
 
-        verdicts = run_suite(checks, budgeted, references, secret, _targets(submission.assignment), skip=skip)
+        verdicts = run_suite(checks, budgeted, references, secret, _targets(submission.assignment), skip=skip,
+                             fresh_public=fresh_public)
         results = [_row(submission, c, v, seconds) for c, (v, seconds) in zip(checks, verdicts, strict=True)]
         spent = float(getattr(worker, "student_seconds", budgeted.seconds))
         if getattr(worker, "banned_at_run_time", False):  # observed by the zygote, outside student code

@@ -254,7 +254,8 @@ def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
     """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
     kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
     and timeouts, the source of the suite modules and of the code that judges (``grader/checks``,
-    ``grader/course``, ``grader/protocol``, ``grader/worker``, the reference solutions), and (hashed) the course secret that seeds hidden checks.
+    ``grader/course``, ``grader/protocol``, ``grader/worker``, the reference solutions), and (hashed) the
+    course secret that seeds hidden checks.
     A change to any of them makes the recorded rows stale."""
     described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
     keys = sorted({c.assignment for c in checks})

@@ -65,7 +65,10 @@ class Session:
             request = {"op": "call", "function": function, "args": shared.tree[0], "kwargs": shared.tree[1]}
             outcome = self._request(request, timeout, shared.fds)
             if isinstance(outcome, Returned):
-                after = shared.read_back()[0]
+                try:
+                    after = shared.read_back()[0]
+                except OSError as exc:
+                    return self._crash(f"bad reply: {exc}", outcome.seconds)
                 outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr)
         return outcome
 
@@ -73,7 +76,11 @@ class Session:
         with SharedArgs(dict(payload)) as shared:
             outcome = self._request({"op": "procedure", "name": name, "payload": shared.tree}, timeout, shared.fds)
             if isinstance(outcome, Returned):
-                outcome = Returned(outcome.value, outcome.seconds, [shared.read_back()], outcome.stderr)
+                try:
+                    after = shared.read_back()
+                except OSError as exc:
+                    return self._crash(f"bad reply: {exc}", outcome.seconds)
+                outcome = Returned(outcome.value, outcome.seconds, [after], outcome.stderr)
         return outcome
 
     def restart(self) -> None:

@@ -11,6 +11,7 @@ observable from outside and is not judged.
 
 from __future__ import annotations
 
+import fcntl
 import mmap
 import os
 import tempfile
@@ -25,13 +26,16 @@ SHARED_KINDS = "biufc"
 
 
 def _anonymous_file(size: int) -> int:
-    """A file descriptor of ``size`` bytes of memory that nothing else can open."""
+    """A file descriptor of ``size`` bytes of memory that nothing else can open; on Linux sealed at that size,
+    so the child cannot shrink it under the grader's mapping (reading a truncated mapping kills the reader)."""
     if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("grader-args", os.MFD_CLOEXEC)
-    else:  # not Linux: an unlinked temporary file does the same job
-        handle = tempfile.TemporaryFile()
-        fd = os.dup(handle.fileno())
-        handle.close()
+        fd = os.memfd_create("grader-args", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        os.ftruncate(fd, size)
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+        return fd
+    handle = tempfile.TemporaryFile()  # not Linux: an unlinked temporary file does the same job
+    fd = os.dup(handle.fileno())
+    handle.close()
     os.ftruncate(fd, size)
     return fd
 
@@ -46,9 +50,10 @@ class SharedArgs:
         self.tree = self._pack(value)
         self.fd: int | None = None
         self._memory: mmap.mmap | None = None
+        self._memory_size = max(self._size, 1)
         if self._arrays:
-            self.fd = _anonymous_file(max(self._size, 1))
-            self._memory = mmap.mmap(self.fd, max(self._size, 1))
+            self.fd = _anonymous_file(self._memory_size)
+            self._memory = mmap.mmap(self.fd, self._memory_size)
             for marker, array in zip(self._markers, self._arrays, strict=True):
                 end = marker.offset + array.nbytes
                 self._memory[marker.offset : end] = np.ascontiguousarray(array).tobytes()
@@ -72,7 +77,10 @@ class SharedArgs:
         return value
 
     def read_back(self) -> Any:
-        """The arguments as the shared memory holds them now (fresh copies; other values as sent)."""
+        """The arguments as the shared memory holds them now (fresh copies; other values as sent). Raises
+        ``OSError`` if the memory no longer has its size (only possible where it cannot be sealed)."""
+        if self.fd is not None and os.fstat(self.fd).st_size != self._memory_size:
+            raise OSError("the shared memory of the arguments changed size")
         return self._unpack(self.tree)
 
     def _unpack(self, value: Any) -> Any:

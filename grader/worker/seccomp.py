@@ -2,7 +2,9 @@
 
 SysV shared memory, semaphores and message queues, POSIX message queues and the kernel keyrings all
 live in the kernel, not in the process: one student could leave answers there for the next to look up,
-or park gigabytes that no process limit counts. New namespaces and mounts are refused too. Each refused
+or park gigabytes that no process limit counts (an unmapped ``memfd`` is not address space). New namespaces
+and mounts are refused too, and so are new sessions and process groups: the scheduler shares the CPU
+fairly between sessions, so a child that split itself into many sessions would slow its classmates down. Each refused
 call fails with EPERM (ENOSYS for ``clone3``, so that libc falls back to ``clone``), which Python raises
 as an ordinary ``OSError``. The filter is built by hand as classic BPF (no library needed) and installed
 with ``prctl(PR_SET_SECCOMP)`` after ``PR_SET_NO_NEW_PRIVS``; it cannot be removed by the process.
@@ -24,6 +26,7 @@ _X86_64 = (0xC000003E, {
     "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272, "setns": 308, "mount": 165,
     "umount2": 166, "pivot_root": 155, "chroot": 161, "ptrace": 101, "process_vm_readv": 310,
     "process_vm_writev": 311, "bpf": 321, "userfaultfd": 323, "perf_event_open": 298, "clone3": 435,
+    "setsid": 112, "setpgid": 109, "memfd_create": 319,
 })  # fmt: skip
 _AARCH64 = (0xC00000B7, {
     "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197, "msgget": 186, "msgctl": 187, "msgrcv": 188,
@@ -32,6 +35,7 @@ _AARCH64 = (0xC00000B7, {
     "add_key": 217, "request_key": 218, "keyctl": 219, "unshare": 97, "setns": 268, "mount": 40,
     "umount2": 39, "pivot_root": 41, "chroot": 51, "ptrace": 117, "process_vm_readv": 270,
     "process_vm_writev": 271, "bpf": 280, "userfaultfd": 282, "perf_event_open": 241, "clone3": 435,
+    "setsid": 157, "setpgid": 154, "memfd_create": 279,
 })  # fmt: skip
 ARCHES = {"x86_64": _X86_64, "amd64": _X86_64, "aarch64": _AARCH64, "arm64": _AARCH64}
 X32_BIT = 0x40000000  # x86-64's x32 ABI numbers: another way to reach the same calls, refused wholesale

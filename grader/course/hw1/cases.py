@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Builtin, Context, Rng
+from grader.checks.base import Builtin, Rng
 from grader.checks.compare import ANY
-from grader.checks.own import helper
+from grader.checks.own import Helpers, Own
 from grader.worker.builtins import BUILTINS
 
 Gen = np.random.Generator
@@ -112,30 +112,29 @@ def losses_only(e: Any) -> Any:
     return [ANY, e[1]]
 
 
-# The right answer given the student's own gd_step, linear_regression_loss and dataset_loss, which their
-# batch_gd and sgd presumably call (see grader.checks.own).
-def _own_loss(ctx: Context, X: np.ndarray, Y: np.ndarray, w: np.ndarray, factor: float) -> float:
-    values = [float(helper(ctx, "linear_regression_loss", x, float(y), w)) for x, y in zip(X, Y, strict=True)]
-    return factor * float(np.mean(values))  # the mean of the student's own per-sample losses, scaled alike
-
-
-def own_batch_gd(ctx: Context, args: tuple) -> Any:
+# batch_gd and sgd judged on their own (grader.checks.own): the right answer when the helpers they call make
+# the mistakes their own checks caught (each helper's answer the reference's, turned by that mistake's model).
+def _batch_gd_given(helpers: Helpers, args: tuple) -> Any:
     grad_fn, w0, X, Y, lr, steps = args
-    grad_fn = BUILTINS[grad_fn.name]
-    # dataset_loss of a loss that is 1 everywhere: 1 for a mean, m for a sum (a linear aggregation's factor)
-    factor = float(helper(ctx, "dataset_loss", Builtin("unit_loss"), X, Y, w0))
+    grad = BUILTINS[grad_fn.name]
     w, losses = np.array(w0, dtype=np.float64), []
     for _ in range(steps):
-        losses.append(_own_loss(ctx, X, Y, w, factor))
-        w = helper(ctx, "gd_step", w, grad_fn(X, Y, w), lr, shape=w.shape)
+        per_sample = [float(helpers("linear_regression_loss", x=x, y=float(y), w=w)) for x, y in zip(X, Y, strict=True)]
+        losses.append(float(helpers.apply("dataset_loss", {"X": X}, float(np.mean(per_sample)))))
+        w = np.asarray(helpers("gd_step", w=w, grad=grad(X, Y, w), lr=lr), dtype=np.float64)
     return [w, np.array(losses)]
 
 
-def own_sgd(ctx: Context, args: tuple) -> Any:
+def _sgd_given(helpers: Helpers, args: tuple) -> Any:
     grad_fn, w0, X, Y, lr, steps, marker = args
-    grad_fn, rng = BUILTINS[grad_fn.name], np.random.default_rng(marker.seed)
+    grad, rng = BUILTINS[grad_fn.name], np.random.default_rng(marker.seed)
     w = np.array(w0, dtype=np.float64)
     for _ in range(steps):
         k = rng.integers(0, len(X))
-        w = helper(ctx, "gd_step", w, grad_fn(X[k : k + 1], Y[k : k + 1], w), lr, shape=w.shape)
+        w = np.asarray(helpers("gd_step", w=w, grad=grad(X[k : k + 1], Y[k : k + 1], w), lr=lr), dtype=np.float64)
     return w
+
+
+own_batch_gd = Own({"gd_step": step_variants, "dataset_loss": dataset_variants,
+                    "linear_regression_loss": loss_variants}, _batch_gd_given)
+own_sgd = Own({"gd_step": step_variants}, _sgd_given)
