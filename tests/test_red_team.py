@@ -170,7 +170,8 @@ def test_a_helper_that_recognises_the_recomputation_cannot_excuse_a_lazy_target(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 3. Hidden feedback carries bits the student chose (left open by design, SPEC §3): which word of the vocabulary a hidden row shows
+# 3. Hidden feedback carries bits the student chose (left open by design, SPEC §3): which word of the vocabulary a
+#    hidden row shows
 #    follows from how the student's code chose to fail (raise, return a str, NaN, a wrong shape, a wrong part,
 #    a known mistake, hang, exit...). Chosen from the hidden inputs, that choice reads them out: here one bit per
 #    hidden check (the sign of the first hidden number); with ~10 distinguishable problems, the part label and
@@ -246,7 +247,8 @@ def test_hidden_feedback_carries_no_bit_computed_from_the_hidden_inputs() -> Non
 
 # ---------------------------------------------------------------------------------------------------------------
 # 4. One student's CPU hog changing a classmate's rows. Closed: setsid/setpgid are refused by the seccomp
-#    filter after the child's own setsid, so all of a child's processes share one autogroup. The attack: Each child calls setsid(), so the kernel's autogroup
+# filter after the child's own setsid, so all of a child's processes share one autogroup. The attack: Each child
+#    calls setsid(), so the kernel's autogroup
 #    scheduler shares the CPU fairly between sessions, and threads of one process gain nothing. But setsid() is
 #    not refused inside a child: a child that forks 31 processes (the nproc limit is 32) which each call setsid()
 #    owns 31 autogroups against the classmate's one, and slows the classmate's calls ~16x on 2 cores (measured:
@@ -331,7 +333,8 @@ def test_memory_parked_in_unmapped_memfds_counts_against_the_limit() -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # 6. Answering public checks from a lookup table. Closed: the course's grading draws public inputs afresh from
-#    the secret (check_seed's fresh_public); `grader check` keeps id seeds. The attack: Their seeds follow from their ids and the release ships
+# the secret (check_seed's fresh_public); `grader check` keeps id seeds. The attack: Their seeds follow from their
+#    ids and the release ships
 #    their answers (grader/suites/public/answers.npz), so a hand-in that implements NOTHING and carries a table
 #    {hash of the arguments: answer} (10 kB compressed for hw2, far below the 256 kB cap) earns every public
 #    point: 42 of hw2's 100 points (hw1: 9 of 35, hw3: 34 of 75 with the same trick). The grade is built from
@@ -448,7 +451,8 @@ def test_a_table_of_public_answers_without_any_implementation_earns_nothing() ->
     assert earned <= 0.1 * total, f"{earned} of {total} public points with no implementation at all"
 
 
-# 2b. The same without any tell-tale builtin (closed the same way): inside the recomputation the grader feeds each helper's output to
+# 2b. The same without any tell-tale builtin (closed the same way): inside the recomputation the grader feeds each
+#    helper's output to
 #     the next helper (own_mlp_forward: S = linear_forward(Z), Z = act(S), linear_forward(Z) ...), which none of
 #     the helpers' own checks ever does. A linear_forward that sees its own output come back through an activation
 #     knows it is excusing mlp_forward and answers zeros, so a net that returns zero logits is "right given its own
