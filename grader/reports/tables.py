@@ -121,8 +121,9 @@ def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFra
     failures = (table["n"] - (table["pass_rate"] * table["n"]).round()).rename("failures")
     counts = counts.join(failures, on=keys)
     counts["share"] = counts["count"] / counts["failures"].clip(lower=1)
-    counts["entry"] = counts["mistake"] + ": " + counts["count"].astype(str) + [
-        f" ({100 * share:.0f} % of failures)" for share in counts["share"]
+    counts["entry"] = [
+        f"{m}: {n} ({100 * share:.0f} % of failures)"
+        for m, n, share in zip(counts["mistake"], counts["count"], counts["share"], strict=True)
     ]
     listed = counts.groupby(keys).agg(
         top_mistake=("mistake", "first"), top_mistake_n=("count", "first"), top_mistake_share=("share", "first"),

@@ -176,7 +176,7 @@ def chain_rule(dC_dznext, J_z, J_w):
 
 def mse_forward(Y_hat, Y):
     total = 0.0
-    for row_hat, row in zip(Y_hat, Y):
+    for row_hat, row in zip(Y_hat, Y):  # noqa: B905
         diff = row_hat - row
         total += float(np.dot(diff, diff))
     return total / (2 * len(Y_hat))
@@ -192,7 +192,7 @@ def mse_backward(Y_hat, Y):
 
 def softmax_cross_entropy_forward(logits, labels):
     loss = 0.0
-    for row, label in zip(logits, labels):
+    for row, label in zip(logits, labels):  # noqa: B905
         top = max(row)
         log_norm = top + np.log(sum(np.exp(v - top) for v in row))
         loss += log_norm - row[label]

@@ -71,7 +71,7 @@ def add_forward(X1, X2):
 def _collapse(grad, target):
     target = tuple(target)
     padded = (1,) * (grad.ndim - len(target)) + target
-    keep = [k for k, (have, want) in enumerate(zip(grad.shape, padded)) if want == 1 and have != 1]
+    keep = [k for k, (have, want) in enumerate(zip(grad.shape, padded)) if want == 1 and have != 1]  # noqa: B905
     summed = grad.sum(axis=tuple(keep), keepdims=True) if keep else grad + 0.0
     return summed.reshape(target)
 
