@@ -44,7 +44,7 @@ def after_grading(out: Path, config: CourseConfig, hashes: Mapping[str, str], fi
     try:
         with Gradebook(out) as book:
             submissions = book.submissions_frame()
-        warnings = consistency.mixing(submissions, str(out))
+        warnings = []  # mixing itself was reported with the reports (write_reports)
         others = consistency.stale(submissions, hashes, fingerprint)
         if len(others):
             warnings.append(

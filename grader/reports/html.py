@@ -132,12 +132,13 @@ def _items(data: ReportData) -> str:
     for key, rows in data.checks.groupby("assignment", sort=False):
         view = pd.DataFrame({
             "check": rows["check_id"], "graded": rows["n"], "pass rate": rows["pass_rate"].round(3),
-            "mean points": rows["mean_points"].round(3), "discrimination": rows["discrimination"],
+            "mean points": rows["mean_points"].round(3),
+            "discrimination": [("" if pd.isna(v) else v) for v in rows["discrimination"]],
             "known mistakes (share of failures)": rows["mistakes"].replace("", "—"),
         })  # fmt: skip
         numeric = ("graded", "pass rate", "mean points", "discrimination")
         parts.append(f"<details><summary>{escape(str(key))}: {len(rows)} checks</summary>"
-                     f"{_table(view.fillna(''), numeric)}</details>")  # fmt: skip
+                     f"{_table(view, numeric)}</details>")  # fmt: skip
     return "".join(parts)
 
 

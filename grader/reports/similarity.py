@@ -99,16 +99,16 @@ def compare(a: Fingerprint, b: Fingerprint) -> Match:
 
 
 def functions_in(code: str, slices: np.ndarray) -> set[str]:
-    """Names of the top-level functions whose body holds the start of a slice (a regular expression over the
-    text: nothing is parsed)."""
+    """Names of the top-level functions that share at least K characters with a slice (a regular expression
+    finds where each starts: nothing is parsed)."""
     if slices.size == 0:
         return set()
     starts = [(m.start(), m.group(1)) for m in _DEF.finditer(code)]
+    bounds = [(start, end, name) for (start, name), (end, _) in zip(starts, [*starts[1:], (len(code), "")],
+                                                                     strict=True)]  # fmt: skip
     found = set()
-    for offset in slices[0]:
-        owner = [name for start, name in starts if start <= offset]
-        if owner:
-            found.add(owner[-1])
+    for first, last in zip(slices[0].tolist(), slices[1].tolist(), strict=True):
+        found |= {name for start, end, name in bounds if min(end, last) - max(start, first) >= K}
     return found
 
 
