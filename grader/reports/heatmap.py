@@ -89,8 +89,8 @@ def _cell(state: str, fraction: float, reason: str, column: str) -> str:
 
 def pass_rates(checks: pd.DataFrame) -> str:
     """One row per graded function, each of its checks a bar as high as its pass rate (hover: id and rate)."""
-    order = {f"{a}.{t}": i for i, (a, spec) in enumerate((a, s) for a, s in ASSIGNMENTS.items())
-             for t in spec.targets}  # fmt: skip
+    course = [f"{key}.{target}" for key, spec in ASSIGNMENTS.items() for target in spec.targets]
+    order = {item: i for i, item in enumerate(course)}
     legend = '<div class="legend">' + "".join(_swatch(v, f"{v} check") for v in VISIBILITY_COLOURS) + (
         "<span>bar height: share of graded hand-ins passing</span></div>"
     )
