@@ -56,7 +56,7 @@ def after_grading(out: Path, config: CourseConfig, hashes: Mapping[str, str], fi
             print(f"WARNING: {warning}", file=sys.stderr)
         from grader.reports import load_report_data
 
-        print("\n".join(summary_lines(load_report_data(out, config), out)))
+        print("\n".join(summary_lines(load_report_data(out, config, compare=False), out)))
     except Exception as exc:  # a summary is a courtesy; the reports and the gradebook are written
         print(f"(no summary: {one_line(f'{type(exc).__name__}: {exc}')})", file=sys.stderr)
 
