@@ -13,7 +13,7 @@ from matplotlib import image
 from test_reports import CONFIG, build_class, check_rows
 
 from grader.pipeline.gradebook import Gradebook
-from grader.reports import plots, write_reports
+from grader.reports import heatmap, plots, write_reports
 from grader.reports.safe_text import one_line
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -68,10 +68,38 @@ def test_report_dom_holds_every_section(report, tmp_path):
     assert console_errors(done.stderr) == []
     dom = done.stdout
     for heading in ("Score distribution", "Flagged submissions", "Checks most students fail",
-                    "Pass rate per check", "Students × functions", "How accuracy thresholds were set"):  # fmt: skip
+                    "Pass rate per check", "Students × functions", "Item analysis", "Similar hand-ins",
+                    "How accuracy thresholds were set"):  # fmt: skip
         assert f"<h2>{heading}" in dom
-    assert dom.count('<img alt="') == 3
+    assert dom.count('<img alt="') == 1
     assert "uses torch in hw2" in dom
+
+
+def rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def test_heat_map_shows_three_states_in_three_colours(report, tmp_path):
+    """zz_absent did not hand hw3 in (17 functions), zz_torch's hw2 is ungradable (25): grey, purple, and the
+    red-to-green scale of graded cells, as rendered; each ungradable cell says why on hover."""
+    shot = tmp_path / "report.png"
+    done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1400,7000", report.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    pixels = (image.imread(shot)[..., :3] * 255).round().astype(int)
+
+    def count(colour: str) -> int:
+        return int((np.abs(pixels - rgb(colour)).sum(axis=-1) <= 3).sum())
+
+    cell = 13 * 13  # a heat-map cell's inner area; the legend holds one swatch of each colour
+    not_submitted = count(heatmap.STATE_COLOURS["not submitted"])
+    ungradable = count(heatmap.STATE_COLOURS["ungradable"])
+    assert not_submitted >= 17 * cell * 0.9 and ungradable >= 25 * cell * 0.9
+    assert sum(count(colour) for colour in heatmap.SCALE) >= 100 * cell
+    assert len({heatmap.STATE_COLOURS["not submitted"], heatmap.STATE_COLOURS["ungradable"], *heatmap.SCALE}) == 7
+    dom = chromium(tmp_path, "--dump-dom", report.as_uri()).stdout
+    assert dom.count('<td class="ug" title="hw2.') == 25 and dom.count('<td class="ns" title="hw3.') == 17
+    assert 'title="hw2.linear_forward: ungradable: hw2 must be done in numpy only"' in dom
+    assert "Rates over each assignment's graded hand-ins" in dom
 
 
 def test_the_checks_can_fail(tmp_path):

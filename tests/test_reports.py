@@ -6,6 +6,7 @@ import re
 import sys
 import types
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -37,13 +38,14 @@ CONFIG = parse_course_config(
 
 
 def check_rows(student: str, key: str, outcome) -> list[CheckResult]:
-    """Two checks per target of ``key``; ``outcome(target, visibility) -> (status, fraction, message, mistake)``."""
+    """Two checks per target of ``key``; ``outcome(target, visibility) -> (status, fraction, message, mistake)``,
+    optionally followed by the verdict's problem (``"not_submitted"``, ``"import"``, ...)."""
     rows = []
     for target in ASSIGNMENTS[key].targets:
         for visibility in ("public", "hidden"):
-            status, fraction, message, mistake = outcome(target, visibility)
+            status, fraction, message, mistake, *problem = outcome(target, visibility)
             rows.append(CheckResult(student, key, f"{key}.{target}.{visibility}.basic", target, 2.0 * fraction, 2.0,
-                                    status, message, 0.01, mistake, visibility))  # fmt: skip
+                                    status, message, 0.01, mistake, visibility, *problem))  # fmt: skip
     return rows
 
 
@@ -78,8 +80,9 @@ def build_class(out_dir, n_students: int = 12, seed: int = 0) -> dict[str, dict[
                 book.record(run, student, key, f"h{i}{key}", "S", when, check_rows(student, key, random_outcome(rng)))
         torch_flag = FLAG_PREFIX + "uses torch in hw2"
         special = {
-            "zz_torch": ("hw2", lambda t, v: ("error", 0, "hw2 must be done in numpy only", torch_flag)),
-            "zz_absent": ("hw3", lambda t, v: ("error", 0, "not submitted: no practice.py in zz_absent/", "")),
+            "zz_torch": ("hw2", lambda t, v: ("error", 0, "hw2 must be done in numpy only", torch_flag, "numpy_only")),
+            "zz_absent": ("hw3", lambda t, v: ("error", 0, "not submitted: no practice.py in zz_absent/", "",
+                                               "not_submitted")),
             "zz_hang": ("hw1", lambda t, v: ("timeout", 0, f"{t} did not finish within 10 s: an endless loop?", "")
                         if t == "sgd" else ("pass", 1, "", "")),
         }  # fmt: skip
@@ -103,7 +106,8 @@ def class_dir(tmp_path_factory):
 
 
 def test_every_report_is_written(class_dir):
-    names = {"results.csv", "results.parquet", "gradebook.csv", "checks.csv", "report.html", "report.md", "canvas.csv"}
+    names = {"results.csv", "results.parquet", "gradebook.csv", "checks.csv", "similarity.csv", "report.html",
+             "report.md", "canvas.csv"}  # fmt: skip
     assert names <= {p.name for p in class_dir.iterdir()}
     feedback = sorted(p.stem for p in (class_dir / "feedback").glob("*.md"))
     assert len(feedback) == 15 and "zz_torch" in feedback
@@ -128,7 +132,8 @@ def test_gradebook_layout(class_dir):
     table = pd.read_csv(class_dir / "gradebook.csv", keep_default_na=False)
     expected = ["student"]
     for key in ASSIGNMENTS:
-        expected += [key, f"{key}_submitted_at", f"{key}_late_days", f"{key}_penalty", f"{key}_final"]
+        expected += [key, f"{key}_status", f"{key}_submitted_at", f"{key}_late_days", f"{key}_penalty",
+                     f"{key}_final"]
     assert list(table.columns) == expected + ["total", "max_total", "percent", "flags"]
     assert len(table) == 15 and table["student"].is_unique
     data = load_report_data(class_dir, CONFIG)
@@ -186,11 +191,15 @@ def test_checks_table(class_dir):
     assert list(checks.columns) == list(CHECK_DTYPES)
     assert data.checks.dtypes.astype(str).to_dict() == CHECK_DTYPES
     assert len(checks) == sum(2 * len(a.targets) for a in ASSIGNMENTS.values())
-    assert (checks["n"] == 15).all() and checks["pass_rate"].between(0, 1).all()
+    # Over graded hand-ins only: zz_torch's hw2 is ungradable, zz_absent's hw3 not submitted.
+    graded = {"hw1": 15, "hw2": 14, "hw3": 14, "lab": 15}
+    assert (checks["n"] == checks["assignment"].map(graded)).all() and checks["pass_rate"].between(0, 1).all()
     row = data.checks.set_index("check_id").loc["hw2.linear_backward.public.basic"]
     wrong = data.results.query("check_id == 'hw2.linear_backward.public.basic' and mistake == 'transposed_dW'")
     assert row["top_mistake"] == "transposed_dW" and row["top_mistake_n"] == len(wrong) > 0
-    assert row["pass_rate"] == pytest.approx(1 - (len(wrong) + 1) / 15)  # + zz_torch's error
+    assert row["pass_rate"] == pytest.approx(1 - len(wrong) / 14)
+    assert row["top_mistake_share"] == 1.0  # every failure of this check is the transposed dW
+    assert f"transposed_dW: {len(wrong)} (100 % of failures)" == row["mistakes"]
     assert not checks["mistakes"].str.contains(FLAG_PREFIX).any()
 
 
@@ -198,9 +207,10 @@ def test_report_html_is_self_contained(class_dir):
     text = (class_dir / "report.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
     assert "<script" not in text and "@import" not in text and "url(" not in text
-    assert text.count('src="data:image/png;base64,') == 3
+    assert text.count('src="data:image/png;base64,') == 1  # the histograms; the other charts are HTML
     for heading in ("Score distribution", "Flagged submissions", "Checks most students fail", "Pass rate per check",
-                    "Students × functions", "How accuracy thresholds were set"):  # fmt: skip
+                    "Students × functions", "Item analysis", "Similar hand-ins",
+                    "How accuracy thresholds were set"):  # fmt: skip
         assert heading in text
     assert "uses torch in hw2" in text and "transposed_dW" in text
 
@@ -241,6 +251,73 @@ def test_canvas_import_layout(class_dir, tmp_path):
     assert float(ada["Homework 2 (4242)"]) == pytest.approx(final, abs=0.01)
     written = pd.read_csv(class_dir / "canvas.csv", dtype=str, keep_default_na=False)
     assert len(written) == 16 and written.iloc[0, 0] == POINTS_POSSIBLE
+
+
+def test_canvas_and_gradebook_csv_carry_the_three_states(class_dir):
+    """Graded: the score; not submitted: 0; ungradable: blank (Canvas keeps it for the instructor to decide)."""
+    gradebook = pd.read_csv(class_dir / "gradebook.csv", dtype=str, keep_default_na=False).set_index("student")
+    assert gradebook.loc["zz_torch", "hw2_status"] == "ungradable"
+    assert gradebook.loc["zz_absent", "hw3_status"] == "not submitted"
+    assert gradebook.loc["zz_absent", "hw2_status"] == gradebook.loc["student00", "hw3_status"] == "graded"
+    assert float(gradebook.loc["zz_torch", "hw2"]) == float(gradebook.loc["zz_absent", "hw3"]) == 0  # both count 0
+    canvas = pd.read_csv(class_dir / "canvas.csv", dtype=str, keep_default_na=False).set_index("Student")
+    assert canvas.loc["zz_torch", "hw2"] == "" and canvas.loc["zz_absent", "hw3"] == "0"
+    assert float(canvas.loc["zz_torch", "hw1"]) == pytest.approx(float(gradebook.loc["zz_torch", "hw1_final"]))
+
+
+def test_roster_gaps_are_named_and_strict_roster_makes_them_errors(class_dir, tmp_path, capsys):
+    roster = tmp_path / "roster.csv"
+    students = [f"student{i:02d}" for i in range(12)] + ["zz_absent", "zz_hang"]  # zz_torch missing
+    roster.write_text("student,SIS User ID\n" + "".join(f"{s},S{s}\n" for s in students) + "newcomer,S999\n")
+    assert main(["report", "--out", str(class_dir), "--roster", str(roster)]) == 0
+    err = capsys.readouterr().err
+    assert "not on the roster" in err and "zz_torch" in err
+    assert "no submission" in err and "newcomer" in err
+    canvas = pd.read_csv(class_dir / "canvas.csv", dtype=str, keep_default_na=False).set_index("SIS User ID")
+    assert canvas.loc["S999", ["hw1", "hw2", "hw3", "lab"]].tolist() == ["0"] * 4  # exported as not submitted
+    (class_dir / "canvas.csv").unlink()
+    assert main(["report", "--out", str(class_dir), "--roster", str(roster), "--strict-roster"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: --strict-roster") and "zz_torch" in err and "newcomer" in err
+    assert not (class_dir / "canvas.csv").exists()  # nothing written
+
+
+def test_checks_most_students_fail_counts_only_submitters(tmp_path):
+    """Three of five students did not hand hw3 in: a check the two submitters pass is not a hard check."""
+    with Gradebook(tmp_path) as book:
+        for i, student in enumerate(["ann", "bob", "cem", "dan", "eve"]):
+            absent = ("error", 0, "not submitted: no practice.py", "", "not_submitted")
+            outcome = (lambda t, v: ("pass", 1, "", "")) if i < 2 else (lambda t, v, a=absent: a)
+            book.record(1, student, "hw3", f"h{i}", "S", None, check_rows(student, "hw3", outcome))
+            book.record(1, student, "hw1", f"g{i}", "S", None,
+                        check_rows(student, "hw1", lambda t, v, i=i: ("fail" if t == "sgd" and i else "pass",
+                                                                        0 if t == "sgd" and i else 1, "", "")))
+    data = load_report_data(tmp_path, CONFIG)
+    hw3 = data.checks[data.checks["assignment"] == "hw3"]
+    assert (hw3["n"] == 2).all() and (hw3["pass_rate"] == 1).all()
+    hardest = html._hardest(data)
+    assert set(hardest["check"]) == {"hw1.sgd.public.basic", "hw1.sgd.hidden.basic"}
+    assert list(hardest["passing"]) == ["20 %", "20 %"]
+
+
+def test_discrimination_index_is_the_corrected_item_total_correlation(tmp_path):
+    """A check that only the strongest students pass discriminates; one everybody passes has no index."""
+    targets = ASSIGNMENTS["hw1"].targets
+
+    def outcome(target, visibility, i):  # student i passes the first i targets of hw1, and gd_step
+        passed = targets.index(target) < i or target == "gd_step"
+        return ("pass", 1, "", "") if passed else ("fail", 0, "", "")
+
+    with Gradebook(tmp_path) as book:
+        for i in range(6):
+            book.record(1, f"s{i}", "hw1", f"h{i}", "S", None, check_rows(f"s{i}", "hw1", partial(outcome, i=i)))
+    data = load_report_data(tmp_path, CONFIG)
+    index = data.checks.set_index("check_id")["discrimination"]
+    assert np.isnan(index["hw1.gd_step.public.basic"]) and np.isnan(index["hw1.sgd.public.basic"])  # all alike
+    points = data.results.pivot_table(index="student", columns="check_id", values="points")
+    rest = points.sum(axis=1) - points["hw1.batch_gd.public.basic"]
+    expected = np.corrcoef(points["hw1.batch_gd.public.basic"] / 2, rest)[0, 1]
+    assert index["hw1.batch_gd.public.basic"] == pytest.approx(expected, abs=1e-3) and expected > 0.5
 
 
 def test_missing_gradebook_is_a_clear_error(tmp_path):

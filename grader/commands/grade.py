@@ -25,9 +25,10 @@ from grader.errors import UserError
 from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
 from grader.pipeline.discover import Submission, discover, student_dirs
 from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
-from grader.pipeline.gradebook import Gradebook, suite_hash
+from grader.pipeline.gradebook import Gradebook, secret_fingerprint, suite_hash
 from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
 from grader.pipeline.submission_times import DEFAULT_NAME, SubmissionTimes, TimesError, default_times, load_times
+from grader.reports.console import after_grading, stale_keys, with_stale
 from grader.reports.safe_text import one_line
 from grader.suites import hidden_available, load_checks
 
@@ -46,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default: SUBMISSIONS_DIR/{DEFAULT_NAME} if there is one)",
     )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--regrade-stale", action="store_true",
+        help="also regrade, in every assignment of the gradebook, the submissions graded with another suite or "
+        "secret than this run's (see the warning `grade` and `report` print when a gradebook mixes them)",
+    )  # fmt: skip
 
 
 def parse_only(text: str | None) -> list[str]:
@@ -76,7 +82,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_course_config()
         include_hidden, warning = _include_hidden(config.secret, args.public_only)
-        checks = {key: apply_overrides(load_checks(key, include_hidden), config) for key in only}
+        fingerprint = secret_fingerprint(config.secret)
+
+        def suite(key: str) -> list[Check]:
+            return apply_overrides(load_checks(key, include_hidden), config)
+
+        if args.regrade_stale:
+            only = with_stale(args.out, only, lambda key: suite_hash(suite(key), config), fingerprint)
+        checks = {key: suite(key) for key in only}
     except ConfigError as exc:
         raise UserError(str(exc)) from None
     _warn(warning)
@@ -88,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     with Gradebook(args.out) as book:
         run_id = book.start_run(sys.argv)
+        book.keep_sources(submissions)
+        if args.regrade_stale:
+            book.invalidate(stale_keys(book, hashes, fingerprint))
         todo = [
             s for s in submissions if not book.is_current(s.student, s.assignment, s.content_hash, hashes[s.assignment])
         ]
@@ -104,12 +120,15 @@ def run(args: argparse.Namespace) -> int:
         for result in _grade(todo, checks, config, jobs, progress=not args.quiet):
             s = result.submission
             book.record(
-                run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results
-            )
+                run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results,
+                secret_fingerprint=fingerprint,
+            )  # fmt: skip
         book.finish_run(run_id, len(todo), skipped)
     print(f"graded {len(todo)} submissions in {time.perf_counter() - start:.1f} s; skipped {skipped} unchanged")
     _warn(warning)
-    return _write_reports(args.out, config)
+    code = _write_reports(args.out, config)
+    after_grading(args.out, config, hashes, fingerprint)
+    return code
 
 
 def _submission_times(root: Path, named: Path | None) -> SubmissionTimes | None:

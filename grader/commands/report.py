@@ -29,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="CSV mapping submission folder names (column 'student') to Canvas's Student, ID, SIS User ID, "
         "SIS Login ID, Section columns (implies --format canvas)",
     )
+    parser.add_argument(
+        "--strict-roster", action="store_true",
+        help="with --roster: a graded student missing from the roster, or a roster student without any "
+        "submission, is an error (exit code 2) instead of a warning",
+    )  # fmt: skip
     parser.add_argument("--config", type=Path, help="course config (default: ./course.toml, else the repository's)")
 
 
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     formats = list(args.formats) + ["canvas"] * (args.roster is not None and "canvas" not in args.formats)
     try:
         config = load_course_config(args.config)
-        written = write_reports(args.out, config, formats=formats, roster=args.roster)
+        written = write_reports(args.out, config, formats=formats, roster=args.roster, strict_roster=args.strict_roster)
     except (ConfigError, ReportError) as exc:
         raise UserError(str(exc)) from None
     except ReportsIncomplete as exc:

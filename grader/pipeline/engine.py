@@ -232,4 +232,5 @@ def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float)
         seconds=round(seconds, 3),
         mistake=verdict.mistake,
         visibility=check.visibility,
+        problem=verdict.problem,
     )

@@ -1,18 +1,18 @@
 """The gradebook: one SQLite file per output folder, keyed by submission content and suite.
 
 A submission is *current* when its content hash and the suite hash it was graded with are both unchanged,
-so a re-run regrades only what changed. Each student × assignment is recorded in one transaction (old rows
-out, new rows in), so a batch killed at any moment keeps every finished student exactly once and resumes.
-WAL mode and a busy timeout let two ``grader grade`` runs share one folder.
+so a re-run regrades only what changed. Each submission also records its state (graded, not submitted,
+ungradable: ``grader.pipeline.gradebook_schema``) and the fingerprint of the secret it was graded with, and
+the text of each graded ``.py`` hand-in is kept for the similarity report. Each student × assignment is
+recorded in one transaction (old rows out, new rows in), so a batch killed at any moment keeps every
+finished student exactly once and resumes. WAL mode and a busy timeout let two ``grader grade`` runs share one folder.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,9 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 import grader
-from grader.checks.base import Check
-from grader.pipeline.config import CourseConfig
+from grader.pipeline import fingerprints
+from grader.pipeline.discover import Submission
+from grader.pipeline.gradebook_schema import (
+    RESULT_INSERT_COLUMNS,
+    SUBMISSION_INSERT_COLUMNS,
+    create_or_migrate,
+    submission_state,
+)
 from grader.pipeline.results import RESULT_COLUMNS, CheckResult
+from grader.pipeline.sources import source_of
 
 FILENAME = "gradebook.sqlite"
 RESULT_DTYPES: dict[str, str] = {
@@ -43,6 +50,7 @@ EXTRA_DTYPES: dict[str, str] = {
     "grader_version": "string",
     "suite_hash": "string",
     "run_id": "int64",
+    "secret_fingerprint": "string",
 }
 SUBMISSION_DTYPES: dict[str, str] = {
     "student": "string",
@@ -52,27 +60,11 @@ SUBMISSION_DTYPES: dict[str, str] = {
     "submitted_at": "string",  # ISO 8601 with timezone, "" when unknown
     "run_id": "int64",
     "graded_at": "string",
+    "state": "string",  # graded, not submitted, ungradable
+    "reason": "string",  # why ungradable or not submitted; "" when graded
+    "secret_fingerprint": "string",  # grader.pipeline.fingerprints.secret_fingerprint; "" for none or unknown
 }
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT,
-    argv TEXT NOT NULL, graded INTEGER, skipped INTEGER, pid INTEGER);
-CREATE TABLE IF NOT EXISTS submissions (
-    student TEXT NOT NULL, assignment TEXT NOT NULL, content_hash TEXT NOT NULL, suite_hash TEXT NOT NULL,
-    submitted_at TEXT NOT NULL, run_id INTEGER NOT NULL, graded_at TEXT NOT NULL,
-    PRIMARY KEY (student, assignment));
-CREATE TABLE IF NOT EXISTS results (
-    student TEXT NOT NULL, assignment TEXT NOT NULL, check_id TEXT NOT NULL, target TEXT NOT NULL,
-    points REAL NOT NULL, max_points REAL NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL,
-    seconds REAL NOT NULL, mistake TEXT NOT NULL, visibility TEXT NOT NULL, grader_version TEXT NOT NULL,
-    suite_hash TEXT NOT NULL, run_id INTEGER NOT NULL,
-    PRIMARY KEY (student, assignment, check_id));
-CREATE TABLE IF NOT EXISTS claims (
-    student TEXT NOT NULL, assignment TEXT NOT NULL, run_id INTEGER NOT NULL, claimed_at TEXT NOT NULL,
-    PRIMARY KEY (student, assignment));
-"""
-
+SOURCE_DTYPES: dict[str, str] = {"student": "string", "assignment": "string", "text": "string", "filtered": "string"}
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -101,9 +93,7 @@ class Gradebook:
         # WAL + NORMAL survives a killed process; only an OS crash may lose the last commits.
         self._db.execute("PRAGMA synchronous = NORMAL")
         with self._write() as db:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            create_or_migrate(db)
 
     def close(self) -> None:
         self._db.close()
@@ -178,8 +168,11 @@ class Gradebook:
         suite_hash: str,
         submitted_at: datetime | str | None,
         results: list[CheckResult],
+        *,
+        secret_fingerprint: str = "",
     ) -> None:
-        """Replace this student × assignment's rows by ``results``, atomically."""
+        """Replace this student × assignment's rows by ``results``, atomically; the submission's state is read
+        off the rows (``submission_state``)."""
         for r in results:
             if (r.student, r.assignment) != (student, assignment):
                 raise ValueError(f"row {r.check_id} is for {r.student}/{r.assignment}, not {student}/{assignment}")
@@ -187,17 +180,20 @@ class Gradebook:
         if len(set(ids)) != len(ids):
             raise ValueError(f"{student}/{assignment}: duplicate check ids in one record")
         rows = [
-            (*(getattr(r, c) for c in RESULT_COLUMNS), r.mistake, r.visibility, grader.__version__, suite_hash, run_id)
+            (*(getattr(r, c) for c in RESULT_COLUMNS), r.mistake, r.visibility, grader.__version__, suite_hash, run_id,
+             secret_fingerprint)
             for r in results
-        ]
+        ]  # fmt: skip
+        state, reason = submission_state(results)
         with self._write() as db:
             db.execute("DELETE FROM results WHERE student = ? AND assignment = ?", (student, assignment))
-            db.executemany(f"INSERT INTO results VALUES ({', '.join('?' * 14)})", rows)
+            db.executemany(_insert("results", RESULT_INSERT_COLUMNS), rows)
             db.execute("DELETE FROM claims WHERE student = ? AND assignment = ?", (student, assignment))
             db.execute(
-                "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (student, assignment, content_hash, suite_hash, _iso(submitted_at), run_id, _now()),
-            )
+                _insert("submissions", SUBMISSION_INSERT_COLUMNS, replace=True),
+                (student, assignment, content_hash, suite_hash, _iso(submitted_at), run_id, _now(), state, reason,
+                 secret_fingerprint),
+            )  # fmt: skip
 
     def set_submitted_at(self, times: Iterable[tuple[str, str, datetime | str | None]]) -> int:
         """Update the recorded time of submissions already graded, from ``(student, assignment, submitted_at)``;
@@ -214,8 +210,50 @@ class Gradebook:
     def forget(self, student: str, assignment: str) -> None:
         """Drop a submission that no longer exists on disk."""
         with self._write() as db:
-            db.execute("DELETE FROM results WHERE student = ? AND assignment = ?", (student, assignment))
-            db.execute("DELETE FROM submissions WHERE student = ? AND assignment = ?", (student, assignment))
+            for table in ("results", "submissions", "sources"):
+                db.execute(f"DELETE FROM {table} WHERE student = ? AND assignment = ?", (student, assignment))
+
+    def invalidate(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Make the recorded ``(student, assignment)`` submissions stale, so the next run regrades them (their
+        rows stay until then)."""
+        with self._write() as db:
+            db.executemany("UPDATE submissions SET suite_hash = '' WHERE student = ? AND assignment = ?", list(keys))
+
+    def keep_sources(self, submissions: Iterable[Submission]) -> int:
+        """Keep the text of each gradable ``.py`` hand-in as ``discover`` read it (``grader.pipeline.sources``),
+        replacing an older text of the same student and assignment; returns how many were new. A hand-in
+        that is no longer gradable loses its text."""
+        kept = dict(
+            ((s, a), h) for s, a, h in self._db.execute("SELECT student, assignment, content_hash FROM sources")
+        )
+        fresh, gone = [], []
+        for submission in submissions:
+            key = (submission.student, submission.assignment)
+            if kept.get(key) == submission.content_hash:
+                continue
+            source = source_of(submission)
+            if source is not None:
+                fresh.append(source)
+            elif key in kept:
+                gone.append(key)
+        with self._write() as db:
+            db.executemany("DELETE FROM sources WHERE student = ? AND assignment = ?", gone)
+            db.executemany(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+                [(s.student, s.assignment, s.content_hash, s.text, s.filtered, s.offsets) for s in fresh],
+            )
+        return len(fresh)
+
+    def sources_frame(self) -> pd.DataFrame:
+        """The kept text of every hand-in whose text matches what was graded: student, assignment, text,
+        filtered (copydetect's token stream) and offsets (bytes; ``grader.pipeline.sources.offsets_array``)."""
+        rows = self._db.execute(
+            "SELECT s.student, s.assignment, s.text, s.filtered, s.offsets FROM sources s JOIN submissions g "
+            "ON g.student = s.student AND g.assignment = s.assignment AND g.content_hash = s.content_hash "
+            "ORDER BY s.student, s.assignment"
+        ).fetchall()
+        frame = pd.DataFrame(rows, columns=[*SOURCE_DTYPES, "offsets"])
+        return frame.astype(SOURCE_DTYPES)
 
     def results_frame(self, *, extra: bool = True) -> pd.DataFrame:
         """The long table, one row per student × check, sorted by (student, assignment, check_id). With
@@ -237,6 +275,11 @@ class Gradebook:
         return frame.astype(dtypes)
 
 
+def _insert(table: str, columns: Sequence[str], replace: bool = False) -> str:
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def _alive(pid: int | None) -> bool:
     """Whether a process of this machine is running (a gradebook in WAL mode lives on one machine)."""
     if not pid:
@@ -250,49 +293,7 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
-    """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
-    kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
-    and timeouts, the source of the suite modules and of the code that judges (``grader/checks``,
-    ``grader/course``, ``grader/protocol``, ``grader/worker``, the reference solutions), and (hashed) the
-    course secret that seeds hidden checks.
-    A change to any of them makes the recorded rows stale."""
-    described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
-    keys = sorted({c.assignment for c in checks})
-    settings = [
-        (
-            k,
-            sorted(config.assignment(k).points.items()),
-            config.assignment(k).check_timeout,
-            config.assignment(k).submission_timeout,
-        )
-        for k in keys
-    ]
-    modules = {getattr(getattr(c.run, "func", c.run), "__module__", "") for c in checks}  # func: a partial
-    modules |= {f"grader.suites.{c.visibility}.{c.assignment}" for c in checks}
-    sources = sorted(filter(None, map(_source_digest, modules))) + [_judging_code_digest()]
-    material = json.dumps(
-        [grader.__version__, described, settings, sources, hashlib.sha256(config.secret.encode()).hexdigest()]
-    )
-    return hashlib.sha256(material.encode()).hexdigest()[:16]
-
-
-def _judging_code_digest(root: Path | None = None) -> str:
-    """Hash of every source file that computes inputs, expected answers or verdicts (a student release
-    has no reference/ folder; its recorded answers file stands in). ``root``: the grader package."""
-    root = root or Path(grader.__file__).resolve().parent
-    folders = [root / "checks", root / "course", root / "protocol", root / "worker", root.parent / "reference"]
-    files = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.suffix in (".py", ".npz"))
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _source_digest(module_name: str) -> str | None:
-    """Hash of a loaded module's source file, so editing a check or a suite regrades; None if unknown."""
-    path = getattr(sys.modules.get(module_name), "__file__", None)
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
-    except OSError:
-        return None
+# The fingerprints the gradebook records, importable from here as before.
+suite_hash = fingerprints.suite_hash
+secret_fingerprint = fingerprints.secret_fingerprint
+_judging_code_digest = fingerprints._judging_code_digest

@@ -31,6 +31,7 @@ class CheckResult:
     seconds: float
     mistake: str = ""  # id of a recognised known mistake ("transposed_dW"), for checks.csv; "" if none
     visibility: str = "public"
+    problem: str = ""  # the verdict's problem (grader.checks.vocabulary.PROBLEMS): tells the submission's state
 
     def row(self) -> dict:
         """The long-table row (RESULT_COLUMNS only)."""

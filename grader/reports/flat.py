@@ -1,4 +1,5 @@
-"""The tables as files: results.csv and results.parquet (the long table), gradebook.csv, checks.csv.
+"""The tables as files: results.csv and results.parquet (the long table), gradebook.csv, checks.csv,
+similarity.csv.
 
 Every CSV the reports write goes through ``write_csv``: text cells on one line, and a text cell that a
 spreadsheet would run as a formula (a student folder named ``=HYPERLINK(…)``) starts with ``'``. Parquet
@@ -51,4 +52,5 @@ def writers(out_dir: Path, data: ReportData) -> list[Writer]:
         ("results.parquet", lambda: write_parquet(long_table(data.results), out_dir / "results.parquet")),
         ("gradebook.csv", partial(write_csv, data.gradebook, out_dir / "gradebook.csv")),
         ("checks.csv", partial(write_csv, data.checks, out_dir / "checks.csv")),
+        ("similarity.csv", partial(write_csv, data.similarity, out_dir / "similarity.csv")),
     ]

@@ -1,5 +1,8 @@
 """report.html: one self-contained page for the instructor (inline CSS, plots as base64 PNG, no scripts,
-no network references), readable at a glance: summary first, then what needs attention."""
+no network references), readable at a glance: summary first, then what needs attention.
+
+Rates (pass rates, the checks most students fail, the item analysis) count each assignment's graded
+hand-ins only: a student who did not submit it, or whose file could not run, says nothing about a check."""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from grader.checks.mistakes import hint
-from grader.reports import plots
+from grader.pipeline.gradebook_schema import GRADED, STATES
+from grader.reports import heatmap, plots, similarity_html
 from grader.reports.safe_text import html as escape  # one line, HTML-escaped
-from grader.reports.tables import target_scores
 
 if TYPE_CHECKING:
     from grader.reports import ReportData
@@ -29,7 +32,7 @@ table { border-collapse: collapse; margin: .5em 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; } code { font-size: 12px; }
-"""
+""" + heatmap.CSS + similarity_html.CSS
 CREDIT_NOTE = (
     "An accuracy check trains with the student's code and scores the model on held-out data: no credit "
     "at or below the floor, full credit at or above the threshold, linear in between."
@@ -90,13 +93,15 @@ def _assignments(data: ReportData) -> pd.DataFrame:
     rows = []
     for key, maximum in data.maxima.items():
         settings = data.config.assignment(key)
-        percent = 100 * data.gradebook[key] / maximum if maximum else data.gradebook[key] * 0
-        handed_in = data.gradebook[f"{key}_submitted_at"] != ""
+        graded = data.gradebook[data.gradebook[f"{key}_status"] == GRADED]
+        percent = 100 * graded[key] / maximum if maximum else graded[key] * 0
+        states = data.gradebook[f"{key}_status"].value_counts()
         rows.append({
             "assignment": key, "weight": settings.weight, "due": settings.due.isoformat() if settings.due else "",
-            "max points": maximum, "handed in": int(handed_in.sum()),
+            "max points": maximum, **{s: int(states.get(s, 0)) for s in STATES},
             "late": int((data.gradebook[f"{key}_late_days"] > 0).sum()),
-            "mean %": round(float(percent.mean()), 1), "median %": round(float(percent.median()), 1),
+            "mean % (graded)": round(float(percent.mean()), 1) if len(graded) else "—",
+            "median % (graded)": round(float(percent.median()), 1) if len(graded) else "—",
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -105,12 +110,36 @@ def _hardest(data: ReportData) -> pd.DataFrame:
     failing = data.checks[data.checks["pass_rate"] < 1].sort_values(["pass_rate", "check_id"]).head(HARDEST)
     return pd.DataFrame({
         "check": failing["check_id"], "passing": [f"{100 * p:.0f} %" for p in failing["pass_rate"]],
-        "n": failing["n"],
+        "graded hand-ins": failing["n"],
         "most common known mistake": [
             f"{m} ({n}×): {hint(m)}" if m else "—" for m, n in zip(failing["top_mistake"], failing["top_mistake_n"],
                                                                    strict=True)
         ],
     })  # fmt: skip
+
+
+RATES_NOTE = "Rates over each assignment's graded hand-ins: not submitted and ungradable ones are left out."
+ITEMS_NOTE = (
+    "Per check, over the graded hand-ins: pass rate, mean points, each known mistake's share of the failures, "
+    "and the discrimination index (the correlation of the check's score with the rest of the student's score on "
+    "the assignment). An index near 0 or below flags a check that measures something else than the rest: "
+    "broken, or trivial; blank where everyone scored the same."
+)
+
+
+def _items(data: ReportData) -> str:
+    parts = [f'<p class="muted">{escape(ITEMS_NOTE)}</p>']
+    for key, rows in data.checks.groupby("assignment", sort=False):
+        view = pd.DataFrame({
+            "check": rows["check_id"], "graded": rows["n"], "pass rate": rows["pass_rate"].round(3),
+            "mean points": rows["mean_points"].round(3),
+            "discrimination": [("" if pd.isna(v) else v) for v in rows["discrimination"]],
+            "known mistakes (share of failures)": rows["mistakes"].replace("", "—"),
+        })  # fmt: skip
+        numeric = ("graded", "pass rate", "mean points", "discrimination")
+        parts.append(f"<details><summary>{escape(str(key))}: {len(rows)} checks</summary>"
+                     f"{_table(view, numeric)}</details>")  # fmt: skip
+    return "".join(parts)
 
 
 def render(data: ReportData) -> str:
@@ -132,16 +161,19 @@ def render(data: ReportData) -> str:
         parts.append("<p>Nothing has been graded yet.</p>")
         return _page(data.config.name, parts)
     parts += [
-        "<h2>Assignments</h2>", _table(_assignments(data), ("weight", "max points", "handed in", "late", "mean %")),
+        "<h2>Assignments</h2>", _table(_assignments(data), ("weight", "max points", *STATES, "late")),
         "<h2>Score distribution</h2>", f'<img alt="score distribution per assignment" '
         f'src="{plots.score_distributions(g, data.maxima)}">',
         f"<h2>Flagged submissions ({len(data.flags)})</h2>",
         _table(data.flags) if len(data.flags) else "<p>None: no integrity flags, timeouts, crashes or errors.</p>",
-        "<h2>Checks most students fail</h2>", _table(_hardest(data), ("n",)),
-        "<h2>Pass rate per check</h2>", f'<img alt="pass rate per check" src="{plots.pass_rates(data.checks)}">',
+        "<h2>Checks most students fail</h2>", f'<p class="muted">{RATES_NOTE}</p>',
+        _table(_hardest(data), ("graded hand-ins",)),
+        "<h2>Pass rate per check</h2>", heatmap.pass_rates(data.checks),
         "<h2>Students × functions</h2>",
-        '<p class="muted">Fraction of each function\'s points earned; grey: not graded.</p>',
-        f'<img alt="student by function heat map" src="{plots.heatmap(target_scores(data.results))}">',
+        '<p class="muted">Fraction of each function\'s points earned, by submission state.</p>',
+        heatmap.heatmap(data.results, data.submissions),
+        "<h2>Item analysis</h2>", _items(data),
+        "<h2>Similar hand-ins</h2>", similarity_html.section(data),
         "<h2>How accuracy thresholds were set</h2>",
         _thresholds(keys),
         "<h2>Gradebook</h2>", f"<p>{_late_note(data)}</p>",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from grader.checks.mistakes import hint
+from grader.pipeline.gradebook_schema import GRADED, STATES
 from grader.reports.flags import is_flag
 from grader.reports.safe_text import file_stem, markdown
 
@@ -38,9 +39,12 @@ def summary(data: ReportData) -> str:
         f"{len(g)} students; mean course percent {g['percent'].mean():.1f} %, median {g['percent'].median():.1f} %.",
         "",
     ]
+    graded = {k: g.loc[g[f"{k}_status"] == GRADED, k] for k in keys}
     per = pd.DataFrame({
         "assignment": keys, "max points": [data.maxima[k] for k in keys],
-        "mean": [round(float(g[k].mean()), 2) for k in keys], "median": [float(g[k].median()) for k in keys],
+        **{state: [int((g[f"{k}_status"] == state).sum()) for k in keys] for state in STATES},
+        "mean (graded)": [round(float(graded[k].mean()), 2) if len(graded[k]) else "" for k in keys],
+        "median (graded)": [float(graded[k].median()) if len(graded[k]) else "" for k in keys],
         "late": [int((g[f"{k}_late_days"] > 0).sum()) for k in keys],
     })  # fmt: skip
     lines += ["## Assignments", "", md_table(per), ""]
@@ -50,9 +54,12 @@ def summary(data: ReportData) -> str:
         "most common known mistake": [f"{m} ({n}×)" if m else "" for m, n in
                                       zip(hardest["top_mistake"], hardest["top_mistake_n"], strict=True)],
     })  # fmt: skip
-    lines += ["## Checks most students fail", "", md_table(view) if len(view) else "Every check passes.", ""]
+    lines += ["## Checks most students fail", "", "Over each assignment's graded hand-ins.", ""]
+    lines += [md_table(view) if len(view) else "Every check passes.", ""]
     flags = data.flags[["student", "flag"]]
     lines += ["## Flagged submissions", "", md_table(flags) if len(flags) else "None.", ""]
+    similar = data.similarity[data.similarity["flagged"]]
+    lines += ["## Similar hand-ins", "", md_table(similar) if len(similar) else "No pair flagged.", ""]
     files = pd.DataFrame(FILES_IN_FOLDER, columns=["file", "what"])
     return "\n".join(lines + ["## Files in this folder", "", md_table(files, escape=False), ""])
 
@@ -60,10 +67,14 @@ def summary(data: ReportData) -> str:
 FILES_IN_FOLDER = [
     ("`results.csv`, `results.parquet`", "one row per student × check: student, assignment, check_id, target, points, "
      "max_points, status (pass, fail, error, timeout), message, seconds"),
-    ("`gradebook.csv`", "one row per student: for each assignment `<a>` (raw points), `<a>_submitted_at`, "
+    ("`gradebook.csv`", "one row per student: for each assignment `<a>` (raw points), `<a>_status` (graded, not "
+     "submitted, ungradable), `<a>_submitted_at`, "
      "`<a>_late_days`, `<a>_penalty` (the fraction lost), `<a>_final` (after the penalty); then `total` and "
      "`max_total` (points), `percent` (weighted by course.toml's weights) and `flags`"),
-    ("`checks.csv`", "one row per check: pass rate, mean points, failures by status, the known mistakes seen"),
+    ("`checks.csv`", "one row per check, over graded hand-ins: pass rate, mean points, failures by status, the "
+     "known mistakes seen with their share of the failures, the discrimination index"),
+    ("`similarity.csv`", "pairs of hand-ins sharing code: assignment, student_a, student_b, score, flagged, "
+     "functions"),
     ("`report.html`", "the class summary with plots, in one self-contained file"),
     ("`feedback/<student>.md`", "what each student should fix"),
     ("`gradebook.sqlite`", "the source of them all: rebuild them with `grader report --out <this folder>`"),

@@ -10,7 +10,7 @@ export or a console line passes such text through one rule here:
   ``multi_line`` keeps newlines and tabs, for formats that show a block of text (JUnit, Gradescope).
 - ``csv_cell``: one line, and a text cell a spreadsheet would run as a formula gets a leading ``'``.
 - ``markdown``: one line with Markdown's syntax characters backslash-escaped, so it stays plain text.
-- ``html``: one line, HTML-escaped.
+- ``html``: one line, HTML-escaped; ``html_block``: the same with newlines and tabs kept (code in ``<pre>``).
 - ``file_stem``: a file name that stays in its folder and never collides with another id's.
 """
 
@@ -92,6 +92,11 @@ def markdown(text: str) -> str:
 def html(text: str) -> str:
     """``text`` as one line of HTML text (also safe inside a quoted attribute value)."""
     return _html.escape(one_line(text), quote=True)
+
+
+def html_block(text: str) -> str:
+    """``text`` as HTML text for a ``<pre>`` block: newlines and tabs kept, everything else as ``html``."""
+    return _html.escape(multi_line(text), quote=True)
 
 
 def file_stem(name: str) -> str:

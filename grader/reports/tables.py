@@ -3,13 +3,15 @@
 gradebook table, one row per student (assignments in course order, only those graded for anyone):
 
     student,
-    <a>, <a>_submitted_at, <a>_late_days, <a>_penalty, <a>_final   for each assignment a,
+    <a>, <a>_status, <a>_submitted_at, <a>_late_days, <a>_penalty, <a>_final   for each assignment a,
     total, max_total, percent, flags
 
-``<a>`` is the raw points earned, ``<a>_penalty`` the fraction lost to lateness (course.toml [late]),
-``<a>_final = <a> × (1 − <a>_penalty)``. ``total`` and ``max_total`` add up final and maximum points;
-``percent`` is the weighted course percent ``100 · Σ_a w_a · final_a / max_a / Σ_a w_a`` with the weights of
-course.toml. A student who did not hand an assignment in scores 0 on it.
+``<a>`` is the raw points earned, ``<a>_status`` one of ``graded``, ``not submitted``, ``ungradable`` (a
+hand-in none of the checks could run on: refused, failing at import, a banned library), ``<a>_penalty``
+the fraction lost to lateness (course.toml [late]), ``<a>_final = <a> × (1 − <a>_penalty)``. ``total``
+and ``max_total`` add up final and maximum points; ``percent`` is the weighted course percent
+``100 · Σ_a w_a · final_a / max_a / Σ_a w_a`` with the weights of course.toml. A student who did not hand
+an assignment in, or whose hand-in was ungradable, scores 0 on it.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ import pandas as pd
 
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.config import CourseConfig
+from grader.pipeline.gradebook_schema import NOT_SUBMITTED
 from grader.pipeline.results import RESULT_COLUMNS
 from grader.reports.flags import is_flag, row_flags
+from grader.reports.items import discrimination, graded_only
 
-PER_ASSIGNMENT = ("", "_submitted_at", "_late_days", "_penalty", "_final")
+PER_ASSIGNMENT = ("", "_status", "_submitted_at", "_late_days", "_penalty", "_final")
 CHECK_COLUMNS = (
     "assignment", "check_id", "target", "visibility", "max_points", "n", "pass_rate", "mean_points",
-    "n_fail", "n_error", "n_timeout", "top_mistake", "top_mistake_n", "mistakes",
+    "n_fail", "n_error", "n_timeout", "top_mistake", "top_mistake_n", "top_mistake_share", "mistakes",
+    "discrimination",
 )  # fmt: skip
 
 
@@ -55,6 +60,7 @@ def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: Co
     raw = results.pivot_table(index="student", columns="assignment", values="points", aggfunc="sum")
     maxima = max_points(results)
     submitted = submissions.set_index(["student", "assignment"])["submitted_at"]
+    states = submissions.set_index(["student", "assignment"])["state"]
     weighted, weights = pd.Series(0.0, index=table.index), 0.0
     for key in keys:
         settings = config.assignment(key)
@@ -63,6 +69,8 @@ def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: Co
         days = pd.Series([config.late.late_days(w, settings.due) for w in when], dtype="int64")
         penalty = days.map(config.late.penalty).astype("float64")
         table[key] = points
+        status = [states.get((s, key), NOT_SUBMITTED) for s in students]
+        table[f"{key}_status"] = pd.Series(status, dtype="string")
         table[f"{key}_submitted_at"] = pd.Series([w.isoformat() if w else "" for w in when], dtype="string")
         table[f"{key}_late_days"] = days
         table[f"{key}_penalty"] = penalty
@@ -87,8 +95,11 @@ def _submitted(submitted: pd.Series, student: str, key: str) -> datetime | None:
     return None if moment.timestamp() <= 0 else moment
 
 
-def checks_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Per check: how many were graded, pass rate, mean points, how it failed and the known mistakes seen."""
+def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFrame:
+    """Per check, over the graded submissions only (``grader.reports.items``): how many, pass rate, mean
+    points, how it failed, the known mistakes seen (each with its share of the check's failures) and the
+    discrimination index."""
+    results = graded_only(results, submissions)
     if results.empty:
         return pd.DataFrame(columns=list(CHECK_COLUMNS)).astype(CHECK_DTYPES)
     keys = ["assignment", "check_id"]
@@ -107,13 +118,21 @@ def checks_table(results: pd.DataFrame) -> pd.DataFrame:
     known = results[(results["mistake"] != "") & ~results["mistake"].map(is_flag)]
     counts = known.groupby(keys + ["mistake"]).size().rename("count").reset_index()
     counts = counts.sort_values(keys + ["count", "mistake"], ascending=[True, True, False, True])
-    counts["entry"] = counts["mistake"] + ": " + counts["count"].astype(str)
+    failures = (table["n"] - (table["pass_rate"] * table["n"]).round()).rename("failures")
+    counts = counts.join(failures, on=keys)
+    counts["share"] = counts["count"] / counts["failures"].clip(lower=1)
+    counts["entry"] = [
+        f"{m}: {n} ({100 * share:.0f} % of failures)"
+        for m, n, share in zip(counts["mistake"], counts["count"], counts["share"], strict=True)
+    ]
     listed = counts.groupby(keys).agg(
-        top_mistake=("mistake", "first"), top_mistake_n=("count", "first"), mistakes=("entry", "; ".join)
-    )
-    defaults = {"top_mistake": "", "top_mistake_n": 0, "mistakes": ""}
+        top_mistake=("mistake", "first"), top_mistake_n=("count", "first"), top_mistake_share=("share", "first"),
+        mistakes=("entry", "; ".join),
+    )  # fmt: skip
+    defaults = {"top_mistake": "", "top_mistake_n": 0, "top_mistake_share": 0.0, "mistakes": ""}
     for column, default in defaults.items():  # column by column: an empty ``listed`` has no usable dtypes
         table[column] = listed[column].reindex(table.index).astype(object).fillna(default) if len(listed) else default
+    table["discrimination"] = discrimination(results).reindex(table.index)
     table = table.reset_index()
     return table.loc[:, list(CHECK_COLUMNS)].astype(CHECK_DTYPES)
 
@@ -122,7 +141,8 @@ CHECK_DTYPES = {
     "assignment": "string", "check_id": "string", "target": "string", "visibility": "string",
     "max_points": "float64", "n": "int64", "pass_rate": "float64", "mean_points": "float64",
     "n_fail": "int64", "n_error": "int64", "n_timeout": "int64",
-    "top_mistake": "string", "top_mistake_n": "int64", "mistakes": "string",
+    "top_mistake": "string", "top_mistake_n": "int64", "top_mistake_share": "float64", "mistakes": "string",
+    "discrimination": "float64",
 }  # fmt: skip
 
 
