@@ -7,6 +7,7 @@ import itertools
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from copydetect import compare_files
@@ -137,3 +138,21 @@ def test_shared_spans_are_marked_around_escaped_text():
     assert parsed.tags == ["pre", "mark", "mark"]  # only the grader's own tags
     assert "</script>" in parsed.text and "\\x1b" in parsed.text and "\x1b" not in page
     assert a.raw_code == evil
+
+
+def test_student_text_is_tokenised_in_a_bounded_process_of_its_own() -> None:
+    from copydetect.utils import filter_code
+
+    from grader.pipeline import tokens
+
+    text = "def f(x):\n    return x * 2  # twice\n"
+    ((filtered, offsets),) = tokens.normalise_many([text])
+    expected, expected_offsets = filter_code(text, "a.py", language="python")
+    assert filtered == expected and offsets.tolist() == np.asarray(expected_offsets).reshape(-1, 2).tolist()
+
+
+def test_a_text_the_tokeniser_cannot_finish_within_its_limits_is_left_out(monkeypatch) -> None:
+    from grader.pipeline import tokens
+
+    monkeypatch.setattr(tokens, "MEMORY_BYTES", 64 << 20)  # too little for Python and Pygments to start
+    assert tokens.normalise_many(["x = 1\n", "y = 2\n"]) == [None, None]

@@ -30,7 +30,7 @@ from grader.pipeline.gradebook_schema import (
     submission_state,
 )
 from grader.pipeline.results import RESULT_COLUMNS, CheckResult
-from grader.pipeline.sources import source_of
+from grader.pipeline.sources import sources_of
 
 FILENAME = "gradebook.sqlite"
 RESULT_DTYPES: dict[str, str] = {
@@ -227,15 +227,12 @@ class Gradebook:
             ((s, a), h) for s, a, h in self._db.execute("SELECT student, assignment, content_hash FROM sources")
         )
         fresh, gone = [], []
-        for submission in submissions:
-            key = (submission.student, submission.assignment)
-            if kept.get(key) == submission.content_hash:
-                continue
-            source = source_of(submission)
+        todo = [s for s in submissions if kept.get((s.student, s.assignment)) != s.content_hash]
+        for submission, source in zip(todo, sources_of(todo), strict=True):
             if source is not None:
                 fresh.append(source)
-            elif key in kept:
-                gone.append(key)
+            elif (submission.student, submission.assignment) in kept:
+                gone.append((submission.student, submission.assignment))
         with self._write() as db:
             db.executemany("DELETE FROM sources WHERE student = ? AND assignment = ?", gone)
             db.executemany(

@@ -5,8 +5,8 @@ and the ``.py`` files beside it, never re-read from the student's folder. With i
 normalised token stream (every name ``V``/``F``, every string ``S``, no comments or whitespace; see
 ``grader.reports.similarity``) and the offsets that map it back to the text, since tokenising is the slow
 part (~40 ms per hand-in) and a report is rebuilt far more often than a hand-in changes. Tokenising reads
-the text with Pygments' lexer; nothing is imported, evaluated or run. Notebooks are not kept: they are only
-ever parsed in the sandbox.
+the text with Pygments' lexer, in a process of its own under limits (``grader.pipeline.tokens``); nothing is
+imported, evaluated or run. Notebooks are not kept: they are only ever parsed in the sandbox.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.discover import Submission
+from grader.pipeline.tokens import normalise_many
 
 
 @dataclass(frozen=True)
@@ -38,25 +39,20 @@ def joined_text(submission: Submission) -> str:
     return "".join(parts)
 
 
-def normalise(text: str) -> tuple[str, np.ndarray]:
-    """copydetect's filtered token stream of Python ``text`` and its offsets, an (n, 2) int64 array."""
-    from copydetect.utils import filter_code
-
-    filtered, offsets = filter_code(text, "hand_in.py", language="python")
-    return filtered, np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-
-
-def source_of(submission: Submission) -> Source | None:
-    """The source to keep for a gradable, non-notebook submission; None for anything else."""
-    if submission.error or not submission.files or submission.assignment not in ASSIGNMENTS:
-        return None
-    if ASSIGNMENTS[submission.assignment].is_notebook:
-        return None
-    text = joined_text(submission)
-    filtered, offsets = normalise(text)
-    return Source(
-        submission.student, submission.assignment, submission.content_hash, text, filtered, offsets.tobytes()
-    )
+def sources_of(submissions: list[Submission]) -> list[Source | None]:
+    """The source to keep for each gradable, non-notebook submission (None for anything else, and for a text
+    the bounded tokeniser could not read), tokenised in one batch."""
+    wanted = [s for s in submissions if not s.error and s.files and s.assignment in ASSIGNMENTS
+              and not ASSIGNMENTS[s.assignment].is_notebook]
+    texts = [joined_text(s) for s in wanted]
+    normalised = dict(zip(map(id, wanted), zip(texts, normalise_many(texts), strict=True), strict=True))
+    found: list[Source | None] = []
+    for submission in submissions:
+        text, tokens = normalised.get(id(submission), ("", None))
+        found.append(None if tokens is None else Source(submission.student, submission.assignment,
+                                                        submission.content_hash, text, tokens[0],
+                                                        tokens[1].tobytes()))
+    return found
 
 
 def offsets_array(blob: bytes) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from grader.course.assignments import ASSIGNMENTS
-from grader.pipeline.sources import normalise, offsets_array
+from grader.pipeline.sources import offsets_array
 
 # copydetect's defaults: the noise threshold k = 25 filtered characters, about one short statement
 # (`V=V.V(V,V=(V,V))` is 16); a guarantee threshold of k (window 1) keeps every k-gram, so no shared
@@ -63,13 +63,22 @@ def fingerprint(code: str, boilerplate: np.ndarray | None = None, normalised: tu
     the ``(filtered, offsets)`` kept in the gradebook (``grader.pipeline.sources``), to skip tokenising."""
     from copydetect.utils import get_document_fingerprints, get_token_coverage
 
-    filtered, offsets = normalised if normalised is not None else normalise(code)
+    # Without ``normalised``, only trusted text is tokenised here (the stub); student text goes through
+    # grader.pipeline.tokens, in a bounded process of its own.
+    filtered, offsets = normalised if normalised is not None else _normalise_trusted(code)
     # A tuple of code points, not the str: copydetect hashes each k-gram with hash(), which is salted per
     # process for a str (PYTHONHASHSEED) but not for a tuple of ints. So the fingerprints, and every report
     # built from them, are the same on each run.
     points = tuple(map(ord, filtered))
     hashes, idx = get_document_fingerprints(points, K, WINDOW, boilerplate if boilerplate is not None else [])
     return Fingerprint(code, filtered, offsets, hashes, idx, get_token_coverage(idx, K, len(filtered)))
+
+
+def _normalise_trusted(code: str) -> tuple[str, np.ndarray]:
+    from copydetect.utils import filter_code
+
+    filtered, offsets = filter_code(code, "stub.py", language="python")
+    return filtered, np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
 
 
 @lru_cache(maxsize=8)
