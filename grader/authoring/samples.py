@@ -13,14 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from grader.course.assignments import REPO_ROOT
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 
-REFERENCE_FILES: dict[str, str] = {
-    "gradient_descent.py": "reference/gradient_descent_np.py",
-    "backprop.py": "reference/backprop_np.py",
-    "practice.py": "reference/practice_np.py",
-    "mlp_lab.ipynb": "reference/mlp_lab_solved.ipynb",
-}
 # A submission cannot import the reference package: practice.py imports the student's own backprop.py.
 _IMPORT_REWRITES = {"from reference.backprop_np import": "from backprop import"}
 
@@ -45,8 +39,8 @@ BOB = ("gd_step_sign", "dW_transposed", "relu_kink", "mse_missing_1_over_n", "st
 def reference_submission() -> dict[str, bytes]:
     """The references as a student would hand them in, by submission file name."""
     files = {}
-    for name, path in REFERENCE_FILES.items():
-        text = (REPO_ROOT / path).read_text(encoding="utf-8")
+    for a in ASSIGNMENTS.values():
+        name, text = a.filename, (REPO_ROOT / a.solution).read_text(encoding="utf-8")
         for old, new in _IMPORT_REWRITES.items():
             text = text.replace(old, new)
         files[name] = text.encode()

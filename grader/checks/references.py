@@ -19,14 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Builtin, Rng
-
-REFERENCE_MODULES: dict[str, str] = {
-    "hw1": "reference.gradient_descent_np",
-    "hw2": "reference.backprop_np",
-    "hw3": "reference.practice_np",
-    "lab": "reference.mlp_lab",
-}
+from grader.course.assignments import ASSIGNMENTS
+from grader.protocol.markers import Builtin, Rng
 
 
 class NotPlainData(TypeError):
@@ -59,7 +53,7 @@ def resolve_markers(value: Any, builtins: Mapping[str, Callable] | None = None) 
         return np.random.default_rng(value.seed)
     if isinstance(value, Builtin):
         if builtins is None:
-            from grader.worker.builtins import BUILTINS as builtins
+            from grader.protocol.builtins import BUILTINS as builtins
         return builtins[value.name]
     if isinstance(value, tuple):
         return tuple(resolve_markers(v, builtins) for v in value)
@@ -113,7 +107,7 @@ class LiveReferences:
     """Answers from the reference modules in ``reference/`` (instructor repo only)."""
 
     def __init__(self, modules: Mapping[str, str] | None = None) -> None:
-        self.modules = dict(REFERENCE_MODULES if modules is None else modules)
+        self.modules = {a.key: a.reference for a in ASSIGNMENTS.values()} if modules is None else dict(modules)
 
     def function(self, assignment: str, function: str) -> Callable:
         if assignment not in self.modules:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from grader.checks.mistakes import hint
+from grader.course.rules import hint
 from grader.reports import plots
 from grader.reports.safe_text import html as escape  # one line, HTML-escaped
 from grader.reports.tables import target_scores

@@ -28,63 +28,34 @@ from typing import Any
 import numpy as np
 
 from grader.checks.accuracy import mlp_logits
-from grader.checks.base import Check, Context, Verdict
+from grader.checks.base import Context, Verdict
 from grader.checks.compare import FLOAT32_RTOL, as_numeric, compare
-from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
-from grader.checks.judge import outcome_failure
-from grader.checks.mistakes import register_hints
+from grader.checks.judge import outcome_failure, stated
 from grader.course.lab.dropout import dropout_problem
 from grader.course.lab.models import flat, mixed_weights, paired, param_shapes, unit_revealing_weights
+from grader.course.lab.rules import WRONG_SIZES, named
 from grader.protocol.outcomes import Returned
 
-register_hints({
-    "build_wrong_sizes": "chain the sizes: Linear(in_features, h1), Linear(h1, h2), ..., Linear(h_last, n_classes)",
-    "build_block_order": "each hidden block is Linear -> ReLU -> Dropout(p_dropout), then one final Linear",
-    "build_softmax_on_logits": "end with the last Linear: the logits go to the loss, which applies the softmax",
-    "dropout_p_ignored": "pass p_dropout to every nn.Dropout",
-    "dropout_active_in_eval": "use nn.Dropout modules (or F.dropout(x, p, training=self.training)) so dropout is "
-                              "off in eval mode",
-    "build_dropout_not_rescaled": "inverted dropout scales the kept units by 1/(1 - p) in train mode (nn.Dropout "
-                                  "does); a hand-made mask must too",
-    "weight_decay_ignored": "pass weight_decay to torch.optim.SGD",
-    "scheduler_per_batch": "call scheduler.step() once per epoch, after the epoch's batches, not after every batch",
-    "scheduler_ignored": "with step_size given, use StepLR(optimizer, step_size, gamma) and step it every epoch",
-    "train_drops_last_batch": "keep the last, smaller batch: every sample is used once per epoch",
-    "losses_not_mean": "losses[e] is the MEAN per-sample loss of epoch e, not a sum over batches",
-    "losses_after_epoch": "losses[e] averages the losses of the batches as they were computed during epoch e, "
-                          "not a loss evaluated after the epoch",
-    "train_not_reproducible": "draw the shuffling from torch.Generator().manual_seed(seed), made once before training",
-    "predict_forgot_eval": "call model.eval() in predict: the model may arrive in train mode, with dropout active",
-})
 Payload = dict[str, Any]
 
 
-def build_payload(in_features: int, hidden: list[int], n_classes: int, p: float | None, N: int
-                  ) -> Callable[[np.random.Generator], Payload]:
+def build_payload(rng: np.random.Generator, in_features: int, hidden: list[int], n_classes: int, p: float | None,
+                  N: int) -> Payload:
     """build_mlp(in_features, hidden, n_classes[, p]) loaded with weights of both signs, run on N(0, 1) rows."""
-
-    def make(rng: np.random.Generator) -> Payload:
-        sizes = [in_features, *hidden, n_classes]
-        return {"in_features": in_features, "hidden_sizes": hidden, "n_classes": n_classes, "p_dropout": p,
-                "shapes": param_shapes(sizes), "weights": flat(mixed_weights(sizes, rng)),
-                "X": rng.standard_normal((N, in_features)).astype(np.float32), "seed": int(rng.integers(2**31))}
-
-    return make
+    sizes = [in_features, *hidden, n_classes]
+    return {"in_features": in_features, "hidden_sizes": hidden, "n_classes": n_classes, "p_dropout": p,
+            "shapes": param_shapes(sizes), "weights": flat(mixed_weights(sizes, rng)),
+            "X": rng.standard_normal((N, in_features)).astype(np.float32), "seed": int(rng.integers(2**31))}
 
 
-def dropout_payload(in_features: int, hidden: int, p: float | None, N: int
-                    ) -> Callable[[np.random.Generator], Payload]:
+def dropout_payload(rng: np.random.Generator, in_features: int, hidden: int, p: float | None, N: int) -> Payload:
     """build_mlp(in_features, [hidden], hidden[, p]) loaded with ``unit_revealing_weights``: each of the N × hidden
     entries of the output is one hidden unit, positive, on inputs in [0, 1); run in eval and in train mode."""
-
-    def make(rng: np.random.Generator) -> Payload:
-        X = rng.uniform(0.0, 1.0, (N, in_features)).astype(np.float32)
-        return {"in_features": in_features, "hidden_sizes": [hidden], "n_classes": hidden, "p_dropout": p,
-                "shapes": param_shapes([in_features, hidden, hidden]),
-                "weights": flat(unit_revealing_weights(in_features, hidden, rng)), "X": X, "X_train": X,
-                "seed": int(rng.integers(2**31))}
-
-    return make
+    X = rng.uniform(0.0, 1.0, (N, in_features)).astype(np.float32)
+    return {"in_features": in_features, "hidden_sizes": [hidden], "n_classes": hidden, "p_dropout": p,
+            "shapes": param_shapes([in_features, hidden, hidden]),
+            "weights": flat(unit_revealing_weights(in_features, hidden, rng)), "X": X, "X_train": X,
+            "seed": int(rng.integers(2**31))}
 
 
 def structural_mistake(out: np.ndarray, weights: list, X: np.ndarray, expected: np.ndarray) -> str:
@@ -114,9 +85,8 @@ def _shapes_problem(report: dict, d: Payload, hidden: bool) -> Verdict:
     """The verdict when the grader's weights did not fit the model; the shapes the worker found only inform."""
     found = _shapes_found(report)
     told = "" if hidden or found is None else f" (its parameter shapes: {found}; expected {d['shapes']})"
-    return mismatch_verdict_text("build_mlp", "its parameters are not those of Linear(in_features, h1), ..., "
-                                 f"Linear(h_last, n_classes), each with a bias, in forward order{told}",
-                                 "build_wrong_sizes")
+    return stated("build_mlp", "its parameters are not those of Linear(in_features, h1), ..., "
+                  f"Linear(h_last, n_classes), each with a bias, in forward order{told}", WRONG_SIZES)
 
 
 def _outputs(report: dict, key: str, shape: tuple[int, int]) -> list[np.ndarray] | None:
@@ -146,7 +116,7 @@ def _eval_problem(evals: list[np.ndarray], expected: np.ndarray, weights: list, 
 def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
     """Judge one ``aspect`` of the outputs of build_mlp's model (see ``build``)."""
     if not isinstance(report, dict):
-        return mismatch_verdict_text("build_mlp", "the model's outputs could not be read")
+        return stated("build_mlp", "the model's outputs could not be read")
     if "initial" not in report:
         return _shapes_problem(report, d, hidden)
     weights = paired(d["weights"])
@@ -155,13 +125,13 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
     evals = _outputs(report, "eval", shape)
     if evals is None or len(evals) != 2:
         what = "" if hidden else f" (expected shape {shape}: one row of logits per row of X)"
-        return mismatch_verdict_text("build_mlp", f"the eval-mode output does not have shape (N, n_classes){what}")
+        return stated("build_mlp", f"the eval-mode output does not have shape (N, n_classes){what}")
     in_eval, mistake = _eval_problem(evals, expected, weights, d["X"], hidden)
     if aspect in ("structure", "eval"):
-        return mismatch_verdict_text("build_mlp", in_eval, mistake) if in_eval else Verdict.ok()
+        return stated("build_mlp", in_eval, named(mistake)) if in_eval else Verdict.ok()
     train = _outputs(report, "train", shape)
     if train is None:
-        return mismatch_verdict_text("build_mlp", "the train-mode output does not have shape (N, n_classes)")
+        return stated("build_mlp", "the train-mode output does not have shape (N, n_classes)")
     if aspect == "no_dropout":
         problem, dropout_mistake = "", ""
         if compare(train[0], expected, rtol=FLOAT32_RTOL) is not None:
@@ -172,23 +142,17 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
     if not problem:
         return Verdict.ok()
     if in_eval:  # the train-mode output is judged on its own; a wrong structure explains it best
-        return mismatch_verdict_text("build_mlp", f"{problem}; {in_eval}", mistake or dropout_mistake)
-    return mismatch_verdict_text("build_mlp", problem, dropout_mistake)
+        return stated("build_mlp", f"{problem}; {in_eval}", named(mistake or dropout_mistake))
+    return stated("build_mlp", problem, named(dropout_mistake))
 
 
-def build(sb: SuiteBuilder, case: str, points: float, payload: Callable, aspect: str, *, description: str,
-          timeout: float = 30.0) -> Check:
+def build(ctx: Context, *, payload: Callable, aspect: str) -> Verdict:
     """Load the grader's weights into build_mlp's model and judge one ``aspect`` of its outputs: "structure"
     and "eval" (both eval-mode forwards equal the grader's Linear -> ReLU -> ... -> Linear), "train_dropout"
     (``dropout_payload``: the drop rate is p and kept units are scaled by 1/(1 - p)) or "no_dropout"
     (``dropout_payload`` without p: train mode changes nothing)."""
-
-    def run(ctx: Context) -> Verdict:
-        d = payload(ctx.rng)
-        outcome = ctx.procedure("lab_build", **d)
-        if not isinstance(outcome, Returned):
-            return outcome_failure(outcome, "build_mlp")
-        return judge_build(outcome.value, d, aspect, sb.hidden)
-
-    kind = {"structure": "value", "train_dropout": "statistical"}.get(aspect, "property")
-    return sb.check("build_mlp", case, kind, points, run, description, timeout=timeout)
+    d = payload(ctx.rng)
+    outcome = ctx.procedure("lab_build", **d)
+    if not isinstance(outcome, Returned):
+        return outcome_failure(outcome, "build_mlp")
+    return judge_build(outcome.value, d, aspect, ctx.hidden)

@@ -1,4 +1,5 @@
-"""Run one check safely: a check that raises (a grader bug, or data nobody expected) becomes an
+"""Run check records: each record's kind (in the course's registry ``grader.course.kinds.KINDS``) judges it with
+its parameters, in a fresh context. A check that raises (a grader bug, or data nobody expected) becomes an
 error verdict that says so, and the batch goes on."""
 
 from __future__ import annotations
@@ -7,16 +8,22 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
-from grader.checks.base import Check, References, Verdict, Worker, make_context
+from grader.checks.base import Check, Kind, References, Verdict, Worker, make_context
+from grader.checks.fingerprint import digest
+from grader.course.kinds import KINDS
 
 
 def run_check(check: Check, worker: Worker, references: References, secret: str,
-              failed: Mapping[str, frozenset[str]] | None = None, *, fresh_public: bool = False) -> Verdict:
-    """``check.run`` in a fresh context; never raises. ``failed``: targets with a check that did not pass,
-    and the catalogued mistakes diagnosed there; ``fresh_public``: see ``grader.checks.base.check_seed``."""
+              failed: Mapping[str, frozenset[str]] | None = None, *, fresh_public: bool = False,
+              kinds: Mapping[str, Kind] = KINDS) -> Verdict:
+    """The check's kind run on its parameters in a fresh context; never raises. ``failed``: targets with a check
+    that did not pass, and the catalogued mistakes diagnosed there; ``fresh_public``: see
+    ``grader.checks.base.check_seed``."""
     try:
         ctx = make_context(check, worker, references, secret, failed, fresh_public)
-        verdict = check.run(ctx)
+        if check.kind not in kinds:
+            raise KeyError(f"no kind of check named {check.kind!r}")
+        verdict = kinds[check.kind].run(ctx, **check.params)
         if not isinstance(verdict, Verdict):
             raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
         return verdict
@@ -61,3 +68,10 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
             failed[check.target] = failed.get(check.target, frozenset()) | diagnosed
         done[index] = (verdict, time.perf_counter() - began)
     return [done[i] for i in range(len(checks))]
+
+
+def fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str:
+    """What decides this check's verdicts, as a hash: its record and its kind's procedure (by name and the code
+    it runs through). ``defined_at`` and the description are left out: moving a record changes no grade."""
+    procedure = kinds[check.kind].run if check.kind in kinds else None
+    return digest([check.id, check.kind, float(check.points), float(check.timeout), dict(check.params), procedure])

@@ -1,8 +1,10 @@
-"""Grader-side callables that checks hand to student functions as ``Builtin("name")``.
+"""Callables that checks hand to student functions as ``Builtin("name")``: both sides use them.
 
-This module runs inside the sandbox next to student code: numpy only, nothing hidden, and none of
-these gives away a graded answer (batch_gd and sgd are judged with a Huber or ridge gradient, not
-with the linear-regression gradient the student writes).
+The worker resolves the marker to the function here and passes it to student code; the grader computes
+with the same functions (a mistake's model re-runs ``sgd`` with a given gradient). So this module is
+part of the protocol both sides share, loaded inside the sandbox next to student code: numpy only,
+nothing hidden, and none of these gives away a graded answer (batch_gd and sgd are judged with a Huber or
+ridge gradient, not with the linear-regression gradient the student writes).
 """
 
 from __future__ import annotations

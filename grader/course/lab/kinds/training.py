@@ -18,18 +18,19 @@ seconds and the check errors beyond it. One such training per submission; answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from grader.checks.accuracy import AccuracyTask, accuracy_verdict, draw, mlp_logits
-from grader.checks.base import Check, Context, Verdict
+from grader.checks.base import Context, Verdict
 from grader.checks.compare import as_numeric
-from grader.checks.factories import SuiteBuilder, mismatch_verdict_text
-from grader.checks.judge import outcome_failure
+from grader.checks.judge import outcome_failure, stated
 from grader.checks.references import MissingRecording
 from grader.course.lab.models import default_init, paired, param_shapes, plain_spec
+from grader.course.lab.rules import WRONG_SIZES
 from grader.protocol.outcomes import Returned
 
 MAX_INITIAL = 100.0  # |w| above this is no initialisation; nn.Linear's stays below 1
@@ -68,24 +69,19 @@ def trained_accuracy(ctx: Context, task: AccuracyTask, hidden: list[int], kwargs
                             weights=weights, torch_seed=d.init_seed, kwargs={**kwargs, "seed": d.train_seed})
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "train")
-    trained, _, problem = weights_after(outcome.value, sizes, ctx.check.visibility == "hidden")
+    trained, _, problem = weights_after(outcome.value, sizes, ctx.hidden)
     if trained is None:
-        return mismatch_verdict_text("train", problem)
+        return stated("train", problem)
     return float(np.mean(mlp_logits(trained, d.X_test.astype(np.float32)).argmax(axis=1) == d.y_test))
 
 
-def train_accuracy(sb: SuiteBuilder, case: str, points: float, task: AccuracyTask, hidden: list[int], kwargs: dict,
-                   *, description: str) -> Check:
+def train_accuracy(ctx: Context, *, task: AccuracyTask, hidden: list[int], kwargs: dict) -> Verdict:
     """Points by the held-out accuracy of the grader's model after the student's ``train`` (``trained_accuracy``)."""
-
-    def run(ctx: Context) -> Verdict:
-        acc = trained_accuracy(ctx, task, hidden, kwargs)
-        if isinstance(acc, Verdict):
-            return acc
-        return accuracy_verdict(acc, task, "train", reveal=not sb.hidden,
-                                hint="check the optimiser, the loss, the shuffling and the schedule")
-
-    return sb.check("train", case, "accuracy", points, run, description, timeout=60.0)
+    acc = trained_accuracy(ctx, task, hidden, kwargs)
+    if isinstance(acc, Verdict):
+        return acc
+    return accuracy_verdict(acc, task, "train", reveal=not ctx.hidden,
+                            hint="check the optimiser, the loss, the shuffling and the schedule")
 
 
 @dataclass(frozen=True)
@@ -101,19 +97,15 @@ class Held:
     fit: dict  # the reference train's keyword arguments, seed included
 
 
-def trains_payload(task: AccuracyTask, hidden: list[int], fit: dict):
+def trains_payload(rng: np.random.Generator, task: AccuracyTask, hidden: list[int], fit: dict) -> dict[str, Any]:
     """build_mlp(D, hidden, n_classes) on a draw of ``task``, built after ``torch.manual_seed(init_seed)``; its
     initial parameters are trained in the grader by the reference ``train`` with ``fit``."""
-
-    def make(rng: np.random.Generator) -> dict[str, Any]:
-        d = draw(task, rng)
-        sizes = [d.X_train.shape[1], *hidden, int(d.y_train.max()) + 1]
-        return {"in_features": sizes[0], "hidden_sizes": hidden, "n_classes": sizes[-1], "p_dropout": None,
-                "shapes": param_shapes(sizes), "seed": d.init_seed,
-                "held": Held(task, sizes, d.X_train.astype(np.float32), d.y_train, d.X_test, d.y_test,
-                             {**fit, "seed": d.train_seed})}
-
-    return make
+    d = draw(task, rng)
+    sizes = [d.X_train.shape[1], *hidden, int(d.y_train.max()) + 1]
+    return {"in_features": sizes[0], "hidden_sizes": hidden, "n_classes": sizes[-1], "p_dropout": None,
+            "shapes": param_shapes(sizes), "seed": d.init_seed,
+            "held": Held(task, sizes, d.X_train.astype(np.float32), d.y_train, d.X_test, d.y_test,
+                         {**fit, "seed": d.train_seed})}
 
 
 def initial_weights(report: Any, sizes: list[int]) -> list | None:
@@ -132,32 +124,28 @@ def initial_weights(report: Any, sizes: list[int]) -> list | None:
     return paired([np.where(np.abs(a) < FLOAT32_TINY, 0.0, a).astype(np.float32) for a in arrays])
 
 
-def build_trains(sb: SuiteBuilder, case: str, points: float, payload, *, description: str) -> Check:
+def build_trains(ctx: Context, *, payload: Callable) -> Verdict:
     """Points by the held-out accuracy that the reference ``train`` reaches from build_mlp's initial weights."""
-
-    def run(ctx: Context) -> Verdict:
-        d = payload(ctx.rng)
-        held: Held = d.pop("held")
-        outcome = ctx.procedure("lab_build", **d)
-        if not isinstance(outcome, Returned):
-            return outcome_failure(outcome, "build_mlp")
-        start = initial_weights(outcome.value, held.sizes)
-        if start is None:
-            return mismatch_verdict_text("build_mlp", "its initial parameters are not those of Linear(in_features, "
-                                         "h1), ..., Linear(h_last, n_classes) with biases, as finite numbers of a "
-                                         "sensible size: the grader does not train them", "build_wrong_sizes")
-        try:
-            trained = ctx.reference("fit_layers", plain_spec(held.sizes), start, held.X_train, held.y_train,
-                                    budget_seconds=TRAINING_BUDGET, **held.fit)
-        except MissingRecording:
-            return Verdict("error", 0.0, "build_mlp: this check trains your model in the course's grader, which a "
-                           "release cannot do for initial weights other than the reference's; the course's grading "
-                           "judges it")
-        except TimeoutError:
-            return Verdict("error", 0.0, f"build_mlp: training your model's initial weights took the grader over "
-                           f"{TRAINING_BUDGET:g} s, its budget per submission; check the initialisation")
-        acc = float(np.mean(mlp_logits(trained, held.X_test.astype(np.float32)).argmax(axis=1) == held.y_test))
-        return accuracy_verdict(acc, held.task, "build_mlp (trained by the grader)", reveal=not sb.hidden,
-                                hint="check the layers' initialisation")
-
-    return sb.check("build_mlp", case, "accuracy", points, run, description, timeout=60.0)
+    d = payload(ctx.rng)
+    held: Held = d.pop("held")
+    outcome = ctx.procedure("lab_build", **d)
+    if not isinstance(outcome, Returned):
+        return outcome_failure(outcome, "build_mlp")
+    start = initial_weights(outcome.value, held.sizes)
+    if start is None:
+        return stated("build_mlp", "its initial parameters are not those of Linear(in_features, h1), ..., "
+                      "Linear(h_last, n_classes) with biases, as finite numbers of a sensible size: the grader does "
+                      "not train them", WRONG_SIZES)
+    try:
+        trained = ctx.reference("fit_layers", plain_spec(held.sizes), start, held.X_train, held.y_train,
+                                budget_seconds=TRAINING_BUDGET, **held.fit)
+    except MissingRecording:
+        return Verdict("error", 0.0, "build_mlp: this check trains your model in the course's grader, which a "
+                       "release cannot do for initial weights other than the reference's; the course's grading "
+                       "judges it")
+    except TimeoutError:
+        return Verdict("error", 0.0, f"build_mlp: training your model's initial weights took the grader over "
+                       f"{TRAINING_BUDGET:g} s, its budget per submission; check the initialisation")
+    acc = float(np.mean(mlp_logits(trained, held.X_test.astype(np.float32)).argmax(axis=1) == held.y_test))
+    return accuracy_verdict(acc, held.task, "build_mlp (trained by the grader)", reveal=not ctx.hidden,
+                            hint="check the layers' initialisation")
