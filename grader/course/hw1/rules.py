@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.compare import ANY
-from grader.checks.mistakes import Mistake
+from grader.checks.mistakes import MUTATED_INPUT, Mistake
 from grader.checks.own import Helpers, Own
 from grader.checks.rules import Rule, unchanged, value
 from grader.protocol.builtins import BUILTINS
@@ -87,6 +87,23 @@ def _negated(d: dict, e: Any) -> Any:
     return -e
 
 
+def _squared_error_only(d: dict, e: Any) -> Any:
+    return _half_mse(d["X"], d["Y"], d["w"])
+
+
+def _not_squared(d: dict, e: Any) -> Any:
+    return 0.5 * float(d["x"] @ d["w"] - d["y"])
+
+
+def _samples_in_order(d: dict, e: Any) -> Any:
+    grad_fn = BUILTINS[d["grad_fn"].name]
+    X, Y, w = d["X"], d["Y"], np.array(d["w0"], dtype=np.float64)
+    for t in range(d["steps"]):
+        k = t % len(X)
+        w = w - d["lr"] * grad_fn(X[k : k + 1], Y[k : k + 1], w)
+    return w
+
+
 def _losses_after(d: dict, e: Any) -> Any:
     w, losses = e
     return [w, np.append(np.asarray(losses)[1:], _half_mse(d["X"], d["Y"], w))]
@@ -116,16 +133,20 @@ FULL_BATCH = Mistake("sgd_full_batch", "each SGD step must use the gradient of o
                      "whole batch", _full_batch)
 
 GD_STEP = Rule(
-    "gd_step", step_inputs, "w", (ASCENT,),
+    "gd_step", step_inputs, "w", (ASCENT, MUTATED_INPUT),
     public=(value("basic", 1, (4,), description="one step w - lr*grad on a vector"),
             unchanged("no_mutation", 0.5, (4,), description="w and grad are left unchanged; a new array of w's shape "
                       "comes back")))
 DATASET_LOSS = Rule(
-    "dataset_loss", dataset_inputs, "the loss", (Mistake("loss_sum_not_mean", SUM_NOT_MEAN, _summed),),
+    "dataset_loss", dataset_inputs, "the loss",
+    (Mistake("loss_sum_not_mean", SUM_NOT_MEAN, _summed),
+     Mistake("dataset_loss_ignores_loss_fn", "average loss_fn(x_i, y_i, w) over the samples: this is the squared "
+             "error whatever loss_fn is given", _squared_error_only)),
     public=(value("abs_error", 1, 6, 3, "abs_error", description="mean of a per-sample loss (absolute error) over "
                   "6 samples"),))
 LINEAR_REGRESSION_LOSS = Rule(
-    "linear_regression_loss", loss_inputs, "the loss", (MISSING_HALF,),
+    "linear_regression_loss", loss_inputs, "the loss",
+    (MISSING_HALF, Mistake("loss_not_squared", "the loss squares the residual: ½ (x·w − y)²", _not_squared)),
     public=(value("basic", 1, 3, description="½ (x·w − y)² for one sample"),))
 LINEAR_REGRESSION_GRAD = Rule(
     "linear_regression_grad", grad_inputs, "the gradient", (MISSING_1_OVER_M, WRONG_SIGN),
@@ -164,7 +185,10 @@ BATCH_GD = Rule(
     public=(unchanged("no_mutation", 0.5, 6, 2, 3, "huber_grad", description="w0, X, Y unchanged; returns "
                       "(w, losses) with losses of shape (steps,)"),))
 SGD = Rule(
-    "sgd", sgd_inputs, "w", (FULL_BATCH,), own=Own({"gd_step": GD_STEP.mistakes}, _sgd_given),
+    "sgd", sgd_inputs, "w",
+    (FULL_BATCH, Mistake("sgd_samples_in_order", "draw each step's sample with k = rng.integers(0, N), not by "
+                         "walking through the samples in order", _samples_in_order)),
+    own=Own({"gd_step": GD_STEP.mistakes}, _sgd_given),
     public=(value("seeded", 1, 10, 3, 6, "huber_grad", description="6 seeded steps, one sample k = "
                   "rng.integers(0, N) each"),
             unchanged("no_mutation", 0.5, 6, 2, 3, "huber_grad", description="w0, X, Y unchanged; the weights "

@@ -43,7 +43,9 @@ BUILD_MLP = Rule("build_mlp", None, None, (WRONG_SIZES, BLOCK_ORDER, SOFTMAX_ON_
                                            NOT_RESCALED))
 TRAIN = Rule("train", None, None, (WEIGHT_DECAY_IGNORED, SCHEDULER_PER_BATCH, SCHEDULER_IGNORED, DROPS_LAST_BATCH,
                                    LOSSES_NOT_MEAN, LOSSES_AFTER_EPOCH, NOT_REPRODUCIBLE))
-PREDICT = Rule("predict", None, None, (FORGOT_EVAL,))
+RETURNS_SCORES = Mistake("predict_returns_scores", "return one label per row, the argmax over the classes "
+                         "(logits.argmax(dim=1)), not the logits or probabilities themselves")
+PREDICT = Rule("predict", None, None, (FORGOT_EVAL, RETURNS_SCORES))
 
 RULES = (BUILD_MLP, TRAIN, PREDICT)
 RULE = {rule.target: rule for rule in RULES}

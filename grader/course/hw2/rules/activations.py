@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.gradient import away_from_zero, upstream
-from grader.checks.mistakes import Mistake
+from grader.checks.mistakes import MUTATED_INPUT, NOT_STABLE, Mistake
 from grader.checks.rules import Gradient, Rule, gradcheck, unchanged, value
 
 Gen = np.random.Generator
@@ -45,6 +45,22 @@ ACTIVATIONS = {"relu": lambda S: np.maximum(S, 0.0), "sigmoid": sigmoid, "tanh":
 
 
 # What each mistake answers, from the inputs d and the right answer e.
+def _relu_mask(d: dict, e: Any) -> Any:
+    return (d["S"] > 0).astype(float)
+
+
+def _sigmoid_of_minus(d: dict, e: Any) -> Any:
+    return sigmoid(-d["S"])
+
+
+def _tanh_of_half(d: dict, e: Any) -> Any:
+    return np.tanh(d["S"] / 2)
+
+
+def _tanh_is_sigmoid(d: dict, e: Any) -> Any:
+    return sigmoid(d["S"])
+
+
 def _strict_at_zero(d: dict, e: Any) -> Any:
     return np.where(d["S"] > 0, d["dZ"], 0.0)
 
@@ -79,6 +95,7 @@ FORGOT_DY = "this is only the local derivative h'(S): multiply by the upstream g
 
 RELU_FORWARD = Rule(
     "relu_forward", one, "Z",
+    (Mistake("relu_returns_mask", "return the values max(S, 0), not the mask S > 0", _relu_mask), MUTATED_INPUT),
     public=(value("basic", 1, (4, 5), description="max(S, 0), zeros included", zeros=0.2),
             unchanged("no_mutation", 0.5, (3, 4), description="S unchanged")))
 RELU_BACKWARD = Rule(
@@ -92,16 +109,24 @@ RELU_BACKWARD = Rule(
     public=(value("values", 1, (4, 5), description="dZ where S >= 0, else 0"),
             gradcheck("gradcheck", 1, (3, 4), description="finite differences of relu_forward away from 0")))
 SIGMOID_FORWARD = Rule(
-    "sigmoid_forward", one, "Z", public=(value("basic", 1, (4, 3), description="1 / (1 + e^-S)"),))
+    "sigmoid_forward", one, "Z",
+    (NOT_STABLE, Mistake("sigmoid_sign_flipped", "σ(S) = 1 / (1 + e^−S): the exponent's sign is flipped (this is "
+                         "σ(−S))", _sigmoid_of_minus)),
+    public=(value("basic", 1, (4, 3), description="1 / (1 + e^-S)"),))
 SIGMOID_BACKWARD = Rule(
     "sigmoid_backward", activation_back, "dS",
     (Mistake("sigmoid_of_S_missing", "use sigmoid(S)·(1 − sigmoid(S)), not S·(1 − S): S is the input, not the "
              "output", _sigmoid_of_input),
-     Mistake("forgot_dY", FORGOT_DY, _sigmoid_local)),
+     Mistake("forgot_dY", FORGOT_DY, _sigmoid_local), MUTATED_INPUT),
     gradient=Gradient(activation_back, ("dZ", "S"), ("sigmoid_forward", ("S",)), "S", "dZ"),
     public=(value("values", 1, (4, 3), description="dZ · σ(S)(1 − σ(S))"),
             gradcheck("gradcheck", 1, (3, 3), description="finite differences of sigmoid_forward")))
-TANH_FORWARD = Rule("tanh_forward", one, "Z", public=(value("basic", 1, (4, 3), description="tanh(S)"),))
+TANH_FORWARD = Rule(
+    "tanh_forward", one, "Z",
+    (Mistake("tanh_half_argument", "2σ(S) − 1 is tanh(S/2): tanh(S) = 2σ(2S) − 1, or use np.tanh", _tanh_of_half),
+     Mistake("tanh_is_sigmoid", "tanh(S) runs from −1 to 1: this is the sigmoid σ(S), which runs from 0 to 1",
+             _tanh_is_sigmoid)),
+    public=(value("basic", 1, (4, 3), description="tanh(S)"),))
 TANH_BACKWARD = Rule(
     "tanh_backward", activation_back, "dS",
     (Mistake("tanh_of_S_missing", "use 1 − tanh(S)², not 1 − S²: S is the input, not the output", _tanh_of_input),

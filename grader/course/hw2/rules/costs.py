@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.mistakes import Mistake
+from grader.checks.mistakes import MUTATED_INPUT, NOT_STABLE, Mistake
 from grader.checks.rules import Gradient, Rule, gradcheck, unchanged, value
 
 Gen = np.random.Generator
@@ -67,13 +67,13 @@ MSE_BACKWARD = Rule(
             gradcheck("gradcheck", 1, 4, 2, description="finite differences of mse_forward")))
 SOFTMAX_CROSS_ENTROPY_FORWARD = Rule(
     "softmax_cross_entropy_forward", classification, "the cost",
-    (Mistake("ce_missing_1_over_N", CE_NO_N, _ce_times_N),),
+    (Mistake("ce_missing_1_over_N", CE_NO_N, _ce_times_N), NOT_STABLE),
     public=(value("basic", 1, 5, 4, description="mean cross-entropy of softmax, 5 samples, 4 classes"),))
 SOFTMAX_CROSS_ENTROPY_BACKWARD = Rule(
     "softmax_cross_entropy_backward", classification, "dlogits",
     (Mistake("ce_missing_1_over_N", CE_NO_N, _ce_times_N),
      Mistake("ce_forgot_one_hot", "subtract 1 at each sample's label: dlogits = (softmax − onehot)/N",
-             _forgot_one_hot)),
+             _forgot_one_hot), MUTATED_INPUT),
     gradient=Gradient(classification, ("logits", "labels"), ("softmax_cross_entropy_forward", ("logits", "labels")),
                       "logits"),
     public=(value("values", 1, 5, 4, description="(softmax − onehot) / N"),

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.gradient import apart, upstream
-from grader.checks.mistakes import Mistake
+from grader.checks.mistakes import MUTATED_INPUT, Mistake
 from grader.checks.rules import Gradient, Rule, gradcheck, value
 from grader.course.hw2.rules.activations import one
 
@@ -86,6 +86,39 @@ def _weighted_sum_transposed(d: dict, e: Any) -> Any:
     return np.outer(d["w"], d["z"])
 
 
+def _branches_summed(d: dict, e: Any) -> Any:
+    return d["z"] * d["w"].sum()
+
+
+def _not_summed_over_branches(d: dict, e: Any) -> Any:
+    return d["dS"] * d["w"]
+
+
+def _one_array(d: dict, e: Any) -> Any:
+    return d["X"]
+
+
+def _halves(d: dict, e: Any) -> Any:
+    return [d["X"] / 2, d["X"] / 2]
+
+
+def _product(d: dict, e: Any) -> Any:
+    return d["X1"] * d["X2"]
+
+
+def _summed_over_batch_only(d: dict, e: Any) -> Any:
+    dY = d["dY"]
+    return [dY if tuple(shape) == dY.shape else dY.sum(axis=0) for shape in (d["shape1"], d["shape2"])]
+
+
+def _one_number(d: dict, e: Any) -> Any:
+    return np.max([d["X1"], d["X2"]])
+
+
+def _over_wrong_axis(d: dict, e: Any) -> Any:
+    return np.stack([d["X1"], d["X2"]]).max(axis=1)
+
+
 def _weighted_sum_no_w(d: dict, e: Any) -> Any:
     return d["dS"].sum(axis=1)
 
@@ -115,35 +148,52 @@ def _max_local(d: dict, e: Any) -> Any:
 WEIGHTED_SUM_FORWARD = Rule(
     "weighted_sum_forward", weighted_sum, "S",
     (Mistake("weighted_sum_transposed", "the output of the fan-out is (N, K): s[n, i] = w_i · z_n",
-             _weighted_sum_transposed),),
+             _weighted_sum_transposed),
+     Mistake("weighted_sum_branches_summed", "the fan-out keeps one output per branch, s[n, i] = w_i · z_n of shape "
+             "(N, K): the forward sums nothing", _branches_summed)),
     public=(value("basic", 1, 4, 3, description="s[n, i] = w_i z_n, shape (N, K)"),))
 WEIGHTED_SUM_BACKWARD = Rule(
     "weighted_sum_backward", weighted_sum_back, "dz",
     (Mistake("weighted_sum_no_w", "each branch's gradient is weighted by its w_i: dz = Σ_i w_i dS[:, i]",
-             _weighted_sum_no_w),),
+             _weighted_sum_no_w),
+     Mistake("weighted_sum_backward_not_summed", "z feeds every branch, so its gradient sums them: dz = Σ_i w_i "
+             "dS[:, i], shape (N,)", _not_summed_over_branches)),
     gradient=Gradient(weighted_sum_grad, ("dS", "w"), ("weighted_sum_forward", ("z", "w")), "z", "dS"),
     public=(value("values", 1, 4, 3, description="dz = Σ_i w_i dS[:, i]"),
             gradcheck("gradcheck", 1, 4, 3, description="finite differences of weighted_sum_forward")))
 DUPLICATE_FORWARD = Rule(
     "duplicate_forward", duplicate_inputs, ("Y1", "Y2"),
+    (Mistake("duplicate_single_output", "the duplicate node has two outputs: return a pair (X, X) of copies",
+             _one_array),
+     Mistake("duplicate_split", "each branch carries all of X: return (X, X), not two halves", _halves)),
     public=(value("basic", 1, (3, 4), description="(X, X) as two arrays"),))
 DUPLICATE_BACKWARD = Rule(
     "duplicate_backward", duplicate_back, "dX",
-    (Mistake("duplicate_one_branch", "both branches' gradients add up: dX = dY1 + dY2", _one_branch),),
+    (Mistake("duplicate_one_branch", "both branches' gradients add up: dX = dY1 + dY2", _one_branch), MUTATED_INPUT),
     gradient=Gradient(duplicate_grad, ("dY1", "dY2"), ("duplicate_forward", ("X",)), "X", ("dY1", "dY2")),
     public=(value("values", 1, (3, 4), description="dY1 + dY2"),
             gradcheck("gradcheck", 0.5, (3, 2), description="finite differences of duplicate_forward")))
 ADD_FORWARD = Rule(
-    "add_forward", add, "Y", public=(value("row_broadcast", 1, (4, 3), (3,), description="(4, 3) + (3,) broadcast"),))
+    "add_forward", add, "Y",
+    (MUTATED_INPUT, Mistake("add_multiplies", "the add node adds: Y = X1 + X2 (X1 * X2 is a multiply node)",
+                            _product)),
+    public=(value("row_broadcast", 1, (4, 3), (3,), description="(4, 3) + (3,) broadcast"),))
 ADD_BACKWARD = Rule(
     "add_backward", add_back, ("dX1", "dX2"),
     (Mistake("add_not_summed", "sum dY over the axes that broadcasting stretched or added, so dX has its input's "
-             "shape", _add_not_summed),),
+             "shape", _add_not_summed),
+     Mistake("add_summed_over_batch_only", "sum over every axis that broadcasting added or stretched (keeping a "
+             "stretched axis of size 1), not only over the batch axis", _summed_over_batch_only)),
     gradient=Gradient(add_grad, add_call, ("add_forward", ("X1", "X2")), ("X1", "X2"), "dY"),
     public=(value("row_broadcast", 1, (4, 3), (3,), description="a (3,) input gets dY summed over the batch"),
             gradcheck("gradcheck", 1, (4, 3), (3,), description="finite differences of add_forward")))
 MAX_FORWARD = Rule(
-    "max_forward", max_inputs, "Y", public=(value("basic", 1, (4, 3), description="elementwise max"),))
+    "max_forward", max_inputs, "Y",
+    (Mistake("max_one_number", "np.max reduces to one number: the max node is elementwise, np.maximum(X1, X2)",
+             _one_number),
+     Mistake("max_over_wrong_axis", "stacked as np.stack([X1, X2]), the max is over axis 0, the stacking axis",
+             _over_wrong_axis)),
+    public=(value("basic", 1, (4, 3), description="elementwise max"),))
 MAX_BACKWARD = Rule(
     "max_backward", max_pair, ("dX1", "dX2"),
     (Mistake("max_ties_to_X2", "on a tie (X1 == X2) the whole gradient goes to X1 (X1 >= X2)", _ties_to_X2),

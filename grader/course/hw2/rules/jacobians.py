@@ -56,6 +56,10 @@ def _column_major(d: dict, e: Any) -> Any:
     return [e[0], np.kron(d["x"].reshape(1, -1), np.eye(len(d["W"])))]
 
 
+def _columns(d: dict, e: Any) -> Any:
+    return [np.asarray(e[0]).T, np.asarray(e[1]).T]
+
+
 def _chain_rule_order(d: dict, e: Any) -> Any:
     J_z = d["J_z"]
     return [d["dC_dznext"] @ J_z.T, e[1]] if J_z.shape[0] == J_z.shape[1] else None
@@ -77,7 +81,9 @@ LINEAR_JACOBIANS = Rule(
 CHAIN_RULE = Rule(
     "chain_rule", chain, ("dC_dz", "dC_dw"),
     (Mistake("chain_rule_order", "the chain rule in row form is dC/dz = dC/dznext · J_z ([1×dg]·[dg×df])",
-             _chain_rule_order),),
+             _chain_rule_order),
+     Mistake("chain_rule_columns", "in row form both results are rows, [1×df]: dC/dz is (1, n) and dC/dw (1, p), not "
+             "columns", _columns)),
     public=(value("basic", 1, 3, 3, 4, description="row vectors: dC/dz = dC/dz_next · J_z"),))
 
 RULES = (NUMERICAL_JACOBIAN, LINEAR_JACOBIANS, CHAIN_RULE)

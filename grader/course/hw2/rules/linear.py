@@ -32,6 +32,10 @@ def _no_bias(d: dict, e: Any) -> Any:
     return d["X"] @ d["W"].T
 
 
+def _output_transposed(d: dict, e: Any) -> Any:
+    return np.asarray(e).T
+
+
 def _transposed_dW(d: dict, e: Any) -> Any:
     dX, dW, db = e
     return [dX, dW.T, db]
@@ -51,7 +55,10 @@ TRANSPOSED_DW = Mistake("transposed_dW", "dW looks transposed: W is (out, in), s
                         _transposed_dW)
 
 LINEAR_FORWARD = Rule(
-    "linear_forward", linear, "Y", (Mistake("linear_no_bias", "the bias b is missing: Y = X·Wᵀ + b", _no_bias),),
+    "linear_forward", linear, "Y",
+    (Mistake("linear_no_bias", "the bias b is missing: Y = X·Wᵀ + b", _no_bias),
+     Mistake("linear_output_transposed", "batch first: Y = X·Wᵀ + b has shape (N, out), one row per sample (the "
+             "slides' W·x is one sample as a column)", _output_transposed)),
     public=(value("basic", 1, 4, 3, 2, description="Y = X Wᵀ + b for X (4, 3), W (2, 3)"),))
 LINEAR_BACKWARD = Rule(
     "linear_backward", linear_back, ("dX", "dW", "db"),

@@ -121,6 +121,13 @@ def _activation_on_logits(d: dict, e: Any) -> Any:
     return [ACTIVATIONS[d["activation"]](logits), cache]
 
 
+def _no_hidden_activation(d: dict, e: Any) -> Any:
+    Z = np.asarray(d["X"], dtype=np.float64)
+    for W, b in d["params"]:
+        Z = Z @ W.T + b
+    return [Z, ANY]
+
+
 def _reversed(d: dict, e: Any) -> Any:
     return e[::-1]
 
@@ -132,7 +139,9 @@ def _all_transposed(d: dict, e: Any) -> Any:
 MLP_FORWARD = Rule(
     "mlp_forward", mlp, ("logits", "cache"),
     (Mistake("mlp_activation_on_logits", "no activation after the last layer: the logits are the last linear output",
-             _activation_on_logits),),
+             _activation_on_logits),
+     Mistake("mlp_no_hidden_activation", "apply the activation after every layer but the last: z_{k+1} = h(W_k z_k "
+             "+ b_k)", _no_hidden_activation)),
     own=Own({"linear_forward": LINEAR_FORWARD.mistakes}, _mlp_forward_given),
     public=(value("cache", 1, 3, [3, 4, 2], "relu", description="the cache: one (Z, S) pair per layer"),
             unchanged("no_mutation", 0.5, 3, [3, 4, 2], "tanh", description="X and params unchanged")))

@@ -14,7 +14,7 @@ from grader.checks.compare import compare
 from grader.checks.judge import outcome_failure, stated
 from grader.checks.mistakes import MUTATED_INPUT
 from grader.course.hw3.rules.normalisation import features
-from grader.course.hw3.rules.training import NOT_INTEGERS, NOT_TRAINING_STATISTICS
+from grader.course.hw3.rules.training import NOT_INTEGERS, NOT_TRAINING_STATISTICS, WEIGHTS_TRANSPOSED
 from grader.protocol.markers import Rng
 from grader.protocol.outcomes import Returned
 
@@ -55,6 +55,20 @@ def read_model(value: Any, sizes: list[int], hidden: bool = False) -> tuple[dict
     return {"mean": mean.astype(np.float64), "std": std.astype(np.float64), "params": layers}, ""
 
 
+def transposed_layers(value: Any, sizes: list[int]) -> bool:
+    """Whether a model that ``read_model`` refused holds every layer's W as (in, out) (some layer not square)."""
+    params = value.get("params") if isinstance(value, dict) else None
+    if not isinstance(params, (list, tuple)) or len(params) != len(sizes) - 1:
+        return False
+    shapes = [np.shape(layer[0]) if isinstance(layer, (list, tuple)) and len(layer) == 2 else None for layer in params]
+    wanted = list(zip(sizes[:-1], sizes[1:], strict=True))
+    return shapes == [(n_in, n_out) for n_in, n_out in wanted] and any(i != o for i, o in wanted)
+
+
+def _unreadable(value: Any, sizes: list[int], problem: str) -> Verdict:
+    return stated("train_classifier", problem, WEIGHTS_TRANSPOSED if transposed_layers(value, sizes) else None)
+
+
 def model_predict(model: dict, X: np.ndarray) -> np.ndarray:
     """SPEC's predict, as the grader computes it: standardise with the stored statistics, ReLU MLP, argmax."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -70,7 +84,7 @@ def trained_accuracy(ctx: Context, *, task: AccuracyTask, config: dict) -> Verdi
     sizes = layer_sizes(d.X_train.shape[1], config["hidden"], int(d.y_train.max()) + 1)
     model, problem = read_model(outcome.value, sizes, ctx.hidden)
     if model is None:
-        return stated("train_classifier", problem)
+        return _unreadable(outcome.value, sizes, problem)
     acc = float(np.mean(model_predict(model, d.X_test) == d.y_test))
     hint = "check the gradients, the learning-rate decay, that inputs are standardised and weights He-initialised"
     return accuracy_verdict(acc, task, "train_classifier", reveal=not ctx.hidden, hint=hint)
@@ -84,9 +98,10 @@ def model_format(ctx: Context, *, N: int, D: int, n_classes: int, config: dict) 
     outcome = ctx.call(X, y, config, Rng(int(ctx.rng.integers(2**31))))
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "train_classifier")
-    model, problem = read_model(outcome.value, layer_sizes(D, config["hidden"], n_classes), ctx.hidden)
+    sizes = layer_sizes(D, config["hidden"], n_classes)
+    model, problem = read_model(outcome.value, sizes, ctx.hidden)
     if model is None:
-        return stated("train_classifier", problem)
+        return _unreadable(outcome.value, sizes, problem)
     mean, std = ctx.reference("fit_standardizer", X)
     if compare([model["mean"], model["std"]], [mean, std]) is not None:
         return stated("train_classifier", 'model["mean"] and model["std"] are not the training set\'s per-feature '

@@ -38,6 +38,11 @@ def _exponential_off_by_one(calls: list[dict], right: Any) -> Any:
     return lr0 * calls[0]["gamma"] ** (e + 1)
 
 
+def _exp_rate(calls: list[dict], right: Any) -> Any:
+    lr0, e = _epochs(calls)
+    return lr0 * np.exp(-calls[0]["gamma"] * e)
+
+
 def _lr_min_ignored(calls: list[dict], right: Any) -> Any:
     lr0, e = _epochs(calls)
     return lr0 * (1 + np.cos(np.pi * e / calls[0]["total_epochs"])) / 2
@@ -55,7 +60,9 @@ STEP_DECAY = Rule("step_decay", schedule_epochs, "lr", (
     Mistake("step_decay_off_by_one", "the first drop happens at epoch == every: lr0 · drop^(epoch // every)",
             _step_off_by_one)))
 EXPONENTIAL_DECAY = Rule("exponential_decay", schedule_epochs, "lr", (
-    Mistake("exponential_decay_off_by_one", "lr0 · gamma^epoch: epoch 0 gives lr0", _exponential_off_by_one),))
+    Mistake("exponential_decay_off_by_one", "lr0 · gamma^epoch: epoch 0 gives lr0", _exponential_off_by_one),
+    Mistake("exponential_decay_as_rate", "gamma is the factor per epoch: lr0 · gamma^epoch, not lr0 · e^(−gamma·epoch)",
+            _exp_rate)))
 COSINE_DECAY = Rule("cosine_decay", schedule_epochs, "lr", (
     Mistake("cosine_lr_min_ignored", "the schedule ends at lr_min: lr_min + (lr0 − lr_min)(1 + cos(π·epoch/T))/2",
             _lr_min_ignored),

@@ -39,9 +39,11 @@ def _test_statistics(d: dict, e: Any) -> Any:
 
 NOT_TRAINING_STATISTICS = Mistake("model_statistics_not_training", "store the training set's own mean and std "
                                   "(fit_standardizer on X) in the model")
-NOT_INTEGERS = Mistake("labels_not_integers", "return integer labels, e.g. logits.argmax(axis=1)")
+WEIGHTS_TRANSPOSED = Mistake("model_weights_transposed", "store each layer's W as (out, in), like torch.nn.Linear "
+                             "(the forward is X @ W.T + b)")
+NOT_INTEGERS = Mistake("labels_not_integers", "return integer labels, such as logits.argmax(axis=1)")
 
-TRAIN_CLASSIFIER = Rule("train_classifier", None, None, (NOT_TRAINING_STATISTICS,))
+TRAIN_CLASSIFIER = Rule("train_classifier", None, None, (NOT_TRAINING_STATISTICS, WEIGHTS_TRANSPOSED))
 PREDICT = Rule(
     "predict", model_inputs, "the labels",
     (Mistake("predict_not_standardized", "standardise X with the model's stored mean and std before the layers",

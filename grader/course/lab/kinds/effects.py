@@ -33,6 +33,7 @@ from grader.course.lab.models import default_init, mixed_weights, plain_spec
 from grader.course.lab.rules import (
     DROPS_LAST_BATCH,
     FORGOT_EVAL,
+    RETURNS_SCORES,
     SCHEDULER_IGNORED,
     SCHEDULER_PER_BATCH,
     WEIGHT_DECAY_IGNORED,
@@ -110,7 +111,10 @@ def predict(ctx: Context, *, payload: Callable, aspect: str) -> Verdict:
     N = len(d["X"])
     labels = _labels(outcome.value, "labels", N)
     if labels is None:  # every aspect needs labels to judge
-        return stated("predict", "it should return one integer label per row of X, shape (N,)")
+        raw = as_numeric(outcome.value.get("labels")) if isinstance(outcome.value, dict) else None
+        scores = raw is not None and raw.shape == (N, len(d["weights"][-1][1]))  # one score per class
+        return stated("predict", "it should return one integer label per row of X, shape (N,)",
+                      RETURNS_SCORES if scores else None)
     if aspect == "format":
         raw = outcome.value["labels"]
         if not isinstance(raw, np.ndarray):
