@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from grader.authoring.samples import reference_submission, write_submission
+from grader.authoring.samples import BOB, MUTATIONS, reference_submission, write_submission
 from grader.cli import main
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.pipeline.gradebook import Gradebook
@@ -120,6 +120,20 @@ def test_sample_class_bob_loses_points_for_his_bugs_only(sample_class: pd.DataFr
     assert "fail" in set(bob[bob["target"] == "linear_backward"]["status"])
     assert set(bob[bob["target"] == "linear_forward"]["status"]) == {"pass"}
     assert 20 < percent(bob) < 100
+
+
+def test_sample_class_bob_loses_exactly_his_mistakes_targets_and_hears_their_names(sample_class: pd.DataFrame) -> None:
+    """bob is the references with the mutations ``BOB`` (``grader.authoring.samples``): each costs its target and is
+    named, and costs the functions it names as ``also``; his practice.py imports his own backprop.py, whose
+    transposed dW costs hw3's train_classifier too; every other target is right, helpers' bugs excused where a
+    target calls them (batch_gd, sgd, mlp_backward)."""
+    bob = sample_class[sample_class["student"] == "bob"]
+    made = [m for m in MUTATIONS if m.name in BOB and not m.file.endswith(".ipynb")]
+    losing = set(bob.loc[bob["points"] < bob["max_points"], "target"])
+    assert losing == {t for m in made for t in (m.target, *m.also)} | {"train_classifier"}
+    for m in made:
+        rows = bob[bob["target"] == m.target]
+        assert rows["points"].sum() == 0 and m.mistake in set(rows["mistake"]), rows[["check_id", "message"]]
 
 
 def test_sample_class_carol_gets_error_rows_not_a_crash(sample_class: pd.DataFrame) -> None:
