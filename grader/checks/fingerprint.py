@@ -155,6 +155,9 @@ def canonical(value: Any) -> Any:
         return ["partial", canonical(value.func), canonical(list(value.args)), canonical(dict(value.keywords))]
     if callable(value) and hasattr(value, "__code__"):
         return function_id(value)
+    if callable(value) and getattr(value, "__module__", None) and getattr(value, "__name__", None) \
+            and not isinstance(value, type):  # a built-in or numpy function: the environment's, by name
+        return ["function", value.__module__, value.__name__, "environment"]
     raise NotData(f"a {type(value).__name__} cannot be a check parameter: use plain data, records of plain data "
                   "and module-level functions")
 

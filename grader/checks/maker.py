@@ -47,3 +47,20 @@ def _resized(value: Any, rng: Any) -> Any:
     if isinstance(value, int):
         return int(rng.integers(1, 2 * value + 1)) if value > 0 else value
     return type(value)(_resized(v, rng) for v in value)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """``fn(*args, *more)``: a module-level function with its first arguments given, as ``functools.partial``
+    but compared by value, so that a record holding one equals its copy (an accuracy task's ``make_data``)."""
+
+    fn: Callable[..., Any]
+    args: tuple = ()
+
+    def __call__(self, *more: Any) -> Any:
+        return self.fn(*self.args, *more)
+
+
+def bound(fn: Callable[..., Any], *args: Any) -> Bound:
+    """``fn`` with its first arguments ``args``; the rest come with each call."""
+    return Bound(fn, tuple(args))

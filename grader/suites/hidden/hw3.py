@@ -3,10 +3,8 @@ constant feature, batch sizes of 1 and beyond N, schedule boundaries, p = 0 and 
 
 from __future__ import annotations
 
-from functools import partial
-
 from grader.checks.accuracy import AccuracyTask
-from grader.checks.maker import make
+from grader.checks.maker import bound, make
 from grader.checks.rules import standard_checks, value
 from grader.course.hw3.rules import RULE, RULES, init, normalisation, schedules, training
 from grader.data import digits, make_blobs, make_spirals
@@ -16,14 +14,14 @@ from grader.data import digits, make_blobs, make_spirals
 SPIRALS_CONFIG = {"hidden": [64, 32], "epochs": 100, "lr": 0.1, "batch_size": 16, "l2": 0.0, "dropout": 0.05,
                   "lr_decay": None}
 # reference: mean 0.917, sd 0.032, min 0.802 over 1000 runs (96 held-out points each)
-SPIRALS = AccuracyTask("4-class spirals", partial(make_spirals, 80, 4, 0.15), 0.3, floor=0.45, threshold=0.78)
+SPIRALS = AccuracyTask("4-class spirals", bound(make_spirals, 80, 4, 0.15), 0.3, floor=0.45, threshold=0.78)
 DIGITS_CONFIG = {"hidden": [48], "epochs": 20, "lr": 0.05, "batch_size": 64, "l2": 1e-3, "dropout": 0.0,
                  "lr_decay": 0.97}
 # reference: mean 0.930, sd 0.009, min 0.903 over 1000 runs (899 held-out digits each)
 DIGITS = AccuracyTask("8x8 digits", digits, 0.5, floor=0.5, threshold=0.88)
 BLOBS_CONFIG = {"hidden": 16, "epochs": 30, "lr": 0.1, "batch_size": 8, "l2": 1e-4, "dropout": 0.2, "lr_decay": None}
 # reference: mean 0.999, sd 0.005, min 0.944 over 1000 runs (72 held-out points each)
-BLOBS = AccuracyTask("8-feature blobs", partial(make_blobs, 60, 4, 8, 1.0), 0.3, floor=0.5, threshold=0.92)
+BLOBS = AccuracyTask("8-feature blobs", bound(make_blobs, 60, 4, 8, 1.0), 0.3, floor=0.5, threshold=0.92)
 XAVIER = {"distribution": "uniform", "scale": init.xavier_bound, "mistakes": init.XAVIER_UNIFORM.mistakes}
 HE = {"distribution": "normal", "scale": init.he_std, "mistakes": init.HE_NORMAL.mistakes}
 STEP, EXPONENTIAL, COSINE = (RULE[t] for t in ("step_decay", "exponential_decay", "cosine_decay"))

@@ -5,10 +5,8 @@ Every lab check is behavioural (``grader/course/lab/kinds/``), so each is writte
 
 from __future__ import annotations
 
-from functools import partial
-
 from grader.checks.accuracy import AccuracyTask
-from grader.checks.maker import make
+from grader.checks.maker import bound, make
 from grader.course.lab.kinds.build import build_payload, dropout_payload
 from grader.course.lab.kinds.effects import predict_payload
 from grader.course.lab.rules import BUILD_MLP, PREDICT, TRAIN
@@ -24,7 +22,7 @@ from grader.data import make_spirals
 # Floor: a linear classifier reaches about half on the spirals.
 HIDDEN = [64, 64]
 TRAIN_KWARGS = {"epochs": 100, "lr": 0.3, "batch_size": 32, "weight_decay": 0.0, "step_size": 75, "gamma": 0.1}
-SPIRALS = AccuracyTask("3-class spirals", partial(make_spirals, 200, 3, 0.2), 0.25, floor=0.55, threshold=0.86)
+SPIRALS = AccuracyTask("3-class spirals", bound(make_spirals, 200, 3, 0.2), 0.25, floor=0.55, threshold=0.86)
 
 CHECKS = [
     BUILD_MLP.check("lab.build_mlp.public.structure", "lab_build", 2, payload=make(build_payload, 2, [16, 8], 3, 0.25,
