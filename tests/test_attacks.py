@@ -13,10 +13,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from flagged import flags
 
 from grader.course.assignments import REPO_ROOT
 from grader.pipeline.discover import Submission, content_hash
-from grader.pipeline.engine import Graded, flags, grade_many
+from grader.pipeline.engine import Graded, grade_many
 from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.sandbox import isolation_level
 from grader.suites import load_checks

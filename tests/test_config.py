@@ -14,11 +14,9 @@ from grader.pipeline.config import (
     CourseConfig,
     LatePolicy,
     apply_overrides,
-    apply_points,
     load_course_config,
     parse_course_config,
 )
-from grader.pipeline.results import CheckResult
 
 DUE = datetime(2027, 1, 29, 23, 59, tzinfo=timezone(timedelta(hours=1)))
 
@@ -154,12 +152,3 @@ def test_override_of_hidden_check_is_ignored_without_hidden_suite():
     config = parse_course_config({"assignments": {"hw2": {"points": {"hw2.linear_backward.hidden.ties": 5}}}})
     check = make_check()
     assert apply_overrides([check], config) == [check]
-
-
-def test_apply_points_rescales_rows():
-    config = parse_course_config({"assignments": {"hw2": {"points": {"hw2.linear_backward.public.basic": 4}}}})
-    row = CheckResult("ann", "hw2", "hw2.linear_backward.public.basic", "linear_backward", 1.0, 2.0, "fail", "", 0.1)
-    untouched = CheckResult("ann", "hw2", "hw2.linear_forward.public.basic", "linear_forward", 1.0, 1.0, "pass", "", 0)
-    rescaled, same = apply_points([row, untouched], config)
-    assert (rescaled.points, rescaled.max_points) == (2.0, 4.0)
-    assert same is untouched

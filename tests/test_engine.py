@@ -9,12 +9,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from flagged import flags
 from inprocess_worker import InProcessWorker
 
 from grader.checks.base import Check, Kind, Verdict
 from grader.course.kinds import KINDS
 from grader.pipeline.discover import Submission, content_hash
-from grader.pipeline.engine import flags, grade_many, grade_one
+from grader.pipeline.engine import grade_many, grade_one
 from grader.pipeline.integrity import BANNED
 from grader.protocol.outcomes import Raised, Returned
 from grader.worker.scan import banned_imports

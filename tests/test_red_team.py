@@ -503,8 +503,9 @@ def _exit_86(*args, **kwargs):
 
 
 def test_exiting_with_the_banned_status_flags_no_one_but_oneself() -> None:
+    from flagged import flags
+
     from grader.course.assignments import ASSIGNMENTS
-    from grader.pipeline.engine import flags
 
     source = EXIT_86 + "".join(f"\n{t} = _exit_86" for t in ASSIGNMENTS["hw1"].targets)
     graded = grade({"a_exits": {"gradient_descent.py": source}, "b_honest": {"gradient_descent.py": HW1}}, "hw1")

@@ -23,7 +23,6 @@ from typing import Any
 
 from grader.checks.base import Check
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.pipeline.results import CheckResult
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -237,17 +236,4 @@ def apply_overrides(checks: list[Check], config: CourseConfig) -> list[Check]:
             visibility = check_id.split(".")[2] if check_id.count(".") >= 3 else ""
             if check_id not in known and (key, visibility) in visibilities:
                 raise ConfigError(f"course.toml [assignments.{key}.points]: no check {check_id!r} in the {key} suite")
-    return out
-
-
-def apply_points(results: list[CheckResult], config: CourseConfig) -> list[CheckResult]:
-    """Rows rescaled to course.toml's points: earned points keep their fraction of the new maximum."""
-    out = []
-    for result in results:
-        new_max = config.assignment(result.assignment).points.get(result.check_id)
-        if new_max is None or new_max == result.max_points:
-            out.append(result)
-            continue
-        fraction = result.points / result.max_points if result.max_points else 0.0
-        out.append(replace(result, points=fraction * new_max, max_points=new_max))
     return out

@@ -22,7 +22,7 @@ from grader.checks.base import Check, References, Verdict
 from grader.course.assignments import ASSIGNMENTS
 from grader.course.rules import HINTS
 from grader.pipeline.discover import Submission
-from grader.pipeline.integrity import FLAG_PREFIX, RUN_TIME_IMPORT, numpy_only_violation
+from grader.pipeline.integrity import RUN_TIME_IMPORT, numpy_only_violation
 from grader.pipeline.results import CheckResult
 from grader.protocol.outcomes import Crashed, Outcome, Raised, TimedOut
 from grader.suites.runner import run_suite
@@ -107,11 +107,6 @@ def grade_many(
     finally:
         # On Ctrl-C (or a caller that stops early) only the sessions already running finish.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def flags(results: Iterable[CheckResult]) -> list[str]:
-    """The instructor flags carried by rows, e.g. ``["uses torch in hw2"]``, each once, sorted."""
-    return sorted({r.mistake[len(FLAG_PREFIX) :] for r in results if r.mistake.startswith(FLAG_PREFIX)})
 
 
 def _cannot_grade(submission: Submission) -> tuple[str, str] | None:

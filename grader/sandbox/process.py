@@ -111,7 +111,8 @@ class WorkerProcess:
     def _control(self, request: dict) -> socket.socket:
         if not self.running:
             self.restart()
-        assert self._ctrl is not None
+        if self._ctrl is None:  # a running worker always has its channel: this would be a grader bug
+            raise WorkerLost("the worker has no control channel")
         try:
             wire.send_frame(self._ctrl, wire.encode(request), time.monotonic() + CONTROL_TIMEOUT)
         except (wire.WireError, TimeoutError, OSError) as exc:
