@@ -39,6 +39,8 @@ def load_stub(assignment: Assignment) -> ModuleType:
         exec(compile(source.source, str(path), "exec"), module.__dict__)  # our own stub: no student code here
         return module
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"{path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

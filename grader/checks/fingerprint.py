@@ -67,7 +67,8 @@ def _read(path: Path, stamp: tuple[int, int]) -> tuple[str, tuple[str, ...]]:
 
 def _package_of(path: Path) -> str:
     """The dotted package a file belongs to (for relative imports), from the ``__init__.py`` files around it."""
-    parts, folder = [], path.parent
+    parts: list[str] = []
+    folder = path.parent
     while (folder / "__init__.py").is_file():
         parts.insert(0, folder.name)
         folder = folder.parent

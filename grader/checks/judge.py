@@ -5,7 +5,7 @@ returned value is judged against the expected one (with a known mistake named wh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from grader.checks.base import Verdict
 from grader.checks.compare import DEFAULT_RTOL, Mismatch, compare
@@ -30,6 +30,14 @@ def _last_frame(traceback: str) -> str:
         path = frame.split('"')[1]
         frame = frame.replace(path, path.replace("\\", "/").rsplit("/", 1)[-1])
     return f" ({frame})"
+
+
+@overload
+def outcome_failure(outcome: Raised | TimedOut | Crashed, target: str) -> Verdict: ...
+
+
+@overload
+def outcome_failure(outcome: Outcome, target: str) -> Verdict | None: ...
 
 
 def outcome_failure(outcome: Outcome, target: str) -> Verdict | None:
@@ -88,9 +96,8 @@ def judge_value(
 
     ``variants`` maps mistakes to what each returns on the same inputs (``grader.checks.mistakes.variants``).
     """
-    failed = outcome_failure(outcome, target)
-    if failed is not None:
-        return failed
+    if not isinstance(outcome, Returned):
+        return outcome_failure(outcome, target)
     mismatch = compare(outcome.value, expected, name=name, names=names, rtol=rtol, hidden=hidden)
     if mismatch is None:
         return Verdict.ok()

@@ -52,9 +52,9 @@ def resolve_markers(value: Any, builtins: Mapping[str, Callable] | None = None) 
     if isinstance(value, Rng):
         return np.random.default_rng(value.seed)
     if isinstance(value, Builtin):
-        if builtins is None:
-            from grader.protocol.builtins import BUILTINS as builtins
-        return builtins[value.name]
+        from grader.protocol.builtins import BUILTINS
+
+        return (BUILTINS if builtins is None else builtins)[value.name]
     if isinstance(value, tuple):
         return tuple(resolve_markers(v, builtins) for v in value)
     if isinstance(value, list):
@@ -164,7 +164,8 @@ class RecordingReferences:
         """Write the answers as one ``.npz`` (arrays plus a JSON index; loads with ``allow_pickle=False``)."""
         arrays: dict[str, np.ndarray] = {}
         index = {key: _encode(self.answers[key], arrays) for key in sorted(self.answers)}
-        np.savez_compressed(path, __index__=np.array(json.dumps(index, sort_keys=True)), **arrays)
+        index_array = np.array(json.dumps(index, sort_keys=True))
+        np.savez_compressed(path, __index__=index_array, **arrays)  # type: ignore[arg-type]  # stub: **kwds as options
 
 
 class RecordedReferences:

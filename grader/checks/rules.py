@@ -79,8 +79,8 @@ class Rule:
     """
 
     target: str
-    inputs: Callable[..., dict[str, Any]] | None
-    outputs: str | Sequence | None = None
+    inputs: Callable[..., Any] | None
+    outputs: str | Sequence | Callable | None = None
     mistakes: tuple[Mistake, ...] = ()
     gradient: Gradient | None = None
     own: Own | None = None
@@ -138,6 +138,8 @@ class Rule:
         where the spec is written."""
         check_id = f"{assignment}.{self.target}.{visibility}.{spec.case}"
         maker = self.gradient.inputs if spec.kind == "gradient" and self.gradient else self.inputs
+        if maker is None:
+            raise ValueError(f"rule {self.target} has no input maker for its standard checks")
         made = getattr(self, "gradcheck" if spec.kind == "gradient" else spec.kind)(
             check_id, spec.points, make(maker, *spec.args, **dict(spec.options)), description=spec.description)
         return Check(made.id, made.kind, made.points, made.params, made.timeout, made.description, spec.defined_at)
@@ -156,6 +158,7 @@ def standard_checks(assignment: str, visibility: str, rules: Iterable[Rule],
     shapes no student has seen (add its edge cases as special cases)."""
     checks = []
     for rule in rules:
+        specs: Sequence[Spec]
         if visibility == "public":
             specs = rule.public
         elif table is not None and rule.target in table:

@@ -38,7 +38,7 @@ def _inputs(ctx: Context, inputs: Inputs, prepare: Callable | None) -> dict[str,
     return prepare(ctx.reference, d) if prepare else d
 
 
-def _labels(outputs: Labels, d: dict[str, Any]) -> tuple[str, Sequence | None]:
+def _labels(outputs: Labels, d: dict[str, Any]) -> tuple[str, Any]:
     """(name, names) for ``compare``: a single label, or the labels of a tuple's parts."""
     if callable(outputs):
         outputs = outputs(d)

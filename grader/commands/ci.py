@@ -23,7 +23,7 @@ from grader.commands.check import locate, print_table
 from grader.commands.grade import parse_only
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
-from grader.exports.github import annotations, step_summary, workflow_commands_paused
+from grader.exports.github import error_annotations, step_summary, workflow_commands_paused
 from grader.exports.gradescope import write_gradescope_results
 from grader.exports.junit import write_junit
 from grader.pipeline.config import ConfigError, apply_overrides, load_course_config
@@ -155,7 +155,7 @@ def _publish(results: list[CheckResult], submissions: list[Submission], results_
     write_gradescope_results(results, results_dir / "results.json", seconds)
     write_junit(results, results_dir / "junit.xml")
     files = {s.assignment: _relative(Path(s.source)) for s in submissions if s.source}
-    for line in annotations(results, files):
+    for line in error_annotations(results, files):
         print(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from grader.checks.base import Check
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
@@ -95,7 +95,7 @@ def load_course_config(path: Path | None = None) -> CourseConfig:
     """Read and validate course.toml (default: see ``default_config_path``); a missing file gives defaults,
     except that an explicitly named file must exist."""
     explicit = path is not None
-    path = Path(path) if explicit else default_config_path()
+    path = Path(path) if path is not None else default_config_path()
     if not path.is_file():
         if explicit:
             raise ConfigError(f"{path}: no such course config file")
@@ -200,6 +200,14 @@ def _typed(table: dict, key: str, kind: type, section: str, where: str, default:
     return value
 
 
+@overload
+def _non_negative(table: dict, key: str, section: str, where: str, default: float) -> float: ...
+
+
+@overload
+def _non_negative(table: dict, key: str, section: str, where: str, default: None) -> float | None: ...
+
+
 def _non_negative(table: dict, key: str, section: str, where: str, default: float | None) -> float | None:
     value = table.get(key, default)
     if value is default:
@@ -222,12 +230,10 @@ def apply_overrides(checks: list[Check], config: CourseConfig) -> list[Check]:
     out = []
     for check in checks:
         settings = config.assignment(check.assignment)
-        changes: dict[str, float] = {}
-        if check.id in settings.points:
-            changes["points"] = settings.points[check.id]
-        if settings.check_timeout is not None:
-            changes["timeout"] = settings.check_timeout
-        out.append(replace(check, **changes) if changes else check)
+        points = settings.points.get(check.id, check.points)
+        timeout = check.timeout if settings.check_timeout is None else settings.check_timeout
+        changed = (points, timeout) != (check.points, check.timeout)
+        out.append(replace(check, points=points, timeout=timeout) if changed else check)
     known = {check.id for check in checks}
     visibilities = {(c.assignment, c.visibility) for c in checks}
     for key in {c.assignment for c in checks}:

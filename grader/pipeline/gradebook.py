@@ -131,7 +131,9 @@ class Gradebook:
             cursor = db.execute(
                 "INSERT INTO runs (started, argv, pid) VALUES (?, ?, ?)", (_now(), json.dumps(list(argv)), os.getpid())
             )
-        return int(cursor.lastrowid)
+        if cursor.lastrowid is None:  # sqlite always sets it after an INSERT
+            raise sqlite3.OperationalError("the new run got no id")
+        return cursor.lastrowid
 
     def finish_run(self, run_id: int, graded: int, skipped: int) -> None:
         with self._write() as db:

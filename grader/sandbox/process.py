@@ -65,6 +65,7 @@ class WorkerProcess:
                 os.chown(scratch_root, self.uid, self.uid)
             if self.level == "unshare":
                 hide.append(scratch_root)  # covered by a private tmpfs inside the mount namespace
+        extra: int | None
         if namespaces:
             cleanup, extra = "pidns", (0 if self.uid is not None else 4)  # the worker's own processes count
         else:

@@ -3,6 +3,8 @@ constant feature, batch sizes of 1 and beyond N, schedule boundaries, p = 0 and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader.checks.accuracy import AccuracyTask
 from grader.checks.maker import bound, make
 from grader.checks.rules import standard_checks, value
@@ -22,8 +24,9 @@ DIGITS = AccuracyTask("8x8 digits", digits, 0.5, floor=0.5, threshold=0.88)
 BLOBS_CONFIG = {"hidden": 16, "epochs": 30, "lr": 0.1, "batch_size": 8, "l2": 1e-4, "dropout": 0.2, "lr_decay": None}
 # reference: mean 0.999, sd 0.005, min 0.944 over 1000 runs (72 held-out points each)
 BLOBS = AccuracyTask("8-feature blobs", bound(make_blobs, 60, 4, 8, 1.0), 0.3, floor=0.5, threshold=0.92)
-XAVIER = {"distribution": "uniform", "scale": init.xavier_bound, "mistakes": init.XAVIER_UNIFORM.mistakes}
-HE = {"distribution": "normal", "scale": init.he_std, "mistakes": init.HE_NORMAL.mistakes}
+XAVIER: dict[str, Any] = {"distribution": "uniform", "scale": init.xavier_bound,
+                          "mistakes": init.XAVIER_UNIFORM.mistakes}
+HE: dict[str, Any] = {"distribution": "normal", "scale": init.he_std, "mistakes": init.HE_NORMAL.mistakes}
 STEP, EXPONENTIAL, COSINE = (RULE[t] for t in ("step_decay", "exponential_decay", "cosine_decay"))
 MINIBATCHES, TRAIN_CLASSIFIER = RULE["minibatches"], RULE["train_classifier"]
 

@@ -6,6 +6,8 @@ schedules, initialisers and the trainer have kinds of check of their own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader.checks.accuracy import AccuracyTask
 from grader.checks.maker import bound, make
 from grader.checks.rules import standard_checks
@@ -25,8 +27,9 @@ DIGITS_CONFIG = {"hidden": 64, "epochs": 15, "lr": 0.1, "batch_size": 32, "l2": 
                  "lr_decay": 0.95}
 # reference: mean 0.965, sd 0.008, min 0.939 over 1000 runs (539 held-out digits each)
 DIGITS = AccuracyTask("8x8 digits", digits, 0.3, floor=0.5, threshold=0.92)
-XAVIER = {"distribution": "uniform", "scale": init.xavier_bound, "mistakes": init.XAVIER_UNIFORM.mistakes}
-HE = {"distribution": "normal", "scale": init.he_std, "mistakes": init.HE_NORMAL.mistakes}
+XAVIER: dict[str, Any] = {"distribution": "uniform", "scale": init.xavier_bound,
+                          "mistakes": init.XAVIER_UNIFORM.mistakes}
+HE: dict[str, Any] = {"distribution": "normal", "scale": init.he_std, "mistakes": init.HE_NORMAL.mistakes}
 STEP, EXPONENTIAL, COSINE = (RULE[t] for t in ("step_decay", "exponential_decay", "cosine_decay"))
 MINIBATCHES, TRAIN_CLASSIFIER = RULE["minibatches"], RULE["train_classifier"]
 

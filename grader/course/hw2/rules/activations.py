@@ -4,6 +4,7 @@ kink's convention is graded by exact values on exact zeros (special cases of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,11 @@ def sigmoid(S: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -S))
 
 
-ACTIVATIONS = {"relu": lambda S: np.maximum(S, 0.0), "sigmoid": sigmoid, "tanh": np.tanh}
+def relu(S: np.ndarray) -> np.ndarray:
+    return np.maximum(S, 0.0)
+
+
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": relu, "sigmoid": sigmoid, "tanh": np.tanh}
 
 
 # What each mistake answers, from the inputs d and the right answer e.

@@ -61,7 +61,7 @@ def minibatches(ctx: Context, *, N: int, D: int, batch_size: int, epochs: int = 
         if verdict is not None:
             return verdict
     after = outcome.args_after[0] if outcome.args_after else {}  # the payload as the grader read it back
-    if not (np.array_equal(after.get("X"), d["X"]) and np.array_equal(after.get("y"), d["y"])):
+    if not (np.array_equal(np.asarray(after.get("X")), d["X"]) and np.array_equal(np.asarray(after.get("y")), d["y"])):
         return stated("minibatches", "it modified X or y", MUTATED_INPUT, "mutated")
     return Verdict.ok()
 

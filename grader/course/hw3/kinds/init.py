@@ -56,11 +56,13 @@ def init_seeding(ctx: Context, *, fan_in: int, fan_out: int) -> Verdict:
     """Property: the same seed gives the same weights, another seed other weights."""
     target = ctx.check.target
     seed_a, seed_b = (int(s) for s in ctx.rng.choice(2**31, size=2, replace=False))
-    outcomes = [ctx.call(fan_in, fan_out, Rng(s)) for s in (seed_a, seed_a, seed_b)]
-    for outcome in outcomes:
+    values = []
+    for seed in (seed_a, seed_a, seed_b):
+        outcome = ctx.call(fan_in, fan_out, Rng(seed))
         if not isinstance(outcome, Returned):
             return outcome_failure(outcome, target)
-    a, again, b = (np.asarray(o.value, dtype=np.float64) if _is_numeric_array(o.value) else None for o in outcomes)
+        values.append(outcome.value)
+    a, again, b = (np.asarray(v, dtype=np.float64) if _is_numeric_array(v) else None for v in values)
     if a is None or again is None or b is None or a.shape != again.shape or a.shape != b.shape:
         return stated(target, "it should return a float array of weights")
     if not np.array_equal(a, again):

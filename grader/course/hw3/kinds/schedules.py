@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from grader.checks.base import Context, Verdict
-from grader.checks.compare import Mismatch, as_numeric, compare
+from grader.checks.compare import Mismatch, all_numeric, compare
 from grader.checks.judge import mismatch_verdict, outcome_failure, stated
 from grader.checks.mistakes import Mistake, match, variants
 from grader.protocol.outcomes import Returned
@@ -25,8 +25,8 @@ def schedule(ctx: Context, *, calls: Callable, mistakes: Sequence[Mistake] = ())
             return outcome_failure(outcome, target)
         got.append(outcome.value)
         expected.append(ctx.reference(target, *d.values()))
-    numbers = [as_numeric(v) for v in got]
-    if any(n is None or n.ndim != 0 or isinstance(v, bool) for n, v in zip(numbers, got, strict=True)):
+    numbers = all_numeric(got)
+    if numbers is None or any(n.ndim != 0 for n in numbers) or any(isinstance(v, bool) for v in got):
         return stated(target, "it should return a single number (the learning rate)")
     actual = np.array([float(n) for n in numbers])
     right = np.array(expected, dtype=np.float64)

@@ -29,7 +29,7 @@ import numpy as np
 
 from grader.checks.accuracy import mlp_logits
 from grader.checks.base import Context, Verdict
-from grader.checks.compare import FLOAT32_RTOL, as_numeric, compare
+from grader.checks.compare import FLOAT32_RTOL, all_numeric, compare
 from grader.checks.judge import outcome_failure, stated
 from grader.course.lab.dropout import dropout_problem
 from grader.course.lab.models import flat, mixed_weights, paired, param_shapes, unit_revealing_weights
@@ -93,8 +93,8 @@ def _outputs(report: dict, key: str, shape: tuple[int, int]) -> list[np.ndarray]
     """The report's output(s) under ``key`` as float arrays of ``shape``, or None."""
     values = report.get(key)
     values = values if isinstance(values, list) else [values]
-    arrays = [as_numeric(v) for v in values]
-    if not arrays or any(a is None or a.shape != shape for a in arrays):
+    arrays = all_numeric(values)
+    if not arrays or any(a.shape != shape for a in arrays):
         return None
     return [a.astype(np.float64) for a in arrays]
 
@@ -106,7 +106,7 @@ def _eval_problem(evals: list[np.ndarray], expected: np.ndarray, weights: list, 
         found = compare(out, expected, name="the eval-mode output", rtol=FLOAT32_RTOL, hidden=hidden)
         if found is not None:
             said = "the eval-mode output has wrong values" if hidden else found.message
-            mistake = "dropout_active_in_eval" if not np.array_equal(*evals) else \
+            mistake = "dropout_active_in_eval" if not np.array_equal(evals[0], evals[-1]) else \
                 structural_mistake(out, weights, X, expected)
             return f"{said}: in eval mode the model should compute Linear -> ReLU -> ... -> Linear, dropout off, " \
                 "the same on every call", mistake

@@ -36,7 +36,7 @@ def _train(ctx: Context, problem: Separable, kwargs: dict, seed: int, torch_seed
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "train")
     trained, losses, problem_text = weights_after(outcome.value, [problem.n, problem.W0.shape[0]], ctx.hidden)
-    if trained is None:
+    if trained is None or losses is None:
         return stated("train", problem_text)
     return trained[0][0], losses
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from grader.checks.accuracy import AccuracyTask, accuracy_verdict, draw, mlp_logits
 from grader.checks.base import Context, Verdict
-from grader.checks.compare import as_numeric
+from grader.checks.compare import all_numeric, as_numeric
 from grader.checks.judge import outcome_failure, stated
 from grader.checks.references import MissingRecording
 from grader.course.lab.models import default_init, paired, param_shapes, plain_spec
@@ -43,9 +43,10 @@ def weights_after(value: Any, sizes: list[int], hidden: bool) -> tuple[list | No
     ``losses`` a float array (None if train did not return numbers); or (None, None, problem)."""
     shapes = param_shapes(sizes)
     layers = value.get("weights") if isinstance(value, dict) else None
-    arrays = [as_numeric(a) for layer in layers for a in layer] \
-        if isinstance(layers, list) and all(isinstance(la, list) and len(la) == 2 for la in layers) else []
-    if len(arrays) != len(shapes) or any(a is None or list(a.shape) != s for a, s in zip(arrays, shapes, strict=True)):
+    read = all_numeric([a for layer in layers for a in layer]) \
+        if isinstance(layers, list) and all(isinstance(la, list) and len(la) == 2 for la in layers) else None
+    arrays = read or []
+    if len(arrays) != len(shapes) or any(list(a.shape) != s for a, s in zip(arrays, shapes, strict=True)):
         return None, None, "after training the model's weights could not be read: keep training the model it " \
             "was given, in place"
     if not all(np.all(np.isfinite(a)) for a in arrays):
@@ -115,10 +116,10 @@ def initial_weights(report: Any, sizes: list[int]) -> list | None:
     shapes = param_shapes(sizes)
     if not isinstance(values, list) or len(values) != len(shapes):
         return None
-    arrays = [as_numeric(v) for v in values]
-    if any(a is None or list(a.shape) != s for a, s in zip(arrays, shapes, strict=True)):
+    read = all_numeric(values)
+    if read is None or any(list(a.shape) != s for a, s in zip(read, shapes, strict=True)):
         return None
-    arrays = [a.astype(np.float64) for a in arrays]
+    arrays = [a.astype(np.float64) for a in read]
     if not all(np.all(np.isfinite(a)) and np.all(np.abs(a) <= MAX_INITIAL) for a in arrays):
         return None
     return paired([np.where(np.abs(a) < FLOAT32_TINY, 0.0, a).astype(np.float32) for a in arrays])
