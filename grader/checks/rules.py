@@ -5,7 +5,7 @@ its catalogued mistakes (each with the model of what it answers), how its backwa
 how it is judged on its own when it calls the student's other functions, and the sizes of its public
 standard checks. The suites make the standard checks (the value against the reference, a
 finite-difference gradient check, no mutation) from the rules (``standard_checks``) and write out only
-their special cases, each with its id in full (``rule.value("hw2.max_backward.hidden.all_ties", ...)``).
+their special cases, each with its id in full (``rule.value("hw2.max_backward.public.ties", ...)``).
 """
 
 from __future__ import annotations

@@ -42,11 +42,8 @@ def sigmoid(S: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -S))
 
 
-def relu(S: np.ndarray) -> np.ndarray:
-    return np.maximum(S, 0.0)
-
-
-ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": relu, "sigmoid": sigmoid, "tanh": np.tanh}
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": lambda S: np.maximum(S, 0.0), "sigmoid": sigmoid, "tanh": np.tanh}
 
 
 # What each mistake answers, from the inputs d and the right answer e.
