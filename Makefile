@@ -21,11 +21,12 @@ browser:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "note: chromium not installed; the browser test will be skipped"; }
 
-test: setup browser  ## the whole test suite
+test: setup browser lint  ## lint, then the whole test suite
 	$(PY) -m pytest -q
 
-lint: setup
+lint: setup          ## ruff on everything, mypy on grader/ (baseline in pyproject.toml)
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 bench: setup         ## benchmark: grader vs a fresh pytest per student
 	$(PY) benchmarks/bench_grading.py

@@ -47,7 +47,7 @@ from inprocess_worker import InProcessWorker, load_module  # noqa: E402
 
 from grader.course.assignments import ASSIGNMENTS  # noqa: E402
 from grader.checks.references import LiveReferences  # noqa: E402
-from grader.checks.runner import run_check  # noqa: E402
+from grader.suites.runner import run_check  # noqa: E402
 from grader.suites import load_checks  # noqa: E402
 
 STUDENT = Path(os.environ["BENCH_STUDENT"])

@@ -34,7 +34,7 @@ def main() -> int:
 
     from grader.checks.base import Context
     from grader.checks.references import LiveReferences
-    from grader.course.lab.training import trained_accuracy
+    from grader.course.lab.kinds.training import trained_accuracy
     from grader.release.recording import ReferenceWorker
 
     torch.set_num_threads(1)

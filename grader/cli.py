@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from grader.errors import UserError
 
-VERBS = ("check", "grade", "report", "release", "ci", "validate")
+VERBS = ("check", "grade", "report", "release", "ci", "validate", "checks")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,10 +13,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from flagged import flags
 
 from grader.course.assignments import REPO_ROOT
 from grader.pipeline.discover import Submission, content_hash
-from grader.pipeline.engine import Graded, flags, grade_many
+from grader.pipeline.engine import Graded, grade_many
 from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.sandbox import isolation_level
 from grader.suites import load_checks
@@ -342,7 +343,7 @@ def peek(path):
 @needs_namespaces
 @pytest.mark.parametrize("path", [
     "grader/checks/compare.py", "grader/pipeline/engine.py", "grader/suites/public/hw2.py",
-    "grader/suites/hidden/hw2.py", "grader/course/hw2/mistakes.py",
+    "grader/suites/hidden/hw2.py", "grader/course/hw2/rules/linear.py",
     "grader/datasets/digits.npz", "reference/backprop_np.py", "grader/checks", "grader/suites", "grader/datasets",
 ])
 def test_judging_code_and_held_out_data_are_out_of_the_sandboxs_sight(path: str) -> None:

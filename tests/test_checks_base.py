@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -23,11 +25,12 @@ class ScriptedWorker:
         return self.outcome
 
 
-def make_check(visibility: str) -> Check:
-    def run(ctx):
-        return outcome_failure(ctx.call(np.zeros(3)), ctx.check.target) or Verdict.ok()
+def leak(ctx) -> Verdict:
+    return outcome_failure(ctx.call(np.zeros(3)), ctx.check.target) or Verdict.ok()
 
-    return Check(f"hw2.relu_forward.{visibility}.leak", "hw2", "relu_forward", "value", 1.0, visibility, run)
+
+def make_check(visibility: str) -> Check:
+    return Check(f"hw2.relu_forward.{visibility}.leak", "value", 1.0)
 
 
 LEAKY = Raised("ValueError", "X=[[0.1234, 5.678]] shape (7, 3)", 'File "backprop.py", line 9, in relu_forward', 0.1)
@@ -35,7 +38,7 @@ LEAKY = Raised("ValueError", "X=[[0.1234, 5.678]] shape (7, 3)", 'File "backprop
 
 def test_timeouts_pass_through_unchanged():
     hidden = make_check("hidden")
-    verdict = hidden.run(make_context(hidden, ScriptedWorker(TimedOut(2.0)), references=None, secret="s"))
+    verdict = leak(make_context(hidden, ScriptedWorker(TimedOut(2.0)), references=None, secret="s"))
     assert verdict.status == "timeout"
 
 
@@ -46,7 +49,15 @@ def test_hidden_seeds_need_the_secret_and_depend_on_it():
         check_seed("hw2.a.hidden.b", "hidden", "")
 
 
-@pytest.mark.parametrize("bad_id", ["hw2.relu_forward.basic", "hw1.relu_forward.public.x", "hw2.relu.public.x"])
+@pytest.mark.parametrize("bad_id", ["hw2.relu_forward.basic", "hw2.relu_forward.secret.x", "hw2..public.x"])
 def test_check_ids_must_name_assignment_target_and_visibility(bad_id):
     with pytest.raises(ValueError, match="must read"):
-        Check(bad_id, "hw2", "relu_forward", "value", 1.0, "public", lambda ctx: Verdict.ok())
+        Check(bad_id, "value", 1.0)
+
+
+def test_a_record_reads_its_assignment_target_and_visibility_from_its_id_and_knows_where_it_is_written():
+    line = inspect.currentframe().f_lineno + 1
+    check = Check("hw2.relu_forward.hidden.kink.zeros", "value", 1.5)
+    assert (check.assignment, check.target, check.visibility, check.case) == ("hw2", "relu_forward", "hidden",
+                                                                              "kink.zeros")
+    assert check.defined_at == f"tests/test_checks_base.py:{line}"

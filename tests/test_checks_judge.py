@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker
 
-from grader.checks.base import Builtin, Check, Rng, Verdict
+from grader.checks.base import Check, Kind, Verdict
 from grader.checks.compare import ANY, compare
 from grader.checks.judge import judge_value, outcome_failure
-from grader.checks.mistakes import HINTS, match
+from grader.checks.mistakes import match
 from grader.checks.references import (
     LiveReferences,
     MissingRecording,
@@ -19,8 +19,10 @@ from grader.checks.references import (
     args_key,
     to_plain,
 )
-from grader.checks.runner import run_check
+from grader.course.hw2.rules.linear import TRANSPOSED_DW
+from grader.protocol.markers import Builtin, Rng
 from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
+from grader.suites.runner import run_check
 
 RNG = np.random.default_rng(0)
 DX, DW, DB = RNG.normal(size=(4, 3)), RNG.normal(size=(2, 3)), RNG.normal(size=2)
@@ -32,10 +34,10 @@ def judge(value, expected=(DX, DW, DB), **kwargs):
 
 
 def test_transposed_dW_names_shapes_and_the_mistake():
-    verdict = judge([DX, DW.T, DB], variants={"transposed_dW": [DX, DW.T, DB]})
+    verdict = judge([DX, DW.T, DB], variants={TRANSPOSED_DW: [DX, DW.T, DB]})
     assert verdict.status == "fail" and verdict.mistake == "transposed_dW"
     assert "dW has shape (3, 2), expected (2, 3)" in verdict.message
-    assert HINTS["transposed_dW"] in verdict.message
+    assert TRANSPOSED_DW.hint in verdict.message
 
 
 def test_mistake_is_named_even_when_another_part_is_wrong_too():
@@ -43,7 +45,7 @@ def test_mistake_is_named_even_when_another_part_is_wrong_too():
 
 
 def test_a_mistake_that_changes_nothing_never_matches():
-    assert match([DX + 1, DW, DB], [DX, DW, DB], {"relu_strict_at_zero": [DX, DW, DB]}) == ""
+    assert match([DX + 1, DW, DB], [DX, DW, DB], {"relu_strict_at_zero": [DX, DW, DB]}) is None
 
 
 def test_hidden_messages_never_show_expected_values_or_shapes():
@@ -163,16 +165,24 @@ def test_recordings_round_trip_and_say_when_an_answer_is_missing(tmp_path):
         replay("hw2", "mse_forward", (np.ones((2, 2)), np.ones((2, 2))), {})
 
 
-def test_run_check_turns_a_broken_check_into_an_internal_error():
-    def broken(ctx):
-        raise KeyError("oops")
+def broken(ctx) -> Verdict:
+    raise KeyError("oops")
 
-    check = Check("hw2.relu_forward.public.broken", "hw2", "relu_forward", "value", 1, "public", broken)
+
+def fine(ctx) -> Verdict:
+    return Verdict.ok()
+
+
+def test_run_check_turns_a_broken_check_into_an_internal_error():
+    kinds = {"broken": Kind(broken, "value", "raises"), "fine": Kind(fine, "value", "passes")}
+    check = Check("hw2.relu_forward.public.broken", "broken", 1)
     worker = InProcessWorker.from_module("reference.backprop_np")
-    verdict = run_check(check, worker, LiveReferences(), "")
+    verdict = run_check(check, worker, LiveReferences(), "", kinds=kinds)
     assert verdict.status == "error" and "internal grader error" in verdict.message and "oops" in verdict.message
-    fine = Check("hw2.relu_forward.public.fine", "hw2", "relu_forward", "value", 1, "public", lambda ctx: Verdict.ok())
-    assert run_check(fine, worker, LiveReferences(), "").status == "pass"
+    assert run_check(Check("hw2.relu_forward.public.fine", "fine", 1), worker, LiveReferences(), "",
+                     kinds=kinds).status == "pass"
+    unknown = run_check(Check("hw2.relu_forward.public.unknown", "no_such_kind", 1), worker, LiveReferences(), "")
+    assert unknown.status == "error" and "no_such_kind" in unknown.message
 
 
 def test_in_process_worker_reports_raises_exits_and_non_data():

@@ -114,10 +114,10 @@ def test_hidden_checks_from_a_folder_named_by_the_environment(work, tmp_path, mo
     hidden = tmp_path / "private"
     hidden.mkdir()
     (hidden / "hw1.py").write_text(
-        "from grader.course.hw1 import cases as c\n"
-        "from grader.checks.factories import SuiteBuilder\n"
-        "s = SuiteBuilder('hw1', 'hidden')\n"
-        "CHECKS = [s.value('gd_step', 'from_env', 2, c.step_inputs((3,)), description='kept outside the repo')]\n"
+        "from grader.checks.maker import make\n"
+        "from grader.course.hw1 import rules as r\n"
+        "CHECKS = [r.GD_STEP.value('hw1.gd_step.hidden.from_env', 2, make(r.step_inputs, (3,)),\n"
+        "                          description='kept outside the repo')]\n"
     )
     monkeypatch.setenv("GRADER_HIDDEN_DIR", str(hidden))
 

@@ -3,6 +3,7 @@ notebooks with hostile cells, and submissions that crash, hang or exit."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from grader.authoring.samples import reference_submission, write_submission
+from grader.authoring.samples import BOB, MUTATIONS, reference_submission, write_submission
 from grader.cli import main
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.pipeline.gradebook import Gradebook
@@ -120,6 +121,33 @@ def test_sample_class_bob_loses_points_for_his_bugs_only(sample_class: pd.DataFr
     assert "fail" in set(bob[bob["target"] == "linear_backward"]["status"])
     assert set(bob[bob["target"] == "linear_forward"]["status"]) == {"pass"}
     assert 20 < percent(bob) < 100
+
+
+def test_sample_class_bob_loses_exactly_his_mistakes_targets_and_hears_their_names(sample_class: pd.DataFrame) -> None:
+    """bob is the references with the mutations ``BOB`` (``grader.authoring.samples``): each costs its target and is
+    named, and costs the functions it names as ``also``; his practice.py imports his own backprop.py, whose
+    transposed dW costs hw3's train_classifier too; every other target is right, helpers' bugs excused where a
+    target calls them (batch_gd, sgd, mlp_backward)."""
+    bob = sample_class[sample_class["student"] == "bob"]
+    made = [m for m in MUTATIONS if m.name in BOB and not m.file.endswith(".ipynb")]
+    losing = set(bob.loc[bob["points"] < bob["max_points"], "target"])
+    assert losing == {t for m in made for t in (m.target, *m.also)} | {"train_classifier"}
+    for m in made:
+        rows = bob[bob["target"] == m.target]
+        assert rows["points"].sum() < rows["max_points"].sum() and m.mistake in set(rows["mistake"]), m.name
+
+
+def test_every_graded_check_is_listed_with_the_line_of_the_record_it_comes_from(sample_class: pd.DataFrame,
+                                                                               capsys) -> None:
+    """``grader checks --hidden`` lists each id grading wrote, at the line of its record: a special case's line
+    holds its id in full; a rule's standard check points at the line of the rule that names its case."""
+    assert main(["checks", "--hidden", "--format", "csv"]) == 0
+    listed = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    where = dict(zip(listed["id"], listed["defined_at"], strict=True))
+    for check_id in sorted(set(sample_class["check_id"])):
+        path, line = where[check_id].rsplit(":", 1)
+        text = (REPO_ROOT / path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+        assert check_id in text or f'"{check_id.split(".", 3)[3]}"' in text, (check_id, where[check_id], text)
 
 
 def test_sample_class_carol_gets_error_rows_not_a_crash(sample_class: pd.DataFrame) -> None:

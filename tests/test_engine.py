@@ -9,11 +9,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from flagged import flags
 from inprocess_worker import InProcessWorker
 
-from grader.checks.base import Check, Verdict
+from grader.checks.base import Check, Kind, Verdict
+from grader.course.kinds import KINDS
 from grader.pipeline.discover import Submission, content_hash
-from grader.pipeline.engine import flags, grade_many, grade_one
+from grader.pipeline.engine import grade_many, grade_one
 from grader.pipeline.integrity import BANNED
 from grader.protocol.outcomes import Raised, Returned
 from grader.worker.scan import banned_imports
@@ -22,17 +24,24 @@ CORRECT = b"def gd_step(w, grad, lr):\n    return w - lr * grad\n"
 HALF_RIGHT = b"def gd_step(w, grad, lr):\n    return w - lr * grad if len(w) > 2 else w + lr * grad\n"
 
 
-def gd_step_check(case: str, size: int, points: float = 2.0) -> Check:
-    def run(ctx) -> Verdict:
-        w, grad = ctx.rng.normal(size=size), ctx.rng.normal(size=size)
-        outcome = ctx.call(w, grad, 0.1)
-        if not isinstance(outcome, Returned):
-            return Verdict("error", 0.0, f"gd_step did not return: {outcome}")
-        if np.allclose(outcome.value, w - 0.1 * grad):
-            return Verdict.ok()
-        return Verdict.wrong("gd_step: wrong values, did you add the gradient?")
+def judge_gd_step(ctx, *, size: int) -> Verdict:
+    """A kind of check for these tests: one gd_step on vectors of ``size``."""
+    w, grad = ctx.rng.normal(size=size), ctx.rng.normal(size=size)
+    outcome = ctx.call(w, grad, 0.1)
+    if not isinstance(outcome, Returned):
+        return Verdict("error", 0.0, f"gd_step did not return: {outcome}")
+    if np.allclose(outcome.value, w - 0.1 * grad):
+        return Verdict.ok()
+    return Verdict.wrong("gd_step: wrong values, did you add the gradient?")
 
-    return Check(f"hw1.gd_step.public.{case}", "hw1", "gd_step", "value", points, "public", run)
+
+@pytest.fixture(autouse=True)
+def test_kind(monkeypatch):
+    monkeypatch.setitem(KINDS, "test_gd_step", Kind(judge_gd_step, "value", "a test's own kind"))
+
+
+def gd_step_check(case: str, size: int, points: float = 2.0) -> Check:
+    return Check(f"hw1.gd_step.public.{case}", "test_gd_step", points, {"size": size})
 
 
 CHECKS = [gd_step_check("small", 2), gd_step_check("large", 5, points=3.0)]

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from grader.exports.github import annotations, function_lines, step_summary, workflow_commands_paused
+from grader.exports.github import error_annotations, function_lines, step_summary, workflow_commands_paused
 from grader.exports.gradescope import gradescope_results, write_gradescope_results
 from grader.exports.junit import write_junit
 from grader.pipeline.results import CheckResult
@@ -89,7 +89,7 @@ def test_junit_parses_with_the_standard_library(rows, tmp_path):
 def test_annotations_point_at_the_failing_function_line(rows, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "backprop.py").write_text("import numpy as np\n\n\ndef linear_backward(dY, X, W):\n    pass\n")
-    lines = annotations(rows, {"hw2": (tmp_path / "backprop.py").relative_to(tmp_path)})
+    lines = error_annotations(rows, {"hw2": (tmp_path / "backprop.py").relative_to(tmp_path)})
     assert len(lines) == 3  # one per function with a check that did not pass
     assert lines[0].startswith("::error file=backprop.py,line=4,title=hw2 linear_backward%3A 2/4 points%2C 1 of 2")
     assert "hw2.linear_backward.hidden.batch1" in lines[0] and "hw2.linear_backward.public.basic" not in lines[0]
@@ -141,7 +141,7 @@ def runner_commands(stdout: str) -> list[str]:
 
 
 def test_a_message_cannot_start_a_workflow_command_of_its_own(hostile_rows):
-    lines = annotations(hostile_rows, {})
+    lines = error_annotations(hostile_rows, {})
     assert len(lines) == 2 and runner_commands("\n".join(lines)) == lines
     for line in lines:
         assert line.startswith("::error title=hw2 ")

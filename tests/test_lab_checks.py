@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker
 
-from grader.checks.runner import run_check
 from grader.course.lab.dropout import dropout_problem
+from grader.course.lab.kinds.training import MAX_INITIAL, initial_weights
 from grader.course.lab.separable import draw_separable, epoch_rates, expected_losses, genuine
-from grader.course.lab.training import MAX_INITIAL, initial_weights
 from grader.suites import load_checks
+from grader.suites.runner import run_check
 from grader.worker.lab_procedures import linear_weights, sequential
 
 torch = pytest.importorskip("torch")
@@ -204,7 +204,7 @@ def arrays_in(value):
 @pytest.mark.parametrize("check_id", ["lab.train.public.spirals", "lab.train.hidden.spirals",
                                       "lab.build_mlp.hidden.trains"])
 def test_the_held_out_data_never_goes_to_the_worker(check_id, monkeypatch):
-    import grader.course.lab.training as training
+    import grader.course.lab.kinds.training as training
     from grader.checks.references import LiveReferences
 
     draws = []

@@ -222,8 +222,8 @@ class _Recorder:
 @pytest.mark.xfail(strict=True, reason="OPEN BY DESIGN: SPEC §3 asks hidden feedback to name the kind "
                    "of mistake, so how a student chooses to fail carries a few bits per hidden check")
 def test_hidden_feedback_carries_no_bit_computed_from_the_hidden_inputs() -> None:
-    from grader.checks.runner import run_check
     from grader.course.assignments import ASSIGNMENTS
+    from grader.suites.runner import run_check
 
     namespace: dict = {}
     exec(LEAK_SOURCE, namespace)
@@ -401,8 +401,8 @@ def _public_answer_table(assignment: str) -> str:
     import zlib
 
     from grader.checks.references import LiveReferences
-    from grader.checks.runner import run_check
     from grader.protocol.outcomes import Returned
+    from grader.suites.runner import run_check
 
     namespace: dict = {}
     exec(TABLE_KEY, namespace)
@@ -503,8 +503,9 @@ def _exit_86(*args, **kwargs):
 
 
 def test_exiting_with_the_banned_status_flags_no_one_but_oneself() -> None:
+    from flagged import flags
+
     from grader.course.assignments import ASSIGNMENTS
-    from grader.pipeline.engine import flags
 
     source = EXIT_86 + "".join(f"\n{t} = _exit_86" for t in ASSIGNMENTS["hw1"].targets)
     graded = grade({"a_exits": {"gradient_descent.py": source}, "b_honest": {"gradient_descent.py": HW1}}, "hw1")

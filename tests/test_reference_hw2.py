@@ -17,6 +17,7 @@ import torch
 
 import reference.backprop_np as bnp
 import reference.backprop_torch as bt
+from grader.course.hw2.rules import RULES as GRADER_RULES
 
 # (N, D, K): a batch of one, and non-square weights both ways.
 SHAPES = [(1, 3, 2), (4, 5, 3), (6, 2, 7)]
@@ -401,3 +402,35 @@ def test_mlp_cache_layout_and_purity(rng):
 def test_mlp_rejects_unknown_activation():
     with pytest.raises(ValueError, match="relu, sigmoid, tanh"):
         bnp.mlp_forward(np.zeros((1, 2)), [(np.zeros((1, 2)), np.zeros(1))], "softplus")
+
+
+# ---------------------------------------------------------------- the backward rules the grader checks, from its rules
+
+GRADER_BACKWARDS = [r for r in GRADER_RULES if r.gradient is not None and not callable(r.gradient.forward)]
+
+
+@pytest.mark.parametrize("rule", GRADER_BACKWARDS, ids=lambda r: r.target)
+def test_every_backward_rule_the_grader_checks_agrees_with_torch_autograd(rule):
+    """The grader's own rule record (grader/course/hw2/rules): its gradient inputs at its public sizes, the numpy
+    backward called as the grader calls it, against autograd of the torch forward of the same name."""
+    spec = next(s for s in rule.public if s.kind == "gradient")
+    g = rule.gradient
+    d = g.inputs(np.random.default_rng(0), *spec.args, **dict(spec.options))
+    call = g.call(None, d) if callable(g.call) else tuple(d[k] for k in g.call)
+    ours = _flatten(getattr(bnp, rule.target)(*call))
+    forward, keys = g.forward
+    wrt = _flatten(g.wrt)
+    tensors = {k: _tensor(d[k], k in wrt) for k in keys}
+    outs = _flatten(getattr(bt, forward)(*tensors.values()))
+    ups = [1.0] if g.upstream is None else _flatten(tuple(d[k] for k in _flatten(g.upstream)))
+    torch.autograd.backward(outs, [torch.as_tensor(np.asarray(u), dtype=torch.float64) for u in ups])
+    assert len(ours) == len(wrt)
+    for name, grad in zip(wrt, ours, strict=True):
+        np.testing.assert_allclose(grad, tensors[name].grad.numpy(), **TORCH_TOL, err_msg=name)
+
+
+def test_every_rule_the_grader_checks_has_a_numpy_reference_and_each_forward_a_torch_one():
+    for rule in GRADER_RULES:
+        assert callable(getattr(bnp, rule.target, None)), rule.target
+        if rule.target.endswith("_forward"):
+            assert callable(getattr(bt, rule.target, None)), rule.target

@@ -16,8 +16,8 @@ from grader.checks.accuracy import AccuracyTask
 from grader.cli import main
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.config import CourseConfig, LatePolicy, parse_course_config
-from grader.pipeline.engine import FLAG_PREFIX
 from grader.pipeline.gradebook import RESULT_DTYPES, Gradebook
+from grader.pipeline.integrity import FLAG_PREFIX
 from grader.pipeline.results import RESULT_COLUMNS, CheckResult
 from grader.reports import html, load_report_data, write_reports, xlsx
 from grader.reports.canvas import POINTS_POSSIBLE, canvas_table, read_roster

@@ -8,10 +8,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader.checks.base import Builtin, Rng
+from grader.protocol.builtins import BUILTINS
+from grader.protocol.markers import Builtin, Rng
 from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
 from grader.sandbox import Limits, WorkerPool, isolation, isolation_level
-from grader.worker.builtins import BUILTINS
 
 BACKPROP = b'''
 import numpy as np

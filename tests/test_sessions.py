@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.base import Rng
 from grader.pipeline.resources import CachedReferences
+from grader.protocol.markers import Rng
 
 
 class Counting:

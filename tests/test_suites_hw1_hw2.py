@@ -13,12 +13,12 @@ import pytest
 from inprocess_worker import InProcessWorker
 
 from grader.checks.base import Verdict
-from grader.checks.mistakes import HINTS
 from grader.checks.references import LiveReferences, RecordedReferences, RecordingReferences
-from grader.checks.runner import run_check, run_suite
 from grader.course.assignments import get_assignment
+from grader.course.rules import HINTS
 from grader.protocol.outcomes import Returned
 from grader.suites import load_checks
+from grader.suites.runner import run_check, run_suite
 
 SECRET = "test-secret"
 HOMEWORKS = ("hw1", "hw2")
@@ -206,11 +206,11 @@ def test_odd_answers_fail_cleanly_with_catalogued_hints(hw, kind, references, mo
     original = mistakes.match
 
     def spy(actual, expected, variants, rtol=mistakes.DEFAULT_RTOL):
-        seen.update(variants)
+        seen.update(m.id for m in variants)
         return original(actual, expected, variants, rtol)
 
     monkeypatch.setattr("grader.checks.judge.match", spy)
-    monkeypatch.setattr("grader.checks.factories.match", spy)
+    monkeypatch.setattr("grader.checks.standard.match", spy)
     results = grade(_Answering(hw, ODD_ANSWERS[kind]), hw, references)
     assert not [v.message for _, v in results.values() if "internal grader error" in v.message]
     value_checks = [v for c, v in results.values() if c.kind in ("value", "gradient")]

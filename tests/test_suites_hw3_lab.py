@@ -11,19 +11,20 @@ import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker, load_module
 
-from grader.checks.mistakes import hint
 from grader.checks.references import LiveReferences
-from grader.checks.runner import run_check
 from grader.course.assignments import get_assignment
-from grader.course.hw3.training import read_model
+from grader.course.hw3.kinds.training import read_model
+from grader.course.kinds import KINDS
+from grader.course.rules import hint
 from grader.suites import load_checks
+from grader.suites.runner import run_check
 from grader.worker.notebook import notebook_to_source
 
 SECRET = "test-secret"
 MUTANTS = Path(__file__).parent / "data" / "mutants"
 ALTERNATIVES = Path(__file__).parent / "data" / "alternatives"
 REFERENCE = {"hw3": "reference.practice_np", "lab": "reference.mlp_lab"}
-SLOW_KINDS = ("accuracy",)
+SLOW_KINDS = tuple(name for name, kind in KINDS.items() if kind.category == "accuracy")
 LEAKS = ("e.g.", "expected a factor", "full marks from", "over epochs", "expected (", "sizes are", "they have p")
 
 
@@ -163,16 +164,6 @@ def test_a_model_is_read_whether_its_layers_arrive_as_lists_or_tuples(container)
     params = container([container([np.ones((4, 3)), np.zeros(4)]), container([np.ones((2, 4)), np.zeros(2)])])
     model, problem = read_model({"mean": np.zeros(3), "std": np.ones(3), "params": params}, [3, 4, 2])
     assert model is not None, problem
-
-
-def test_hints_cannot_be_registered_twice_under_one_id_with_another_text():
-    import grader.course.lab.cases  # noqa: F401 - registers the lab's hints
-    from grader.checks.mistakes import HINTS, register_hints
-
-    register_hints({"predict_forgot_eval": HINTS["predict_forgot_eval"]})  # the same text again: no change
-    with pytest.raises(ValueError, match="predict_forgot_eval"):
-        register_hints({"predict_forgot_eval": "another text"})
-    assert "another text" not in HINTS.values()
 
 
 def test_trains_says_so_when_a_release_cannot_train_the_students_model():

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from grader.authoring.parity import parity_problems
-from grader.authoring.validate import score_problems, suite_problems
-from grader.checks.base import Check, Verdict
+from grader.authoring.validate import record_problems, rule_problems, score_problems, suite_problems
+from grader.checks.base import Check
+from grader.checks.mistakes import Mistake
+from grader.checks.rules import Rule
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.pipeline.results import CheckResult
 
 
 def _check(check_id: str) -> Check:
-    assignment, target, visibility, _ = check_id.split(".")
-    return Check(check_id, assignment, target, "value", 1, visibility, lambda ctx: Verdict.ok())
+    return Check(check_id, "value", 1)
 
 
 def _row(status: str, points: float, message: str = "") -> CheckResult:
@@ -41,6 +42,34 @@ def test_suite_problems_name_duplicates_gaps_and_strangers():
     assert any(p.startswith("hw1.not_a_target.public.c: targets 'not_a_target'") for p in problems)
     assert "hw1.sgd: no public check" in problems and "hw1.sgd: no hidden check" in problems
     assert not any(p.startswith("hw1.gd_step: no") for p in problems)
+
+
+def make_inputs(rng):
+    return {}
+
+
+def test_record_problems_name_unknown_kinds_unfit_parameters_and_closures():
+    problems = record_problems([
+        Check("hw1.gd_step.public.closure", "value", 1, {"inputs": lambda rng: {}}),
+        Check("hw1.gd_step.public.kind", "no_such_kind", 1, {"inputs": make_inputs}),
+        Check("hw1.gd_step.public.params", "value", 1, {"inputs": make_inputs, "tolerance": 1e-3}),
+        Check("hw1.gd_step.public.fine", "value", 1, {"inputs": make_inputs}),
+    ])
+    assert len(problems) == 3
+    assert "closure" in problems[0] and "not a module-level function" in problems[0]
+    assert "no kind of check named 'no_such_kind'" in problems[1]
+    assert "do not fit the kind 'value'" in problems[2] and "tolerance" in problems[2]
+    assert all("tests/test_validate.py:" in p for p in problems)  # where each record is written
+
+
+def test_rule_problems_want_two_catalogued_mistakes_per_rule(monkeypatch):
+    from grader.course import rules
+
+    lonely = Rule("gd_step", make_inputs, "w", (Mistake("gd_step_ascent", "uphill"),))
+    monkeypatch.setitem(rules.RULES, "hw1", (lonely, *rules.RULES["hw1"][1:]))
+    assert rule_problems(["hw1"]) == [f"hw1.gd_step ({lonely.defined_at}): the rule catalogues 1 mistake(s); give "
+                                      "it the two or more that students make most"]
+    assert rule_problems(["hw2", "hw3", "lab"]) == []
 
 
 def test_score_problems_want_full_marks_from_references_and_none_from_stubs():
@@ -99,6 +128,11 @@ BREAKAGES = {
     "duplicate check id": ("hw1", lambda root: _append(root / "grader" / "suites" / "public" / "hw1.py",
                                                        "\nCHECKS.append(CHECKS[0])\n"),
                            "check id used 2 times"),
+    "a record that is not data": ("hw1", lambda root: _append(root / "grader" / "suites" / "public" / "hw1.py",
+                                                              "\nfrom grader.checks.base import Check\nCHECKS.append("
+                                                              "Check('hw1.gd_step.public.odd', 'value', 1, "
+                                                              "{'inputs': lambda rng: {}}))\n"),
+                                  "hw1.gd_step.public.odd (grader/suites/public/hw1.py:"),
 }
 
 

@@ -11,8 +11,9 @@ import pytest
 
 from grader.checks import vocabulary
 from grader.checks.accuracy import AccuracyTask, accuracy_verdict
-from grader.checks.base import Check, Verdict
-from grader.checks.factories import SuiteBuilder
+from grader.checks.base import Check, Kind, Verdict
+from grader.course.kinds import KINDS
+from grader.course.rules import HINTS
 from grader.pipeline.discover import Submission, content_hash
 from grader.pipeline.engine import grade_one
 from grader.protocol.outcomes import Crashed, Raised, Returned, TimedOut
@@ -39,9 +40,12 @@ class Scripted:
         pass
 
 
+def secret_inputs(rng: np.random.Generator) -> dict:
+    return {"S": np.ones(SECRET_SHAPE)}
+
+
 def value_check(visibility: str) -> Check:
-    builder = SuiteBuilder("hw2", visibility)
-    return builder.value("relu_forward", "case", 1, lambda rng: {"S": np.ones(SECRET_SHAPE)}, description="")
+    return Check(f"hw2.relu_forward.{visibility}.case", "value", 1, {"inputs": secret_inputs})
 
 
 def grade(outcome, visibility: str = "hidden", check: Check | None = None, import_error=None):
@@ -78,7 +82,7 @@ def test_hidden_rows_say_nothing_the_student_chose_or_the_hidden_inputs_hold(out
     row = grade(outcome, "hidden")
 
     assert row.points == 0
-    assert vocabulary.is_vocabulary(row.message), row.message
+    assert vocabulary.is_vocabulary(row.message, HINTS), row.message
     assert not any(text in row.message for text in leaked), row.message
     assert not re.search(r"\d", row.message.split(" — likely mistake")[0]), row.message
 
@@ -96,27 +100,28 @@ def test_a_hidden_row_of_a_file_that_fails_at_import_does_not_quote_it() -> None
 
     assert "0.987654" in public.message
     assert "0.987654" not in hidden.message and "77" not in hidden.message
-    assert vocabulary.is_vocabulary(hidden.message)
+    assert vocabulary.is_vocabulary(hidden.message, HINTS)
 
 
-def test_hidden_accuracy_shows_no_figure_but_keeps_partial_credit() -> None:
+def accuracy_of_0_7234(ctx) -> Verdict:
     task = AccuracyTask("spirals", lambda seed: (np.zeros((2, 2)), np.zeros(2)), 0.5, floor=0.5, threshold=0.9)
+    return accuracy_verdict(0.7234, task, "train", reveal=False)
 
-    def run(ctx) -> Verdict:
-        return accuracy_verdict(0.7234, task, "train", reveal=False)
 
-    check = Check("lab.train.hidden.spirals", "lab", "train", "accuracy", 2.0, "hidden", run)
+def test_hidden_accuracy_shows_no_figure_but_keeps_partial_credit(monkeypatch) -> None:
+    monkeypatch.setitem(KINDS, "test_accuracy", Kind(accuracy_of_0_7234, "accuracy", "a test's own kind"))
+    check = Check("lab.train.hidden.spirals", "test_accuracy", 2.0)
     row = grade(Returned(0), "hidden", check=check)
 
     assert row.points == pytest.approx(2.0 * (0.7234 - 0.5) / 0.4)
     assert "72" not in row.message and "%" not in row.message
-    assert vocabulary.is_vocabulary(row.message)
+    assert vocabulary.is_vocabulary(row.message, HINTS)
 
 
 def test_a_recognised_mistake_is_named_from_the_catalogue() -> None:
     verdict = Verdict.wrong("dW has wrong values (largest error 3.0e+00)", "transposed_dW", problem="values", part="dW")
 
-    message = vocabulary.hidden("linear_backward", verdict).message
+    message = vocabulary.hidden("linear_backward", verdict, HINTS).message
 
     assert message.startswith("linear_backward: returns wrong values (in dW) — likely mistake: dW looks transposed")
     assert "3.0" not in message
@@ -124,6 +129,6 @@ def test_a_recognised_mistake_is_named_from_the_catalogue() -> None:
 
 @pytest.mark.parametrize("part", ["dW\x1b[31m", "S has shape (7, 13)", "a" * 80])
 def test_a_part_label_outside_the_vocabulary_is_left_out(part: str) -> None:
-    message = vocabulary.hidden("relu_forward", Verdict.wrong("x", problem="values", part=part)).message
+    message = vocabulary.hidden("relu_forward", Verdict.wrong("x", problem="values", part=part), HINTS).message
 
     assert message == "relu_forward: returns wrong values"

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from grader.checks.base import Builtin, Rng
 from grader.protocol import wire
+from grader.protocol.markers import Builtin, Rng
 
 
 def roundtrip(value, marker=None):

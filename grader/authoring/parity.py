@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.references import REFERENCE_MODULES
 from grader.course.assignments import Assignment
 from grader.worker.notebook import notebook_to_source
 
@@ -40,6 +39,8 @@ def load_stub(assignment: Assignment) -> ModuleType:
         exec(compile(source.source, str(path), "exec"), module.__dict__)  # our own stub: no student code here
         return module
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"{path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -47,7 +48,7 @@ def load_stub(assignment: Assignment) -> ModuleType:
 
 def load_reference(assignment: Assignment) -> ModuleType:
     """The numpy (or, for the lab, torch) reference module of ``assignment``."""
-    return importlib.import_module(REFERENCE_MODULES[assignment.key])
+    return importlib.import_module(assignment.reference)
 
 
 def api(function: Callable) -> list[tuple[str, Any, Any]]:
@@ -95,7 +96,7 @@ def parity_problems(assignment: Assignment) -> list[str]:
     try:
         reference = load_reference(assignment)
     except Exception as exc:  # noqa: BLE001
-        return [f"{assignment.key}: the reference {REFERENCE_MODULES[assignment.key]} cannot be imported ({exc})"]
+        return [f"{assignment.key}: the reference {assignment.reference} cannot be imported ({exc})"]
     problems = []
     for target in assignment.targets:
         ours, theirs = getattr(stub, target, None), getattr(reference, target, None)

@@ -1,8 +1,10 @@
 """The instructor's sanity check (``grader validate``): the course is consistent before students see it.
 
 - course.toml is valid, and its point overrides name checks that exist;
-- every target has a stub (raising ``NotImplementedError``), a reference with the same signature, and at
-  least one public and one hidden check; every check targets a graded function; check ids are unique;
+- every target has a stub (raising ``NotImplementedError``), a reference with the same signature, a rule with
+  at least two catalogued mistakes, and at least one public and one hidden check; every check targets a
+  graded function; check ids are unique; every check record names a kind of check that takes its
+  parameters, which are data (no lambda or closure: a record pickles and fingerprints);
 - the references, laid out as a student's hand-in and graded through the real engine and sandbox, score
   100 % on every check, public and hidden;
 - the stubs, graded the same way, score 0 on every check and break nothing (no internal grader error).
@@ -15,7 +17,9 @@ reference tests (tests/test_reference_*.py).
 
 from __future__ import annotations
 
+import inspect
 import os
+import pickle
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,7 +27,10 @@ from pathlib import Path
 
 from grader.authoring.parity import parity_problems
 from grader.checks.base import Check
+from grader.checks.fingerprint import NotData
 from grader.course.assignments import ASSIGNMENTS
+from grader.course.kinds import KINDS
+from grader.course.rules import RULES
 from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
 from grader.pipeline.discover import discover
 from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
@@ -76,6 +83,38 @@ def suite_problems(suites: dict[str, list[Check]], config: CourseConfig | None) 
     return problems
 
 
+def record_problems(checks: Iterable[Check]) -> list[str]:
+    """Records that cannot run as written: an unknown kind, parameters its procedure does not take or lacks,
+    a parameter that is not data, a record that does not pickle."""
+    from grader.suites.runner import fingerprint
+
+    problems = []
+    for check in checks:
+        kind = KINDS.get(check.kind)
+        if kind is None:
+            problems.append(f"{check.id} ({check.defined_at}): no kind of check named {check.kind!r}; "
+                            f"choose one of {', '.join(KINDS)}")
+            continue
+        try:
+            inspect.signature(kind.run).bind(None, **check.params)
+        except TypeError as exc:
+            problems.append(f"{check.id} ({check.defined_at}): its parameters do not fit the kind {check.kind!r}: "
+                            f"{exc}")
+        try:
+            fingerprint(check)
+            pickle.dumps(check)
+        except (NotData, pickle.PicklingError, AttributeError, TypeError) as exc:
+            problems.append(f"{check.id} ({check.defined_at}): {exc}")
+    return problems
+
+
+def rule_problems(keys: Iterable[str]) -> list[str]:
+    """Rules that know fewer than two of their classic mistakes."""
+    return [f"{key}.{rule.target} ({rule.defined_at}): the rule catalogues {len(rule.mistakes)} mistake(s); "
+            "give it the two or more that students make most" for key in keys for rule in RULES.get(key, ())
+            if len({m.id for m in rule.mistakes}) < 2]
+
+
 def score_problems(rows: Iterable[CheckResult], who: str, full: bool) -> list[str]:
     """Rows that are not what ``who`` must score: full points everywhere (``full``) or none anywhere."""
     problems = []
@@ -124,7 +163,8 @@ def validate(keys: list[str], report: Report = print) -> list[str]:
     for key in keys:
         problems += parity_problems(ASSIGNMENTS[key])
     suites, broken = load_suites(keys)
-    problems += broken + suite_problems(suites, config)
+    problems += broken + suite_problems(suites, config) + rule_problems(keys)
+    problems += record_problems(c for checks in suites.values() for c in checks)
     report(f"stubs, references and check suites: {len(problems)} problem(s) so far")
     if not suites or config is None:
         return problems

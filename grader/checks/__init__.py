@@ -1,5 +1,6 @@
-"""Checks as data: what to call, with which inputs, and how to judge the answer."""
-
-from grader.checks.base import Builtin, Check, Context, Rng, Verdict, Worker, check_seed
-
-__all__ = ["Builtin", "Check", "Context", "Rng", "Verdict", "Worker", "check_seed"]
+"""The general check library: the check record and what it produces (``base``), comparing answers
+(``compare``, ``gradient``, ``statistical``, ``accuracy``), naming mistakes (``mistakes``), the standard kinds
+every rule gets (``standard``), rule records (``rules``), judging a target on its own (``own``), the fixed
+vocabulary of hidden feedback (``vocabulary``), fingerprints (``fingerprint``) and reference answers
+(``references``). The course's content lives in ``grader.course``, its suites in ``grader.suites``.
+"""

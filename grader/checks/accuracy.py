@@ -55,7 +55,7 @@ def draw(task: AccuracyTask, rng: np.random.Generator) -> Draw:
     return Draw(X_train, X_test, y_train, y_test, train_seed, init_seed)
 
 
-def mlp_logits(layers: Sequence[tuple[Array, Array]], X: Array) -> Array:
+def mlp_logits(layers: Sequence[Sequence[Array]], X: Array) -> Array:
     """Logits of the plain MLP ``Linear -> ReLU -> ... -> Linear`` (no dropout: evaluation), ``W`` (out, in).
 
     The grader's own forward, used to evaluate weights a submission produced; float64 throughout.

@@ -1,25 +1,30 @@
 """The check record, the verdict it produces, and the context a check runs in.
 
-A check runs in the grader's process. It never executes student code itself: it builds inputs with
-``ctx.rng``, asks the sandboxed worker to call the student's function (``ctx.call``), and judges the
-validated data that comes back against the trusted reference, computed here.
+A check is data: an id, the name of its kind (the procedure that judges it, looked up in the course's
+registry ``grader.course.kinds.KINDS``), its parameters, points and timeout. It runs in the grader's
+process and never executes student code itself: its kind builds inputs with ``ctx.rng``, asks the
+sandboxed worker to call the student's function (``ctx.call``), and judges the validated data that comes
+back against the trusted reference, computed here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from grader.protocol.markers import Builtin, Rng  # noqa: F401 - re-exported: checks write Builtin(...), Rng(...)
 from grader.protocol.outcomes import Outcome
 
-Kind = Literal["value", "gradient", "accuracy", "statistical", "property"]
+Category = Literal["value", "gradient", "accuracy", "statistical", "property"]
 Visibility = Literal["public", "hidden"]
 Status = Literal["pass", "fail", "error", "timeout"]
+VISIBILITIES = ("public", "hidden")
+SOURCE_ROOT = Path(__file__).resolve().parent.parent.parent  # where check locations are shown from
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Worker(Protocol):
         """Call ``function`` of the student's module with data arguments (see ``grader.protocol.outcomes``).
 
         An argument may also be ``Builtin("name")``: a grader-side helper callable resolved in the worker
-        from ``grader.worker.builtins`` (e.g. a loss function handed to ``dataset_loss``).
+        from ``grader.protocol.builtins`` (e.g. a loss function handed to ``dataset_loss``).
         """
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
@@ -70,6 +75,72 @@ class References(Protocol):
     def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any: ...
 
 
+def location(depth: int = 1) -> str:
+    """``path:line`` of the caller ``depth`` frames above the function calling this one (repository-relative
+    when it is inside the repository): where a record is written in the source."""
+    frame = sys._getframe(depth + 1)
+    path = Path(frame.f_code.co_filename).resolve()
+    shown = path.relative_to(SOURCE_ROOT).as_posix() if path.is_relative_to(SOURCE_ROOT) else str(path)
+    return f"{shown}:{frame.f_lineno}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded check, as a record that pickles and fingerprints (no closures).
+
+    ``id`` reads ``<assignment>.<target>.<visibility>.<case>`` and is stable across runs and releases;
+    assignment, target and visibility are read from it. ``kind`` names the procedure that judges the check in
+    the course's registry of check kinds, and ``params`` are that procedure's keyword arguments: plain data,
+    records of plain data, and module-level functions (input makers, mistake models). ``defined_at`` is where
+    the record is written (``file:line``), taken when it is made.
+    """
+
+    id: str
+    kind: str
+    points: float
+    params: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = 10.0
+    description: str = ""
+    defined_at: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        parts = self.id.split(".")
+        if len(parts) < 4 or not all(parts[:4]) or parts[2] not in VISIBILITIES:
+            raise ValueError(f"check id {self.id!r} must read '<assignment>.<target>.<public|hidden>.<case>'")
+        if not self.points > 0:
+            raise ValueError(f"check {self.id}: points must be positive")
+        if not self.defined_at:  # made right here: the caller of the generated __init__ wrote the record
+            object.__setattr__(self, "defined_at", location(2))
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    @property
+    def assignment(self) -> str:
+        return self.id.split(".")[0]
+
+    @property
+    def target(self) -> str:
+        return self.id.split(".")[1]
+
+    @property
+    def visibility(self) -> Visibility:
+        return "hidden" if self.id.split(".")[2] == "hidden" else "public"
+
+    @property
+    def case(self) -> str:
+        return self.id.split(".", 3)[3]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of check: ``run(ctx, **check.params)`` judges it; ``category`` is what SPEC §3 calls it."""
+
+    run: Callable[..., Verdict]
+    category: Category
+    about: str  # one line for listings
+
+
 @dataclass
 class Context:
     """What a running check gets: its seeded generator and the worker to call into."""
@@ -81,6 +152,11 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
     # targets of this submission with a check that did not pass so far -> the catalogued mistakes diagnosed
     failed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def hidden(self) -> bool:
+        """Whether this check is hidden: its messages must not tell its inputs."""
+        return self.check.visibility == "hidden"
 
     def call(self, *args: Any, **kwargs: Any) -> Outcome:
         """Call the check's own target with these arguments."""
@@ -100,29 +176,6 @@ class Context:
     def reference(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """The trusted answer of ``function`` (default: this check's target) of this assignment."""
         return self.references(self.check.assignment, function, args, kwargs)
-
-
-@dataclass(frozen=True)
-class Check:
-    """One graded check. ``id`` is stable across runs and releases: ``<hw>.<target>.<visibility>.<case>``."""
-
-    id: str
-    assignment: str
-    target: str
-    kind: Kind
-    points: float
-    visibility: Visibility
-    run: Callable[[Context], Verdict]
-    timeout: float = 10.0
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        parts = self.id.split(".")
-        if len(parts) < 4 or parts[0] != self.assignment or parts[1] != self.target or parts[2] != self.visibility:
-            expected = f"{self.assignment}.{self.target}.{self.visibility}.<case>"
-            raise ValueError(f"check id {self.id!r} must read {expected!r}")
-        if self.points <= 0:
-            raise ValueError(f"check {self.id}: points must be positive")
 
 
 def check_seed(check_id: str, visibility: Visibility, secret: str, fresh_public: bool = False) -> int:

@@ -68,6 +68,12 @@ def as_numeric(value: Any) -> np.ndarray | None:
     return None
 
 
+def all_numeric(values: Sequence[Any]) -> list[np.ndarray] | None:
+    """Every value as a real numeric array (``as_numeric``), or None when one of them is not numbers."""
+    arrays = [as_numeric(v) for v in values]
+    return None if any(a is None for a in arrays) else [a for a in arrays if a is not None]
+
+
 def rtol_for(actual: np.ndarray, rtol: float, float32: bool = False) -> float:
     """The tolerance for ``actual``: float32's precision where the check accepts float32, else ``rtol``."""
     narrow = actual.dtype.kind == "f" and actual.dtype.itemsize < 8

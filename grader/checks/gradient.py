@@ -90,6 +90,8 @@ def gradient_mismatch(
                 return found
         return None
     a = as_numeric(actual)
+    if a is None:  # compare(values=False) above let only numbers through
+        return Mismatch(name, "type", f"{name} should be an array; got something else")
     if not np.all(np.isfinite(a)):
         return Mismatch(name, "nonfinite", f"{name} contains NaN or inf: an overflow? use a numerically stable formula")
     limit = MAX_REL_ERROR_FLOAT32 if float32 and a.dtype.kind == "f" and a.dtype.itemsize < 8 else MAX_REL_ERROR

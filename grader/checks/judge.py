@@ -5,11 +5,11 @@ returned value is judged against the expected one (with a known mistake named wh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from grader.checks.base import Verdict
 from grader.checks.compare import DEFAULT_RTOL, Mismatch, compare
-from grader.checks.mistakes import hint, match
+from grader.checks.mistakes import NOT_STABLE, Mistake, match
 from grader.protocol.outcomes import Crashed, Outcome, Raised, Returned, TimedOut
 
 MAX_MESSAGE = 400
@@ -30,6 +30,14 @@ def _last_frame(traceback: str) -> str:
         path = frame.split('"')[1]
         frame = frame.replace(path, path.replace("\\", "/").rsplit("/", 1)[-1])
     return f" ({frame})"
+
+
+@overload
+def outcome_failure(outcome: Raised | TimedOut | Crashed, target: str) -> Verdict: ...
+
+
+@overload
+def outcome_failure(outcome: Outcome, target: str) -> Verdict | None: ...
 
 
 def outcome_failure(outcome: Outcome, target: str) -> Verdict | None:
@@ -54,12 +62,23 @@ def outcome_failure(outcome: Outcome, target: str) -> Verdict | None:
     return Verdict("error", 0.0, f"{target}: unexpected outcome {type(outcome).__name__}", problem="internal")
 
 
-def mismatch_verdict(target: str, mismatch: Mismatch, mistake: str = "") -> Verdict:
-    """A failing verdict for ``mismatch``, naming ``mistake`` when one was recognised."""
+def mismatch_verdict(target: str, mismatch: Mismatch, mistake: Mistake | None = None) -> Verdict:
+    """A failing verdict for ``mismatch``, naming ``mistake`` (and giving its hint) when one was recognised."""
     message = f"{target}: {mismatch.message}"
-    if mistake:
-        message += f" — likely mistake: {hint(mistake)}"
-    return Verdict.wrong(_clip(message, 2 * MAX_MESSAGE), mistake, problem=mismatch.problem, part=mismatch.name)
+    if mistake is not None:
+        message += f" — likely mistake: {mistake.hint}"
+    return Verdict.wrong(_clip(message, 2 * MAX_MESSAGE), mistake.id if mistake else "", problem=mismatch.problem,
+                         part=mismatch.name)
+
+
+def unstable(mismatch: Mismatch) -> Mistake | None:
+    """NaN or inf where the answer is finite: the catalogued instability, when no other mistake explains it."""
+    return NOT_STABLE if mismatch.problem == "nonfinite" else None
+
+
+def stated(target: str, text: str, mistake: Mistake | None = None, problem: str = "property") -> Verdict:
+    """A failing verdict for a problem stated in words (``problem``: its key in the hidden vocabulary)."""
+    return mismatch_verdict(target, Mismatch("result", problem, text), mistake)
 
 
 def judge_value(
@@ -71,17 +90,16 @@ def judge_value(
     names: Sequence | None = None,
     rtol: float = DEFAULT_RTOL,
     hidden: bool = False,
-    variants: Mapping[str, Any] | None = None,
+    variants: Mapping[Mistake, Any] | None = None,
 ) -> Verdict:
     """Pass when the returned value matches ``expected`` (see ``compare``); else say how it differs.
 
-    ``variants`` maps mistake ids to what that mistake returns on the same inputs.
+    ``variants`` maps mistakes to what each returns on the same inputs (``grader.checks.mistakes.variants``).
     """
-    failed = outcome_failure(outcome, target)
-    if failed is not None:
-        return failed
+    if not isinstance(outcome, Returned):
+        return outcome_failure(outcome, target)
     mismatch = compare(outcome.value, expected, name=name, names=names, rtol=rtol, hidden=hidden)
     if mismatch is None:
         return Verdict.ok()
     mistake = match(outcome.value, expected, variants or {}, rtol)
-    return mismatch_verdict(target, mismatch, mistake or ("not_stable" if mismatch.problem == "nonfinite" else ""))
+    return mismatch_verdict(target, mismatch, mistake or unstable(mismatch))

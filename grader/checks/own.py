@@ -9,7 +9,7 @@ checks charge the bug.
 
 No student code runs in the recomputation, so nothing a helper remembers, counts or notices can buy the
 excuse, and it holds only for a catalogued mistake that the helper's own checks diagnosed: a helper that
-is wrong in some other way excuses nothing (``grader.checks.runner.run_suite`` judges helpers first and
+is wrong in some other way excuses nothing (``grader.suites.runner.run_suite`` judges helpers first and
 hands each check what was diagnosed).
 """
 
@@ -22,15 +22,15 @@ from typing import Any
 
 from grader.checks.base import Context
 from grader.checks.compare import DEFAULT_RTOL, compare
+from grader.checks.mistakes import Mistake
 
-Variants = Callable[[dict[str, Any], Any], Mapping[str, Any]]  # (inputs by name, right answer) -> {mistake: answer}
 MAX_COMBINATIONS = 32
 
 
 class Helpers:
     """The helpers as a recomputation sees them: the reference's answers, with the chosen mistakes applied."""
 
-    def __init__(self, ctx: Context, models: Mapping[str, Variants], chosen: Mapping[str, str]) -> None:
+    def __init__(self, ctx: Context, models: Mapping[str, tuple[Mistake, ...]], chosen: Mapping[str, str]) -> None:
         self._ctx, self._models, self._chosen = ctx, models, chosen
 
     def __call__(self, function: str, **inputs: Any) -> Any:
@@ -39,16 +39,22 @@ class Helpers:
 
     def apply(self, function: str, inputs: dict[str, Any], right: Any) -> Any:
         """``right``, or what the chosen mistake of ``function`` makes of it on ``inputs``."""
-        mistake = self._chosen.get(function)
-        return right if mistake is None else self._models[function](inputs, right)[mistake]
+        chosen = self._chosen.get(function)
+        if chosen is None:
+            return right
+        mistake = next((m for m in self._models[function] if m.id == chosen), None)
+        answer = None if mistake is None else mistake.answer(inputs, right)
+        if answer is None:
+            raise LookupError(f"{chosen} does not apply to these inputs of {function}")
+        return answer
 
 
 @dataclass(frozen=True)
 class Own:
     """How a target is computed from its helpers: ``compute(helpers, args)`` is the right answer given the
-    helpers' answers; ``models`` maps each helper the target calls to its catalogued mistake models."""
+    helpers' answers; ``models`` maps each helper the target calls to its catalogued mistakes (the rule's)."""
 
-    models: Mapping[str, Variants]
+    models: Mapping[str, tuple[Mistake, ...]]
     compute: Callable[[Helpers, tuple], Any]
 
 

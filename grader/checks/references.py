@@ -19,14 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import Builtin, Rng
-
-REFERENCE_MODULES: dict[str, str] = {
-    "hw1": "reference.gradient_descent_np",
-    "hw2": "reference.backprop_np",
-    "hw3": "reference.practice_np",
-    "lab": "reference.mlp_lab",
-}
+from grader.course.assignments import ASSIGNMENTS
+from grader.protocol.markers import Builtin, Rng
 
 
 class NotPlainData(TypeError):
@@ -58,9 +52,9 @@ def resolve_markers(value: Any, builtins: Mapping[str, Callable] | None = None) 
     if isinstance(value, Rng):
         return np.random.default_rng(value.seed)
     if isinstance(value, Builtin):
-        if builtins is None:
-            from grader.worker.builtins import BUILTINS as builtins
-        return builtins[value.name]
+        from grader.protocol.builtins import BUILTINS
+
+        return (BUILTINS if builtins is None else builtins)[value.name]
     if isinstance(value, tuple):
         return tuple(resolve_markers(v, builtins) for v in value)
     if isinstance(value, list):
@@ -113,7 +107,7 @@ class LiveReferences:
     """Answers from the reference modules in ``reference/`` (instructor repo only)."""
 
     def __init__(self, modules: Mapping[str, str] | None = None) -> None:
-        self.modules = dict(REFERENCE_MODULES if modules is None else modules)
+        self.modules = {a.key: a.reference for a in ASSIGNMENTS.values()} if modules is None else dict(modules)
 
     def function(self, assignment: str, function: str) -> Callable:
         if assignment not in self.modules:
@@ -170,7 +164,8 @@ class RecordingReferences:
         """Write the answers as one ``.npz`` (arrays plus a JSON index; loads with ``allow_pickle=False``)."""
         arrays: dict[str, np.ndarray] = {}
         index = {key: _encode(self.answers[key], arrays) for key in sorted(self.answers)}
-        np.savez_compressed(path, __index__=np.array(json.dumps(index, sort_keys=True)), **arrays)
+        index_array = np.array(json.dumps(index, sort_keys=True))
+        np.savez_compressed(path, __index__=index_array, **arrays)  # type: ignore[arg-type]  # stub: **kwds as options
 
 
 class RecordedReferences:

@@ -11,10 +11,10 @@ and the student can reproduce any problem there or with inputs of their own.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
 from grader.checks.base import Verdict
-from grader.checks.mistakes import HINTS
 
 PROBLEMS: dict[str, str] = {
     # how a returned value differs from the expected one (grader.checks.compare.Mismatch.problem)
@@ -54,19 +54,20 @@ def phrase(problem: str, status: str) -> str:
     return PROBLEMS.get(problem) or PROBLEMS.get(status, PROBLEMS["error"])
 
 
-def hidden(target: str, verdict: Verdict) -> Verdict:
-    """``verdict`` with its message rebuilt from the vocabulary alone (points and status unchanged)."""
+def hidden(target: str, verdict: Verdict, hints: Mapping[str, str]) -> Verdict:
+    """``verdict`` with its message rebuilt from the vocabulary alone (points and status unchanged); ``hints``:
+    the catalogue of mistakes (``grader.course.rules.HINTS``)."""
     if verdict.status == "pass":
         return replace(verdict, message=PASSED.get(verdict.problem, ""))
     message = f"{target}: {phrase(verdict.problem, verdict.status)}"
     if verdict.part and _PART.match(verdict.part) and verdict.part not in ("result", target):
         message += f" (in {verdict.part})"
-    if verdict.mistake in HINTS:
-        message += f" — likely mistake: {HINTS[verdict.mistake]}"
+    if verdict.mistake in hints:
+        message += f" — likely mistake: {hints[verdict.mistake]}"
     return replace(verdict, message=message)
 
 
-def is_vocabulary(message: str) -> bool:
+def is_vocabulary(message: str, hints: Mapping[str, str]) -> bool:
     """Whether ``message`` is one that ``hidden`` can produce (for tests that hidden rows hold nothing else)."""
     if message in PASSED.values():
         return True
@@ -75,4 +76,4 @@ def is_vocabulary(message: str) -> bool:
         return False
     _, text, part, hint = found.groups()
     return (text in PROBLEMS.values() and (part is None or bool(_PART.match(part)))
-            and (hint is None or hint in HINTS.values()))
+            and (hint is None or hint in hints.values()))

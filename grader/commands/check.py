@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.course.assignments import ASSIGNMENTS, Assignment
 from grader.errors import UserError
-from grader.pipeline.discover import Submission, collect_files, content_hash
+from grader.pipeline.discover import Submission, own_submission
 from grader.pipeline.engine import grade_one
 from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
 from grader.pipeline.results import CheckResult
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             f"no {names} in {folder.resolve()} or its assignments/ folder; "
             "run this from your course folder, or point at your work with --path"
         )
-    submissions = [_submission(key, path, folder) for key, path in found.items()]
+    submissions = [own_submission(key, path, folder) for key, path in found.items()]
     references = default_references()
     failed = False
     with sandbox_sessions(slots=1) as open_session:
@@ -90,14 +90,3 @@ def print_table(sub: Submission, results: list[CheckResult]) -> None:
 def _case(result: CheckResult) -> str:
     """The check's own part of its id (``hw2.linear_backward.public.shapes`` -> ``shapes``)."""
     return result.check_id.split(".", 3)[3]
-
-
-def _submission(key: str, path: Path, folder: Path | None = None) -> Submission:
-    """``path`` read by the rule for a student's folder (``folder``, default: the file's own): regular files
-    only, never through a link below ``folder``, each under its cap."""
-    try:
-        files = collect_files(path, folder)
-        error = ""
-    except ValueError as exc:
-        files, error = {}, str(exc)
-    return Submission("you", key, files, content_hash(files), None, error, str(path))

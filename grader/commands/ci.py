@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks.references import MissingRecording, RecordedReferences
-from grader.commands.check import _submission, locate, print_table
+from grader.commands.check import locate, print_table
 from grader.commands.grade import parse_only
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
-from grader.exports.github import annotations, step_summary, workflow_commands_paused
+from grader.exports.github import error_annotations, step_summary, workflow_commands_paused
 from grader.exports.gradescope import write_gradescope_results
 from grader.exports.junit import write_junit
 from grader.pipeline.config import ConfigError, apply_overrides, load_course_config
-from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.discover import Submission, content_hash, own_submission
 from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
 from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
 from grader.pipeline.results import CheckResult
@@ -58,7 +58,7 @@ def find_submissions(folder: Path, only: list[str] | None) -> list[Submission]:
     for key in only or list(ASSIGNMENTS):
         path = locate(ASSIGNMENTS[key], folder)
         if path is not None:
-            found.append(_submission(key, path, folder))
+            found.append(own_submission(key, path, folder))
         elif only:
             error = f"not submitted: no {ASSIGNMENTS[key].filename} in {folder}"
             found.append(Submission("you", key, {}, content_hash({}, error), None, error))
@@ -155,7 +155,7 @@ def _publish(results: list[CheckResult], submissions: list[Submission], results_
     write_gradescope_results(results, results_dir / "results.json", seconds)
     write_junit(results, results_dir / "junit.xml")
     files = {s.assignment: _relative(Path(s.source)) for s in submissions if s.source}
-    for line in annotations(results, files):
+    for line in error_annotations(results, files):
         print(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from grader.checks.base import Check
+from grader.checks.fingerprint import NotData
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
 from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
@@ -90,12 +91,14 @@ def run(args: argparse.Namespace) -> int:
         if args.regrade_stale:
             only = with_stale(args.out, only, lambda key: suite_hash(suite(key), config), fingerprint)
         checks = {key: suite(key) for key in only}
+        hashes = {key: suite_hash(checks[key], config) for key in only}
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+    except NotData as exc:  # a check record holds a lambda or an object: `grader validate` names each one
+        raise UserError(f"a check's parameters are not data ({exc}); run `grader validate`") from None
     _warn(warning)
     jobs = args.jobs or config.jobs or os.cpu_count() or 1
     times = _submission_times(root, args.submitted_at)
-    hashes = {key: suite_hash(checks[key], config) for key in only}
     submissions = discover(root, only, times)
     _report_times(times, submissions, root)
     start = time.perf_counter()

@@ -1,11 +1,14 @@
-"""The course's assignments: where each lives, which file a student hands in, which functions it grades.
+"""The course's assignments: where each lives, which file a student hands in, its reference, and which
+functions it grades.
 
-The target lists are the student-facing API of SPEC §2; stubs, references and check suites are all
-held to them by the parity tests.
+An assignment's graded functions are its rules' targets (``grader/course/<key>/rules``), in their order:
+the student-facing API of SPEC §2, helpers before the functions that call them. Stubs, references and check
+suites are all held to them by ``grader validate`` and the parity tests.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +20,15 @@ class Assignment:
     key: str  # "hw1", "hw2", "hw3", "lab"
     folder: str  # folder under assignments/
     filename: str  # the file a student hands in
-    targets: tuple[str, ...]  # the graded functions, in SPEC order
-    uses_torch: bool  # graded in a torch-preloaded worker
+    reference: str  # the module the checks' trusted answers come from
+    solution: str  # the solution laid out as a student's hand-in, relative to the repository
+    cost: int  # grading order of a batch: heaviest (0) first, so slow sessions make no tail
+    uses_torch: bool = False  # graded in a torch-preloaded worker
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The graded functions: the targets of the assignment's rules, in their order."""
+        return tuple(rule.target for rule in importlib.import_module(f"grader.course.{self.key}.rules").RULES)
 
     @property
     def module(self) -> str:
@@ -37,85 +47,12 @@ class Assignment:
 ASSIGNMENTS: dict[str, Assignment] = {
     a.key: a
     for a in (
-        Assignment(
-            "hw1",
-            "hw1_gradient_descent",
-            "gradient_descent.py",
-            (
-                "gd_step",
-                "dataset_loss",
-                "linear_regression_loss",
-                "linear_regression_grad",
-                "batch_gd",
-                "sgd",
-            ),
-            uses_torch=False,
-        ),
-        Assignment(
-            "hw2",
-            "hw2_backprop",
-            "backprop.py",
-            (
-                "linear_forward",
-                "linear_backward",
-                "relu_forward",
-                "relu_backward",
-                "sigmoid_forward",
-                "sigmoid_backward",
-                "tanh_forward",
-                "tanh_backward",
-                "weighted_sum_forward",
-                "weighted_sum_backward",
-                "duplicate_forward",
-                "duplicate_backward",
-                "add_forward",
-                "add_backward",
-                "max_forward",
-                "max_backward",
-                "numerical_jacobian",
-                "linear_jacobians",
-                "chain_rule",
-                "mse_forward",
-                "mse_backward",
-                "softmax_cross_entropy_forward",
-                "softmax_cross_entropy_backward",
-                "mlp_forward",
-                "mlp_backward",
-            ),
-            uses_torch=False,
-        ),
-        Assignment(
-            "hw3",
-            "hw3_practice",
-            "practice.py",
-            (
-                "fit_standardizer",
-                "standardize",
-                "minibatches",
-                "step_decay",
-                "exponential_decay",
-                "cosine_decay",
-                "l1_penalty",
-                "l1_grad",
-                "l2_penalty",
-                "l2_grad",
-                "elastic_net_grad",
-                "dropout_forward",
-                "dropout_backward",
-                "xavier_uniform",
-                "he_normal",
-                "train_classifier",
-                "predict",
-            ),
-            uses_torch=False,
-        ),
-        Assignment(
-            "lab",
-            "lab_mlp",
-            "mlp_lab.ipynb",
-            ("build_mlp", "train", "predict"),
-            uses_torch=True,
-        ),
+        Assignment("hw1", "hw1_gradient_descent", "gradient_descent.py", "reference.gradient_descent_np",
+                   "reference/gradient_descent_np.py", cost=3),
+        Assignment("hw2", "hw2_backprop", "backprop.py", "reference.backprop_np", "reference/backprop_np.py", cost=2),
+        Assignment("hw3", "hw3_practice", "practice.py", "reference.practice_np", "reference/practice_np.py", cost=1),
+        Assignment("lab", "lab_mlp", "mlp_lab.ipynb", "reference.mlp_lab", "reference/mlp_lab_solved.ipynb", cost=0,
+                   uses_torch=True),
     )
 }
 

@@ -36,7 +36,7 @@ def _escape_property(text: str) -> str:
     return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(results: Sequence[CheckResult], files: Mapping[str, Path]) -> list[str]:
+def error_annotations(results: Sequence[CheckResult], files: Mapping[str, Path]) -> list[str]:
     """``::error file=…,line=…,title=…::message``, one per function with a check that did not pass, at the
     function's ``def`` line (GitHub shows only the first ten of a step, so one per check would drown them).
 

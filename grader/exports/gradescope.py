@@ -35,8 +35,8 @@ def gradescope_results(results: Sequence[CheckResult], seconds: float = 0.0) -> 
         }
         for r in results
     ]
-    score = sum(t["score"] for t in tests)
-    max_score = sum(t["max_score"] for t in tests)
+    score = sum(round(r.points, 4) for r in results)  # the tests' own scores, added up
+    max_score = sum(r.max_points for r in results)
     return {
         "score": round(score, 4),
         "execution_time": round(seconds, 3),

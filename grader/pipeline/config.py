@@ -19,11 +19,10 @@ import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from grader.checks.base import Check
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.pipeline.results import CheckResult
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,7 +95,7 @@ def load_course_config(path: Path | None = None) -> CourseConfig:
     """Read and validate course.toml (default: see ``default_config_path``); a missing file gives defaults,
     except that an explicitly named file must exist."""
     explicit = path is not None
-    path = Path(path) if explicit else default_config_path()
+    path = Path(path) if path is not None else default_config_path()
     if not path.is_file():
         if explicit:
             raise ConfigError(f"{path}: no such course config file")
@@ -201,6 +200,14 @@ def _typed(table: dict, key: str, kind: type, section: str, where: str, default:
     return value
 
 
+@overload
+def _non_negative(table: dict, key: str, section: str, where: str, default: float) -> float: ...
+
+
+@overload
+def _non_negative(table: dict, key: str, section: str, where: str, default: None) -> float | None: ...
+
+
 def _non_negative(table: dict, key: str, section: str, where: str, default: float | None) -> float | None:
     value = table.get(key, default)
     if value is default:
@@ -223,12 +230,10 @@ def apply_overrides(checks: list[Check], config: CourseConfig) -> list[Check]:
     out = []
     for check in checks:
         settings = config.assignment(check.assignment)
-        changes: dict[str, float] = {}
-        if check.id in settings.points:
-            changes["points"] = settings.points[check.id]
-        if settings.check_timeout is not None:
-            changes["timeout"] = settings.check_timeout
-        out.append(replace(check, **changes) if changes else check)
+        points = settings.points.get(check.id, check.points)
+        timeout = check.timeout if settings.check_timeout is None else settings.check_timeout
+        changed = (points, timeout) != (check.points, check.timeout)
+        out.append(replace(check, points=points, timeout=timeout) if changed else check)
     known = {check.id for check in checks}
     visibilities = {(c.assignment, c.visibility) for c in checks}
     for key in {c.assignment for c in checks}:
@@ -237,17 +242,4 @@ def apply_overrides(checks: list[Check], config: CourseConfig) -> list[Check]:
             visibility = check_id.split(".")[2] if check_id.count(".") >= 3 else ""
             if check_id not in known and (key, visibility) in visibilities:
                 raise ConfigError(f"course.toml [assignments.{key}.points]: no check {check_id!r} in the {key} suite")
-    return out
-
-
-def apply_points(results: list[CheckResult], config: CourseConfig) -> list[CheckResult]:
-    """Rows rescaled to course.toml's points: earned points keep their fraction of the new maximum."""
-    out = []
-    for result in results:
-        new_max = config.assignment(result.assignment).points.get(result.check_id)
-        if new_max is None or new_max == result.max_points:
-            out.append(result)
-            continue
-        fraction = result.points / result.max_points if result.max_points else 0.0
-        out.append(replace(result, points=fraction * new_max, max_points=new_max))
     return out

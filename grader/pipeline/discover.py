@@ -153,6 +153,17 @@ def content_hash(files: dict[str, bytes], extra: str = "") -> str:
     return digest.hexdigest()
 
 
+def own_submission(key: str, path: Path, folder: Path | None = None) -> Submission:
+    """One student's own hand-in ``path`` (``grader check``, ``grader ci``), read by the rule for a student's
+    folder (``folder``, default: the file's own): regular files only, never through a link, each under its cap."""
+    try:
+        files = collect_files(path, folder)
+        error = ""
+    except ValueError as exc:
+        files, error = {}, str(exc)
+    return Submission("you", key, files, content_hash(files), None, error, str(path))
+
+
 def _submission(
     root: Path, student_dir: Path, assignment: Assignment, paths: list[Path], times: SubmissionTimes | None
 ) -> Submission:

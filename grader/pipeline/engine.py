@@ -19,16 +19,15 @@ from typing import Any
 
 from grader.checks import vocabulary
 from grader.checks.base import Check, References, Verdict
-from grader.checks.runner import run_suite
 from grader.course.assignments import ASSIGNMENTS
+from grader.course.rules import HINTS
 from grader.pipeline.discover import Submission
-from grader.pipeline.integrity import FLAG_PREFIX, RUN_TIME_IMPORT, numpy_only_violation
+from grader.pipeline.integrity import RUN_TIME_IMPORT, numpy_only_violation
 from grader.pipeline.results import CheckResult
 from grader.protocol.outcomes import Crashed, Outcome, Raised, TimedOut
+from grader.suites.runner import run_suite
 
 DEFAULT_SUBMISSION_TIMEOUT = 300.0
-# Heaviest first so that the slow lab sessions do not make a long tail at the end of a batch.
-COST_ORDER = {"lab": 0, "hw3": 1, "hw2": 2, "hw1": 3}
 
 OpenSession = Callable[[str, dict[str, bytes]], AbstractContextManager[Any]]
 
@@ -88,7 +87,7 @@ def grade_many(
 
     from grader.reports.safe_text import one_line
 
-    todo = sorted(submissions, key=lambda s: (COST_ORDER.get(s.assignment, 9), s.student))
+    todo = sorted(submissions, key=lambda s: (_cost(s.assignment), s.student))
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
         futures = [
@@ -108,11 +107,6 @@ def grade_many(
     finally:
         # On Ctrl-C (or a caller that stops early) only the sessions already running finish.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def flags(results: Iterable[CheckResult]) -> list[str]:
-    """The instructor flags carried by rows, e.g. ``["uses torch in hw2"]``, each once, sorted."""
-    return sorted({r.mistake[len(FLAG_PREFIX) :] for r in results if r.mistake.startswith(FLAG_PREFIX)})
 
 
 def _cannot_grade(submission: Submission) -> tuple[str, str] | None:
@@ -192,6 +186,11 @@ class _Budgeted:
         return outcome
 
 
+def _cost(assignment: str) -> int:
+    """Heaviest first, so that the slow lab sessions do not make a long tail at the end of a batch."""
+    return ASSIGNMENTS[assignment].cost if assignment in ASSIGNMENTS else 9
+
+
 def _targets(assignment: str) -> tuple[str, ...]:
     return ASSIGNMENTS[assignment].targets if assignment in ASSIGNMENTS else ()
 
@@ -218,7 +217,7 @@ def _where(traceback: str) -> str:
 
 def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float) -> CheckResult:
     if check.visibility == "hidden":  # its feedback from the fixed vocabulary only
-        verdict = vocabulary.hidden(check.target, verdict)
+        verdict = vocabulary.hidden(check.target, verdict, HINTS)
     fraction = min(1.0, max(0.0, float(verdict.fraction)))
     return CheckResult(
         student=submission.student,

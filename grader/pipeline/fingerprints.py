@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import grader
 from grader.checks.base import Check
@@ -20,6 +18,7 @@ from grader.pipeline.config import CourseConfig
 # dictionary attack on the secret cheap.
 _FINGERPRINT_SALT = b"backprop-grader secret fingerprint v1"
 _FINGERPRINT_ROUNDS = 200_000
+WORKER_MODULES = ("grader.worker.zygote", "grader.worker.child", "grader.worker.procedures")  # run every call
 
 
 def secret_fingerprint(secret: str) -> str:
@@ -31,13 +30,15 @@ def secret_fingerprint(secret: str) -> str:
 
 
 def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
-    """Fingerprint of everything that decides a grade besides the submission: each check's id, points,
-    kind, visibility and timeout (after course.toml overrides), the grader version, the course's overrides
-    and timeouts, the source of the suite modules and of the code that judges (``grader/checks``,
-    ``grader/course``, ``grader/protocol``, ``grader/worker``, the reference solutions), and (hashed) the
-    course secret that seeds hidden checks.
+    """Fingerprint of everything that decides a grade besides the submission: each check's record (its
+    fingerprint, after course.toml overrides; see ``grader.checks.fingerprint``), the grader version, the
+    course's overrides and timeouts, the code every call runs through (the assignments' references and the
+    worker, with what they import), and (hashed) the course secret that seeds hidden checks.
     A change to any of them makes the recorded rows stale."""
-    described = sorted((c.id, float(c.points), c.kind, c.visibility, float(c.timeout)) for c in checks)
+    from grader.checks.fingerprint import module_digest
+    from grader.course.assignments import ASSIGNMENTS
+    from grader.suites.runner import fingerprint
+
     keys = sorted({c.assignment for c in checks})
     settings = [
         (
@@ -48,31 +49,10 @@ def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
         )
         for k in keys
     ]
-    modules = {getattr(getattr(c.run, "func", c.run), "__module__", "") for c in checks}  # func: a partial
-    modules |= {f"grader.suites.{c.visibility}.{c.assignment}" for c in checks}
-    sources = sorted(filter(None, map(_source_digest, modules))) + [_judging_code_digest()]
+    references = [ASSIGNMENTS[k].reference for k in keys if k in ASSIGNMENTS]
+    code = module_digest([*references, *WORKER_MODULES])
     material = json.dumps(
-        [grader.__version__, described, settings, sources, hashlib.sha256(config.secret.encode()).hexdigest()]
-    )
+        [grader.__version__, sorted(map(fingerprint, checks)), settings, code,
+         hashlib.sha256(config.secret.encode()).hexdigest()]
+    )  # fmt: skip
     return hashlib.sha256(material.encode()).hexdigest()[:16]
-
-
-def _judging_code_digest(root: Path | None = None) -> str:
-    """Hash of every source file that computes inputs, expected answers or verdicts (a student release
-    has no reference/ folder; its recorded answers file stands in). ``root``: the grader package."""
-    root = root or Path(grader.__file__).resolve().parent
-    folders = [root / "checks", root / "course", root / "protocol", root / "worker", root.parent / "reference"]
-    files = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.suffix in (".py", ".npz"))
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _source_digest(module_name: str) -> str | None:
-    """Hash of a loaded module's source file, so editing a check or a suite regrades; None if unknown."""
-    path = getattr(sys.modules.get(module_name), "__file__", None)
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
-    except OSError:
-        return None

@@ -121,7 +121,9 @@ class Gradebook:
             cursor = db.execute(
                 "INSERT INTO runs (started, argv, pid) VALUES (?, ?, ?)", (_now(), json.dumps(list(argv)), os.getpid())
             )
-        return int(cursor.lastrowid)
+        if cursor.lastrowid is None:  # sqlite always sets it after an INSERT
+            raise sqlite3.OperationalError("the new run got no id")
+        return cursor.lastrowid
 
     def finish_run(self, run_id: int, graded: int, skipped: int) -> None:
         with self._write() as db:
@@ -293,4 +295,3 @@ def _alive(pid: int | None) -> bool:
 # The fingerprints the gradebook records, importable from here as before.
 suite_hash = fingerprints.suite_hash
 secret_fingerprint = fingerprints.secret_fingerprint
-_judging_code_digest = fingerprints._judging_code_digest

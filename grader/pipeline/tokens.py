@@ -57,7 +57,7 @@ def _batch(texts: list[str]) -> list[tuple[str, np.ndarray] | None]:
 def _main() -> None:
     from copydetect.utils import filter_code
 
-    results = []
+    results: list[list | None] = []
     for text in json.loads(sys.stdin.read()):
         try:
             filtered, offsets = filter_code(text, "hand_in.py", language="python")

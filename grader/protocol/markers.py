@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Builtin:
     """Marks an argument to be replaced, in the worker, by the grader-side callable of that name
-    (``grader.worker.builtins``)."""
+    (``grader.protocol.builtins``)."""
 
     name: str
 

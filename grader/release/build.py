@@ -35,12 +35,12 @@ INSTRUCTOR_ONLY = frozenset(
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".DS_Store")
 # Overlaps with reference code that were reviewed and accepted: (released file, reference function) -> why.
 ACCEPTED_OVERLAPS = {
-    ("grader/course/hw1/cases.py", "gradient_descent_np.sgd"): (
+    ("grader/course/hw1/rules.py", "gradient_descent_np.sgd"): (
         "sgd re-run with the student's own gd_step (judging sgd on its own); the stub's docstring states these "
         "two lines (k = rng.integers(0, N), the gradient of sample k alone)"
     ),
-    ("grader/course/hw2/mistakes.py", "backprop_np.sigmoid_forward"): (
-        "the overflow-safe sigmoid the mistake variants use; the overflow hint in mistakes.py states it anyway"
+    ("grader/course/hw2/rules/activations.py", "backprop_np.sigmoid_forward"): (
+        "the overflow-safe sigmoid the mistake models use; the catalogue's overflow hint (not_stable) states it anyway"
     ),
 }
 TEMPLATE_FILES = {"README.md": "README.md", "Makefile": "Makefile", "gitignore": ".gitignore",

@@ -58,7 +58,7 @@ def _docstring_lines(tree: ast.AST) -> set[int]:
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             first = node.body[0] if node.body else None
             if ast.get_docstring(node) is not None and first is not None:
-                taken.update(range(first.lineno, first.end_lineno + 1))
+                taken.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
     return taken
 
 
@@ -81,7 +81,7 @@ def code_fingerprints(paths: Iterable[Path], *, functions_only: bool) -> dict[Fi
             continue
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                body = lines(node.body[0].lineno, node.end_lineno)
+                body = lines(node.body[0].lineno, node.end_lineno or node.lineno)
                 prints = _pairs(body)
                 if len(body) == 1 and len(body[0]) >= MIN_LINE:
                     prints.add((body[0],))

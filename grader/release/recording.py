@@ -19,16 +19,15 @@ import numpy as np
 
 from grader.checks.base import Check
 from grader.checks.references import (
-    REFERENCE_MODULES,
     LiveReferences,
     MissingRecording,
     RecordedReferences,
     RecordingReferences,
     args_key,
 )
-from grader.checks.runner import run_check
 from grader.protocol import wire
 from grader.protocol.outcomes import Outcome, Raised, Returned
+from grader.suites.runner import run_check
 
 Distort = Callable[[Any], Any]
 
@@ -119,7 +118,7 @@ def record_answers(checks: Iterable[Check], path: Path, secret: str = "", live: 
     checks = list(checks)
     if any(c.visibility == "hidden" for c in checks) and not secret:
         raise ValueError("recording hidden checks needs the course secret")
-    live = live or LiveReferences(REFERENCE_MODULES)
+    live = live or LiveReferences()
     recorder = RecordingReferences(live)
     caches: dict[str, dict[str, Outcome]] = {c.id: {} for c in checks}
     for check in checks:

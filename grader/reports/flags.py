@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from grader.pipeline.engine import FLAG_PREFIX
+from grader.pipeline.integrity import FLAG_PREFIX
 
 FLAG_COLUMNS = ("student", "assignment", "flag", "detail")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from grader.checks.mistakes import hint
+from grader.course.rules import hint
 from grader.pipeline.gradebook_schema import GRADED, STATES
 from grader.reports import heatmap, plots, similarity_html
 from grader.reports.safe_text import html as escape  # one line, HTML-escaped

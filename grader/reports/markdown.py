@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from grader.checks.mistakes import hint
+from grader.course.rules import hint
 from grader.pipeline.gradebook_schema import GRADED, STATES
 from grader.reports.flags import is_flag
 from grader.reports.safe_text import file_stem, markdown

@@ -11,6 +11,7 @@ import base64
 import functools
 import io
 from collections.abc import Callable
+from typing import Any, cast
 
 import matplotlib
 import numpy as np
@@ -29,7 +30,7 @@ PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
 def _plain_text(draw: Callable[..., str]) -> Callable[..., str]:
     @functools.wraps(draw)
     def drawn(*args, **kwargs) -> str:
-        with matplotlib.rc_context(PLAIN_TEXT):
+        with matplotlib.rc_context(cast(Any, PLAIN_TEXT)):  # the stubs know rc keys as literals only
             return draw(*args, **kwargs)
 
     return drawn

@@ -27,7 +27,6 @@ from grader.pipeline.results import RESULT_COLUMNS
 from grader.reports.flags import is_flag, row_flags
 from grader.reports.items import discrimination, graded_only
 
-PER_ASSIGNMENT = ("", "_status", "_submitted_at", "_late_days", "_penalty", "_final")
 CHECK_COLUMNS = (
     "assignment", "check_id", "target", "visibility", "max_points", "n", "pass_rate", "mean_points",
     "n_fail", "n_error", "n_timeout", "top_mistake", "top_mistake_n", "top_mistake_share", "mistakes",

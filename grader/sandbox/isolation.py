@@ -88,7 +88,8 @@ def masks() -> tuple[list[str], list[str]]:
     """``(directories, files)`` a worker must not see, each covered by an empty one: everything of the
     grader package outside ``WORKER_VIEW``, the reference solutions, and a hidden-suite folder named by
     ``GRADER_HIDDEN_DIR``."""
-    dirs, files = [], []
+    dirs: list[str] = []
+    files: list[str] = []
     for entry in os.scandir(GRADER_DIR):
         if entry.name not in WORKER_VIEW:
             (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.path)

@@ -65,6 +65,7 @@ class WorkerProcess:
                 os.chown(scratch_root, self.uid, self.uid)
             if self.level == "unshare":
                 hide.append(scratch_root)  # covered by a private tmpfs inside the mount namespace
+        extra: int | None
         if namespaces:
             cleanup, extra = "pidns", (0 if self.uid is not None else 4)  # the worker's own processes count
         else:
@@ -111,7 +112,8 @@ class WorkerProcess:
     def _control(self, request: dict) -> socket.socket:
         if not self.running:
             self.restart()
-        assert self._ctrl is not None
+        if self._ctrl is None:  # a running worker always has its channel: this would be a grader bug
+            raise WorkerLost("the worker has no control channel")
         try:
             wire.send_frame(self._ctrl, wire.encode(request), time.monotonic() + CONTROL_TIMEOUT)
         except (wire.WireError, TimeoutError, OSError) as exc:

@@ -30,6 +30,8 @@ def hidden_dir() -> Path | None:
 
 def _load_suite_file(path: Path, assignment: str) -> list[Check]:
     spec = importlib.util.spec_from_file_location(f"grader_hidden_dir_{assignment}", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"{path}: not a Python file the grader can load")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return list(module.CHECKS)

@@ -22,7 +22,7 @@ class CappedText(io.TextIOBase):
         return True
 
     @property
-    def encoding(self) -> str:
+    def encoding(self) -> str:  # type: ignore[override]  # io.TextIOBase declares it a plain attribute
         return "utf-8"
 
     def write(self, s: str) -> int:

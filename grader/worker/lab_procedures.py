@@ -88,7 +88,8 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     """
     import torch
 
-    args = [int(payload["in_features"]), [int(h) for h in payload["hidden_sizes"]], int(payload["n_classes"])]
+    in_features = int(payload["in_features"])
+    args: list[Any] = [in_features, [int(h) for h in payload["hidden_sizes"]], int(payload["n_classes"])]
     if payload.get("p_dropout") is not None:
         args.append(float(payload["p_dropout"]))
     seed = int(payload["seed"])
@@ -97,7 +98,7 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"build_mlp should return a torch.nn.Module; got {type(model).__name__}")
     report: Payload = {"shapes_found": [list(p.shape) for p in model.parameters()]}
-    params = _ordered_parameters(model, payload["shapes"], torch.zeros(1, args[0]))
+    params = _ordered_parameters(model, payload["shapes"], torch.zeros(1, in_features))
     if params is None:
         return report
     report["initial"] = [p.detach().double().numpy().copy() for p in params]

@@ -32,7 +32,7 @@ def preload(kind: str) -> tuple[dict, dict]:
             pass  # notebooks that plot only lose the preload
     import grader.data  # noqa: F401
     import grader.worker.child  # noqa: F401
-    from grader.worker.builtins import BUILTINS
+    from grader.protocol.builtins import BUILTINS
     from grader.worker.procedures import PROCEDURES
 
     return BUILTINS, PROCEDURES

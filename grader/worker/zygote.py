@@ -29,7 +29,7 @@ def describe(status: int) -> str:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         hint = {signal.SIGKILL: " (killed: timeout, memory or process limit)", signal.SIGXCPU: " (CPU time limit)",
-                signal.SIGSEGV: " (segmentation fault)"}.get(sig, "")
+                signal.SIGSEGV: " (segmentation fault)"}.get(signal.Signals(sig), "")
         return f"killed by signal {signal.Signals(sig).name}{hint}"
     if os.WIFEXITED(status):
         return f"exited with status {os.WEXITSTATUS(status)}"

@@ -1,17 +1,18 @@
-"""hw3 public checks: the cases a student can run with ``grader check hw3`` (seeds follow from the ids)."""
+"""hw3 public checks: the cases a student can run with ``grader check hw3`` (seeds follow from the ids).
+
+The standard checks come from the rules (``grader/course/hw3/rules/``); the special cases follow: batches,
+schedules, initialisers and the trainer have kinds of check of their own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 from grader.checks.accuracy import AccuracyTask
-from grader.checks.factories import SuiteBuilder
-from grader.course.hw3 import cases as c
-from grader.course.hw3 import kinds as k
-from grader.course.hw3 import training as t
-from grader.data import load_digits, make_spirals
-
-s = SuiteBuilder("hw3", "public", outputs=c.OUTPUTS)
+from grader.checks.maker import bound, make
+from grader.checks.rules import standard_checks
+from grader.course.hw3.rules import RULE, RULES, init, schedules, training
+from grader.data import digits, make_spirals
 
 # Accuracy thresholds. Calibration: the reference train_classifier with the config below, over 1000 check
 # generators (np.random.default_rng([7919, i]), i < 1000, each drawing data, split and training seeds as
@@ -21,72 +22,57 @@ s = SuiteBuilder("hw3", "public", outputs=c.OUTPUTS)
 SPIRALS_CONFIG = {"hidden": 64, "epochs": 80, "lr": 0.2, "batch_size": 16, "l2": 1e-4, "dropout": 0.0,
                   "lr_decay": 0.98}
 # reference: mean 0.967, sd 0.019, min 0.889 over 1000 runs (90 held-out points each)
-SPIRALS = AccuracyTask("3-class spirals", lambda seed: make_spirals(100, 3, 0.2, seed=seed), 0.3,
-                       floor=0.55, threshold=0.87)
+SPIRALS = AccuracyTask("3-class spirals", bound(make_spirals, 100, 3, 0.2), 0.3, floor=0.55, threshold=0.87)
 DIGITS_CONFIG = {"hidden": 64, "epochs": 15, "lr": 0.1, "batch_size": 32, "l2": 1e-4, "dropout": 0.1,
                  "lr_decay": 0.95}
 # reference: mean 0.965, sd 0.008, min 0.939 over 1000 runs (539 held-out digits each)
-DIGITS = AccuracyTask("8x8 digits", lambda seed: load_digits(), 0.3, floor=0.5, threshold=0.92)
+DIGITS = AccuracyTask("8x8 digits", digits, 0.3, floor=0.5, threshold=0.92)
+XAVIER: dict[str, Any] = {"distribution": "uniform", "scale": init.xavier_bound,
+                          "mistakes": init.XAVIER_UNIFORM.mistakes}
+HE: dict[str, Any] = {"distribution": "normal", "scale": init.he_std, "mistakes": init.HE_NORMAL.mistakes}
+STEP, EXPONENTIAL, COSINE = (RULE[t] for t in ("step_decay", "exponential_decay", "cosine_decay"))
+MINIBATCHES, TRAIN_CLASSIFIER = RULE["minibatches"], RULE["train_classifier"]
 
 CHECKS = [
-    s.value("fit_standardizer", "basic", 1, c.standardizer_inputs(40, 5),
-            variants=c.standardizer_variants, description="per-feature mean and population std (ddof=0)"),
-    s.unchanged("fit_standardizer", "no_mutation", 0.5, c.standardizer_inputs(12, 3),
-                description="X unchanged; mean and std of shape (D,)"),
-    s.value("standardize", "basic", 1, c.standardize_inputs(30, 4), variants=c.standardize_variants,
-            description="(X - mean) / (std + eps) with given statistics"),
-    s.value("standardize", "eps", 0.5, c.standardize_inputs(10, 3, eps=0.5), variants=c.standardize_variants,
-            description="the eps argument is used"),
-    replace(s.value("standardize", "train_statistics", 1, c.standardize_inputs(25, 3), variants=c.standardize_variants,
-                    description="uses the mean and std it is given (the training set's), not those of X"),
-            kind="property"),
-    s.unchanged("standardize", "no_mutation", 0.5, c.standardize_inputs(8, 3),
-                description="X, mean, std unchanged; the result has X's shape"),
-    k.minibatches(s, "order", 1, 23, 3, 5, description="batches follow rng.permutation(N); last partial batch kept"),
-    k.minibatches(s, "once_per_epoch", 1, 17, 2, 4, epochs=2, kind="property",
-                  description="two epochs from one generator: every sample exactly once per epoch"),
-    k.minibatches(s, "no_shuffle", 0.5, 11, 2, 4, shuffle=False, description="shuffle=False keeps the order"),
-    k.schedule(s, "step_decay", "defaults", 1, c.schedule_epochs([0, 1, 9, 10, 11, 19, 20, 35]),
+    *standard_checks("hw3", "public", RULES),
+    MINIBATCHES.check("hw3.minibatches.public.order", "minibatches", 1, N=23, D=3, batch_size=5,
+                      description="batches follow rng.permutation(N); last partial batch kept"),
+    MINIBATCHES.check("hw3.minibatches.public.once_per_epoch", "minibatches", 1, N=17, D=2, batch_size=4, epochs=2,
+                      description="two epochs from one generator: every sample exactly once per epoch"),
+    MINIBATCHES.check("hw3.minibatches.public.no_shuffle", "minibatches", 0.5, N=11, D=2, batch_size=4,
+                      shuffle=False, description="shuffle=False keeps the order"),
+    STEP.check("hw3.step_decay.public.defaults", "schedule", 1,
+               calls=make(schedules.schedule_epochs, [0, 1, 9, 10, 11, 19, 20, 35]), mistakes=STEP.mistakes,
                description="lr0 · 0.5^(epoch // 10) with the default drop and every"),
-    k.schedule(s, "step_decay", "custom", 1, c.schedule_epochs([0, 2, 3, 4, 7, 8, 13], drop=0.3, every=4),
-               description="drop=0.3 every 4 epochs"),
-    k.schedule(s, "exponential_decay", "basic", 1, c.schedule_epochs([0, 1, 2, 5, 17], gamma=0.9),
-               description="lr0 · gamma^epoch"),
-    k.schedule(s, "cosine_decay", "basic", 1, c.schedule_epochs([0, 3, 10, 17], total_epochs=20),
-               description="cosine from lr0 to 0 over 20 epochs"),
-    k.schedule(s, "cosine_decay", "lr_min", 1,
-               c.schedule_epochs([0, 5, 12, 24], total_epochs=30, lr_min=0.01),
-               description="cosine from lr0 to lr_min"),
-    s.value("l1_penalty", "two_layers", 1, c.weight_list([(4, 3), (2, 4)]), variants=c.l1_penalty_variants,
-            description="lam · Σ|W| over a list of two weight matrices"),
-    s.value("l2_penalty", "two_layers", 1, c.weight_list([(4, 3), (2, 4)]), variants=c.l2_penalty_variants,
-            description="lam/2 · Σ‖W‖² over a list of two weight matrices"),
-    s.value("l1_grad", "basic", 1, c.grad_inputs((5, 4), zeros=0.2), variants=c.l1_grad_variants,
-            description="lam · sign(W), 0 where W == 0"),
-    s.value("l2_grad", "basic", 1, c.grad_inputs((5, 4)), variants=c.l2_grad_variants, description="lam · W"),
-    s.value("elastic_net_grad", "basic", 1, c.grad_inputs((3, 6), zeros=0.2, elastic=True),
-            variants=c.elastic_variants, description="l1 · sign(W) + l2 · W"),
-    s.value("dropout_forward", "train", 1, c.dropout_inputs(20, 8, 0.3, True),
-            variants=c.dropout_variants, description="keep = rng.random(X.shape) >= p, mask = keep / (1 - p)"),
-    s.value("dropout_forward", "eval", 1, c.dropout_inputs(6, 5, 0.5, False),
-            variants=c.dropout_variants, description="train=False: Y is X and the mask is ones"),
-    s.unchanged("dropout_forward", "no_mutation", 0.5, c.dropout_inputs(6, 4, 0.4, True),
-                description="X unchanged; Y and mask of X's shape"),
-    s.value("dropout_backward", "basic", 1, c.dropout_backward_inputs(10, 6, 0.25),
-            variants=c.dropout_backward_variants, description="dY · mask"),
-    k.init_statistics(s, "xavier_uniform", "statistics", 2, 300, 200,
-                      description="shape (fan_out, fan_in), U(-a, a) with a = sqrt(6/(fan_in + fan_out))"),
-    k.init_seeding(s, "xavier_uniform", "seeded", 0.5, 6, 4, description="draws come from the rng given"),
-    k.init_statistics(s, "he_normal", "statistics", 2, 400, 150,
-                      description="shape (fan_out, fan_in), N(0, 2/fan_in)"),
-    k.init_seeding(s, "he_normal", "seeded", 0.5, 6, 4, description="draws come from the rng given"),
-    t.model_format(s, "model_format", 1, 30, 3, 3, {"hidden": [8, 6], "epochs": 2, "lr": 0.1, "batch_size": 8,
-                                                  "l2": 0.0, "dropout": 0.0, "lr_decay": None},
-                   description='model dict: training mean and std, params [(W, b)] with W (out, in)'),
-    t.accuracy(s, "spirals", 3, SPIRALS, SPIRALS_CONFIG, description="held-out accuracy on 3-class spirals"),
-    t.accuracy(s, "digits", 3, DIGITS, DIGITS_CONFIG, description="held-out accuracy on the 8x8 digits"),
-    s.value("predict", "basic", 1, c.model_inputs(25, [4, 6, 3]), variants=c.predict_variants,
-            description="standardise with the stored statistics, ReLU MLP, argmax"),
-    t.integer_labels(s, "integer_labels", 0.5, c.model_inputs(7, [3, 5, 4]),
-                     description="integer labels of shape (N,)"),
+    STEP.check("hw3.step_decay.public.custom", "schedule", 1,
+               calls=make(schedules.schedule_epochs, [0, 2, 3, 4, 7, 8, 13], drop=0.3, every=4),
+               mistakes=STEP.mistakes, description="drop=0.3 every 4 epochs"),
+    EXPONENTIAL.check("hw3.exponential_decay.public.basic", "schedule", 1,
+                      calls=make(schedules.schedule_epochs, [0, 1, 2, 5, 17], gamma=0.9),
+                      mistakes=EXPONENTIAL.mistakes, description="lr0 · gamma^epoch"),
+    COSINE.check("hw3.cosine_decay.public.basic", "schedule", 1,
+                 calls=make(schedules.schedule_epochs, [0, 3, 10, 17], total_epochs=20), mistakes=COSINE.mistakes,
+                 description="cosine from lr0 to 0 over 20 epochs"),
+    COSINE.check("hw3.cosine_decay.public.lr_min", "schedule", 1,
+                 calls=make(schedules.schedule_epochs, [0, 5, 12, 24], total_epochs=30, lr_min=0.01),
+                 mistakes=COSINE.mistakes, description="cosine from lr0 to lr_min"),
+    RULE["xavier_uniform"].check("hw3.xavier_uniform.public.statistics", "init_statistics", 2, fan_in=300,
+                                 fan_out=200, **XAVIER, description="shape (fan_out, fan_in), U(-a, a) with "
+                                 "a = sqrt(6/(fan_in + fan_out))"),
+    RULE["xavier_uniform"].check("hw3.xavier_uniform.public.seeded", "init_seeding", 0.5, fan_in=6, fan_out=4,
+                                 description="draws come from the rng given"),
+    RULE["he_normal"].check("hw3.he_normal.public.statistics", "init_statistics", 2, fan_in=400, fan_out=150, **HE,
+                            description="shape (fan_out, fan_in), N(0, 2/fan_in)"),
+    RULE["he_normal"].check("hw3.he_normal.public.seeded", "init_seeding", 0.5, fan_in=6, fan_out=4,
+                            description="draws come from the rng given"),
+    TRAIN_CLASSIFIER.check("hw3.train_classifier.public.model_format", "model_format", 1, N=30, D=3, n_classes=3,
+                           config={"hidden": [8, 6], "epochs": 2, "lr": 0.1, "batch_size": 8, "l2": 0.0,
+                                   "dropout": 0.0, "lr_decay": None}, timeout=30.0,
+                           description="model dict: training mean and std, params [(W, b)] with W (out, in)"),
+    TRAIN_CLASSIFIER.check("hw3.train_classifier.public.spirals", "trained_classifier", 3, task=SPIRALS,
+                           config=SPIRALS_CONFIG, timeout=60.0, description="held-out accuracy on 3-class spirals"),
+    TRAIN_CLASSIFIER.check("hw3.train_classifier.public.digits", "trained_classifier", 3, task=DIGITS,
+                           config=DIGITS_CONFIG, timeout=60.0, description="held-out accuracy on the 8x8 digits"),
+    RULE["predict"].check("hw3.predict.public.integer_labels", "integer_labels", 0.5,
+                          inputs=make(training.model_inputs, 7, [3, 5, 4]), description="integer labels of shape (N,)"),
 ]

@@ -3,7 +3,7 @@
 from reference.backprop_np import *  # noqa: F403
 
 TARGET = "duplicate_forward"
-MISTAKE = ""
+MISTAKE = "duplicate_single_output"
 
 
 def duplicate_forward(X):

@@ -4,7 +4,7 @@ from reference.backprop_np import *  # noqa: F403
 from reference.backprop_np import sigmoid_forward
 
 TARGET = "tanh_forward"
-MISTAKE = ""
+MISTAKE = "tanh_half_argument"
 
 
 def tanh_forward(S):

@@ -1,0 +1,85 @@
+"""Lab ``train`` checks on the separable problem (``lab_separable``): the losses it returns, and whether two runs
+with one seed agree.
+
+Why this way: a loss list or "the two runs agree" said by the worker proves nothing (a replaced procedure could
+return ``[1.0, 0.9, ...]`` twice). On the separable problem the grader computes plain SGD's trajectory itself, so:
+
+- losses: with ``batch_size`` dividing N, the losses of every epoch are fixed numbers whatever the shuffling;
+  the returned ones must equal the grader's (and a known wrong way of averaging is named when they equal that);
+- reproducible: two runs, each in a fresh worker process (``ctx.restart()``) whose global generators (torch,
+  numpy, Python) the procedure puts in different states, from the grader's weights with the same ``seed``. Each
+  run must be a genuine SGD run (every column of the weights at the end of one of its possible paths, which
+  depend on which epochs put a sample in the last, partial batch); only then does their agreement say something,
+  and the grader compares the two in its own process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.base import Context, Verdict
+from grader.checks.judge import outcome_failure, stated
+from grader.course.lab.kinds.training import weights_after
+from grader.course.lab.rules import NOT_REPRODUCIBLE, named
+from grader.course.lab.separable import Separable, close, draw_separable, epoch_rates, expected_losses, genuine
+from grader.protocol.outcomes import Returned
+
+NOT_SGD = ("the weights after training are not those of plain SGD (torch.optim.SGD with lr, no momentum) on the "
+           "cross-entropy, every sample once per epoch in minibatches of batch_size")
+
+
+def _train(ctx: Context, problem: Separable, kwargs: dict, seed: int, torch_seed: int
+           ) -> tuple[np.ndarray, np.ndarray] | Verdict:
+    """One run of the student's train on ``problem``: the weights (C, N) and losses, or the failing verdict."""
+    outcome = ctx.procedure("lab_train", X=problem.X(), y=problem.y, spec=problem.spec(), weights=problem.weights(),
+                            torch_seed=torch_seed, kwargs={**kwargs, "seed": seed})
+    if not isinstance(outcome, Returned):
+        return outcome_failure(outcome, "train")
+    trained, losses, problem_text = weights_after(outcome.value, [problem.n, problem.W0.shape[0]], ctx.hidden)
+    if trained is None or losses is None:
+        return stated("train", problem_text)
+    return trained[0][0], losses
+
+
+def losses(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) -> Verdict:
+    """The returned losses equal the grader's per-epoch mean losses of plain SGD (``batch_size`` divides n)."""
+    rates = epoch_rates(kwargs["epochs"], kwargs["lr"], kwargs.get("step_size"), kwargs.get("gamma", 0.1))
+    if n % kwargs["batch_size"]:
+        raise ValueError("the losses check needs batch_size to divide n")
+    problem = draw_separable(ctx.rng, n, classes, scale)
+    result = _train(ctx, problem, kwargs, int(ctx.rng.integers(2**31)), int(ctx.rng.integers(2**31)))
+    if isinstance(result, Verdict):
+        return result
+    W, returned = result
+    expected = expected_losses(problem, rates, kwargs["batch_size"])
+    if close(returned, expected[""]):
+        return Verdict.ok()
+    if returned.shape != expected[""].shape:
+        got = "" if ctx.hidden else f" (it returned {returned.size} for {kwargs['epochs']} epochs)"
+        return stated("train", f"it should return one loss per epoch{got}")
+    mistake = next((m for m, v in expected.items() if m and close(returned, v)), "")
+    why = "" if genuine(problem, W, rates, kwargs["batch_size"]) else f"; besides, {NOT_SGD}"
+    return stated("train", "losses[e] should be the mean of the per-sample losses seen during epoch e, each batch's "
+                  f"loss weighted by its size{why}", named(mistake))
+
+
+def reproducible(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) -> Verdict:
+    """Two runs with the same seed, each in a fresh process with other global generator states, are genuine SGD
+    runs and give the same weights and losses."""
+    rates = epoch_rates(kwargs["epochs"], kwargs["lr"], kwargs.get("step_size"), kwargs.get("gamma", 0.1))
+    problem = draw_separable(ctx.rng, n, classes, scale)
+    seed = int(ctx.rng.integers(2**31))
+    runs = []
+    for torch_seed in (int(s) for s in ctx.rng.choice(2**31, size=2, replace=False)):
+        ctx.restart()
+        result = _train(ctx, problem, kwargs, seed, torch_seed)
+        if isinstance(result, Verdict):
+            return result
+        if not genuine(problem, result[0], rates, kwargs["batch_size"]):
+            return stated("train", f"{NOT_SGD}, so its runs cannot be compared")
+        runs.append(result)
+    (W1, losses1), (W2, losses2) = runs
+    if np.allclose(W1, W2, rtol=1e-6, atol=1e-7) and losses1.shape == losses2.shape and \
+            np.allclose(losses1, losses2, rtol=1e-6, atol=0):
+        return Verdict.ok()
+    return stated("train", "two runs with the same seed from the same weights differ", NOT_REPRODUCIBLE)

@@ -1,0 +1,77 @@
+"""Run check records: each record's kind (in the course's registry ``grader.course.kinds.KINDS``) judges it with
+its parameters, in a fresh context. A check that raises (a grader bug, or data nobody expected) becomes an
+error verdict that says so, and the batch goes on."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+
+from grader.checks.base import Check, Kind, References, Verdict, Worker, make_context
+from grader.checks.fingerprint import digest
+from grader.course.kinds import KINDS
+
+
+def run_check(check: Check, worker: Worker, references: References, secret: str,
+              failed: Mapping[str, frozenset[str]] | None = None, *, fresh_public: bool = False,
+              kinds: Mapping[str, Kind] = KINDS) -> Verdict:
+    """The check's kind run on its parameters in a fresh context; never raises. ``failed``: targets with a check
+    that did not pass, and the catalogued mistakes diagnosed there; ``fresh_public``: see
+    ``grader.checks.base.check_seed``."""
+    try:
+        ctx = make_context(check, worker, references, secret, failed, fresh_public)
+        if check.kind not in kinds:
+            raise KeyError(f"no kind of check named {check.kind!r}")
+        verdict = kinds[check.kind].run(ctx, **check.params)
+        if not isinstance(verdict, Verdict):
+            raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
+        return verdict
+    except Exception as exc:  # noqa: BLE001 - one bad check must never stop a batch
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+        return Verdict(
+            "error",
+            0.0,
+            f"internal grader error in check {check.id} ({type(exc).__name__}: {exc}{at}); "
+            "this is not your fault: please tell the course staff",
+            problem="internal",
+        )
+
+
+def helpers_first(checks: Sequence[Check], targets: Sequence[str]) -> list[int]:
+    """Indices of ``checks`` in the order of ``targets`` (the assignment's, helpers before the targets that call
+    them), keeping the suite's order within a target; unknown targets last."""
+    rank = {target: i for i, target in enumerate(targets)}
+    return sorted(range(len(checks)), key=lambda i: (rank.get(checks[i].target, len(rank)), i))
+
+
+def run_suite(checks: Sequence[Check], worker: Worker, references: References, secret: str,
+              targets: Sequence[str] = (), *, skip: Callable[[], Verdict | None] = lambda: None,
+              fresh_public: bool = False) -> list[tuple[Verdict, float]]:
+    """Every check's verdict and seconds, in suite order; never raises.
+
+    Checks run helpers first (see ``helpers_first``) and each learns which targets failed before it, and
+    with which catalogued mistakes: a target that calls the student's own helpers is excused for their
+    bugs only when those helpers failed their own checks with a known mistake (``grader.checks.own``).
+    ``skip()``, asked before each check, may return the verdict of a check that is not run (the
+    submission's time budget is spent). ``fresh_public``: see ``grader.checks.base.check_seed``.
+    """
+    done: dict[int, tuple[Verdict, float]] = {}
+    failed: dict[str, frozenset[str]] = {}
+    for index in helpers_first(checks, targets):
+        check = checks[index]
+        began = time.perf_counter()
+        verdict = skip() or run_check(check, worker, references, secret, failed, fresh_public=fresh_public)
+        if verdict.status != "pass":
+            diagnosed = {verdict.mistake} if verdict.mistake and not verdict.mistake.startswith("flag") else set()
+            failed[check.target] = failed.get(check.target, frozenset()) | diagnosed
+        done[index] = (verdict, time.perf_counter() - began)
+    return [done[i] for i in range(len(checks))]
+
+
+def fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str:
+    """What decides this check's verdicts, as a hash: its record and its kind's procedure (by name and the code
+    it runs through). ``defined_at`` and the description are left out: moving a record changes no grade."""
+    procedure = kinds[check.kind].run if check.kind in kinds else None
+    return digest([check.id, check.kind, float(check.points), float(check.timeout), dict(check.params), procedure])

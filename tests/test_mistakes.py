@@ -1,0 +1,78 @@
+"""Every rule knows its classic mistakes: at least two per graded function, each with a one-bug mutant in
+tests/data/mutants/ whose test (tests/test_suites_*.py) shows it loses points on its target only and that the
+failing message names it; one catalogue of hints, built from the rules, listed by ``grader checks --mistakes``."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from grader.checks.mistakes import Mistake
+from grader.cli import main
+from grader.course.assignments import ASSIGNMENTS
+from grader.course.rules import HINTS, RULES, catalogue
+
+MUTANTS = Path(__file__).parent / "data" / "mutants"
+
+
+def declared(path: Path) -> tuple[tuple[str, ...], str]:
+    """A mutant's TARGET (one or more functions) and MISTAKE, read from its source without running it."""
+    values: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            tuples = [[e.id for e in t.elts] for t in node.targets if isinstance(t, ast.Tuple)]
+            if names:
+                values.update(dict.fromkeys(names, ast.literal_eval(node.value)))
+            for group in tuples:
+                values.update(zip(group, ast.literal_eval(node.value), strict=True))
+    target = values["TARGET"]
+    return (target,) if isinstance(target, str) else tuple(target), str(values["MISTAKE"])
+
+
+def named_by_mutants(assignment: str) -> dict[str, set[str]]:
+    """target -> the catalogued mistakes of its rule that some mutant of ``assignment`` declares."""
+    rules = {rule.target: rule for rule in RULES[assignment]}
+    named: dict[str, set[str]] = {target: set() for target in rules}
+    for path in sorted((MUTANTS / assignment).glob("*.py")):
+        targets, mistake = declared(path)
+        for target in targets:
+            if mistake in {m.id for m in rules[target].mistakes}:
+                named[target].add(mistake)
+    return named
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_every_rule_carries_two_mistakes_or_more_each_shown_by_a_mutant(assignment):
+    named = named_by_mutants(assignment)
+    for rule in RULES[assignment]:
+        ids = {m.id for m in rule.mistakes}
+        assert len(ids) >= 2, f"{assignment}.{rule.target} catalogues {sorted(ids)}"
+        missing = sorted(ids - named[rule.target])
+        assert not missing, f"{assignment}.{rule.target}: no mutant names {missing}"
+
+
+def test_every_assignment_has_a_rule_per_graded_function():
+    for key, assignment in ASSIGNMENTS.items():
+        assert tuple(rule.target for rule in RULES[key]) == assignment.targets
+
+
+def test_one_hint_per_mistake_id_and_a_clash_is_an_error():
+    assert catalogue([Mistake("a", "one text"), Mistake("a", "one text")]) == {"a": "one text"}
+    with pytest.raises(ValueError, match="a"):
+        catalogue([Mistake("a", "one text"), Mistake("a", "another text")])
+    assert set(HINTS) == {m.id for rules in RULES.values() for r in rules for m in r.mistakes} | {
+        "mutated_input", "not_stable"}
+
+
+def test_grader_checks_lists_every_catalogued_mistake(capsys):
+    assert main(["checks", "--mistakes", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    listed = {(r["assignment"], r["target"], r["mistake"]) for r in rows}
+    expected = {(key, rule.target, m.id) for key, rules in RULES.items() for rule in rules for m in rule.mistakes}
+    assert listed == expected
+    assert all(HINTS[r["mistake"]] == r["hint"] and r["rule_at"].startswith("grader/course/") for r in rows)
