@@ -1,4 +1,4 @@
-"""``grader check [ASSIGNMENT] [--path DIR|FILE] [--failed-only]``: a student's own check on the public checks.
+"""``grader check [ASSIGNMENT ...] [--path DIR|FILE] [--failed-only]``: a student's own check on the public checks.
 
 Finds the file in DIR (default: the current folder) itself, or in the course layout below it
 (``assignments/hw2_backprop/backprop.py``), or takes the FILE named, runs it in the same sandbox as the real
@@ -18,6 +18,7 @@ from grader.pipeline.discover import Submission, add_course_modules, collect_fil
 from grader.pipeline.engine import grade_one
 from grader.pipeline.requirements import missing_requirement
 from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
+from grader.pipeline.results import CheckResult
 from grader.pipeline.safe_read import Refused
 from grader.suites import load_checks
 
@@ -25,10 +26,18 @@ HELP = "check your work on the public checks (e.g. `grader check hw2`)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("assignment", nargs="?", choices=list(ASSIGNMENTS), help="default: every one found")
+    parser.add_argument("assignments", nargs="*", type=_assignment, metavar="ASSIGNMENT",
+                        help=f"one or more of {', '.join(ASSIGNMENTS)} (default: every one found)")
     parser.add_argument("--path", type=Path, default=Path("."),
                         help="folder holding your work, or the file itself (default: here)")
     parser.add_argument("--failed-only", action="store_true", help="list only the functions that fail a check")
+
+
+def _assignment(key: str) -> str:
+    # not argparse's choices=: with nargs="*" it rejects the empty default before Python 3.12
+    if key not in ASSIGNMENTS:
+        raise argparse.ArgumentTypeError(f"invalid choice: {key!r} (choose from {', '.join(ASSIGNMENTS)})")
+    return key
 
 
 def locate(assignment: Assignment, folder: Path) -> Path | None:
@@ -55,12 +64,12 @@ def find_work(path: Path, keys: list[str]) -> tuple[Path, dict[str, Path]]:
         names = ", ".join(SUBMISSION_FILES)
         raise UserError(f"--path {path}: not a homework file; name the folder holding your work, or one of {names}")
     if key not in keys:
-        raise UserError(f"--path {path} is {key}'s file, not {keys[0]}'s")
+        raise UserError(f"--path {path} is {key}'s file, not {' or '.join(keys)}'s")
     return path.parent, {key: path}
 
 
 def run(args: argparse.Namespace) -> int:
-    keys = [args.assignment] if args.assignment else list(ASSIGNMENTS)
+    keys = list(dict.fromkeys(args.assignments)) or list(ASSIGNMENTS)
     folder, found = find_work(args.path, keys)
     if not found:
         names = " or ".join(ASSIGNMENTS[k].filename for k in keys)
@@ -68,12 +77,19 @@ def run(args: argparse.Namespace) -> int:
             f"no {names} in {folder.resolve()} or its assignments/ folder; "
             "run this from your course folder, or point at your work with --path"
         )
-    if args.assignment and missing_requirement(args.assignment):
-        raise UserError(missing_requirement(args.assignment))
+    for key in args.assignments:  # asked for by name: an error; found, not asked for: a note (check_found)
+        if missing_requirement(key):
+            raise UserError(missing_requirement(key))
+    results = check_found(found, folder, failed_only=args.failed_only)
+    return 1 if any(r.status != "pass" for r in results) or not results else 0
+
+
+def check_found(found: dict[str, Path], folder: Path, *, failed_only: bool = False) -> list[CheckResult]:
+    """Grade each found file on the public checks and print its table, then the total; the rows."""
     skipped = [key for key in found if missing_requirement(key)]  # found, not asked for: said, not graded
     submissions = [submission(key, path, folder) for key, path in found.items() if key not in skipped]
     references = default_references()
-    results = []
+    results: list[CheckResult] = []
     with sandbox_sessions(slots=1) as open_session:
         level = isolation_level()
         if not level.startswith("bwrap"):  # weaker than the real grading's: say so
@@ -81,13 +97,13 @@ def run(args: argparse.Namespace) -> int:
         for number, sub in enumerate(submissions):
             graded = grade_one(sub, load_checks(sub.assignment, include_hidden=False), open_session, references, "")
             print("\n" if number else "", end="")
-            print_table(sub.assignment, sub.source, graded.results, failed_only=args.failed_only)
+            print_table(sub.assignment, sub.source, graded.results, failed_only=failed_only)
             results += graded.results
     for key in skipped:
         print(f"\n{key}  {found[key]}  not checked: {missing_requirement(key)}")
     if results:
         print(f"\n{closing_line(results)}")
-    return 1 if any(r.status != "pass" for r in results) or not results else 0
+    return results
 
 
 def submission(key: str, path: Path, folder: Path | None = None) -> Submission:

@@ -103,6 +103,8 @@ def step_summary(results: Sequence[CheckResult], *, hidden: bool = False, fail_u
     if percent < fail_under:
         lines.append(f"**Failed:** the score is under the {fail_under:g} % this workflow requires "
                      f"(`--fail-under {fail_under:g}`).")
+    elif not fail_under:
+        lines.append("**Passed:** this workflow does not fail on the score (`--fail-under 0`).")
     else:
         lines.append(f"**Passed:** the score reaches the {fail_under:g} % this workflow requires "
                      f"(`--fail-under {fail_under:g}`).")

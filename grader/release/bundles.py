@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.release.build import TEMPLATES, ReleaseError, copy_tree, refuse_unreplayable
+from grader.release.build import ReleaseError, copy_tree, refuse_unreplayable, render
 
 
 def private_dir(out_dir: Path, what: str) -> Path:
@@ -60,7 +60,7 @@ def build_gradescope_bundle(bundle_dir: Path, secret: str) -> Path:
             shutil.copyfile(REPO_ROOT / name, source / name)
     (source / "secret.txt").write_text(secret + "\n")
     for name in ("setup.sh", "run_autograder"):
-        shutil.copyfile(TEMPLATES / "gradescope" / name, source / name)
+        (source / name).write_text(render(f"gradescope/{name}"))
         (source / name).chmod(0o755)
     zip_path = bundle_dir / "autograder.zip"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as bundle:
