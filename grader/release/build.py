@@ -126,10 +126,22 @@ def _prepare(out_dir: Path, force: bool) -> None:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
 
 
+def require_libraries(keys: list[str]) -> None:
+    """Stop before recording answers that need a library missing here (the lab's need torch)."""
+    from grader.pipeline.requirements import missing_requirement
+
+    missing = [message for key in keys if (message := missing_requirement(key))]
+    if missing:
+        raise ReleaseError(f"recording the answers of the public and hidden checks needs every assignment's "
+                           f"libraries: {missing[0]}")
+
+
 def _stage(stage: Path) -> None:
     """Write the release's files into ``stage``."""
     from grader.release.recording import record_answers
     from grader.suites import load_checks
+
+    require_libraries(list(ASSIGNMENTS))
 
     copy_tree(REPO_ROOT / "assignments", stage / "assignments")
     copy_tree(REPO_ROOT / "grader", stage / "grader", INSTRUCTOR_ONLY)
