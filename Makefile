@@ -8,7 +8,7 @@ setup: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,lab]"
 	touch $(VENV_STAMP)
 
 # Hidden checks are seeded by the course secret; the demo uses a throwaway one unless you set yours.

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from grader import __version__
 from grader.errors import UserError
 
 VERBS = ("check", "grade", "report", "release", "ci", "validate", "checks")
@@ -19,6 +20,7 @@ VERBS = ("check", "grade", "report", "release", "ci", "validate", "checks")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grade the backpropagation week's homework.")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
     for verb in VERBS:
         try:

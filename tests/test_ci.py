@@ -13,7 +13,8 @@ from test_exports import GRADESCOPE_SCHEMA, runner_commands
 
 from grader.authoring.samples import reference_submission, write_submission
 from grader.cli import main
-from grader.exports.github import function_lines
+from grader.course.assignments import REPO_ROOT
+from grader.exports.github import MAX_ANNOTATIONS, function_lines
 
 HW1 = "gradient_descent.py"
 SIGN_BUG = (b"return w - lr * grad", b"return w + lr * grad")
@@ -48,7 +49,10 @@ def test_correct_work_passes_and_writes_every_output(work, capsys):
     assert {t["visibility"] for t in document["tests"]} == {"visible"}  # public checks only
     suite = ET.parse(work / "grading-results" / "junit.xml").getroot().find("testsuite")
     assert suite.get("name") == "hw1" and suite.get("failures") == "0"
-    assert (work.parent / "summary.md").read_text().startswith("## Grade: ")
+    summary = (work.parent / "summary.md").read_text()
+    assert summary.startswith("## Public checks: 9 / 9 points (100.0 %)")
+    assert "**Passed:** the score reaches the 100 % this workflow requires (`--fail-under 100`)" in summary
+    assert "hidden checks" in summary
 
 
 def test_a_bug_fails_the_run_and_is_annotated_at_its_function(work, capsys):
@@ -62,6 +66,7 @@ def test_a_bug_fails_the_run_and_is_annotated_at_its_function(work, capsys):
     assert any(a.startswith(expected) for a in out.splitlines()), out
     summary = (work.parent / "summary.md").read_text()
     assert "### What to fix" in summary and "hw1.gd_step.public" in summary
+    assert "**Failed:** the score is under the 100 % this workflow requires (`--fail-under 100`)" in summary
     results = json.loads((work / "grading-results" / "results.json").read_text())
     assert any(t["status"] == "failed" and "gd_step" in t["name"] for t in results["tests"])
 
@@ -138,3 +143,22 @@ def test_no_work_found_still_writes_results(tmp_path, monkeypatch, capsys):
     assert main(["ci", "--fail-under", "1"]) == 1
     assert "Nothing to grade" in capsys.readouterr().out
     assert json.loads((tmp_path / "grading-results" / "results.json").read_text())["tests"] == []
+
+
+def test_the_stubs_get_ten_annotations_worst_first_and_a_notice(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRADER_SECRET", raising=False)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+
+    assert main(["ci", "--path", str(REPO_ROOT), "--fail-under", "100"]) == 1
+
+    commands = runner_commands(capsys.readouterr().out)
+    errors = [c for c in commands if c.startswith("::error ")]
+    notices = [c for c in commands if c.startswith("::notice ")]
+    assert len(errors) == MAX_ANNOTATIONS and len(notices) == 1 and len(commands) == 11
+    lost = [float(e.split("title=")[1].split("%3A ")[1].split("/")[1].split(" ")[0]) for e in errors]
+    assert lost == sorted(lost, reverse=True) and lost[0] == 7  # hw3's train_classifier: 0/7, the most
+    assert "41 more failing functions not annotated" in notices[0]
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## Public checks: 0 / 99.5 points (0.0 %)") and "**Failed:**" in summary
+    assert "| hw2 relu_backward: 3 checks | error |" in summary  # alike failures are one row

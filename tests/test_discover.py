@@ -410,3 +410,21 @@ def test_a_folder_name_that_is_not_utf8_becomes_an_escaped_id_the_gradebook_can_
 
     assert sub.student == "stud\\xffent" and sub.error == ""
     sub.student.encode("utf-8")  # no lone surrogate left: SQLite, CSV and Parquet accept it
+
+
+def test_another_homeworks_module_is_sent_from_where_the_student_keeps_it(tmp_path: Path) -> None:
+    # a cloned student repository: each homework in its own folder, practice.py importing backprop.py
+    put(tmp_path / "ann" / "assignments" / "hw2_backprop" / "backprop.py", "HW2 = 1\n")
+    put(tmp_path / "ann" / "assignments" / "hw3_practice" / "practice.py", "from backprop import HW2\n")
+    put(tmp_path / "bob" / "hw2" / "backprop.py", "OLD = 1\n")
+    put(tmp_path / "bob" / "hw3" / "practice.py", "from backprop import NEW\n")
+    put(tmp_path / "bob" / "hw3" / "backprop.py", "NEW = 1\n")  # the copy beside the hand-in wins
+    put(tmp_path / "cy" / "a" / "practice.py", "from backprop import X\n")
+    os.symlink(tmp_path / "ann" / "assignments" / "hw2_backprop" / "backprop.py", tmp_path / "cy" / "backprop.py")
+
+    subs = discover(tmp_path, only=["hw3"])
+
+    assert by_key(subs, "ann", "hw3").files["backprop.py"] == b"HW2 = 1\n"
+    assert by_key(subs, "bob", "hw3").files["backprop.py"] == b"NEW = 1\n"
+    cy = by_key(subs, "cy", "hw3")  # a link is never read; hw2's own rows say why
+    assert cy.error == "" and set(cy.files) == {"practice.py"}

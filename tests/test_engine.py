@@ -186,3 +186,26 @@ def test_stopping_early_cancels_the_submissions_not_yet_started(sessions: Sessio
     batch.close()  # what Ctrl-C in the consuming loop does
 
     assert sessions.opened < len(subs)
+
+
+def test_printed_output_is_kept_for_failing_public_checks_only(secret: str) -> None:
+    from grader.authoring.samples import reference_submission
+    from grader.pipeline.resources import default_references, sandbox_sessions
+    from grader.suites import load_checks
+
+    source = reference_submission()["gradient_descent.py"].replace(
+        b"return w - lr * grad", b'print("stepping", lr)\n    return w + lr * grad').replace(
+        b"def sgd(", b'def sgd(*args, **kwargs):\n    print("sgd here")\n    raise ValueError("no")\n\n\ndef _sgd(')
+    files = {"gradient_descent.py": source}
+    checks = load_checks("hw1", include_hidden=True)
+    with sandbox_sessions(slots=1) as open_session:
+        rows = grade_one(submission(files), checks, open_session, default_references(), secret).results
+
+    by_id = {r.check_id: r for r in rows}
+    assert by_id["hw1.gd_step.public.basic"].status == "fail"
+    assert by_id["hw1.gd_step.public.basic"].output.startswith("stepping 0.")
+    assert by_id["hw1.sgd.public.seeded"].output == "sgd here"  # printed before it raised
+    hidden = [r for r in rows if r.visibility == "hidden"]
+    assert any(r.target == "gd_step" and r.status == "fail" for r in hidden)
+    assert all(r.output == "" for r in hidden)
+    assert all(r.output == "" for r in rows if r.status == "pass")

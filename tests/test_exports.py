@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -99,6 +100,30 @@ def test_annotations_point_at_the_failing_function_line(rows, tmp_path, monkeypa
     assert "100%25 wrong" in lines[2]
 
 
+def test_hidden_checks_and_a_threshold_are_said_in_the_summary(rows):
+    summary = step_summary(rows, hidden=True, fail_under=50)
+    assert summary.startswith("## Public and hidden checks: 2 / 8 points (25.0 %)")
+    assert "**Failed:** the score is under the 50 % this workflow requires (`--fail-under 50`)" in summary
+    assert "will test more" not in summary
+
+
+def test_annotations_stop_at_the_limit_with_a_notice_saying_how_many_were_left_out():
+    results = [row(f"hw2.f{i}.public.basic", "fail", 0.0, max_points=1.0 + i) for i in range(14)]
+    results.append(row("hw2.g.public.basic", "pass", 2.0))
+    lines = annotations(results, {})
+    assert [line.split("title=hw2 ")[1].split("%3A")[0] for line in lines[:-1]] == [f"f{i}" for i in range(13, 3, -1)]
+    assert lines[-1].startswith("::notice title=4 more failing functions not annotated::")
+    assert annotations(results, {}, limit=20)[-1].startswith("::error ")  # under the limit: no notice
+
+
+def test_a_file_that_failed_as_a_whole_is_one_annotation(tmp_path):
+    message = "backprop.py failed at import, so none of its checks ran: SyntaxError: invalid syntax"
+    results = [row(f"hw2.f{i}.public.basic", "error", 0.0, message=message) for i in range(30)]
+    lines = annotations(results, {"hw2": Path("backprop.py")})
+    assert len(lines) == 1 and lines[0].startswith("::error file=backprop.py,title=hw2%3A 0/60 points%2C the file")
+    assert "SyntaxError" in lines[0]
+
+
 def test_function_lines_tolerates_a_syntax_error():
     assert function_lines("def broken(:\n") == {}
     assert function_lines("def a():\n    pass\n\ndef b():\n    pass\n") == {"a": 1, "b": 4}
@@ -106,7 +131,8 @@ def test_function_lines_tolerates_a_syntax_error():
 
 def test_step_summary_lists_scores_and_what_to_fix(rows):
     summary = step_summary(rows)
-    assert summary.startswith("## Grade: 2 / 8")
+    assert summary.startswith("## Public checks: 2 / 8 points (25.0 %)")
+    assert "does not fail on the score (`--fail-under 0`)" in summary and "hidden checks" in summary
     assert "| hw2 | 2 / 6 | 1 / 3 |" in summary
     assert "`hw2.relu_backward.public.kink` | timeout" in summary
     assert "\\|" in summary  # a pipe inside a message does not break the table

@@ -14,7 +14,13 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 import jsonschema
 import pytest
@@ -32,12 +38,14 @@ from grader.release.build import (
     ReleaseError,
     build_release,
     leaks_in,
+    render,
     student_pyproject,
 )
 from grader.release.bundles import build_gradescope_bundle, build_hidden_pack
 from grader.release.leaks import hidden_check_ids
 
 SECRET = "release-test-secret-5bq9x"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 WORKFLOW = ".github/workflows/autograde.yml"
 
 pytestmark = pytest.mark.slow  # building a release runs every public check against the reference
@@ -70,6 +78,7 @@ def test_release_holds_the_student_material(release):
     for path in ("README.md", WORKFLOW, RECORDED_ANSWERS, "grader/suites/public/hw2.py", "grader/commands/ci.py"):
         assert (release / path).is_file(), path
     assert 'include = ["grader*"]' in (release / "pyproject.toml").read_text()
+    assert "[tool.pytest" not in (release / "pyproject.toml").read_text()
 
 
 def test_release_holds_nothing_of_the_instructor(release):
@@ -159,11 +168,47 @@ def test_the_command_refuses_to_overwrite_and_needs_a_secret_for_private_parts(r
     assert "secret" in capsys.readouterr().err and not (release / "elsewhere").exists()
 
 
-def test_student_pyproject_drops_the_reference_package():
-    text = student_pyproject((REPO_ROOT / "pyproject.toml").read_text())
-    assert 'include = ["grader*"]' in text and "reference" not in text.split("[tool.setuptools.packages.find]")[1]
+def test_student_pyproject_holds_only_what_a_student_installs():
+    course = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    student = tomllib.loads(student_pyproject((REPO_ROOT / "pyproject.toml").read_text()))
+    assert student["tool"] == {"setuptools": {"packages": {"find": {"include": ["grader*"]}},
+                                              "package-data": course["tool"]["setuptools"]["package-data"]}}
+    assert set(student["project"]["optional-dependencies"]) == {"lab"}  # no dev extra, no pytest or ruff settings
+    assert student["project"]["dependencies"] == course["project"]["dependencies"]
+    assert not any(d.startswith("torch") for d in student["project"]["dependencies"])  # hw1-hw3 need no torch
+    assert student["project"]["optional-dependencies"]["lab"] == course["project"]["optional-dependencies"]["lab"]
+    assert student["project"]["scripts"] == {"grader": "grader.cli:main"}
     with pytest.raises(ReleaseError):
         student_pyproject("[project]\nname = 'x'\n")
+
+
+def test_every_set_up_installs_the_pinned_cpu_torch_from_pytorchs_cpu_index(release):
+    pin = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["lab"]
+    assert pin == ["torch==2.13.0"]
+    workflow = simple_yaml.load((release / WORKFLOW).read_text())
+    assert workflow["env"]["TORCH_INDEX_URL"] == CPU_INDEX
+    steps = {step.get("name", step.get("uses")): step for step in workflow["jobs"]["grade"]["steps"]}
+    assert steps["actions/setup-python@v5"]["with"]["cache"] == "pip"  # pip's downloads kept between runs
+    assert "torch" not in steps["Set up"]["run"] and "[lab]" not in steps["Set up"]["run"]
+    lab = steps["Set up the lab (CPU PyTorch)"]
+    assert lab["if"] == "contains(env.GRADED, 'lab')"  # only when the lab is graded
+    assert lab["run"].startswith('.venv/bin/pip install "torch==2.13.0" --index-url "$TORCH_INDEX_URL" && ')
+    assert '--only "$GRADED"' in steps["Grade"]["run"]
+    lab_block = re.findall(r"```bash\n(.*?)```", (release / "README.md").read_text(), re.DOTALL)[1].strip()
+    assert lab_block == lab["run"].replace('"$TORCH_INDEX_URL"', CPU_INDEX)  # the README says the same
+    assert f'TORCH_INDEX_URL ?= {CPU_INDEX}' in (release / "Makefile").read_text()
+    setup = render("gradescope/setup.sh")
+    assert f'TORCH_INDEX_URL="${{TORCH_INDEX_URL:-{CPU_INDEX}}}"' in setup
+    assert '.venv/bin/pip install -q "torch==2.13.0" --index-url "$TORCH_INDEX_URL"' in setup
+    assert '.venv/bin/pip install -q -e ".[lab]"' in setup.split("--index-url")[1]  # after torch, never before
+
+
+def test_without_torch_a_release_is_refused_before_it_records_anything(tmp_path):
+    code = "import sys; sys.modules['torch'] = None\nfrom grader.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    done = subprocess.run([sys.executable, "-c", code, "release", str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.returncode == 2 and "lab needs PyTorch" in done.stderr, done.stdout + done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_gradescope_bundle_runs_as_gradescope_runs_it(workspace, monkeypatch):
@@ -193,13 +238,22 @@ def test_gradescope_bundle_runs_as_gradescope_runs_it(workspace, monkeypatch):
     assert all(t["score"] == 0 for t in document["tests"] if t["number"].startswith("hw2."))  # not submitted
 
 
+
 # --- the release at work: a fresh venv, the README's commands, the workflow in a fresh clone ---------
+# Without the lab extra first (no torch there), then the workflow's lab step with TORCH_INDEX_URL pointed at a
+# local index that holds the torch wheel: pip reads no configuration of this machine for it, so torch can only
+# come from the index the variable names.
+
+PIP_SETTINGS = ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CONSTRAINT", "PIP_CONFIG_FILE",
+                "PIP_NO_INDEX")
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("VIRTUAL_ENV", "PYTHONPATH", "GRADER_SECRET", "GRADER_HIDDEN_DIR", "GITHUB_STEP_SUMMARY")}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+    if "PIP_CONFIG_FILE" in extra:  # pip sees these settings only
+        env = {k: v for k, v in env.items() if k not in PIP_SETTINGS}
     return {**env, **extra}
 
 
@@ -213,98 +267,189 @@ def _readme_commands(release: Path) -> list[str]:
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
 
-def _run_steps(release: Path) -> list[str]:
+def _workflow(release: Path) -> dict:
     workflow = simple_yaml.load((release / WORKFLOW).read_text())
     assert {"push", "pull_request"} <= set(workflow["on"])
-    return [step["run"] for step in workflow["jobs"]["grade"]["steps"] if "run" in step]
+    return workflow
+
+
+def _run_steps(release: Path) -> list[str]:
+    """The workflow's commands in order, as GitHub would run them with its ``env``: a step whose ``if`` asks
+    for the lab runs when ``GRADED`` lists it."""
+    workflow = _workflow(release)
+    graded = workflow["env"]["GRADED"].split(",")
+    steps = []
+    for step in workflow["jobs"]["grade"]["steps"]:
+        if "run" not in step:
+            continue
+        condition = step.get("if")
+        assert condition in (None, "contains(env.GRADED, 'lab')"), condition  # the conditions this test evaluates
+        if condition is None or "lab" in graded:
+            steps.append(step["run"])
+    return steps
+
+
+def _local_index(folder: Path, *requirements: str) -> str:
+    """A PEP 503 index in ``folder`` holding ``requirements`` and their dependencies, as pip downloads them here
+    (torch from this machine's CPU wheel); its file: URL."""
+    wheels = folder / "files"
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "-d", str(wheels), *requirements],
+                          capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in sorted(wheels.iterdir()):
+        name = path.name.split("-")[0] if path.suffix == ".whl" else path.name.rsplit("-", 1)[0]
+        page = folder / re.sub(r"[-_.]+", "-", name).lower() / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        with page.open("a") as html:
+            html.write(f'<a href="{path.resolve().as_uri()}">{path.name}</a>\n')
+    return folder.resolve().as_uri()
 
 
 @pytest.fixture(scope="module")
-def clone(release, workspace) -> Path:
-    """A fresh clone of the release committed to git, set up by the workflow's first step (the README's)."""
+def pip_offline(workspace) -> dict[str, str]:
+    """The environment for the lab step: torch's index named by TORCH_INDEX_URL, everything else (setuptools,
+    for the editable install) from another local index, and no pip configuration."""
+    return {"TORCH_INDEX_URL": _local_index(workspace / "torch-index", "torch==2.13.0"),
+            "PIP_INDEX_URL": _local_index(workspace / "build-index", "setuptools>=64"),
+            "PIP_CONFIG_FILE": os.devnull}
+
+
+@dataclass
+class Clone:
+    root: Path
+    without_lab: dict[str, subprocess.CompletedProcess]  # what ran before the lab step
+    lab_step: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="module")
+def clone(release, workspace, pip_offline) -> Clone:
+    """A fresh clone of the release committed to git, set up by the workflow's first step (the README's); what
+    runs there without the lab extra; then the workflow's lab step."""
     git = "git -c user.name=t -c user.email=t@example.org"
     done = _sh(f"git init -q && git add -A && {git} commit -q -m Homework", release)
     assert done.returncode == 0, done.stderr
     target = workspace / "clone"
     assert _sh(f"git clone -q {release} {target}", release).returncode == 0
-    setup = _run_steps(target)[0]
+    setup, lab_step = _run_steps(target)[:2]
     done = _sh(setup, target)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return target
+    without_lab = {
+        "torch": _sh(".venv/bin/python -c 'import importlib.util as u; print(u.find_spec(\"torch\"))'", target),
+        "hw1-hw3": _sh(".venv/bin/grader check hw1 hw2 hw3", target),
+        "lab": _sh(".venv/bin/grader check lab", target),
+    }
+    return Clone(target, without_lab, _sh(lab_step, target, **pip_offline))
 
 
 def test_readme_setup_is_what_the_workflow_runs(release):
     readme = _readme_commands(release)
     steps = _run_steps(release)
-    assert readme[0] == steps[0] and "pip install -e ." in readme[0]
-    assert readme[1].startswith(".venv/bin/grader check") and steps[1].startswith(".venv/bin/grader ci")
+    assert readme[0] == steps[0] and readme[0].endswith("pip install -e .")
+    assert readme[1].startswith(".venv/bin/grader check") and steps[-1].startswith(".venv/bin/grader ci")
 
 
 def test_fresh_install_has_no_reference_code(clone):
     done = _sh(".venv/bin/python -c 'import importlib.util as u, grader.suites as s; "
-               "print(u.find_spec(\"reference\"), s.hidden_available())'", clone)
+               "print(u.find_spec(\"reference\"), s.hidden_available())'", clone.root)
     assert done.stdout.split() == ["None", "False"], done.stdout + done.stderr
 
 
-def test_grader_check_on_the_stubs_scores_zero(clone):
-    done = _sh(_readme_commands(clone)[1], clone)
+def test_without_the_lab_extra_there_is_no_torch_and_hw1_to_hw3_are_checked(clone):
+    assert clone.without_lab["torch"].stdout.strip() == "None"
+    checked = clone.without_lab["hw1-hw3"]
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # the stubs: nothing passes yet
+    heads = [line.split()[0] for line in checked.stdout.splitlines() if line.startswith(("hw", "lab"))]
+    assert heads == ["hw1", "hw2", "hw3"], checked.stdout
+    assert "not implemented yet" in checked.stdout and "internal grader error" not in checked.stdout
+    lab = clone.without_lab["lab"]
+    assert lab.returncode == 2 and "lab needs PyTorch" in lab.stderr and '".[lab]"' in lab.stderr
+
+
+def test_the_lab_step_installs_the_cpu_build_from_the_index_the_variable_names(clone, pip_offline):
+    step = clone.lab_step
+    assert step.returncode == 0, step.stdout[-3000:] + step.stderr[-3000:]
+    assert f"Looking in indexes: {pip_offline['TORCH_INDEX_URL']}" in step.stdout
+    done = _sh(".venv/bin/python -c 'import torch; print(torch.__version__)'", clone.root)
+    assert done.stdout.strip() == "2.13.0+cpu", done.stdout + done.stderr
+
+
+def test_grader_check_on_the_stubs_scores_zero_in_few_lines(clone):
+    done = _sh(_readme_commands(clone.root)[1], clone.root)
     assert done.returncode == 1, done.stdout + done.stderr
-    totals = re.findall(r"total (\S+)/(\S+) points", done.stdout)
-    assert len(totals) == len(ASSIGNMENTS) and all(float(got) == 0 < float(of) for got, of in totals), done.stdout
-    assert "internal grader error" not in done.stdout and "not implemented yet" in done.stdout
+    lines = done.stdout.rstrip().splitlines()
+    assert len(lines) <= 60, done.stdout
+    heads = [line.split() for line in lines if line.startswith(("hw", "lab"))]
+    assert [h[0] for h in heads] == list(ASSIGNMENTS) and all(h[2].startswith("0/") for h in heads), done.stdout
+    assert lines[-1].startswith("total: 0/") and "internal grader error" not in done.stdout
 
 
-def _grade_step(clone: Path, summary: Path) -> subprocess.CompletedProcess:
+def _grade_step(clone: Path, summary: Path, **env: str) -> subprocess.CompletedProcess:
+    workflow_env = _workflow(clone)["env"]
     for command in _run_steps(clone)[1:]:
-        done = _sh(command, clone, GITHUB_STEP_SUMMARY=str(summary), GITHUB_ACTIONS="true")
+        done = _sh(command, clone, **{**workflow_env, **env}, GITHUB_STEP_SUMMARY=str(summary),
+                   GITHUB_ACTIONS="true")
         if done.returncode:
             return done
     return done
 
 
-def test_workflow_on_the_stubs_fails_with_a_summary_and_annotations(clone, tmp_path):
+def test_workflow_on_the_stubs_fails_with_a_summary_and_ten_annotations(clone, tmp_path, pip_offline):
     summary = tmp_path / "summary.md"
-    done = _grade_step(clone, summary)
+    done = _grade_step(clone.root, summary, **pip_offline)
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
-    assert summary.read_text().startswith("## Grade: 0 / ")
-    hw2 = ASSIGNMENTS["hw2"]
-    stub = clone / "assignments" / hw2.folder / hw2.filename
-    line = function_lines(stub.read_text())["linear_backward"]
-    assert f"::error file=assignments/{hw2.folder}/{hw2.filename},line={line},title=hw2 linear_backward" in done.stdout
-    results = clone / "grading-results"
+    assert summary.read_text().startswith("## Public checks: 0 / ")
+    assert "**Failed:** the score is under the 100 %" in summary.read_text()
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    notices = [line for line in done.stdout.splitlines() if line.startswith("::notice ")]
+    assert len(errors) == 10 and len(notices) == 1, done.stdout
+    hw3 = ASSIGNMENTS["hw3"]
+    stub = clone.root / "assignments" / hw3.folder / hw3.filename
+    line = function_lines(stub.read_text())["train_classifier"]  # 7 points: the worst, annotated first
+    assert errors[0].startswith(f"::error file=assignments/{hw3.folder}/{hw3.filename},line={line},"
+                                "title=hw3 train_classifier")
+    results = clone.root / "grading-results"
     jsonschema.validate(json.loads((results / "results.json").read_text()), GRADESCOPE_SCHEMA)
     assert len(ET.parse(results / "junit.xml").getroot().findall("testsuite")) == len(ASSIGNMENTS)
 
 
-def _hand_in_the_references(clone: Path) -> None:
+def _hand_in(clone: Path, keys: tuple[str, ...] = tuple(ASSIGNMENTS)) -> None:
+    """The reference solutions, each in its own folder as the release lays them out (no copies beside)."""
     solutions = reference_submission()
-    for assignment in ASSIGNMENTS.values():
-        folder = clone / "assignments" / assignment.folder
-        (folder / assignment.filename).write_bytes(solutions[assignment.filename])
-    hw3 = clone / "assignments" / ASSIGNMENTS["hw3"].folder  # practice.py imports backprop.py beside it
-    (hw3 / "backprop.py").write_bytes(solutions["backprop.py"])
+    for key in keys:
+        assignment = ASSIGNMENTS[key]
+        (clone / "assignments" / assignment.folder / assignment.filename).write_bytes(solutions[assignment.filename])
 
 
-def test_workflow_on_the_reference_solutions_passes_with_full_public_marks(clone, tmp_path):
-    _hand_in_the_references(clone)
+def test_a_correct_hw3_copied_into_the_release_scores_full_marks(clone):
+    _hand_in(clone.root, ("hw2", "hw3"))  # practice.py imports backprop.py, which sits in hw2's folder
+    assert b"from backprop import" in reference_submission()["practice.py"]
+
+    done = _sh(".venv/bin/grader check hw3", clone.root)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "hw3  assignments/hw3_practice/practice.py  34/34 points (100 %)" in done.stdout
+
+
+def test_workflow_on_the_reference_solutions_passes_with_full_public_marks(clone, tmp_path, pip_offline):
+    _hand_in(clone.root)
     summary = tmp_path / "summary.md"
-    done = _grade_step(clone, summary)
+    done = _grade_step(clone.root, summary, **pip_offline)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    earned, total = re.match(r"## Grade: (\S+) / (\S+)", summary.read_text()).groups()
+    earned, total = re.match(r"## Public checks: (\S+) / (\S+) points \(100.0 %\)", summary.read_text()).groups()
     assert float(earned) == float(total) > 0
-    assert "::error" not in done.stdout
+    assert "::error" not in done.stdout and "::notice" not in done.stdout
 
 
 def test_ci_grades_hidden_checks_from_a_private_pack(clone, workspace):
     pack = build_hidden_pack(workspace / "hidden-pack", SECRET, keys=["hw1", "hw2"])
-    assert not pack.is_relative_to(clone)  # the pack lives apart from the student repository
-    _hand_in_the_references(clone)
+    assert not pack.is_relative_to(clone.root)  # the pack lives apart from the student repository
+    _hand_in(clone.root)
 
-    done = _sh(".venv/bin/grader ci --only hw1,hw2 --fail-under 100 --results-dir hidden-results", clone,
+    done = _sh(".venv/bin/grader ci --only hw1,hw2 --fail-under 100 --results-dir hidden-results", clone.root,
                GRADER_HIDDEN_DIR=str(pack), GRADER_SECRET=SECRET)
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    tests = json.loads((clone / "hidden-results" / "results.json").read_text())["tests"]
+    tests = json.loads((clone.root / "hidden-results" / "results.json").read_text())["tests"]
     hidden = [t for t in tests if ".hidden." in t["number"]]
     assert {t["number"].split(".")[0] for t in hidden} == {"hw1", "hw2"}
     assert all(t["status"] == "passed" and t["visibility"] == "after_published" for t in hidden)

@@ -4,8 +4,8 @@ initialisation, and a numpy MLP that puts them together.
 Conventions: numpy float64 arrays; batch first (``X`` is ``(N, D)``); a linear layer's ``W`` is ``(out, in)``
 like ``torch.nn.Linear``, so ``Y = X @ W.T + b`` (the slides' column form is ``Y = W·X``).
 Every function returns new arrays (never an input or a view of one) and never modifies its inputs.
-Use numpy only (no torch). You may import your own hw2 functions (``from backprop import ...``) if you put
-``backprop.py`` next to this file.
+Use numpy only (no torch). You may import your own hw2 functions (``from backprop import ...``): the grader
+finds ``backprop.py`` next to this file or, in the course layout, in ``assignments/hw2_backprop/``.
 
 Run ``grader check hw3`` to test your work.
 """

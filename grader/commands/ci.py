@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks.references import MissingRecording, RecordedReferences
-from grader.commands.check import locate, print_table
+from grader.commands.check import find_work
 from grader.commands.grade import parse_only
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
 from grader.exports.github import error_annotations, step_summary, workflow_commands_paused
 from grader.exports.gradescope import write_gradescope_results
 from grader.exports.junit import write_junit
+from grader.exports.terminal import print_table
 from grader.pipeline.config import ConfigError, apply_overrides, load_course_config
 from grader.pipeline.discover import Submission, content_hash, own_submission
 from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
@@ -37,7 +38,8 @@ HELP = "grade this repository for CI (GitHub Actions, Gradescope): score, summar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--path", type=Path, default=Path("."), help="the checked-out work (default: here)")
+    parser.add_argument("--path", type=Path, default=Path("."),
+                        help="the checked-out work, a folder or one hand-in file (default: here)")
     parser.add_argument("--only", default=None,
                         help="comma-separated assignments to grade; a missing file then scores 0 (default: all found)")
     parser.add_argument("--fail-under", type=float, default=0.0, metavar="PERCENT",
@@ -52,13 +54,15 @@ def wants_hidden(flag: bool) -> bool:
     return flag or bool(os.environ.get(HIDDEN_DIR_ENV) and os.environ.get("GRADER_SECRET"))
 
 
-def find_submissions(folder: Path, only: list[str] | None) -> list[Submission]:
-    """One submission per assignment file found; with ``only``, one per named assignment, missing or not."""
+def find_submissions(path: Path, only: list[str] | None) -> list[Submission]:
+    """One submission per assignment file found at ``path`` (a folder, or one hand-in file); with ``only``,
+    one per named assignment, missing or not."""
+    keys = only or list(ASSIGNMENTS)
+    folder, located = find_work(path, keys if path.is_dir() else list(ASSIGNMENTS))
     found = []
-    for key in only or list(ASSIGNMENTS):
-        path = locate(ASSIGNMENTS[key], folder)
-        if path is not None:
-            found.append(own_submission(key, path, folder))
+    for key in keys:
+        if key in located:
+            found.append(own_submission(key, located[key], folder))
         elif only:
             error = f"not submitted: no {ASSIGNMENTS[key].filename} in {folder}"
             found.append(Submission("you", key, {}, content_hash({}, error), None, error))
@@ -67,8 +71,6 @@ def find_submissions(folder: Path, only: list[str] | None) -> list[Submission]:
 
 def run(args: argparse.Namespace) -> int:
     folder: Path = args.path
-    if not folder.is_dir():
-        raise UserError(f"--path {folder}: no such folder")
     if not 0 <= args.fail_under <= 100:
         raise UserError(f"--fail-under {args.fail_under:g}: give a percent between 0 and 100")
     try:
@@ -92,13 +94,13 @@ def run(args: argparse.Namespace) -> int:
             results = _grade(submissions, config, hidden)
     else:
         print(f"Nothing to grade: no {', '.join(a.filename for a in ASSIGNMENTS.values())} in {folder.resolve()}")
-    _publish(results, submissions, args.results_dir, time.perf_counter() - start)
+    _publish(results, submissions, args.results_dir, time.perf_counter() - start, hidden, args.fail_under)
     earned, total = sum(r.points for r in results), sum(r.max_points for r in results)
     percent = 100 * earned / total if total else 0.0
     print(f"\nscore: {earned:g} / {total:g} points ({percent:.1f} %); "
           f"{'public and hidden' if hidden else 'public'} checks")
     if percent < args.fail_under:
-        print(f"under the {args.fail_under:g} % this run requires: failing")
+        print(f"under the {args.fail_under:g} % this run requires (--fail-under {args.fail_under:g}): failing")
         return 1
     return 0
 
@@ -121,7 +123,8 @@ def _grade(submissions: list[Submission], config, hidden: bool) -> list[CheckRes
             graded[result.submission.assignment] = result
     results = []
     for sub in submissions:  # course order, whatever order they finished in
-        print_table(sub, graded[sub.assignment].results)
+        print()
+        print_table(sub.assignment, sub.source or '(no file)', graded[sub.assignment].results)
         results += graded[sub.assignment].results
     return results
 
@@ -151,7 +154,8 @@ def _references(hidden: bool) -> Any:
     return references
 
 
-def _publish(results: list[CheckResult], submissions: list[Submission], results_dir: Path, seconds: float) -> None:
+def _publish(results: list[CheckResult], submissions: list[Submission], results_dir: Path, seconds: float,
+             hidden: bool, fail_under: float) -> None:
     write_gradescope_results(results, results_dir / "results.json", seconds)
     write_junit(results, results_dir / "junit.xml")
     files = {s.assignment: _relative(Path(s.source)) for s in submissions if s.source}
@@ -160,7 +164,7 @@ def _publish(results: list[CheckResult], submissions: list[Submission], results_
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as out:
-            out.write(step_summary(results))
+            out.write(step_summary(results, hidden=hidden, fail_under=fail_under))
     print(f"results: {results_dir / 'results.json'}, {results_dir / 'junit.xml'}")
 
 

@@ -3,7 +3,9 @@
 Layout: every folder directly under ``SUBMISSIONS_DIR`` is one student (its name is the student id).
 The assignment files (``gradient_descent.py``, ``backprop.py``, ``practice.py``, ``mlp_lab.ipynb``) are
 found by name anywhere inside it, since LMS downloads nest them (``erin/Attempt 1/hw2/backprop.py``).
-Other ``.py`` files beside a found file are sent along, because a student's modules import each other.
+Other ``.py`` files beside a found file are sent along, because a student's modules import each other; so is
+another homework's file kept elsewhere in the folder (the course layout gives each homework a folder of its own,
+and ``practice.py`` may import the student's ``backprop.py``), unless one of that name is beside it.
 
 One rule for reading a student's folder (``grader.pipeline.safe_read``): folders are listed without following links,
 so a linked student folder or sub-folder is never entered, and only regular files with one name on disk
@@ -103,8 +105,7 @@ def discover(
         candidates = _candidates(student_dir)
         for key in keys:
             assignment = ASSIGNMENTS[key]
-            paths = candidates.get(assignment.filename, [])
-            found.append(_submission(root, student_dir, assignment, paths, times))
+            found.append(_submission(root, student_dir, assignment, candidates, times))
     return found
 
 
@@ -144,6 +145,26 @@ def collect_files(main: Path, folder: Path | None = None, *, trusted: Path | Non
     return files
 
 
+def add_course_modules(
+    files: dict[str, bytes], found: dict[str, list[Path]], folder: Path, trusted: Path
+) -> dict[str, bytes]:
+    """``files`` and every other homework's module (``backprop.py``...) that is not among them but that the
+    student keeps in ``found`` (file name -> where), read by the rule of this module. One that cannot be read
+    or comes in different copies is left out: its own homework's rows say why, and an import of it says where
+    it must be (``grader.pipeline.engine``)."""
+    files = dict(files)
+    for name in SUBMISSION_FILES:
+        if not name.endswith(".py") or name in files or not found.get(name):
+            continue
+        try:
+            copies = {_read_text(path, folder, trusted) for path in found[name]}
+        except Refused:
+            continue
+        if len(copies) == 1:
+            files[name] = copies.pop()
+    return files
+
+
 def content_hash(files: dict[str, bytes], extra: str = "") -> str:
     """SHA-256 over the files sent (names and bytes, in name order) and ``extra``."""
     digest = hashlib.sha256(extra.encode())
@@ -155,19 +176,28 @@ def content_hash(files: dict[str, bytes], extra: str = "") -> str:
 
 def own_submission(key: str, path: Path, folder: Path | None = None) -> Submission:
     """One student's own hand-in ``path`` (``grader check``, ``grader ci``), read by the rule for a student's
-    folder (``folder``, default: the file's own): regular files only, never through a link, each under its cap."""
+    folder (``folder``, default: the file's own): regular files only, never through a link below ``folder``,
+    each under its cap; with it, the student's other homework modules the course layout keeps in folders of
+    their own (``practice.py`` may import ``backprop.py``)."""
     try:
         files = collect_files(path, folder)
+        root = path.parent.parent
+        if path.parent.name == ASSIGNMENTS[key].folder:  # the course layout: assignments/<folder>/<file>
+            kept = (root / a.folder / a.filename for a in ASSIGNMENTS.values())
+            elsewhere = {p.name: [p] for p in kept if p.exists() or p.is_symlink()}
+            files = add_course_modules(files, elsewhere, root, root)
         error = ""
-    except ValueError as exc:
+    except ValueError as exc:  # Refused: says what to fix
         files, error = {}, str(exc)
     return Submission("you", key, files, content_hash(files), None, error, str(path))
 
 
 def _submission(
-    root: Path, student_dir: Path, assignment: Assignment, paths: list[Path], times: SubmissionTimes | None
+    root: Path, student_dir: Path, assignment: Assignment, candidates: dict[str, list[Path]],
+    times: SubmissionTimes | None,
 ) -> Submission:
     student, key = student_id(student_dir), assignment.key
+    paths = candidates.get(assignment.filename, [])
     if not paths:
         error = _not_submitted(student_dir, assignment.filename)
         return Submission(student, key, {}, content_hash({}, error), None, error)
@@ -177,6 +207,7 @@ def _submission(
         if len(paths) > 1:
             _refuse_different_copies(paths, student_dir, root)
         files = collect_files(main, student_dir, trusted=root)
+        files = add_course_modules(files, candidates, student_dir, root)
     except Refused as exc:
         return Submission(student, key, {}, content_hash({}, str(exc)), submitted_at, str(exc), source)
     return Submission(student, key, files, content_hash(files), submitted_at, "", source)

@@ -9,7 +9,6 @@ submission back as soon as it is finished, so the caller can record it before th
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -22,12 +21,16 @@ from grader.checks.base import Check, References, Verdict
 from grader.course.assignments import ASSIGNMENTS
 from grader.course.rules import HINTS
 from grader.pipeline.discover import Submission
+from grader.pipeline.import_errors import describe_import_error
 from grader.pipeline.integrity import RUN_TIME_IMPORT, numpy_only_violation
+from grader.pipeline.requirements import missing_requirement
 from grader.pipeline.results import CheckResult
-from grader.protocol.outcomes import Crashed, Outcome, Raised, TimedOut
+from grader.protocol.outcomes import Outcome, TimedOut
 from grader.suites.runner import run_suite
 
 DEFAULT_SUBMISSION_TIMEOUT = 300.0
+# What a failing public check shows of the student's own printed output: enough to recognise a debug print.
+OUTPUT_LINES, OUTPUT_LINE_CHARS = 5, 200
 
 OpenSession = Callable[[str, dict[str, bytes]], AbstractContextManager[Any]]
 
@@ -58,8 +61,7 @@ def grade_one(
     try:
         reason = _cannot_grade(submission)
         if reason is not None:
-            problem = "not_submitted" if submission.missing else "ungradable"
-            verdict = Verdict("error", 0.0, reason[0], reason[1], problem=problem)
+            verdict = Verdict("error", 0.0, reason[0], problem=reason[1])
             results = [_row(submission, c, verdict, 0.0) for c in checks]
         else:
             results, spent = _run_checks(submission, checks, open_session, references, secret, budget, fresh_public)
@@ -110,8 +112,11 @@ def grade_many(
 
 
 def _cannot_grade(submission: Submission) -> tuple[str, str] | None:
-    """(message, mistake) when the submission gets error rows without running, else None."""
-    return (submission.error, "") if submission.error else None
+    """(message, problem) when the submission gets error rows without running, else None."""
+    if submission.error:
+        return submission.error, "not_submitted" if submission.missing else "ungradable"
+    missing = missing_requirement(submission.assignment)
+    return (missing, "internal") if missing else None  # the grader's set-up, not the student's doing
 
 
 def _run_checks(
@@ -134,12 +139,14 @@ def _run_checks(
             return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
         import_error = getattr(worker, "import_error", None)
         if import_error is not None:
-            message = f"{submission.source_name} failed at import, so none of its checks ran: {_describe(import_error)}"
+            described = describe_import_error(import_error, submission.source_name)
+            message = f"{submission.source_name} failed at import, so none of its checks ran: {described}"
             verdict = Verdict("error", 0.0, message, problem="import")
             return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
         budgeted = _Budgeted(worker, deadline)
 
-        def skip() -> Verdict | None:
+        def skip(check: Check) -> Verdict | None:
+            budgeted.current = check.id  # the calls that follow are this check's
             if time.monotonic() < deadline:
                 return None
             return Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget",
@@ -147,7 +154,8 @@ def _run_checks(
 
         verdicts = run_suite(checks, budgeted, references, secret, _targets(submission.assignment), skip=skip,
                              fresh_public=fresh_public)
-        results = [_row(submission, c, v, seconds) for c, (v, seconds) in zip(checks, verdicts, strict=True)]
+        results = [_row(submission, c, v, seconds, budgeted.printed.get(c.id, ""))
+                   for c, (v, seconds) in zip(checks, verdicts, strict=True)]
         spent = float(getattr(worker, "student_seconds", budgeted.seconds))
         if getattr(worker, "banned_at_run_time", False):  # observed by the zygote, outside student code
             message, flag = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT]) or ("", "")
@@ -157,12 +165,15 @@ def _run_checks(
 
 
 class _Budgeted:
-    """A Worker whose calls never run past the submission's deadline; adds up the seconds they took."""
+    """A Worker whose calls never run past the submission's deadline; adds up the seconds they took, and
+    keeps what the first call of each check that printed anything printed (``printed``, by check id)."""
 
     def __init__(self, worker: Any, deadline: float) -> None:
         self._worker = worker
         self._deadline = deadline
         self.seconds = 0.0
+        self.printed: dict[str, str] = {}
+        self.current = ""
 
     def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
         return self._timed(self._worker.call, function, args, kwargs, timeout=self._cap(timeout))
@@ -183,6 +194,9 @@ class _Budgeted:
             return TimedOut(0.0)
         outcome = method(*args, timeout=timeout)
         self.seconds += getattr(outcome, "seconds", 0.0)
+        printed = getattr(outcome, "stdout", "")
+        if printed and self.current not in self.printed:
+            self.printed[self.current] = printed
         return outcome
 
 
@@ -195,29 +209,20 @@ def _targets(assignment: str) -> tuple[str, ...]:
     return ASSIGNMENTS[assignment].targets if assignment in ASSIGNMENTS else ()
 
 
-def _describe(import_error: Outcome | str) -> str:
-    """What went wrong at import, in a student's terms."""
-    if isinstance(import_error, Raised):
-        return f"{import_error.exc_type}: {import_error.message}{_where(import_error.traceback)}"
-    if isinstance(import_error, TimedOut):
-        return (
-            f"importing it took over {round(import_error.seconds)} s; move long computations "
-            "(training, plots) out of the top level or under `if __name__ == '__main__':`"
-        )
-    if isinstance(import_error, Crashed):
-        return import_error.reason
-    return str(import_error)
+def first_lines(text: str, lines: int = OUTPUT_LINES, width: int = OUTPUT_LINE_CHARS) -> str:
+    """The first ``lines`` lines of ``text``, each cut at ``width`` characters, saying how many more there were."""
+    all_lines = text.rstrip("\n").splitlines()
+    kept = [line if len(line) <= width else line[: width - 3] + "..." for line in all_lines[:lines]]
+    if len(all_lines) > lines:
+        kept.append(f"[... {len(all_lines) - lines} more lines]")
+    return "\n".join(kept)
 
 
-def _where(traceback: str) -> str:
-    """`` (backprop.py, line 3)`` from the innermost frame of a traceback, or ""."""
-    frames = re.findall(r'File "(?:[^"]*/)?([^"/]+)", line (\d+)', traceback)
-    return f" ({frames[-1][0]}, line {frames[-1][1]})" if frames else ""
-
-
-def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float) -> CheckResult:
+def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float, printed: str = "") -> CheckResult:
     if check.visibility == "hidden":  # its feedback from the fixed vocabulary only
         verdict = vocabulary.hidden(check.target, verdict, HINTS)
+    # Printed output is the student's own text: shown on a failing public check, never on a hidden one.
+    output = first_lines(printed) if check.visibility == "public" and verdict.status != "pass" else ""
     fraction = min(1.0, max(0.0, float(verdict.fraction)))
     return CheckResult(
         student=submission.student,
@@ -232,4 +237,5 @@ def _row(submission: Submission, check: Check, verdict: Verdict, seconds: float)
         mistake=verdict.mistake,
         visibility=check.visibility,
         problem=verdict.problem,
+        output=output,
     )

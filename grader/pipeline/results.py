@@ -31,7 +31,8 @@ class CheckResult:
     seconds: float
     mistake: str = ""  # id of a recognised known mistake ("transposed_dW"), for checks.csv; "" if none
     visibility: str = "public"
-    problem: str = ""  # the verdict's problem (grader.checks.vocabulary.PROBLEMS): tells the submission's state
+    problem: str = ""  # what went wrong (grader.checks.vocabulary.PROBLEMS key), for grouping feedback
+    output: str = ""  # the first lines the student's code printed in a failing public check (capped); else ""
 
     def row(self) -> dict:
         """The long-table row (RESULT_COLUMNS only)."""

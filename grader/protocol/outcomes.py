@@ -16,6 +16,7 @@ class Returned:
     seconds: float = 0.0
     args_after: list[Any] = field(default_factory=list)  # positional args as they were after the call
     stderr: str = ""  # captured, capped; never costs points
+    stdout: str = ""  # what the call printed, capped; shown on failing public checks only
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Raised:
     message: str
     traceback: str  # the student's own frames only, capped
     seconds: float = 0.0
+    stdout: str = ""  # what the call printed before it raised, capped
 
 
 @dataclass(frozen=True)

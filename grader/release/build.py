@@ -18,6 +18,11 @@ from pathlib import Path
 
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".grader-release"  # marks a folder `grader release --force` may replace
 RECORDED_ANSWERS = "grader/suites/public/answers.npz"
@@ -67,12 +72,45 @@ def copy_tree(src: Path, dest: Path, skip: frozenset[str] = frozenset()) -> None
     shutil.copytree(src, dest, ignore=ignore, dirs_exist_ok=True)
 
 
+STUDENT_EXTRAS = ("lab",)  # the optional dependencies a student installs (``pip install -e ".[lab]"``)
+INSTRUCTOR_DEPENDENCIES = ("copydetect",)  # run-time dependencies of instructor verbs only (similar hand-ins)
+
+
 def student_pyproject(text: str) -> str:
-    """The instructor's pyproject cut to what a student installs: the grader package only."""
-    replaced = text.replace('include = ["grader*", "reference*"]', 'include = ["grader*"]')
-    if replaced == text:
-        raise ReleaseError('pyproject.toml: expected `include = ["grader*", "reference*"]` to drop reference*')
-    return replaced.replace('name = "backprop-grader"', 'name = "backprop-homework"')
+    """The instructor's pyproject cut to what a student installs: the grader package, its run-time
+    dependencies (less ``INSTRUCTOR_DEPENDENCIES``), the lab extra and the ``grader`` command; no reference package,
+    course tool settings (pytest, ruff) or instructor extras (dev, ...)."""
+    try:
+        project = tomllib.loads(text)["project"]
+        extras = {name: project["optional-dependencies"][name] for name in STUDENT_EXTRAS}
+        fields = {key: project[key] for key in ("version", "requires-python", "dependencies", "scripts")}
+        data = tomllib.loads(text)["tool"]["setuptools"]["package-data"]
+    except (tomllib.TOMLDecodeError, KeyError) as exc:
+        raise ReleaseError(f"pyproject.toml: cannot make the student's from it ({type(exc).__name__}: {exc})") from None
+    if "reference" in " ".join(project.get("scripts", {}).values()):
+        raise ReleaseError("pyproject.toml: a script runs reference code, which a release does not ship")
+    lines = ['[build-system]', 'requires = ["setuptools>=64"]', 'build-backend = "setuptools.build_meta"', "",
+             "[project]", 'name = "backprop-homework"', f"version = {_toml(fields['version'])}",
+             'description = "Homework of the gradient descent and backpropagation week, with its public checks"',
+             'readme = "README.md"', f"requires-python = {_toml(fields['requires-python'])}",
+             "dependencies = [",
+             *(f"    {_toml(d)}," for d in fields["dependencies"] if not d.startswith(INSTRUCTOR_DEPENDENCIES)),
+             "]",
+             "", "[project.optional-dependencies]"]
+    lines += [f"{name} = {_toml(deps)}" for name, deps in extras.items()]
+    lines += ["", "[project.scripts]"] + [f"{name} = {_toml(entry)}" for name, entry in fields["scripts"].items()]
+    lines += ["", "[tool.setuptools.packages.find]", 'include = ["grader*"]', "",
+              "[tool.setuptools.package-data]"] + [f"{_toml(key)} = {_toml(v)}" for key, v in data.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: str | list[str]) -> str:
+    """A TOML string or list of strings (JSON's escapes are TOML's for these)."""
+    import json
+
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
 
 
 def _prepare(out_dir: Path, force: bool) -> None:
@@ -91,10 +129,22 @@ def _prepare(out_dir: Path, force: bool) -> None:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
 
 
+def require_libraries(keys: list[str]) -> None:
+    """Stop before recording answers that need a library missing here (the lab's need torch)."""
+    from grader.pipeline.requirements import missing_requirement
+
+    missing = [message for key in keys if (message := missing_requirement(key))]
+    if missing:
+        raise ReleaseError(f"recording the answers of the public and hidden checks needs every assignment's "
+                           f"libraries: {missing[0]}")
+
+
 def _stage(stage: Path) -> None:
     """Write the release's files into ``stage``."""
     from grader.release.recording import record_answers
     from grader.suites import load_checks
+
+    require_libraries(list(ASSIGNMENTS))
 
     copy_tree(REPO_ROOT / "assignments", stage / "assignments")
     copy_tree(REPO_ROOT / "grader", stage / "grader", INSTRUCTOR_ONLY)
@@ -103,8 +153,18 @@ def _stage(stage: Path) -> None:
     (stage / "pyproject.toml").write_text(student_pyproject((REPO_ROOT / "pyproject.toml").read_text()))
     for name, dest in TEMPLATE_FILES.items():
         (stage / dest).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(TEMPLATES / name, stage / dest)
+        (stage / dest).write_text(render(name))
     (stage / MARKER).write_text("Made by `grader release`; `grader release --force` may replace this folder.\n")
+
+
+def render(template: str) -> str:
+    """A template with ``@TORCH@`` replaced by the lab extra's torch requirement (``torch==2.13.0``): the pin
+    is stated once, in pyproject.toml, and the set-up commands install exactly that from PyTorch's CPU index."""
+    lab = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["lab"]
+    torch = [r for r in lab if r.replace(" ", "").startswith("torch==")]
+    if len(torch) != 1:
+        raise ReleaseError('pyproject.toml: the lab extra must pin torch exactly once ("torch==X.Y.Z")')
+    return (TEMPLATES / template).read_text().replace("@TORCH@", torch[0])
 
 
 def refuse_unreplayable(broken: list[str]) -> None:

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
-from grader.release.build import TEMPLATES, ReleaseError, copy_tree, refuse_unreplayable
+from grader.release.build import ReleaseError, copy_tree, refuse_unreplayable, render, require_libraries
 
 
 def private_dir(out_dir: Path, what: str) -> Path:
@@ -33,6 +33,7 @@ def build_hidden_pack(pack_dir: Path, secret: str, keys: list[str] | None = None
     shutil.rmtree(pack_dir, ignore_errors=True)
     pack_dir.mkdir(parents=True)
     keys = list(ASSIGNMENTS) if keys is None else keys
+    require_libraries(keys)
     hidden = [c for key in keys for c in load_checks(key, include_hidden=True) if c.visibility == "hidden"]
     refuse_unreplayable(record_answers(hidden, pack_dir / "answers.npz", secret))
     for key in keys:
@@ -60,7 +61,7 @@ def build_gradescope_bundle(bundle_dir: Path, secret: str) -> Path:
             shutil.copyfile(REPO_ROOT / name, source / name)
     (source / "secret.txt").write_text(secret + "\n")
     for name in ("setup.sh", "run_autograder"):
-        shutil.copyfile(TEMPLATES / "gradescope" / name, source / name)
+        (source / name).write_text(render(f"gradescope/{name}"))
         (source / name).chmod(0o755)
     zip_path = bundle_dir / "autograder.zip"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as bundle:

@@ -69,7 +69,7 @@ class Session:
                     after = shared.read_back()[0]
                 except OSError as exc:
                     return self._crash(f"bad reply: {exc}", outcome.seconds)
-                outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr)
+                outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr, outcome.stdout)
         return outcome
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
@@ -80,7 +80,7 @@ class Session:
                     after = shared.read_back()
                 except OSError as exc:
                     return self._crash(f"bad reply: {exc}", outcome.seconds)
-                outcome = Returned(outcome.value, outcome.seconds, [after], outcome.stderr)
+                outcome = Returned(outcome.value, outcome.seconds, [after], outcome.stderr, outcome.stdout)
         return outcome
 
     def restart(self) -> None:
@@ -212,12 +212,15 @@ class Session:
     def _outcome(self, reply: dict, seconds: float) -> Outcome:
         """A child's reply as an Outcome, validated field by field."""
         try:
-            if set(reply) == {"returned", "stderr"}:
-                return Returned(reply["returned"], seconds, [], _text(reply["stderr"], "stderr"))
-            if set(reply) == {"raised"} and type(reply["raised"]) is dict and len(reply["raised"]) == 3:
+            if set(reply) in ({"returned", "stderr"}, {"returned", "stderr", "stdout"}):
+                stdout = _text(reply.get("stdout", ""), "stdout")
+                return Returned(reply["returned"], seconds, [], _text(reply["stderr"], "stderr"), stdout)
+            raised_keys = ({"type", "message", "traceback"}, {"type", "message", "traceback", "stdout"})
+            if set(reply) == {"raised"} and type(reply["raised"]) is dict and set(reply["raised"]) in raised_keys:
                 r = reply["raised"]
                 message, tb = self._cells(_text(r["message"], "message")), self._cells(_text(r["traceback"], "tb"))
-                return Raised(_text(r["type"], "type")[:200], message, tb, seconds)
+                stdout = _text(r.get("stdout", ""), "stdout")
+                return Raised(_text(r["type"], "type")[:200], message, tb, seconds, stdout)
             if set(reply) == {"crashed"}:
                 return Crashed(_text(reply["crashed"], "reason"), seconds)
         except (wire.WireError, KeyError) as exc:

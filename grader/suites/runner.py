@@ -47,14 +47,14 @@ def helpers_first(checks: Sequence[Check], targets: Sequence[str]) -> list[int]:
 
 
 def run_suite(checks: Sequence[Check], worker: Worker, references: References, secret: str,
-              targets: Sequence[str] = (), *, skip: Callable[[], Verdict | None] = lambda: None,
+              targets: Sequence[str] = (), *, skip: Callable[[Check], Verdict | None] = lambda check: None,
               fresh_public: bool = False) -> list[tuple[Verdict, float]]:
     """Every check's verdict and seconds, in suite order; never raises.
 
     Checks run helpers first (see ``helpers_first``) and each learns which targets failed before it, and
     with which catalogued mistakes: a target that calls the student's own helpers is excused for their
     bugs only when those helpers failed their own checks with a known mistake (``grader.checks.own``).
-    ``skip()``, asked before each check, may return the verdict of a check that is not run (the
+    ``skip(check)``, asked before each check, may return the verdict of a check that is not run (the
     submission's time budget is spent). ``fresh_public``: see ``grader.checks.base.check_seed``.
     """
     done: dict[int, tuple[Verdict, float]] = {}
@@ -62,7 +62,7 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     for index in helpers_first(checks, targets):
         check = checks[index]
         began = time.perf_counter()
-        verdict = skip() or run_check(check, worker, references, secret, failed, fresh_public=fresh_public)
+        verdict = skip(check) or run_check(check, worker, references, secret, failed, fresh_public=fresh_public)
         if verdict.status != "pass":
             diagnosed = {verdict.mistake} if verdict.mistake and not verdict.mistake.startswith("flag") else set()
             failed[check.target] = failed.get(check.target, frozenset()) | diagnosed

@@ -10,7 +10,9 @@ memory the grader reads back itself (``grader.sandbox.shared_args``), and a bann
 with ``BANNED_EXIT``, which the grader learns from the zygote, outside this process.
 
 Replies: ``{"prepared": {"origin", "banned", "error"}}``, ``{"imported": [top-level modules]}``,
-``{"returned": v, "stderr": s}``, ``{"raised": {"type", "message", "traceback"}}``, ``{"crashed": reason}``.
+``{"returned": v, "stderr": s, "stdout": s}``, ``{"raised": {"type", "message", "traceback", "stdout"}}``,
+``{"crashed": reason}``. The call's printed output (``stdout``, capped) is shown to the student on a failing
+public check only; the grader never judges by it.
 """
 
 from __future__ import annotations
@@ -167,6 +169,7 @@ class Child:
         self.module_name = module_name
         self.module: Any = None
         self.stderr = CappedText(0)
+        self.stdout = CappedText(0)
 
     def send(self, reply: dict) -> None:
         wire.send_frame(self.sock, wire.encode(reply))
@@ -182,7 +185,8 @@ class Child:
         tb = "".join(traceback.format_list(frames))
         if len(tb) > TRACEBACK_CHARS:
             tb = "...\n" + tb[-TRACEBACK_CHARS:]
-        return {"raised": {"type": type(exc).__name__[:200], "message": message, "traceback": tb}}
+        return {"raised": {"type": type(exc).__name__[:200], "message": message, "traceback": tb,
+                           "stdout": self.stdout.text()}}
 
     def fatal(self, exc: BaseException, memory_mb: int) -> dict:
         """Replies for exceptions after which this child must not serve another call."""
@@ -196,7 +200,8 @@ class Child:
     def encode_returned(self, value: Any) -> bytes:
         """The reply frame; a value that is not data makes it a crash."""
         try:
-            return wire.encode({"returned": value, "stderr": self.stderr.text()}, convert=_to_plain)
+            reply = {"returned": value, "stderr": self.stderr.text(), "stdout": self.stdout.text()}
+            return wire.encode(reply, convert=_to_plain)
         except wire.WireError as exc:
             return wire.encode({"crashed": f"returned something that is not data: {exc}"})
 
@@ -268,7 +273,7 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     os.environ.update(TMPDIR=scratch, HOME=scratch)
     sys.path.insert(0, scratch)
     child.stderr = CappedText(limits["output_bytes"])
-    stdout = sys.stdout = CappedText(limits["output_bytes"])
+    child.stdout = sys.stdout = CappedText(limits["output_bytes"])
     sys.stderr = child.stderr
     before = set(sys.modules)
     try:
@@ -279,7 +284,7 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     child.send({"imported": sorted({m.split(".")[0] for m in set(sys.modules) - before})})
     while True:
         request = _receive(sock, builtins)
-        stdout.reset()
+        child.stdout.reset()
         child.stderr.reset()
         try:
             if request["op"] == "call":
