@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from grader.checks.base import Check
+from grader.cluster import options as cluster
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
 from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
@@ -46,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default: SUBMISSIONS_DIR/{DEFAULT_NAME} if there is one)",
     )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    cluster.add_arguments(parser)
 
 
 def parse_only(text: str | None) -> list[str]:
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UserError(f"--jobs {args.jobs}: must be at least 1")
     only = parse_only(args.only)
+    cluster.check(args)
     try:
         config = load_course_config()
         include_hidden, warning = _include_hidden(config.secret, args.public_only)
@@ -99,9 +102,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{retimed} unchanged submissions have a new submission time: recorded without regrading")
         print(
             f"{len(student_dirs(root))} students, {len(submissions)} submissions: skipped {skipped} unchanged, "
-            f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks with {jobs} jobs"
+            f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks "
+            + (f"on the cluster {args.cluster}" if args.cluster else f"with {jobs} jobs")
         )
-        for result in _grade(todo, checks, config, jobs, progress=not args.quiet):
+        graded = (
+            cluster.grade(args, todo, config, include_hidden, hashes)
+            if args.cluster
+            else _grade(todo, checks, config, jobs, progress=not args.quiet)
+        )
+        for result in graded:
             s = result.submission
             book.record(
                 run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results
