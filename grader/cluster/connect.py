@@ -102,6 +102,7 @@ def connect(address: str, security_file: Path | None = None) -> Iterator[Any]:
         cluster = LocalCluster(
             n_workers=int(address[len("local:") :]), threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=None, silence_logs=logging.ERROR, security=security,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # its HTTP endpoints on a free port, never 8787
             protocol="tls://" if security is not None else None,
         )  # fmt: skip
         try:

@@ -11,14 +11,16 @@ worker graded differently, is left ungraded (said at the end), and the next run 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from grader.cluster.plugin import GradingPlugin, grade_remote, worker_status
+from grader.cluster.roster import Roster
 from grader.cluster.wire import BadReply, GradingPlan, rows_from_reply, submission_to_wire
 from grader.errors import UserError
 from grader.pipeline.discover import Submission
@@ -30,63 +32,61 @@ TASKS_PER_THREAD = 2  # in flight per accepted worker thread: no thread waits fo
 MAX_ATTEMPTS = 3  # a submission whose rows are refused this often is left for the next run
 
 
-class Roster:
-    """What each worker answered to the plan; prints each worker's refusal once. Fed from Dask's event
-    thread and from ``Client.run``, hence the lock."""
-
-    def __init__(self) -> None:
-        self._status: dict[str, dict] = {}
-        self._told: set[str] = set()
-        self._lock = threading.Lock()
-
-    def on_event(self, event: tuple[float, Any]) -> None:
-        _, status = event
-        if isinstance(status, dict):
-            self.update([status])
-
-    def update(self, statuses: Any) -> None:
-        for status in statuses:
-            if not isinstance(status, dict) or "accepted" not in status:
-                continue  # a worker still preparing, or one that could not answer
-            with self._lock:
-                self._status[status["worker"]] = status
-                if status["accepted"] or status["worker"] in self._told:
-                    continue
-                self._told.add(status["worker"])
-            refuse(status["worker"], status["reason"])
-
-    def threads(self) -> int:
-        with self._lock:
-            return sum(int(s["threads"]) for s in self._status.values() if s["accepted"])
-
-    def refusals(self) -> list[str]:
-        with self._lock:
-            return [f"{w}: {s['reason']}" for w, s in sorted(self._status.items()) if not s["accepted"]]
-
-
-def refuse(worker: str, reason: str) -> None:
-    print(f"worker {worker} refused: {reason}; it takes no work", file=sys.stderr)
-
-
 def grade_on_cluster(
     client: Any, todo: list[Submission], plan: GradingPlan, *, progress: bool = True, wait: float = WAIT_FOR_WORKERS
 ) -> Iterator[Graded]:
     """Grade ``todo`` on ``client``'s cluster; yields each submission once as its rows arrive (order varies)."""
     if not todo:
         return
+    with prepared(client, plan, wait=wait) as workers:
+        yield from workers.grade(todo, progress=progress)
+
+
+@contextmanager
+def prepared(client: Any, plan: GradingPlan, *, wait: float = WAIT_FOR_WORKERS) -> Iterator[Workers]:
+    """The cluster's workers set up for ``plan`` (at least one accepted it); the plugin, its pools and the
+    secret are taken off the workers on exit."""
     name = f"backprop-grader-{plan.token}-{uuid.uuid4().hex[:8]}"
     roster = Roster()
+    start = time.perf_counter()
     client.subscribe_topic(name, roster.on_event)
-    client.register_plugin(GradingPlugin(plan, name), name=name)
     try:
-        _wait_for_workers(client, name, roster, wait)
-        yield from _stream(client, name, todo, plan, roster, progress)
+        client.register_plugin(GradingPlugin(plan, name), name=name)
+        accepted, connected = _wait_for_workers(client, name, roster, wait)
+        print(f"cluster: {accepted} of {connected} workers grade, {roster.threads()} threads in all "
+              f"(set up in {time.perf_counter() - start:.1f} s)")
+        yield Workers(client, name, plan, roster)
     finally:
         _clean_up(client, name)
 
 
-def _wait_for_workers(client: Any, name: str, roster: Roster, wait: float) -> None:
-    """Until a worker accepted the plan; an error when every worker refused it, or none came in time."""
+@dataclass(frozen=True)
+class Workers:
+    """Workers that accepted ``plan`` under the plugin ``name``."""
+
+    client: Any
+    name: str
+    plan: GradingPlan
+    roster: Roster
+
+    def grade(self, todo: list[Submission], *, progress: bool = True) -> Iterator[Graded]:
+        """Each submission once, as its rows arrive; those not graded are listed at the end."""
+        from tqdm import tqdm
+
+        batch = _Batch(self.client, self.name, todo, self.plan, self.roster)
+        try:
+            with tqdm(total=len(todo), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
+                yield from batch.results(bar)
+        finally:
+            batch.cancel()  # Ctrl-C or an error: nothing more runs for this batch
+        if batch.ungraded:
+            print(f"WARNING: {len(batch.ungraded)} submissions were not graded; run the same command again to "
+                  "grade them (the others are saved):\n  " + "\n  ".join(batch.ungraded), file=sys.stderr)
+
+
+def _wait_for_workers(client: Any, name: str, roster: Roster, wait: float) -> tuple[int, int]:
+    """Until a worker accepted the plan: (accepted, connected); an error when every worker refused it, or
+    none came in time."""
     deadline = time.monotonic() + wait
     while True:
         statuses = client.run(worker_status, name, on_error="return")
@@ -94,8 +94,7 @@ def _wait_for_workers(client: Any, name: str, roster: Roster, wait: float) -> No
         answered = [s for s in statuses.values() if isinstance(s, dict) and "accepted" in s]
         accepted = sum(s["accepted"] for s in answered)
         if accepted:
-            print(f"cluster: {accepted} of {len(statuses)} workers grade, {roster.threads()} threads in all")
-            return
+            return accepted, len(statuses)
         if statuses and len(answered) == len(statuses):
             raise UserError("every worker of the cluster refused the work:\n  " + "\n  ".join(roster.refusals()))
         if time.monotonic() > deadline:
@@ -104,22 +103,6 @@ def _wait_for_workers(client: Any, name: str, roster: Roster, wait: float) -> No
                 f"with `dask worker {client.scheduler.address}` (README: Grading on a cluster)"
             )
         time.sleep(0.5)
-
-
-def _stream(
-    client: Any, name: str, todo: list[Submission], plan: GradingPlan, roster: Roster, progress: bool
-) -> Iterator[Graded]:
-    from tqdm import tqdm
-
-    batch = _Batch(client, name, todo, plan, roster)
-    try:
-        with tqdm(total=len(todo), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
-            yield from batch.results(bar)
-    finally:
-        batch.cancel()  # Ctrl-C or an error: nothing more runs for this batch
-    if batch.ungraded:
-        print(f"WARNING: {len(batch.ungraded)} submissions were not graded; run the same command again to grade "
-              "them (the others are saved):\n  " + "\n  ".join(batch.ungraded), file=sys.stderr)
 
 
 class _Batch:

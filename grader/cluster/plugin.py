@@ -50,6 +50,7 @@ class GradingPlugin(WorkerPlugin):
         threads = worker.state.nthreads
         self.status = await asyncio.to_thread(self._prepare, worker.address, threads)
         if self.status["accepted"]:
+            _quiet_profiler(worker)
             await worker.set_resources(**{self.name: threads})
             _offer_again(worker)
         else:
@@ -133,6 +134,15 @@ def worker_status(plugin_name: str, dask_worker: Any = None) -> dict[str, Any]:
     """This worker's answer to the plan (for ``Client.run``); empty while its plugin is still preparing."""
     plugin = dask_worker.plugins.get(plugin_name)
     return dict(plugin.status) if isinstance(plugin, GradingPlugin) else {}
+
+
+def _quiet_profiler(worker: Any) -> None:
+    """Stop Dask's statistical profiler on a grading worker. Every 10 ms it walks every thread's stack under
+    the GIL, and a grading thread makes thousands of short round trips to its sandbox, each of which must
+    take the GIL back: measured, it made grading up to twice as slow (benchmarks/bench_grading.py)."""
+    callback = getattr(worker, "periodic_callbacks", {}).get("profile")
+    if callback is not None:
+        callback.stop()
 
 
 def _offer_again(worker: Any) -> None:
