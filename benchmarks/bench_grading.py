@@ -11,6 +11,14 @@ many at a time as there are cores.
     .venv/bin/python benchmarks/bench_grading.py                   # 120 students (naive way: the first 30)
     .venv/bin/python benchmarks/bench_grading.py --students 12     # a quick try
     .venv/bin/python benchmarks/bench_grading.py --naive-students 0  # the whole class the naive way too
+    .venv/bin/python benchmarks/bench_grading.py --cluster local:2 --skip-naive  # and on a Dask LocalCluster
+
+With ``--cluster local:N`` the same class is also graded on a Dask ``LocalCluster`` of N worker processes
+(one thread each, ``grader grade --cluster local:N``'s way), timed from the first task on like the local
+run (the cluster's start-up and its workers' one-time set-up are printed apart): the ratio cluster / local,
+and the scheduling overhead per submission, as slot time, (cluster wall - local wall) x slots / submissions,
+and as CPU time, (cluster CPU - local CPU) / submissions, counting every process of the run (wall time
+swings with other load on the machine, CPU time much less). Its rows must equal the local ones.
 """
 
 from __future__ import annotations
@@ -96,16 +104,64 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
     with sandbox_sessions(jobs) as open_session:
         if empty_suite:
             _warm_up(open_session, subs, jobs)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         graded = list(grade_many(subs, checks.__getitem__, open_session, references, SECRET, jobs=jobs, progress=False))
-        wall = time.perf_counter() - start
-    student_seconds = sum(g.student_seconds for g in graded)
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    return summary(graded, wall, len(subs), cpu)
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and every process under it, running or reaped (the sandboxes,
+    and a LocalCluster's workers with theirs); unlike wall time, hardly changed by other load on the machine.
+    NaN without psutil (installed with the cluster extra)."""
+    try:
+        import psutil
+    except ImportError:
+        return float("nan")
+    me = psutil.Process()
+    total = 0.0
+    for process in [me, *me.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # it ended between the listing and now; its parent counts it once reaped
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def summary(graded: list, wall: float, n: int, cpu: float) -> dict:
     return {
-        "n": len(subs),
+        "n": n,
         "wall": wall,
-        "student_seconds": student_seconds,
+        "cpu": cpu,
+        "student_seconds": sum(g.student_seconds for g in graded),
         "rows": sum(len(g.results) for g in graded),
+        "table": sorted((r.student, r.check_id, r.points, r.status, r.message) for g in graded for r in g.results),
     }
+
+
+def grade_on_local_cluster(root: Path, only: list[str], address: str) -> dict:
+    """The class on a fresh ``LocalCluster``, graded as ``grade_class`` grades it (same secret, suites and
+    budgets). Timed like ``grade_class`` from the first task on, so the sandboxes' start-up counts; the
+    cluster's processes starting and the workers' set-up (sandbox probe, suites, fingerprints) are apart."""
+    from grader.cluster.connect import connect
+    from grader.cluster.coordinator import prepared
+    from grader.cluster.wire import GradingPlan
+    from grader.pipeline.config import CourseConfig
+    from grader.pipeline.gradebook import suite_hash
+
+    subs = discover(root, only)
+    config = CourseConfig(secret=SECRET)
+    hashes = {key: suite_hash(load_checks(key, include_hidden=True), config) for key in only}
+    plan = GradingPlan(config, tuple(only), include_hidden=True, fresh_public=False, hashes=hashes)
+    start = time.perf_counter()
+    with connect(address) as client:
+        started = time.perf_counter()
+        with prepared(client, plan) as workers:
+            ready, cpu = time.perf_counter(), cpu_seconds()
+            graded = list(workers.grade(subs, progress=False))
+            wall, cpu = time.perf_counter() - ready, cpu_seconds() - cpu
+    return summary(graded, wall, len(subs), cpu) | {"startup": started - start, "setup": ready - started}
 
 
 def _warm_up(open_session, subs: list, jobs: int) -> None:
@@ -159,6 +215,24 @@ def naive_class(root: Path, only: list[str], jobs: int, limit: int) -> dict:
     return {"n": len(students), "wall": wall}
 
 
+def report_cluster(address: str, graded: dict, cluster: dict) -> None:
+    slots = int(address.split(":")[1])
+    n = cluster["n"]
+    same = "yes" if cluster["table"] == graded["table"] else "NO"
+    ratio = cluster["wall"] / graded["wall"]
+    print(
+        f"  cluster {address}  {cluster['wall']:7.2f} s wall   cluster / local: {ratio:4.2f}x"
+        f"   rows identical to local: {same}   (apart: {cluster['startup']:.1f} s to start its processes, "
+        f"{cluster['setup']:.1f} s to set up its workers)"
+    )
+    print(
+        f"  scheduling overhead per submission: {1000 * (cluster['wall'] - graded['wall']) * slots / n:6.1f} ms of "
+        f"slot time, {1000 * (cluster['cpu'] - graded['cpu']) / n:6.1f} ms of CPU "
+        f"(CPU per submission: {1000 * graded['cpu'] / n:.0f} ms local, {1000 * cluster['cpu'] / n:.0f} ms cluster; "
+        f"CPU cluster / local: {cluster['cpu'] / graded['cpu']:4.2f}x)"
+    )
+
+
 def report(label: str, students: int, graded: dict, empty: dict, naive: dict | None, jobs: int) -> None:
     n = graded["n"]
     per_student = graded["wall"] / students
@@ -193,7 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-students", type=int, default=30, help="grade the first N the naive way (default 30; 0: all)"
     )
     parser.add_argument("--skip-naive", action="store_true", help="leave out the naive comparison")
+    parser.add_argument("--cluster", default=None, metavar="local:N", help="also grade on a Dask LocalCluster")
     args = parser.parse_args(argv)
+    if args.cluster is not None and not (args.cluster.startswith("local:") and args.cluster[6:].isdigit()):
+        parser.error("--cluster takes local:N (N worker processes on this machine)")
+    if args.cluster is not None and int(args.cluster[6:]) != args.jobs:
+        print(f"note: {args.jobs} local jobs against {args.cluster}: the ratio compares unequal numbers of slots")
     print(f"isolation: {isolation_level()}; {args.jobs} jobs on {os.cpu_count()} cores; {args.students} students")
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
         root = Path(tmp) / "class"
@@ -205,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.skip_naive:
                 naive = naive_class(root, only, args.jobs, args.naive_students or args.students)
             report(label, args.students, graded, empty, naive, args.jobs)
+            if args.cluster:
+                report_cluster(args.cluster, graded, grade_on_local_cluster(root, only, args.cluster))
     return 0
 
 

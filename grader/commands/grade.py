@@ -21,6 +21,7 @@ from pathlib import Path
 
 from grader.checks.base import Check
 from grader.checks.fingerprint import NotData
+from grader.cluster import options as cluster
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
 from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
@@ -53,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also regrade, in every assignment of the gradebook, the submissions graded with another suite or "
         "secret than this run's (see the warning `grade` and `report` print when a gradebook mixes them)",
     )  # fmt: skip
+    cluster.add_arguments(parser)
 
 
 def parse_only(text: str | None) -> list[str]:
@@ -80,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UserError(f"--jobs {args.jobs}: must be at least 1")
     only = parse_only(args.only)
+    cluster.check(args)
     try:
         config = load_course_config()
         include_hidden, warning = _include_hidden(config.secret, args.public_only)
@@ -118,9 +121,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{retimed} unchanged submissions have a new submission time: recorded without regrading")
         print(
             f"{len(student_dirs(root))} students, {len(submissions)} submissions: skipped {skipped} unchanged, "
-            f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks with {jobs} jobs"
+            f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks "
+            + (f"on the cluster {args.cluster}" if args.cluster else f"with {jobs} jobs")
         )
-        for result in _grade(todo, checks, config, jobs, progress=not args.quiet):
+        graded = (
+            cluster.grade(args, todo, config, include_hidden, hashes)
+            if args.cluster
+            else _grade(todo, checks, config, jobs, progress=not args.quiet)
+        )
+        for result in graded:
             s = result.submission
             book.record(
                 run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results,

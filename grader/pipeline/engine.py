@@ -89,7 +89,7 @@ def grade_many(
 
     from grader.reports.safe_text import one_line
 
-    todo = sorted(submissions, key=lambda s: (_cost(s.assignment), s.student))
+    todo = heaviest_first(submissions)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
         futures = [
@@ -200,9 +200,11 @@ class _Budgeted:
         return outcome
 
 
-def _cost(assignment: str) -> int:
-    """Heaviest first, so that the slow lab sessions do not make a long tail at the end of a batch."""
-    return ASSIGNMENTS[assignment].cost if assignment in ASSIGNMENTS else 9
+def heaviest_first(submissions: Iterable[Submission]) -> list[Submission]:
+    """The submissions in grading order: heaviest assignment first (``Assignment.cost``), so that the slow lab
+    sessions do not make a long tail at the end of a batch; then by student."""
+    return sorted(submissions, key=lambda s: (ASSIGNMENTS[s.assignment].cost if s.assignment in ASSIGNMENTS else 9,
+                                              s.student))
 
 
 def _targets(assignment: str) -> tuple[str, ...]:
