@@ -9,6 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
+import golden
 import pandas as pd
 import pytest
 
@@ -103,13 +104,25 @@ def test_an_output_folder_among_the_students_is_refused(references_class: Path, 
 
 
 @pytest.fixture(scope="module")
-def sample_class(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """The repository's sample class graded once on the numpy homework."""
+def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of the repository's sample class graded once on the numpy homework."""
     out = tmp_path_factory.mktemp("sample") / "out"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GRADER_SECRET", "sample-class-secret")
-        assert grade(REPO_ROOT / "submissions", out) == 0
-    return results(out)
+        patch.setenv("GRADER_SECRET", golden.SECRET)
+        assert grade(REPO_ROOT / "submissions", out, golden.ASSIGNMENTS) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_class(sample_out: Path) -> pd.DataFrame:
+    return results(sample_out)
+
+
+def test_sample_class_grades_exactly_as_recorded(sample_out: Path) -> None:
+    """Every row of results.csv (``seconds`` aside) as recorded in tests/data/sample_class_results.csv: a
+    change to the grader's structure or speed must not change one verdict, message or point. When a change
+    of grading is intended, regenerate it with ``python tests/golden.py`` and review the diff."""
+    pd.testing.assert_frame_equal(golden.table(sample_out / "results.csv"), golden.recorded())
 
 
 def test_sample_class_alice_earns_everything(sample_class: pd.DataFrame) -> None:
