@@ -4,13 +4,13 @@ are not flagged, the vectorised scores are copydetect's own, and the side-by-sid
 from __future__ import annotations
 
 import itertools
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from copydetect import compare_files
+from html_text import Tags
 
 from grader.authoring.samples import reference_submission
 from grader.course.assignments import ASSIGNMENTS
@@ -113,19 +113,6 @@ def test_only_graded_python_hand_ins_are_kept(tmp_path):
         kept = book.sources_frame()
     assert kept["student"].tolist() == ["ann"]
     assert "# ---- helpers.py ----\ndef helper" in kept["text"].iloc[0]
-
-
-class Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag, attrs) -> None:
-        self.tags.append(tag)
-
-    def handle_data(self, data) -> None:
-        self.text += data
 
 
 def test_shared_spans_are_marked_around_escaped_text():
