@@ -185,7 +185,7 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
 
 
 def _write_reports(out: Path, config: CourseConfig) -> int:
-    from grader.reports import ReportsIncomplete, write_reports
+    from grader.reports.build import ReportsIncomplete, write_reports
 
     try:
         written = write_reports(out, config)

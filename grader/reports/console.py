@@ -54,7 +54,7 @@ def after_grading(out: Path, config: CourseConfig, hashes: Mapping[str, str], fi
             )
         for warning in warnings:
             print(f"WARNING: {warning}", file=sys.stderr)
-        from grader.reports import load_report_data
+        from grader.reports.build import load_report_data
 
         print("\n".join(summary_lines(load_report_data(out, config, compare=False), out)))
     except Exception as exc:  # a summary is a courtesy; the reports and the gradebook are written
