@@ -19,8 +19,10 @@ import pandas as pd
 from grader.pipeline import consistency
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook import FILENAME, Gradebook
+from grader.pipeline.suite_cache import CACHE_DIR
 from grader.reports import tables
 from grader.reports.flags import flag_table
+from grader.reports.pair_cache import PairCache
 from grader.reports.safe_text import one_line
 from grader.reports.similarity import similarity_table
 
@@ -67,7 +69,7 @@ def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = Tru
     with Gradebook(Path(out_dir)) as book:
         results, submissions, runs = book.results_frame(), book.submissions_frame(), book.runs_frame()
         sources = book.sources_frame() if compare else book.sources_frame().head(0)
-    pairs_table, pairs = similarity_table(sources)
+    pairs_table, pairs = similarity_table(sources, PairCache(Path(out_dir) / CACHE_DIR))
     return ReportData(
         config=config,
         results=results,
