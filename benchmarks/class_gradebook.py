@@ -4,7 +4,8 @@
 ``students`` students: each new student gets the rows of a graded student of the source, in turn, and a
 hand-in text of its own for the similarity report: functions with random arithmetic, so that pairs score as
 independent work does (near 0), except every tenth student, who hands in the previous student's code with
-the names changed (a copy the report must flag). Texts are tokenised as grading does.
+the names changed (a copy the report must flag). Texts are tokenised as grading does, in this process (they
+are the benchmark's own, not a student's).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.pipeline.loads import digest
-from grader.pipeline.tokens import normalise_many
+from grader.reports.similarity import _normalise_trusted
 
 OPS = ("+", "-", "*", "@")
 
@@ -36,11 +37,12 @@ def random_module(rng: np.random.Generator, functions: int = 14) -> str:
                 expression = f"np.maximum({expression}, {int(rng.integers(0, 9))})"
             elif call:
                 expression = f"{call}({expression})"
+            # a constant of its own in every statement: independent work shares structure, not constants
             if rng.random() < 0.3:
-                lines.append(f"    for i in range({int(rng.integers(2, 20))}):")
-                lines.append(f"        v{s} = {expression} / (i + {int(rng.integers(1, 5))})")
+                lines.append(f"    for i in range({int(rng.integers(2, 200))}):")
+                lines.append(f"        v{s} = {expression} / (i + {float(rng.uniform(1, 9)):.4f})")
             else:
-                lines.append(f"    v{s} = {expression} * {float(rng.normal()):.3f}")
+                lines.append(f"    v{s} = {expression} * {float(rng.normal()):.4f}")
             names.append(f"v{s}")
         lines += [f"    return {names[-1]}", ""]
     return "\n".join(lines)
@@ -65,7 +67,7 @@ def copy_class(source_out: Path, out: Path, students: int, seed: int = 0) -> Non
                 texts[(name, assignment)] = texts[(names[i - 1], assignment)].replace("a0", "x").replace("v1", "y")
             else:
                 texts[(name, assignment)] = random_module(rng)
-    tokens = dict(zip(texts, normalise_many(list(texts.values())), strict=True))
+    tokens = {key: _normalise_trusted(text) for key, text in texts.items()}
     with sqlite3.connect(out / FILENAME) as db:
         db.executemany(f"INSERT INTO runs VALUES ({','.join('?' * len(runs[0]))})", runs)
         for name in names:
@@ -83,7 +85,7 @@ def copy_class(source_out: Path, out: Path, students: int, seed: int = 0) -> Non
             hashed = db.execute("SELECT content_hash FROM submissions WHERE student = ? AND assignment = ?",
                                 (name, assignment)).fetchone()  # fmt: skip
             found = tokens[(name, assignment)]
-            if hashed is None or found is None:
+            if hashed is None:
                 continue
             # its own content hash, so the similarity cache sees a hand-in of its own
             own = digest(text.encode())
