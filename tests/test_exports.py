@@ -110,16 +110,16 @@ def test_hidden_checks_and_a_threshold_are_said_in_the_summary(rows):
 def test_annotations_stop_at_the_limit_with_a_notice_saying_how_many_were_left_out():
     results = [row(f"hw2.f{i}.public.basic", "fail", 0.0, max_points=1.0 + i) for i in range(14)]
     results.append(row("hw2.g.public.basic", "pass", 2.0))
-    lines = annotations(results, {})
+    lines = error_annotations(results, {})
     assert [line.split("title=hw2 ")[1].split("%3A")[0] for line in lines[:-1]] == [f"f{i}" for i in range(13, 3, -1)]
     assert lines[-1].startswith("::notice title=4 more failing functions not annotated::")
-    assert annotations(results, {}, limit=20)[-1].startswith("::error ")  # under the limit: no notice
+    assert error_annotations(results, {}, limit=20)[-1].startswith("::error ")  # under the limit: no notice
 
 
 def test_a_file_that_failed_as_a_whole_is_one_annotation(tmp_path):
     message = "backprop.py failed at import, so none of its checks ran: SyntaxError: invalid syntax"
     results = [row(f"hw2.f{i}.public.basic", "error", 0.0, message=message) for i in range(30)]
-    lines = annotations(results, {"hw2": Path("backprop.py")})
+    lines = error_annotations(results, {"hw2": Path("backprop.py")})
     assert len(lines) == 1 and lines[0].startswith("::error file=backprop.py,title=hw2%3A 0/60 points%2C the file")
     assert "SyntaxError" in lines[0]
 

@@ -113,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
 
             book.invalidate(stale_keys(book, hashes, suites.secret_fingerprint()))
         reasons = _reasons(book, submissions, hashes)
-        if reasons and suites.cached:  # the suites are loaded to grade: their hashes are now measured, not recalled
-            hashes = {key: suites.hash(key, measure=True) for key in only}
+        if reasons and suites.cached:  # the suites graded with are loaded anyway: measured, not recalled
+            graded_now = {s.assignment for s, _ in reasons}
+            hashes = {key: suites.hash(key, measure=key in graded_now) for key in only}
             reasons = _reasons(book, submissions, hashes)
         todo = [s for s, _ in reasons]
         skipped = len(submissions) - len(todo)
