@@ -86,6 +86,7 @@ def report_rebuild(graded_out: Path, work: Path, students: int) -> dict[str, flo
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is measured
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=120)
     parser.add_argument("--report-students", type=int, default=300)
@@ -114,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grader check hw2 (correct file): {a:.2f} s; python -c 'import numpy' {b:.2f} s: {ratio:.2f}x "
               "(target < 4x)")  # fmt: skip
 
-        fixed = root / "student0001" / "backprop.py"
-        shutil.copy(REPO_ROOT / "reference" / "backprop_np.py", fixed)
+        correct = (root / "student0000" / "backprop.py").read_bytes()  # every third student is correct
+        fixed = next(p for p in sorted(root.glob("*/backprop.py")) if p.read_bytes() != correct)
+        fixed.write_bytes(correct)
         seconds, printed = timed(grade, env)
         said = [line.strip() for line in printed.splitlines() if "grading " in line or line.startswith("  ")]
         print(f"rerun after one student's fix of backprop.py: {seconds:.2f} s; " + " | ".join(said))
