@@ -18,11 +18,12 @@ from grader.errors import UserError
 VERBS = ("check", "grade", "report", "release", "ci", "validate", "checks")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verbs: Sequence[str] = VERBS) -> argparse.ArgumentParser:
+    """The parser with a sub-parser for each of ``verbs`` (each verb's module is imported to build it)."""
     parser = argparse.ArgumentParser(prog="grader", description="Grade the backpropagation week's homework.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
-    for verb in VERBS:
+    for verb in verbs:
         try:
             module = importlib.import_module(f"grader.commands.{verb}")
         except ModuleNotFoundError as exc:
@@ -37,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_verbs_needed(argv)).parse_args(argv)
     try:
         return int(args._run(args))
     except UserError as exc:
@@ -50,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``grader check | head``): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _verbs_needed(argv: Sequence[str]) -> Sequence[str]:
+    """Only the verb asked for, when the command line starts with one: importing every verb's module
+    would cost ``grader check`` the report stack (pandas) it never uses. Anything else (``--help``, a typo)
+    gets the whole parser, so its messages list every verb."""
+    return argv[:1] if argv and argv[0] in VERBS else VERBS
 
 
 if __name__ == "__main__":

@@ -159,13 +159,21 @@ def test_the_instructors_times_file_is_not_a_student(tmp_path: Path) -> None:
     assert {s.student for s in discover(tmp_path, ["hw2"])} == {"gil"}
 
 
-def test_content_hash_tracks_the_files_sent(tmp_path: Path) -> None:
+def test_content_hash_tracks_the_files_the_session_loads(tmp_path: Path) -> None:
     put(tmp_path / "ivy" / "backprop.py", "A = 1\n")
     first = by_key(discover(tmp_path, only=["hw2"]), "ivy", "hw2").content_hash
     assert by_key(discover(tmp_path, only=["hw2"]), "ivy", "hw2").content_hash == first
 
-    put(tmp_path / "ivy" / "helpers.py", "B = 2\n")
-    assert by_key(discover(tmp_path, only=["hw2"]), "ivy", "hw2").content_hash != first
+    put(tmp_path / "ivy" / "helpers.py", "B = 2\n")  # sent along, never imported
+    found = by_key(discover(tmp_path, only=["hw2"]), "ivy", "hw2")
+    assert "helpers.py" in found.files and found.content_hash == first
+
+    put(tmp_path / "ivy" / "backprop.py", "from helpers import B\nA = 1\n")
+    second = by_key(discover(tmp_path, only=["hw2"]), "ivy", "hw2")
+    put(tmp_path / "ivy" / "helpers.py", "B = 3\n")
+    third = by_key(discover(tmp_path, only=["hw2"]), "ivy", "hw2")
+    assert len({first, second.content_hash, third.content_hash}) == 3
+    assert set(third.loaded) == {"backprop.py", "helpers.py"} and third.loaded != second.loaded
 
 
 def test_content_hash_is_order_and_boundary_safe() -> None:

@@ -225,7 +225,9 @@ def small_class(small_gradebook: Path, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def written_files(out: Path) -> set[str]:
-    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != "gradebook.sqlite"}
+    """The report files (not the gradebook, nor the run's caches in ``.grader-cache/``)."""
+    return {p.relative_to(out).as_posix() for p in out.rglob("*")
+            if p.is_file() and p.name != "gradebook.sqlite" and ".grader-cache" not in p.parts}  # fmt: skip
 
 
 @pytest.mark.parametrize(

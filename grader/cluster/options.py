@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.cluster.wire import ISOLATION_LEVELS
 from grader.errors import UserError
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.discover import Submission
-from grader.pipeline.engine import Graded
+
+if TYPE_CHECKING:  # the engine (numpy, the check library) is loaded only when something is graded
+    from grader.pipeline.engine import Graded
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

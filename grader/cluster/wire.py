@@ -18,7 +18,6 @@ from typing import Any
 import grader
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.discover import Submission
-from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT
 from grader.pipeline.results import CheckResult
 
 # Weakest first: a worker must offer at least the level the instructor allows.
@@ -53,6 +52,8 @@ class GradingPlan:
 
     def budget(self, assignment: str) -> float:
         """Seconds for one whole submission, as on one machine (course.toml ``submission_timeout``)."""
+        from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT  # the engine only where one grades
+
         return self.config.assignment(assignment).submission_timeout or DEFAULT_SUBMISSION_TIMEOUT
 
 

@@ -18,21 +18,25 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.checks.base import Check
-from grader.checks.fingerprint import NotData
 from grader.cluster import options as cluster
 from grader.course.assignments import ASSIGNMENTS
 from grader.errors import UserError
+from grader.pipeline.changes import describe, why_regrade
 from grader.pipeline.config import ConfigError, CourseConfig, apply_overrides, load_course_config
 from grader.pipeline.discover import Submission, discover, student_dirs
-from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
-from grader.pipeline.gradebook import Gradebook, secret_fingerprint, suite_hash
-from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
+from grader.pipeline.gradebook import Gradebook, loaded_json
+from grader.pipeline.loads_cache import ReadingCache
 from grader.pipeline.submission_times import DEFAULT_NAME, SubmissionTimes, TimesError, default_times, load_times
-from grader.reports.console import after_grading, stale_keys, with_stale
+from grader.pipeline.suite_cache import CACHE_DIR, SuiteCache
 from grader.reports.safe_text import one_line
-from grader.suites import hidden_available, load_checks
+
+if TYPE_CHECKING:
+    from grader.checks.base import Check
+
+# What a run with nothing to grade needs is imported above; the engine, the suites and the report stack
+# (numpy's check library, pandas, matplotlib) are imported where they are used.
 
 HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"
 
@@ -86,33 +90,34 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_course_config()
         include_hidden, warning = _include_hidden(config.secret, args.public_only)
-        fingerprint = secret_fingerprint(config.secret)
-
-        def suite(key: str) -> list[Check]:
-            return apply_overrides(load_checks(key, include_hidden), config)
-
+        suites = SuiteCache(args.out, config, include_hidden, lambda key: _suite(key, include_hidden, config))
         if args.regrade_stale:
-            only = with_stale(args.out, only, lambda key: suite_hash(suite(key), config), fingerprint)
-        checks = {key: suite(key) for key in only}
-        hashes = {key: suite_hash(checks[key], config) for key in only}
+            from grader.reports.console import with_stale
+
+            only = with_stale(args.out, only, suites.hash, suites.secret_fingerprint())
+        hashes = {key: suites.hash(key) for key in only}
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    except NotData as exc:  # a check record holds a lambda or an object: `grader validate` names each one
-        raise UserError(f"a check's parameters are not data ({exc}); run `grader validate`") from None
     _warn(warning)
     jobs = args.jobs or config.jobs or os.cpu_count() or 1
     times = _submission_times(root, args.submitted_at)
-    submissions = discover(root, only, times)
+    readings = ReadingCache(args.out / CACHE_DIR / "loads.json")
+    submissions = discover(root, only, times, readings)
+    readings.save()
     _report_times(times, submissions, root)
     start = time.perf_counter()
     with Gradebook(args.out) as book:
-        run_id = book.start_run(sys.argv)
         book.keep_sources(submissions)
         if args.regrade_stale:
-            book.invalidate(stale_keys(book, hashes, fingerprint))
-        todo = [
-            s for s in submissions if not book.is_current(s.student, s.assignment, s.content_hash, hashes[s.assignment])
-        ]
+            from grader.reports.console import stale_keys
+
+            book.invalidate(stale_keys(book, hashes, suites.secret_fingerprint()))
+        reasons = _reasons(book, submissions, hashes)
+        if reasons and suites.cached:  # the suites graded with are loaded anyway: measured, not recalled
+            graded_now = {s.assignment for s, _ in reasons}
+            hashes = {key: suites.hash(key, measure=key in graded_now) for key in only}
+            reasons = _reasons(book, submissions, hashes)
+        todo = [s for s, _ in reasons]
         skipped = len(submissions) - len(todo)
         fresh = {id(s) for s in todo}
         unchanged = [s for s in submissions if id(s) not in fresh]
@@ -124,23 +129,51 @@ def run(args: argparse.Namespace) -> int:
             f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks "
             + (f"on the cluster {args.cluster}" if args.cluster else f"with {jobs} jobs")
         )
-        graded = (
-            cluster.grade(args, todo, config, include_hidden, hashes)
-            if args.cluster
-            else _grade(todo, checks, config, jobs, progress=not args.quiet)
-        )
-        for result in graded:
-            s = result.submission
-            book.record(
-                run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results,
-                secret_fingerprint=fingerprint,
-            )  # fmt: skip
-        book.finish_run(run_id, len(todo), skipped)
+        for line in describe(reasons):
+            print(line)
+        if todo:  # a run that grades nothing leaves the gradebook as it was (so the reports stay current)
+            _grade_and_record(args, book, todo, config, include_hidden, hashes, suites, jobs, skipped)
     print(f"graded {len(todo)} submissions in {time.perf_counter() - start:.1f} s; skipped {skipped} unchanged")
     _warn(warning)
-    code = _write_reports(args.out, config)
-    after_grading(args.out, config, hashes, fingerprint)
-    return code
+    return _reports(args.out, config, hashes, suites.secret_fingerprint())
+
+
+def _suite(key: str, include_hidden: bool, config: CourseConfig) -> list[Check]:
+    from grader.checks.fingerprint import NotData
+    from grader.suites import load_checks
+
+    try:
+        return apply_overrides(load_checks(key, include_hidden), config)
+    except NotData as exc:  # a check record holds a lambda or an object: `grader validate` names each one
+        raise UserError(f"a check's parameters are not data ({exc}); run `grader validate`") from None
+
+
+def _reasons(book: Gradebook, submissions: list[Submission], hashes: dict[str, str]) -> list[tuple[Submission, str]]:
+    """(submission, why it is regraded) for each one this run grades."""
+    recorded = book.recorded()
+    found = [(s, why_regrade(s, recorded.get((s.student, s.assignment)), hashes[s.assignment])) for s in submissions]
+    return [(s, why) for s, why in found if why is not None]
+
+
+def _grade_and_record(
+    args: argparse.Namespace, book: Gradebook, todo: list[Submission], config: CourseConfig, include_hidden: bool,
+    hashes: dict[str, str], suites: SuiteCache, jobs: int, skipped: int,
+) -> None:
+    run_id = book.start_run(sys.argv)
+    fingerprint = suites.secret_fingerprint()
+    graded = (
+        cluster.grade(args, todo, config, include_hidden, hashes)
+        if args.cluster
+        else _grade(todo, {key: suites.checks(key) for key in {s.assignment for s in todo}}, config, jobs,
+                    progress=not args.quiet)
+    )  # fmt: skip
+    for result in graded:
+        s = result.submission
+        book.record(
+            run_id, s.student, s.assignment, s.content_hash, hashes[s.assignment], s.submitted_at, result.results,
+            secret_fingerprint=fingerprint, loaded=loaded_json(s),
+        )  # fmt: skip
+    book.finish_run(run_id, len(todo), skipped)
 
 
 def _submission_times(root: Path, named: Path | None) -> SubmissionTimes | None:
@@ -167,6 +200,9 @@ def _report_times(times: SubmissionTimes | None, submissions: list[Submission], 
 
 def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: CourseConfig, jobs: int, progress: bool):
     """Yield each graded submission as it finishes."""
+    from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
+    from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
+
     if not todo:
         return
     with sandbox_sessions(jobs) as open_session:
@@ -184,21 +220,41 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
         )
 
 
-def _write_reports(out: Path, config: CourseConfig) -> int:
-    from grader.reports import ReportsIncomplete, write_reports
+def _reports(out: Path, config: CourseConfig, hashes: dict[str, str], fingerprint: str) -> int:
+    """Rebuild the reports unless the gradebook is as they were built from; then the closing summary."""
+    from grader.reports import freshness
+    from grader.reports.console import after_grading
+
+    current = freshness.digest(out, config)
+    summary = freshness.unchanged(out, current)
+    if summary is not None:
+        print(f"reports unchanged in {out}/: the gradebook is as they were built from")
+        after_grading(out, config, hashes, fingerprint, summary=summary)
+        return 0
+    freshness.forget(out)
+    code, written = _write_reports(out, config)
+    summary = after_grading(out, config, hashes, fingerprint)
+    if code == 0 and summary is not None:
+        freshness.remember(out, current, written, summary)
+    return code
+
+
+def _write_reports(out: Path, config: CourseConfig) -> tuple[int, list[Path]]:
+    """(exit code, the files written)."""
+    from grader.reports.build import ReportsIncomplete, write_reports
 
     try:
         written = write_reports(out, config)
     except ReportsIncomplete as exc:
         _print_written(out, exc.written)
         print(f"Error: {exc}. {_REBUILD.format(out=out)}", file=sys.stderr)
-        return 1
+        return 1, exc.written
     except Exception as exc:  # the grades are safe in the gradebook whatever happens here
         reason = one_line(f"{type(exc).__name__}: {exc}")
         print(f"Error: writing the reports failed ({reason}). {_REBUILD.format(out=out)}", file=sys.stderr)
-        return 1
+        return 1, []
     _print_written(out, written)
-    return 0
+    return 0, written
 
 
 _REBUILD = "The grades are saved in {out}/gradebook.sqlite: rebuild the reports with `grader report --out {out}`"
@@ -215,6 +271,8 @@ def _include_hidden(secret: str, public_only: bool) -> tuple[bool, str]:
     """Whether to grade hidden checks, and a warning to repeat when they are left out by necessity."""
     if public_only:
         return False, ""
+    from grader.suites import hidden_available
+
     if not hidden_available():
         return False, "this installation has no hidden checks: grading on public checks only"
     if not secret:

@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from grader.pipeline.config import ConfigError, load_course_config
     from grader.pipeline.gradebook import FILENAME
-    from grader.reports import ReportError, ReportsIncomplete, write_reports
+    from grader.reports.build import ReportError, ReportsIncomplete, write_reports
 
     if not (args.out / FILENAME).is_file():
         raise UserError(

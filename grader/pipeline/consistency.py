@@ -9,10 +9,12 @@ regrades.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from grader.reports.safe_text import one_line
+
+if TYPE_CHECKING:  # only frames are handled here: pandas is the caller's import
+    import pandas as pd
 
 REGRADE = "regrade them with one secret: `grader grade SUBMISSIONS_DIR --out {out} --regrade-stale`"
 

@@ -21,6 +21,11 @@ modification times are the student's to write. It comes from ``times``, the inst
 (``grader.pipeline.submission_times``), and is None (unknown) without one. It is not part of the content hash, so a
 corrected time needs no regrade.
 
+The content hash covers only the files the graded session loads (``grader.pipeline.loads``: the hand-in and
+what it imports, or every file sent when it could load one by a computed name), so fixing ``backprop.py``
+does not regrade a ``gradient_descent.py`` that never imports it. ``Submission.loaded`` keeps each loaded
+file's digest, for the run to say which file changed.
+
 Anything that cannot be graded (two candidates for one file, a refused file, no file at all) becomes a
 ``Submission`` with ``error`` set, which the engine turns into error rows for that assignment only.
 """
@@ -35,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
+from grader.pipeline.loads import Readings, loaded_files
 from grader.pipeline.safe_read import Refused, read_file, size_text
 from grader.pipeline.submission_times import SubmissionTimes
 
@@ -70,6 +76,8 @@ class Submission:
     submitted_at: str | None  # ISO 8601, UTC, from the instructor's side; None when unknown
     error: str = ""  # why it cannot be graded; "" when it can
     source: str = ""  # the main file, relative to the submissions folder (for messages)
+    loaded: dict[str, str] = field(default_factory=dict, repr=False)  # file -> digest, what the hash covers
+    loads_all: str = ""  # why every file sent counts as loaded; "" when they were followed by their imports
 
     @property
     def missing(self) -> bool:
@@ -83,12 +91,14 @@ class Submission:
 
 
 def discover(
-    submissions_dir: Path, only: Iterable[str] | None = None, times: SubmissionTimes | None = None
+    submissions_dir: Path, only: Iterable[str] | None = None, times: SubmissionTimes | None = None,
+    readings: Readings | None = None,
 ) -> list[Submission]:
     """Every student's hand-in for every assignment in ``only`` (default: all), sorted by student, assignment.
 
     A student folder without a given file yields an error ``Submission`` for it ("not submitted").
-    ``times`` gives the submission times (default: all unknown).
+    ``times`` gives the submission times (default: all unknown); ``readings`` keeps what each file imports
+    (``grader.pipeline.loads``) across calls.
     """
     root = Path(submissions_dir)
     keys = [a for a in ASSIGNMENTS if only is None or a in set(only)]
@@ -105,7 +115,7 @@ def discover(
         candidates = _candidates(student_dir)
         for key in keys:
             assignment = ASSIGNMENTS[key]
-            found.append(_submission(root, student_dir, assignment, candidates, times))
+            found.append(_submission(root, student_dir, assignment, candidates, times, readings))
     return found
 
 
@@ -194,7 +204,7 @@ def own_submission(key: str, path: Path, folder: Path | None = None) -> Submissi
 
 def _submission(
     root: Path, student_dir: Path, assignment: Assignment, candidates: dict[str, list[Path]],
-    times: SubmissionTimes | None,
+    times: SubmissionTimes | None, readings: Readings | None,
 ) -> Submission:
     student, key = student_id(student_dir), assignment.key
     paths = candidates.get(assignment.filename, [])
@@ -210,7 +220,10 @@ def _submission(
         files = add_course_modules(files, candidates, student_dir, root)
     except Refused as exc:
         return Submission(student, key, {}, content_hash({}, str(exc)), submitted_at, str(exc), source)
-    return Submission(student, key, files, content_hash(files), submitted_at, "", source)
+    loaded = loaded_files(files, main.name, readings)
+    hashed = {name: files[name] for name in loaded.digests}
+    return Submission(student, key, files, content_hash(hashed), submitted_at, "", source, loaded.digests,
+                      loaded.why_all)
 
 
 def _refuse_different_copies(paths: list[Path], student_dir: Path, root: Path) -> None:

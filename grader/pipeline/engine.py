@@ -166,7 +166,12 @@ def _run_checks(
 
 class _Budgeted:
     """A Worker whose calls never run past the submission's deadline; adds up the seconds they took, and
-    keeps what the first call of each check that printed anything printed (``printed``, by check id)."""
+    keeps what the first call of each check that printed anything printed (``printed``, by check id).
+
+    A function that ran out of its own time once is not called again in this session: every later call of
+    it comes back as that same ``TimedOut`` at once (so its remaining checks fail with the same message),
+    since an endless loop would only cost its full timeout again, check after check. A call cut short by
+    the submission's deadline says nothing about the function and is not remembered."""
 
     def __init__(self, worker: Any, deadline: float) -> None:
         self._worker = worker
@@ -174,9 +179,16 @@ class _Budgeted:
         self.seconds = 0.0
         self.printed: dict[str, str] = {}
         self.current = ""
+        self.hung: dict[str, TimedOut] = {}  # function -> its first timeout
 
     def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
-        return self._timed(self._worker.call, function, args, kwargs, timeout=self._cap(timeout))
+        if function in self.hung:
+            return self.hung[function]
+        capped = self._cap(timeout)
+        outcome = self._timed(self._worker.call, function, args, kwargs, timeout=capped)
+        if isinstance(outcome, TimedOut) and capped >= timeout:
+            self.hung[function] = outcome
+        return outcome
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
         return self._timed(self._worker.procedure, name, payload, timeout=self._cap(timeout))

@@ -15,10 +15,10 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 import grader
 from grader.pipeline import fingerprints
@@ -30,7 +30,9 @@ from grader.pipeline.gradebook_schema import (
     submission_state,
 )
 from grader.pipeline.results import RESULT_COLUMNS, CheckResult
-from grader.pipeline.sources import sources_of
+
+if TYPE_CHECKING:  # pandas and the tokeniser only for the methods that use them: a run with nothing to do
+    import pandas as pd  # reads the gradebook with sqlite alone
 
 FILENAME = "gradebook.sqlite"
 RESULT_DTYPES: dict[str, str] = {
@@ -65,6 +67,22 @@ SUBMISSION_DTYPES: dict[str, str] = {
     "secret_fingerprint": "string",  # grader.pipeline.fingerprints.secret_fingerprint; "" for none or unknown
 }
 SOURCE_DTYPES: dict[str, str] = {"student": "string", "assignment": "string", "text": "string", "filtered": "string"}
+
+@dataclass(frozen=True)
+class Recorded:
+    """A recorded submission's content hash, suite hash, ``loaded`` JSON ("" before version 2) and secret
+    fingerprint."""
+
+    content_hash: str
+    suite_hash: str
+    loaded: str
+    secret_fingerprint: str = ""
+
+
+def loaded_json(submission: Submission) -> str:
+    """What ``submission``'s content hash covers, as the gradebook keeps it."""
+    return json.dumps({"files": submission.loaded, "all": submission.loads_all}, sort_keys=True)
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -140,6 +158,13 @@ class Gradebook:
         ).fetchone()
         return row == (content_hash, suite_hash)
 
+    def recorded(self) -> dict[tuple[str, str], Recorded]:
+        """What each recorded submission was graded from, by (student, assignment): one query for a whole run."""
+        rows = self._db.execute(
+            "SELECT student, assignment, content_hash, suite_hash, loaded, secret_fingerprint FROM submissions"
+        )
+        return {(s, a): Recorded(h, suite, loaded, secret) for s, a, h, suite, loaded, secret in rows}
+
     def claim(self, run_id: int, student: str, assignment: str, content_hash: str, suite_hash: str) -> bool:
         """Whether this run should grade the submission: it is not current, and no other run that is still
         going (unfinished, its process alive) has claimed it. A True claims it until ``record`` or
@@ -172,9 +197,10 @@ class Gradebook:
         results: list[CheckResult],
         *,
         secret_fingerprint: str = "",
+        loaded: str = "",
     ) -> None:
         """Replace this student × assignment's rows by ``results``, atomically; the submission's state is read
-        off the rows (``submission_state``)."""
+        off the rows (``submission_state``). ``loaded``: what the content hash covers (``loaded_json``)."""
         for r in results:
             if (r.student, r.assignment) != (student, assignment):
                 raise ValueError(f"row {r.check_id} is for {r.student}/{r.assignment}, not {student}/{assignment}")
@@ -194,7 +220,7 @@ class Gradebook:
             db.execute(
                 _insert("submissions", SUBMISSION_INSERT_COLUMNS, replace=True),
                 (student, assignment, content_hash, suite_hash, _iso(submitted_at), run_id, _now(), state, reason,
-                 secret_fingerprint),
+                 secret_fingerprint, loaded),
             )  # fmt: skip
 
     def set_submitted_at(self, times: Iterable[tuple[str, str, datetime | str | None]]) -> int:
@@ -225,6 +251,8 @@ class Gradebook:
         """Keep the text of each gradable ``.py`` hand-in as ``discover`` read it (``grader.pipeline.sources``),
         replacing an older text of the same student and assignment; returns how many were new. A hand-in
         that is no longer gradable loses its text."""
+        from grader.pipeline.sources import sources_of
+
         kept = dict(
             ((s, a), h) for s, a, h in self._db.execute("SELECT student, assignment, content_hash FROM sources")
         )
@@ -251,6 +279,8 @@ class Gradebook:
             "ON g.student = s.student AND g.assignment = s.assignment AND g.content_hash = s.content_hash "
             "ORDER BY s.student, s.assignment"
         ).fetchall()
+        import pandas as pd
+
         frame = pd.DataFrame(rows, columns=[*SOURCE_DTYPES, "offsets"])
         return frame.astype(SOURCE_DTYPES)
 
@@ -266,9 +296,13 @@ class Gradebook:
         return frame.sort_values(["student", "assignment"], ignore_index=True)
 
     def runs_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.read_sql_query("SELECT * FROM runs ORDER BY run_id", self._db)
 
     def _frame(self, query: str, dtypes: dict[str, str]) -> pd.DataFrame:
+        import pandas as pd
+
         rows = self._db.execute(query).fetchall()
         frame = pd.DataFrame(rows, columns=list(dtypes))
         return frame.astype(dtypes)

@@ -12,7 +12,9 @@ Both non-graded states score 0, as before; the reports tell them apart. Version 
 state, its reason and the secret fingerprint to each submission (and the fingerprint to each row) and keeps
 the hand-ins' text; a gradebook of version 0 is migrated in place when it is opened: its states are read
 off the messages the grader wrote (the same wording since the first release) and its secret fingerprint is
-unknown (""), which the consistency check reports until the rows are regraded.
+unknown (""), which the consistency check reports until the rows are regraded. Version 2 records with each
+submission the files its content hash covers (``loaded``: JSON ``{"files": {name: digest}, "all": why}``,
+see ``grader.pipeline.loads``), so a run can say which file changed; older rows have "" there.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from grader.pipeline.integrity import FLAG_PREFIX
 from grader.pipeline.results import CheckResult
 
-VERSION = 1
+VERSION = 2
 GRADED, NOT_SUBMITTED, UNGRADABLE = "graded", "not submitted", "ungradable"
 STATES = (GRADED, NOT_SUBMITTED, UNGRADABLE)
 # Verdict problems (grader.checks.vocabulary) that stop every check of a submission before it runs.
@@ -37,7 +39,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     student TEXT NOT NULL, assignment TEXT NOT NULL, content_hash TEXT NOT NULL, suite_hash TEXT NOT NULL,
     submitted_at TEXT NOT NULL, run_id INTEGER NOT NULL, graded_at TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'graded', reason TEXT NOT NULL DEFAULT '',
-    secret_fingerprint TEXT NOT NULL DEFAULT '',
+    secret_fingerprint TEXT NOT NULL DEFAULT '', loaded TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (student, assignment));
 CREATE TABLE IF NOT EXISTS results (
     student TEXT NOT NULL, assignment TEXT NOT NULL, check_id TEXT NOT NULL, target TEXT NOT NULL,
@@ -59,12 +61,12 @@ RESULT_INSERT_COLUMNS = (
 )  # fmt: skip
 SUBMISSION_INSERT_COLUMNS = (
     "student", "assignment", "content_hash", "suite_hash", "submitted_at", "run_id", "graded_at", "state", "reason",
-    "secret_fingerprint",
+    "secret_fingerprint", "loaded",
 )  # fmt: skip
-_ADDED = {  # version 1's new columns, by table
+_ADDED = {  # the columns of versions 1 and 2, by table
     "submissions": (
         ("state", "TEXT NOT NULL DEFAULT 'graded'"), ("reason", "TEXT NOT NULL DEFAULT ''"),
-        ("secret_fingerprint", "TEXT NOT NULL DEFAULT ''"),
+        ("secret_fingerprint", "TEXT NOT NULL DEFAULT ''"), ("loaded", "TEXT NOT NULL DEFAULT ''"),
     ),
     "results": (("secret_fingerprint", "TEXT NOT NULL DEFAULT ''"),),
 }  # fmt: skip
@@ -92,13 +94,14 @@ def create_or_migrate(db: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
-    if "submissions" in existing:  # written before version 1
+    if "submissions" in existing:  # written before this version
         for table, columns in _ADDED.items():
             have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             for name, kind in columns:
                 if name not in have:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-        _infer_states(db)
+        if version < 1:
+            _infer_states(db)
     db.execute(f"PRAGMA user_version = {VERSION}")
 
 

@@ -32,12 +32,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from grader.pipeline.gradebook_schema import GRADED, NOT_SUBMITTED
-from grader.reports import ReportError
+from grader.reports.build import ReportError
 from grader.reports.flat import write_csv
 from grader.reports.safe_text import one_line
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData
+    from grader.reports.build import ReportData
 
 ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"  # Canvas's own export indents it this way

@@ -8,10 +8,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import pandas as pd
-
 from grader.course.assignments import ASSIGNMENTS
-from grader.pipeline import consistency
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.pipeline.gradebook_schema import STATES, UNGRADABLE
@@ -23,6 +20,8 @@ LISTED = 8  # submissions named per line; the rest are counted
 def with_stale(out: Path, only: list[str], hash_for: Callable[[str], str], fingerprint: str) -> list[str]:
     """``only`` plus every assignment of ``out``'s gradebook with a submission graded under another suite or
     secret than this run's (``hash_for(key)``, ``fingerprint``), in course order."""
+    from grader.pipeline import consistency
+
     if not (Path(out) / FILENAME).is_file():
         return only
     with Gradebook(out) as book:
@@ -35,30 +34,42 @@ def with_stale(out: Path, only: list[str], hash_for: Callable[[str], str], finge
 
 def stale_keys(book: Gradebook, hashes: Mapping[str, str], fingerprint: str) -> list[tuple[str, str]]:
     """(student, assignment) of the recorded submissions this run should regrade for ``--regrade-stale``."""
+    from grader.pipeline import consistency
+
     frame = consistency.stale(book.submissions_frame(), hashes, fingerprint)
     return list(zip(frame["student"], frame["assignment"], strict=True))
 
 
-def after_grading(out: Path, config: CourseConfig, hashes: Mapping[str, str], fingerprint: str) -> None:
-    """Warnings (stderr) and the summary (stdout); never fails the run, whose grades are already saved."""
+def after_grading(
+    out: Path, config: CourseConfig, hashes: Mapping[str, str], fingerprint: str, *, summary: list[str] | None = None
+) -> list[str] | None:
+    """Warnings (stderr) and the summary (stdout; ``summary`` when the reports it was made with are current);
+    returns the summary printed. Never fails the run, whose grades are already saved."""
+    from grader.pipeline.consistency import REGRADE
+
     try:
         with Gradebook(out) as book:
-            submissions = book.submissions_frame()
-        warnings = []  # mixing itself was reported with the reports (write_reports)
-        others = consistency.stale(submissions, hashes, fingerprint)
-        if len(others):
-            warnings.append(
-                f"{len(others)} submissions in the gradebook were graded with another suite or secret than this "
-                f"run's and were not regraded ({consistency.describe(others)}): "
-                + consistency.REGRADE.format(out=out)
+            recorded = book.recorded()
+        # mixing itself was reported with the reports (write_reports)
+        others = sorted(key for key, r in recorded.items() if key[1] in hashes
+                        and (r.suite_hash != hashes[key[1]] or r.secret_fingerprint != fingerprint))  # fmt: skip
+        if others:
+            names = [one_line(f"{s}/{a}") for s, a in others]
+            shown = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+            print(
+                f"WARNING: {len(others)} submissions in the gradebook were graded with another suite or secret than "
+                f"this run's and were not regraded ({shown}): " + REGRADE.format(out=out),
+                file=sys.stderr,
             )
-        for warning in warnings:
-            print(f"WARNING: {warning}", file=sys.stderr)
-        from grader.reports import load_report_data
+        if summary is None:
+            from grader.reports.build import load_report_data
 
-        print("\n".join(summary_lines(load_report_data(out, config, compare=False), out)))
+            summary = summary_lines(load_report_data(out, config, compare=False), out)
+        print("\n".join(summary))
+        return summary
     except Exception as exc:  # a summary is a courtesy; the reports and the gradebook are written
         print(f"(no summary: {one_line(f'{type(exc).__name__}: {exc}')})", file=sys.stderr)
+        return None
 
 
 def summary_lines(data, out: Path) -> list[str]:
@@ -96,6 +107,8 @@ def _listed(what: str, items: list[str]) -> str:
 
 def _similar(out: Path) -> str:
     """Flagged pairs from the similarity.csv just written (computing it again would cost seconds)."""
+    import pandas as pd
+
     path = Path(out) / "similarity.csv"
     if not path.is_file():
         return ""

@@ -19,7 +19,7 @@ from grader.reports.safe_text import csv_cell, one_line
 from grader.reports.tables import long_table
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData, Writer
+    from grader.reports.build import ReportData, Writer
 
 
 def text_cells(frame: pd.DataFrame, rule: Callable[[object], object], skip: Iterable[str] = ()) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from grader.reports import heatmap, plots, similarity_html
 from grader.reports.safe_text import html as escape  # one line, HTML-escaped
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData
+    from grader.reports.build import ReportData
 
 HARDEST = 12  # checks listed under "checks most students fail"
 CSS = """

@@ -14,7 +14,7 @@ from grader.reports.flags import is_flag
 from grader.reports.safe_text import file_stem, markdown
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData, Writer
+    from grader.reports.build import ReportData, Writer
 
 
 def md_table(frame: pd.DataFrame, escape: bool = True) -> str:

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from grader.course.assignments import ASSIGNMENTS
+from grader.pipeline.loads import digest
 from grader.pipeline.sources import offsets_array
+from grader.reports.pair_cache import PairCache
 
 # copydetect's defaults: the noise threshold k = 25 filtered characters, about one short statement
 # (`V=V.V(V,V=(V,V))` is 16); a guarantee threshold of k (window 1) keeps every k-gram, so no shared
@@ -129,13 +131,15 @@ def shared_functions(assignment: str, a: Fingerprint, b: Fingerprint, match: Mat
     return "; ".join([t for t in order if t in names] + sorted(names - set(order)))
 
 
-def shared_matrix(prints: list[Fingerprint]) -> np.ndarray:
+def shared_matrix(prints: list[Fingerprint], known: np.ndarray | None = None) -> np.ndarray:
     """``shared[i, j]``: how many of hand-in i's filtered characters lie in a k-gram that hand-in j also has,
     which is the ``token_overlap`` copydetect's ``compare_files(i, j)`` returns, for every pair at once.
 
     Hand-in i's k-gram starts × hand-ins: a start counts for j when j holds its hash; a character is shared
     when one of the k starts covering it counts (a running sum over a window of k). Cost per hand-in: its
     length × the class size, so a class of 300 costs seconds where 45,000 calls of compare_files cost a minute.
+    ``known``: a matrix of the same shape with -1 where a pair is still to be counted (``PairCache``); only
+    those pairs are counted.
     """
     vocabulary: dict[int, int] = {}
     for p in prints:
@@ -144,13 +148,16 @@ def shared_matrix(prints: list[Fingerprint]) -> np.ndarray:
     holds = np.zeros((len(prints), len(vocabulary)), dtype=bool)  # hand-in × hash
     for j, p in enumerate(prints):
         holds[j, [vocabulary[h] for h in p.hashes]] = True
-    shared = np.zeros((len(prints), len(prints)), dtype=np.int64)
+    shared = np.full((len(prints), len(prints)), -1, dtype=np.int64) if known is None else known.copy()
     for i, p in enumerate(prints):
+        wanted = np.flatnonzero(shared[i] < 0)
+        if wanted.size == 0:
+            continue
         positions = [(pos, vocabulary[h]) for h, where in p.hash_idx.items() for pos in where]
         at, ids = np.array(positions, dtype=np.int64).reshape(-1, 2).T
-        starts = np.zeros((len(prints), len(p.filtered_code)), dtype=bool)  # hand-in j × position in i
-        starts[:, at] = holds[:, ids]
-        shared[i] = np.count_nonzero(_spread(starts, K), axis=1)
+        starts = np.zeros((wanted.size, len(p.filtered_code)), dtype=bool)  # hand-in j × position in i
+        starts[:, at] = holds[wanted][:, ids]
+        shared[i, wanted] = np.count_nonzero(_spread(starts, K), axis=1)
     return shared
 
 
@@ -165,13 +172,16 @@ def _spread(starts: np.ndarray, k: int) -> np.ndarray:
     return covered
 
 
-def similarity_table(sources: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str, str], tuple]]:
+def similarity_table(
+    sources: pd.DataFrame, cache: PairCache | None = None
+) -> tuple[pd.DataFrame, dict[tuple[str, str, str], tuple]]:
     """The pairs of hand-ins of one assignment worth listing, most similar first within each assignment:
     every pair scoring at least REPORT_FLOOR, and the TOP_PAIRS best whatever their score.
 
     ``sources`` is ``Gradebook.sources_frame()``. Returns the table (SIMILARITY_COLUMNS) and, per listed
     pair ``(assignment, student_a, student_b)``, the two fingerprints and copydetect's match (the shared
-    spans), for the report to show side by side."""
+    spans), for the report to show side by side. ``cache`` keeps the pairs' counts between builds, so a pair
+    of unchanged hand-ins is never counted again."""
     rows, details = [], {}
     for assignment, group in sources.groupby("assignment", sort=True):
         if assignment not in ASSIGNMENTS or ASSIGNMENTS[assignment].is_notebook or len(group) < 2:
@@ -183,7 +193,13 @@ def similarity_table(sources: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[st
             for text, filtered, offsets in zip(group["text"], group["filtered"], group["offsets"], strict=True)
         ]
         students = [str(s) for s in group["student"]]
-        shared = shared_matrix(prints)
+        keys = [digest(f"{text}\0{filtered}".encode()) for text, filtered in zip(group["text"], group["filtered"],
+                                                                                strict=True)]  # fmt: skip
+        basis = f"{K} {WINDOW} {digest(plate.tobytes())}"  # the counts hold for this stub and k only
+        known = cache.known(str(assignment), basis, keys) if cache is not None else None
+        shared = shared_matrix(prints, known)
+        if cache is not None:
+            cache.store(str(assignment), basis, keys, shared)
         coverage = np.array([max(p.token_coverage, 1.0) for p in prints])
         share = shared / coverage[:, None]
         score = np.maximum(share, share.T)

@@ -15,7 +15,7 @@ from grader.reports.safe_text import html as escape
 from grader.reports.safe_text import html_block
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData
+    from grader.reports.build import ReportData
 
 SHOWN = 3  # pairs shown side by side per assignment, besides every flagged one (at most MAX_SHOWN in all)
 MAX_SHOWN = 20

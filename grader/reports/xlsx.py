@@ -13,7 +13,7 @@ from grader.reports.safe_text import csv_cell
 from grader.reports.tables import long_table
 
 if TYPE_CHECKING:
-    from grader.reports import ReportData
+    from grader.reports.build import ReportData
 
 
 def available() -> bool:

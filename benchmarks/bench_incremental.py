@@ -1,0 +1,133 @@
+"""What a rerun costs when little or nothing changed, measured whole, command against command.
+
+    .venv/bin/python benchmarks/bench_incremental.py [--students 120] [--only hw1,hw2,hw3,lab] [--runs 5]
+
+Grades the generated benchmark class (``bench_grading.make_class``) once, untimed, then prints from this one
+run, each figure the median of ``--runs`` whole-process timings taken in turn with its yardstick (A B A B ...,
+so that a drift of the machine's speed hits both):
+
+- a rerun of ``grader grade`` with nothing to grade, against ``python -c "import pandas"`` (target < 2x);
+- ``grader check hw2`` on a correct ``backprop.py``, against ``python -c "import numpy"`` (target < 4x);
+- a rerun after one student fixed one file: the whole command, and what it regraded (only that submission);
+- the reports of a 300-student gradebook (``class_gradebook.copy_class``), timed in this process: the first
+  build, a rebuild after one student's hand-in changed (pair counts kept), and the check that finds them
+  current (what a rerun with nothing to do pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_grading import SECRET, make_class  # noqa: E402
+from class_gradebook import copy_class, random_module  # noqa: E402
+
+from grader.course.assignments import REPO_ROOT  # noqa: E402
+from grader.pipeline.config import load_course_config  # noqa: E402
+from grader.reports import freshness  # noqa: E402
+from grader.reports.build import write_reports  # noqa: E402
+from grader.reports.similarity import _normalise_trusted  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return seconds, done.stdout
+
+
+def paired(a: list[str], b: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
+    """Medians of A and B run in turn (after one warm-up of each), and the median of the ratios A/B."""
+    timed(a, env), timed(b, env)
+    pairs = [(timed(a, env)[0], timed(b, env)[0]) for _ in range(runs)]
+    return (statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs),
+            statistics.median(p[0] / p[1] for p in pairs))  # fmt: skip
+
+
+def report_rebuild(graded_out: Path, work: Path, students: int) -> dict[str, float]:
+    """Seconds to build the reports of a ``students`` class: first, after one hand-in changed, when current."""
+    out = work / "out300"
+    copy_class(graded_out, out, students)
+    config = load_course_config()
+    start = time.perf_counter()
+    write_reports(out, config)
+    first = time.perf_counter() - start
+    text = random_module(np.random.default_rng(99))  # one student hands in new code, and loses hw2's points
+    filtered, offsets = _normalise_trusted(text)
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        db.execute("UPDATE sources SET text = ?, filtered = ?, offsets = ? WHERE student = 's0007' AND assignment = "
+                   "'hw2'", (text, filtered, offsets.tobytes()))  # fmt: skip
+        db.execute("UPDATE results SET points = 0 WHERE student = 's0007' AND assignment = 'hw2'")
+    start = time.perf_counter()
+    written = write_reports(out, config)
+    after_one = time.perf_counter() - start
+    freshness.remember(out, freshness.digest(out, config), written, [])
+    start = time.perf_counter()
+    current = freshness.unchanged(out, freshness.digest(out, config)) is not None
+    check = time.perf_counter() - start
+    if not current:
+        raise SystemExit("the reports just written are not found current")
+    return {"first": first, "after one change": after_one, "current check": check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is measured
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=120)
+    parser.add_argument("--report-students", type=int, default=300)
+    parser.add_argument("--only", default="hw1,hw2,hw3,lab", help="what the class is graded on (default: all)")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    env = {**os.environ, "GRADER_SECRET": SECRET}
+    grader = [str(BIN / "grader")]
+    with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
+        work = Path(tmp)
+        root, out = work / "class", work / "out"
+        make_class(root, args.students)
+        grade = [*grader, "grade", str(root), "--out", str(out), "--only", args.only, "--quiet"]
+        seconds, _ = timed(grade, env)
+        print(f"class: {args.students} students, {args.only}, graded once in {seconds:.0f} s (not timed below)")
+
+        a, b, ratio = paired(grade, [sys.executable, "-c", "import pandas"], args.runs, env)
+        print(f"no-op rerun of grader grade: {a:.2f} s; python -c 'import pandas' {b:.2f} s: {ratio:.2f}x "
+              "(target < 2x)")  # fmt: skip
+
+        mine = work / "mine"
+        mine.mkdir()
+        shutil.copy(REPO_ROOT / "reference" / "backprop_np.py", mine / "backprop.py")
+        check = [*grader, "check", "hw2", "--path", str(mine)]
+        a, b, ratio = paired(check, [sys.executable, "-c", "import numpy"], args.runs, env)
+        print(f"grader check hw2 (correct file): {a:.2f} s; python -c 'import numpy' {b:.2f} s: {ratio:.2f}x "
+              "(target < 4x)")  # fmt: skip
+
+        correct = (root / "student0000" / "backprop.py").read_bytes()  # every third student is correct
+        fixed = next(p for p in sorted(root.glob("*/backprop.py")) if p.read_bytes() != correct)
+        fixed.write_bytes(correct)
+        seconds, printed = timed(grade, env)
+        said = [line.strip() for line in printed.splitlines() if "grading " in line or line.startswith("  ")]
+        print(f"rerun after one student's fix of backprop.py: {seconds:.2f} s; " + " | ".join(said))
+
+        costs = report_rebuild(out, work, args.report_students)
+        print(f"reports for {args.report_students} students (in-process): first build {costs['first']:.2f} s, "
+              f"rebuild after one hand-in changed {costs['after one change']:.2f} s, "
+              f"finding them current {costs['current check'] * 1000:.0f} ms")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

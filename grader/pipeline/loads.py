@@ -1,0 +1,215 @@
+"""Which of a hand-in's files its graded session can load, decided by reading them here, never by asking the
+student's process (which could say anything about itself).
+
+A submission is regraded when a file it loads changes, so this errs on the side of "loads": a file counts
+when the hand-in reaches it through ``import`` statements (followed file to file), every file that is not
+Python counts, and anything that could reach a file another way makes every file count:
+
+- a ``.py`` file is read with ``ast`` (bounded: ``discover`` caps a source at 256 kB; one that does not parse
+  makes every file count). It may import the student's own modules and ``SAFE_MODULES`` only; any other
+  import (``os``, ``importlib``, torch...), any name, attribute or word of a string in ``DYNAMIC`` (``open``,
+  ``exec``, ``__import__``, ``getattr``, numpy's ``load``...) and any private attribute (``x._y``) is dynamic;
+- a notebook is never parsed in the grader's process (only the sandbox parses it): its text is scanned for
+  words, after undoing JSON escapes and NFKC normalisation (Python reads ``ｂackprop`` as ``backprop``). A
+  word naming a student module counts that module, and a ``DYNAMIC`` word makes every file count.
+
+What "loads" means is what these rules allow, so a student cannot hide a dependency and keep a stale grade:
+to load a file the rules do not see, the code must use a word that makes every file count.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import keyword
+import re
+import sys
+import unicodedata
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+# Modules a hand-in may import without counting as dynamic: none of them reads a file by a computed name
+# through any attribute that ``DYNAMIC`` does not list.
+SAFE_MODULES = frozenset({
+    "__future__", "numpy", "math", "cmath", "typing", "dataclasses", "functools", "itertools", "collections",
+    "abc", "enum", "numbers", "random", "statistics", "time", "copy", "heapq", "bisect", "string", "torch",
+})  # fmt: skip
+# Words that can load code or read a file by a name computed at run time, or reach the interpreter's
+# internals that can. Over-broad on purpose: a false alarm regrades, a miss keeps a stale grade.
+DYNAMIC = frozenset({
+    "__import__", "importlib", "import_module", "exec", "eval", "compile", "open", "getattr", "globals", "locals",
+    "vars", "__builtins__", "builtins", "breakpoint", "runpy", "sys", "os", "io", "pathlib", "inspect",
+    "linecache", "pkgutil", "zipimport", "imp", "ctypes", "pickle", "shelve", "marshal", "subprocess", "shutil",
+    "tokenize", "codecs", "fileinput", "mmap", "tempfile", "glob", "ast", "code", "codeop", "warnings",
+    "traceback", "get_type_hints", "ForwardRef", "load", "loads", "loadtxt", "genfromtxt", "fromfile",
+    "fromregex", "memmap", "DataSource", "recfromtxt", "recfromcsv", "npyio", "lib", "ctypeslib", "f2py",
+    "testing", "read_text", "read_bytes", "load_library", "load_inline", "load_url", "from_file", "FileOpener",
+    "jit", "hub", "package", "serialization", "cpp_extension", "model_zoo", "datapipes", "__file__",
+    "__loader__", "__spec__", "__dict__", "__globals__", "__subclasses__", "__code__", "__annotations__",
+    "__path__", "__class__", "__base__", "__bases__", "__mro__", "__getattribute__", "__reduce__",
+    "__reduce_ex__", "__self__", "__func__", "__closure__", "help", "fromtextfile",
+    "runsource", "runcode", "InteractiveInterpreter", "InteractiveConsole", "interact", "compile_command",
+})  # fmt: skip
+# A notebook's imports are not read one by one, so naming any other standard module counts as dynamic; these
+# read no file by a computed name. (``code`` is also a cell type: that JSON pair is removed before the scan.)
+_NOTEBOOK_HARMLESS = SAFE_MODULES | {
+    "this", "string", "array", "json", "html", "token", "keyword", "struct", "queue", "numbers", "decimal",
+    "fractions", "calendar", "datetime", "pprint", "textwrap", "unicodedata",
+}  # fmt: skip
+_NOTEBOOK_DYNAMIC = DYNAMIC | (frozenset(sys.stdlib_module_names) - _NOTEBOOK_HARMLESS)
+_CODE_CELL = re.compile(rb'"cell_type"\s*:\s*"code"')
+# In a notebook ``model.eval()`` is torch's evaluation mode, never the builtin: allowed after a dot.
+_METHODS_ALLOWED = frozenset({"eval"})
+# A notebook's prose: a word followed on its line by another word that is not a keyword ("in eval mode",
+# "the test set") is never Python code outside a string, and a string loads nothing by itself.
+_PROSE_AFTER = re.compile(r"[ \t]+([^\W\d]\w*)")
+_WORD = re.compile(r"(\.?)\s*([^\W\d]\w*)")
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.DOTALL)
+_JSON_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The files a session loads, by name, each with a short digest; ``why_all`` says why every file counts
+    ("" when they were followed one by one)."""
+
+    digests: dict[str, str]
+    why_all: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one file says, whatever is beside it: why it may load anything ("" if it cannot), the top-level
+    modules it imports (a ``.py`` file's), and its words that could name a module."""
+
+    why: str
+    imports: tuple[str, ...]
+    words: frozenset[str]
+
+
+Readings = MutableMapping[str, Reading]  # by file kind and content digest (``reading_key``)
+
+
+def loaded_files(files: dict[str, bytes], main: str, readings: Readings | None = None) -> Loaded:
+    """The files of ``files`` (name -> bytes, as sent to the sandbox) that the session of ``main`` loads.
+    ``readings`` remembers each file's ``Reading`` by content (reading a file costs milliseconds)."""
+    readings = {} if readings is None else readings
+    modules = {name[:-3]: name for name in files if name.endswith(".py") and name != main}
+    reached = {name for name in files if not name.endswith(".py")} | {main}
+    todo, why_all = [main], ""
+    while todo and not why_all:
+        name = todo.pop()
+        key = reading_key(name, files[name])
+        reading = readings.get(key)
+        if reading is None:
+            reading = _python_reading(files[name]) if name.endswith(".py") else _notebook_reading(files[name])
+            readings[key] = reading
+        unknown = [m for m in reading.imports if m not in SAFE_MODULES and m not in modules]
+        why_all = f"{name} {reading.why}" if reading.why else f"{name} imports {unknown[0]}" if unknown else ""
+        for word in sorted(reading.words & set(modules)):
+            if modules[word] not in reached:
+                reached.add(modules[word])
+                todo.append(modules[word])
+    names = set(files) if why_all else reached
+    return Loaded({name: digest(files[name]) for name in sorted(names)}, why_all)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def reading_key(name: str, data: bytes) -> str:
+    return ("py:" if name.endswith(".py") else "text:") + hashlib.sha256(data).hexdigest()
+
+
+def _python_reading(data: bytes) -> Reading:
+    try:
+        tree = ast.parse(data)  # bytes: the coding cookie and NFKC names as Python reads them
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return Reading("does not parse", (), frozenset())
+    words: set[str] = set()
+    imports: list[str] = []
+    annotations = _annotation_strings(tree)
+    for node in ast.walk(tree):
+        found: list[str] = []
+        if isinstance(node, ast.Name):
+            found = [node.id]
+        elif isinstance(node, ast.Attribute):
+            if node.attr.startswith("_") and not _dunder(node.attr):
+                return Reading(f"uses a private attribute ({node.attr})", (), frozenset())
+            found = [node.attr]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # A string is code only as an annotation (typing evaluates it); elsewhere it may name a module.
+            text_words = {m.group(2) for m in _WORD.finditer(unicodedata.normalize("NFKC", node.value))}
+            if id(node) not in annotations:
+                words |= text_words
+                continue
+            found = sorted(text_words)
+        elif isinstance(node, ast.Import):
+            found = [alias.name.split(".")[0] for alias in node.names]
+            imports += found
+        elif isinstance(node, ast.ImportFrom):
+            top = (node.module or "").split(".")[0]
+            found = [top] * bool(top) + [alias.name for alias in node.names]
+            # ``from m import f`` imports m; a relative import names modules beside the file
+            imports += found[:1] if node.level == 0 else found
+        elif isinstance(node, ast.alias) and node.asname:
+            found = [node.asname]
+        for word in found:
+            if word in DYNAMIC:
+                return Reading(f"may load files by name ({word})", (), frozenset())
+        words.update(found)
+    return Reading("", tuple(dict.fromkeys(m for m in imports if m)), frozenset(words))
+
+
+def _annotation_strings(tree: ast.AST) -> set[int]:
+    """ids of the string constants written as (or inside) annotations."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        roots: list[ast.expr | None] = []
+        if isinstance(node, ast.arg):
+            roots = [node.annotation]
+        elif isinstance(node, ast.AnnAssign):
+            roots = [node.annotation]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            roots = [node.returns]
+        for root in filter(None, roots):
+            found |= {id(n) for n in ast.walk(root) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    return found
+
+
+def _notebook_reading(data: bytes) -> Reading:
+    """The words of a notebook's lines that import (``import`` on the line, or a line continued onto it):
+    the only way its code can load a module by name without a ``DYNAMIC`` word. Names are read as Python
+    reads them (JSON escapes undone, NFKC)."""
+    # A real "cell_type": "code" pair: inside a JSON string its quotes would be escaped.
+    text = _JSON_ESCAPE.sub(_unescape, _CODE_CELL.sub(b"", data).decode("utf-8", errors="replace"))
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", errors="replace")  # escaped surrogate pairs
+    text = unicodedata.normalize("NFKC", text)
+    for match in _WORD.finditer(text):
+        after_dot, word = bool(match.group(1)), match.group(2)
+        if word not in _NOTEBOOK_DYNAMIC or (after_dot and word in _METHODS_ALLOWED):
+            continue
+        prose = _PROSE_AFTER.match(text, match.end())
+        if prose is None or keyword.iskeyword(prose.group(1)) or keyword.issoftkeyword(prose.group(1)):
+            return Reading(f"may load files by name ({word})", (), frozenset())
+    words: set[str] = set()
+    continued = False
+    for line in re.split(r"[\r\n]", text):
+        line_words = {m.group(2) for m in _WORD.finditer(line)}
+        if continued or "import" in line_words:
+            words |= line_words
+        if line_words or line.rstrip().endswith("\\"):  # JSON's '",' between two lines of a cell continues
+            continued = line.rstrip().endswith("\\")
+    return Reading("", (), frozenset(words))
+
+
+def _unescape(match: re.Match) -> str:
+    if match.group(1) is not None:
+        return chr(int(match.group(1), 16))
+    char = match.group(2)
+    return _JSON_SIMPLE.get(char, char)
+
+
+def _dunder(word: str) -> bool:
+    return word.startswith("__") and word.endswith("__") and len(word) > 4

@@ -1,0 +1,101 @@
+"""What a graded session loads, as the grader reads it: imports are followed, and any way to reach a file by a
+computed name makes every file count, so a hidden dependency never keeps a stale grade."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grader.pipeline.loads import loaded_files
+
+HELPER = b"def relu(x):\n    return x * (x > 0)\n"
+OTHERS = {"helper.py": HELPER, "gradient_descent.py": b"def gd_step(w, g, lr):\n    return w - lr * g\n"}
+
+
+def loads(main_source: str, main: str = "backprop.py", others: dict[str, bytes] = OTHERS) -> set[str]:
+    return set(loaded_files({main: main_source.encode(), **others}, main).digests)
+
+
+def notebook(*cells: str, markdown: str = "") -> str:
+    parts = [{"cell_type": "markdown", "metadata": {}, "source": [markdown]}] if markdown else []
+    parts += [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+               "source": cell.splitlines(keepends=True)} for cell in cells]  # fmt: skip
+    return json.dumps({"cells": parts, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+HIDDEN_DEPENDENCIES = {
+    "importlib": "import importlib\nrelu = importlib.import_module('hel' + 'per').relu\n",
+    "__import__": "relu = __import__('hel' + 'per').relu\n",
+    "exec of its text": "exec(compile(open('helper.py').read(), 'x', 'exec'))\n",
+    "numpy reads it": "import numpy as np\nW = np.loadtxt('helper.py', comments='#')\n",
+    "numpy's loader imported by name": "from numpy import genfromtxt\nW = genfromtxt('helper.py')\n",
+    "attribute by a computed name": "import numpy as np\nf = getattr(np, 'load' + 'txt')\n",
+    "os": "import os\nTEXT = os.read(os.open('helper.py', 0), 100)\n",
+    "interpreter internals": "F = ().__class__.__base__.__subclasses__()\n",
+    "a private module": "import numpy as np\nF = np._core\n",
+    "an annotation typing evaluates": (
+        "import typing\ndef f(x: \"__import__('helper')\"): pass\nT = typing.get_type_hints(f)\n"
+    ),
+    "does not parse": "def relu(x:\n",
+    "help imports by name": "help('hel' + 'per')\n",
+}
+
+
+@pytest.mark.parametrize("how", sorted(HIDDEN_DEPENDENCIES))
+def test_a_file_reached_by_a_computed_name_makes_every_file_count(how: str) -> None:
+    assert loads(HIDDEN_DEPENDENCIES[how]) == {"backprop.py", "helper.py", "gradient_descent.py"}
+
+
+def test_only_the_files_imported_count() -> None:
+    assert loads("import numpy as np\n\ndef f(x):\n    return np.exp(x)\n") == {"backprop.py"}
+    assert loads("from helper import relu\n") == {"backprop.py", "helper.py"}
+    assert loads("import helper as h\n") == {"backprop.py", "helper.py"}
+    # followed file to file
+    chain = {**OTHERS, "helper.py": b"from gradient_descent import gd_step\n"}
+    assert loads("from helper import relu\n", others=chain) == {"backprop.py", "helper.py", "gradient_descent.py"}
+
+
+def test_a_name_spelled_as_python_reads_it_is_seen() -> None:
+    assert loads("import \uff48elper\n") == {"backprop.py", "helper.py"}  # fullwidth h: NFKC makes it helper
+    # UTF-7 is plain ASCII on disk; Python decodes +AGg- as "h" before it reads any name.
+    assert loads("# coding: utf-7\nimport +AGg-elper\n") == {"backprop.py", "helper.py"}
+
+
+def test_data_files_count_and_docstrings_do_not() -> None:
+    assert loads('"""Open the file, eval it, import os."""\n', others={**OTHERS, "w.npy": b"\x93NUMPY"}) == {
+        "backprop.py", "w.npy"}  # fmt: skip
+
+
+def test_a_notebook_counts_the_modules_its_import_lines_name() -> None:
+    nb = notebook("import torch\nfrom helper import relu\n", "model.eval()\n", markdown="in practice, eval mode")
+    assert loads(nb, main="mlp_lab.ipynb") == {"mlp_lab.ipynb", "helper.py"}
+    quiet = notebook("import torch\n", markdown="the helper and gradient_descent, in eval mode")
+    assert loads(quiet, main="mlp_lab.ipynb") == {"mlp_lab.ipynb"}
+    continued = notebook("import torch, \\\n    helper\n")
+    assert loads(continued, main="mlp_lab.ipynb") == {"mlp_lab.ipynb", "helper.py"}
+
+
+def test_a_notebook_cannot_hide_a_name_behind_json_escapes() -> None:
+    nb = notebook("from helper import relu\n").replace("helper", "\\u0068elper")
+    assert "helper" not in nb
+    assert loads(nb, main="mlp_lab.ipynb") == {"mlp_lab.ipynb", "helper.py"}
+    astral = notebook("from helper import relu\n").replace("helper", "\\ud835\\udc21elper")  # bold h, NFKC h
+    assert loads(astral, main="mlp_lab.ipynb") == {"mlp_lab.ipynb", "helper.py"}
+
+
+@pytest.mark.parametrize("code", [
+    "relu = eval('__imp' + 'ort__')('helper').relu\n",
+    "import importlib\n",
+    "f = eval\n",
+    "import zipfile\n",
+    "W = torch.load('helper.py')\n",
+])  # fmt: skip
+def test_a_notebook_that_may_load_by_name_counts_every_file(code: str) -> None:
+    assert loads(notebook(code), main="mlp_lab.ipynb") == {"mlp_lab.ipynb", "helper.py", "gradient_descent.py"}
+
+
+def test_the_reason_every_file_counts_is_given() -> None:
+    found = loaded_files({"backprop.py": b"import os\n", "helper.py": HELPER}, "backprop.py")
+    assert found.why_all == "backprop.py imports os" or "(os)" in found.why_all
+    assert loaded_files({"backprop.py": b"X = 1\n", "helper.py": HELPER}, "backprop.py").why_all == ""
