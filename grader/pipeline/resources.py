@@ -49,12 +49,19 @@ class CachedReferences:
     """Remembers slow live reference answers by their arguments. Checks draw the same inputs for every
     student (seeded by check id), so after the first student such an answer (the lab's reference training,
     hw3's trainer) is a lookup. Fast functions are not worth hashing their arguments: a function's first
-    call decides which it is. Answers are deterministic functions of their arguments; callers get copies."""
+    call decides which it is. Answers are deterministic functions of their arguments; callers get copies.
+
+    ``expectations`` is where the checks run with these references remember what they expect (inputs,
+    reference answers, finite differences, mistakes' answers) across students: see
+    ``grader.checks.expectations``."""
 
     MAX_ENTRIES = 20_000
     SLOW_SECONDS = 0.005
 
     def __init__(self, inner: References) -> None:
+        from grader.checks.expectations import Expectations
+
+        self.expectations = Expectations()
         self._inner = inner
         self._answers: dict[str, Any] = {}
         self._slow: dict[tuple[str, str], bool] = {}

@@ -1,0 +1,160 @@
+"""Profile a whole hw2 class run on both sides of the sandbox: where a student's time goes.
+
+Grades a generated class (``bench_grading.make_class``) on hw2 with its public and hidden checks, as
+``grader grade --only hw2 --jobs N`` grades it (a warm pool, ``grade_many``), while a sampler thread reads
+every grading thread's stack every millisecond and charges the sample to the phase of its innermost
+recognised frame (py-spy's method, in-process: it sees threads that cProfile does not). It prints:
+
+- grader side, per student and phase: wall seconds the grading threads spent there (summed over threads, so
+  with ``--jobs 2`` a phase can include waiting for the GIL);
+- CPU seconds of the grader process and of the sandboxes (the workers and every child they forked), and the
+  cores left idle: ``wall x jobs - grader CPU - sandbox CPU``.
+
+    .venv/bin/python benchmarks/profile_hw2.py                 # 30 students, --jobs 2
+    .venv/bin/python benchmarks/profile_hw2.py --jobs 1 --students 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_grading import SECRET, cpu_seconds, make_class  # noqa: E402
+
+from grader.pipeline.discover import discover  # noqa: E402
+from grader.pipeline.engine import grade_many  # noqa: E402
+from grader.pipeline.resources import default_references, sandbox_sessions  # noqa: E402
+from grader.suites import load_checks  # noqa: E402
+
+# (phase, function names that mark it), outermost concern first: a sample goes to the first phase any frame
+# of its stack belongs to, so the finite differences' reference calls count as finite differences.
+PHASES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("fork + send files + import (session start)", frozenset({"Session._ensure_child", "WorkerProcess.spawn"})),
+    ("end of a child (reap, wipe scratch)", frozenset({"Session._end_child"})),
+    ("waiting for the sandbox (student calls)", frozenset({"recv_frame", "_recv_exact"})),
+    ("finite differences", frozenset({"numeric_gradient", "numeric_gradients"})),
+    ("mistake variants", frozenset({"variants"})),
+    ("reference answers", frozenset({"LiveReferences.__call__", "CachedReferences.__call__", "Context.reference"})),
+    ("encoding, shared memory", frozenset({"send_frame", "encode", "decode_payload", "SharedArgs.__init__",
+                                           "SharedArgs.read_back", "SharedArgs.__exit__", "Session._outcome"})),
+    ("judging (compare, match)", frozenset({"compare", "match", "judge_value", "gradient_mismatch",
+                                             "mismatch_verdict", "_same", "right_given_own"})),
+    ("making inputs", frozenset({"_inputs", "make_context"})),
+)
+OTHER = "bookkeeping (suite order, rows, vocabulary)"
+
+
+def phase_of(frame) -> str | None:
+    """The phase of a grading thread's stack, or None when it is not grading (idle in the pool)."""
+    names: list[str] = []
+    grading = False
+    while frame is not None:
+        names.append(getattr(frame.f_code, "co_qualname", frame.f_code.co_name))  # qualified from 3.11
+        grading = grading or frame.f_code.co_name == "grade_one"
+        frame = frame.f_back
+    if not grading:
+        return None
+    found = set(names)
+    for phase, marks in PHASES:
+        if found & marks:
+            return phase
+    return OTHER
+
+
+class Sampler(threading.Thread):
+    """Every ``interval`` seconds, the phase of every other thread that is grading, charged with the seconds
+    since the previous sample. A sample waits for the GIL: the switch interval is cut to a tenth of a
+    millisecond meanwhile, so a thread in pure Python is caught where it is rather than where it next
+    releases the GIL (a system call), which would charge its Python work to that call."""
+
+    def __init__(self, interval: float = 0.001) -> None:
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.seconds: Counter[str] = Counter()
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        me = threading.get_ident()
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(1e-4)
+        try:
+            last = time.perf_counter()
+            while not self._stop_event.wait(self.interval):
+                now = time.perf_counter()
+                for ident, frame in sys._current_frames().items():
+                    if ident != me:
+                        phase = phase_of(frame)
+                        if phase is not None:
+                            self.seconds[phase] += now - last
+                last = now
+        finally:
+            sys.setswitchinterval(switch)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def profile(root: Path, jobs: int) -> dict:
+    subs = discover(root, ["hw2"])
+    checks = load_checks("hw2", include_hidden=True)
+    references = default_references()
+    with sandbox_sessions(jobs) as open_session:
+        for _ in range(jobs):  # the workers start before timing: a class run pays that once
+            with open_session("hw2", subs[0].files):
+                pass
+        sampler = Sampler()
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        total = cpu_seconds()
+        start = time.perf_counter()
+        sampler.start()
+        graded = list(grade_many(subs, lambda key: checks, open_session, references, SECRET, jobs=jobs,
+                                 progress=False))
+        sampler.stop()
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        total = cpu_seconds() - total
+    grader_cpu = (after.ru_utime + after.ru_stime) - (own.ru_utime + own.ru_stime)
+    return {"n": len(subs), "wall": wall, "grader_cpu": grader_cpu, "sandbox_cpu": total - grader_cpu,
+            "phases": sampler.seconds, "checks": len(checks),
+            "student_seconds": sum(g.student_seconds for g in graded)}
+
+
+def report(p: dict, jobs: int) -> None:
+    n, wall = p["n"], p["wall"]
+    print(f"hw2: {n} students x {p['checks']} checks, --jobs {jobs}: {wall:.2f} s wall, "
+          f"{1000 * wall / n:.1f} ms per student")
+    print("grader side, thread-seconds by phase (sampled), per student:")
+    for phase, seconds in p["phases"].most_common():
+        print(f"  {1000 * seconds / n:8.2f} ms  {phase}")
+    idle = max(0.0, wall * jobs - p["grader_cpu"] - p["sandbox_cpu"])
+    print(f"CPU per student: grader process {1000 * p['grader_cpu'] / n:.1f} ms, "
+          f"sandboxes {1000 * p['sandbox_cpu'] / n:.1f} ms, idle {1000 * idle / n:.1f} ms of "
+          f"{1000 * wall * jobs / n:.1f} core-ms")
+    print(f"cores used: {(p['grader_cpu'] + p['sandbox_cpu']) / wall:.2f} of {jobs}; grader process alone "
+          f"{p['grader_cpu'] / wall:.2f}; wall time inside student calls {1000 * p['student_seconds'] / n:.1f} ms "
+          "per student")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="profile-hw2-") as tmp:
+        root = Path(tmp) / "class"
+        make_class(root, args.students)
+        report(profile(root, args.jobs), args.jobs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
