@@ -6,7 +6,7 @@ every grading thread's stack every millisecond and charges the sample to the pha
 recognised frame (py-spy's method, in-process: it sees threads that cProfile does not). It prints:
 
 - grader side, per student and phase: wall seconds the grading threads spent there (summed over threads, so
-  with ``--jobs 2`` a phase can include waiting for the GIL);
+  with ``--jobs 2`` a phase can include waiting for the GIL), and the CPU seconds they used there;
 - CPU seconds of the grader process and of the sandboxes (the workers and every child they forked), and the
   cores left idle: ``wall x jobs - grader CPU - sandbox CPU``.
 
@@ -70,30 +70,37 @@ def phase_of(frame) -> str | None:
 
 
 class Sampler(threading.Thread):
-    """Every ``interval`` seconds, the phase of every other thread that is grading, charged with the seconds
-    since the previous sample. A sample waits for the GIL: the switch interval is cut to a tenth of a
-    millisecond meanwhile, so a thread in pure Python is caught where it is rather than where it next
-    releases the GIL (a system call), which would charge its Python work to that call."""
+    """Every ``interval`` seconds, the phase of every other thread that is grading, charged with the wall
+    seconds since the previous sample and the CPU seconds that thread used meanwhile (its own CPU clock).
+    A sample waits for the GIL: the switch interval is cut to a tenth of a millisecond meanwhile, so a
+    thread in pure Python is caught where it is rather than where it next releases the GIL (a system
+    call), which would charge its Python work to that call."""
 
     def __init__(self, interval: float = 0.001) -> None:
         super().__init__(daemon=True)
         self.interval = interval
-        self.seconds: Counter[str] = Counter()
+        self.wall: Counter[str] = Counter()
+        self.cpu: Counter[str] = Counter()
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         me = threading.get_ident()
         switch = sys.getswitchinterval()
         sys.setswitchinterval(1e-4)
+        clocks: dict[int, float] = {}
         try:
             last = time.perf_counter()
             while not self._stop_event.wait(self.interval):
                 now = time.perf_counter()
                 for ident, frame in sys._current_frames().items():
-                    if ident != me:
-                        phase = phase_of(frame)
-                        if phase is not None:
-                            self.seconds[phase] += now - last
+                    if ident == me:
+                        continue
+                    cpu = _thread_cpu(ident)
+                    used, clocks[ident] = cpu - clocks.get(ident, cpu), cpu
+                    phase = phase_of(frame)
+                    if phase is not None:
+                        self.wall[phase] += now - last
+                        self.cpu[phase] += used
                 last = now
         finally:
             sys.setswitchinterval(switch)
@@ -101,6 +108,14 @@ class Sampler(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self.join()
+
+
+def _thread_cpu(ident: int) -> float:
+    """CPU seconds thread ``ident`` has used (0 where the platform cannot say)."""
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(ident))
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def profile(root: Path, jobs: int) -> dict:
@@ -124,7 +139,7 @@ def profile(root: Path, jobs: int) -> dict:
         total = cpu_seconds() - total
     grader_cpu = (after.ru_utime + after.ru_stime) - (own.ru_utime + own.ru_stime)
     return {"n": len(subs), "wall": wall, "grader_cpu": grader_cpu, "sandbox_cpu": total - grader_cpu,
-            "phases": sampler.seconds, "checks": len(checks),
+            "wall_by_phase": sampler.wall, "cpu_by_phase": sampler.cpu, "checks": len(checks),
             "student_seconds": sum(g.student_seconds for g in graded)}
 
 
@@ -132,9 +147,9 @@ def report(p: dict, jobs: int) -> None:
     n, wall = p["n"], p["wall"]
     print(f"hw2: {n} students x {p['checks']} checks, --jobs {jobs}: {wall:.2f} s wall, "
           f"{1000 * wall / n:.1f} ms per student")
-    print("grader side, thread-seconds by phase (sampled), per student:")
-    for phase, seconds in p["phases"].most_common():
-        print(f"  {1000 * seconds / n:8.2f} ms  {phase}")
+    print("grader side, per student and phase (sampled): grading threads' wall time, and their CPU time")
+    for phase, seconds in p["wall_by_phase"].most_common():
+        print(f"  {1000 * seconds / n:8.2f} ms wall  {1000 * p['cpu_by_phase'][phase] / n:8.2f} ms CPU  {phase}")
     idle = max(0.0, wall * jobs - p["grader_cpu"] - p["sandbox_cpu"])
     print(f"CPU per student: grader process {1000 * p['grader_cpu'] / n:.1f} ms, "
           f"sandboxes {1000 * p['sandbox_cpu'] / n:.1f} ms, idle {1000 * idle / n:.1f} ms of "
