@@ -1,23 +1,23 @@
 """Profile a whole hw2 class run on both sides of the sandbox: where a student's time goes.
 
 Grades a generated class (``bench_grading.make_class``) on hw2 with its public and hidden checks, as
-``grader grade --only hw2 --jobs N`` grades it (a warm pool, ``grade_many``), while a sampler thread reads
-every grading thread's stack every millisecond and charges the sample to the phase of its innermost
-recognised frame (py-spy's method, in-process: it sees threads that cProfile does not). It prints:
+``grader grade --only hw2`` grades it (a warm pool, ``grade_many``), twice:
 
-- grader side, per student and phase: wall seconds the grading threads spent there (summed over threads, so
-  with ``--jobs 2`` a phase can include waiting for the GIL), and the CPU seconds they used there;
-- CPU seconds of the grader process and of the sandboxes (the workers and every child they forked), and the
-  cores left idle: ``wall x jobs - grader CPU - sandbox CPU``.
+- ``--jobs 1``, while a sampler thread reads the grading thread's stack every millisecond and charges the
+  wall and CPU time since the last sample to the phase of the outermost recognised frame (py-spy's method,
+  in-process): the grader side per student and phase;
+- ``--jobs N`` (when N > 1), as a class is graded: CPU seconds of the grader's processes (this one and its
+  judge processes) and of the sandboxes (the workers and every child they forked), read while it runs
+  (``cpu_meter.CpuMeter``), and the core time left: ``wall x N - grader CPU - sandbox CPU``, idle or taken
+  by other load on the machine.
 
-    .venv/bin/python benchmarks/profile_hw2.py                 # 30 students, --jobs 2
+    .venv/bin/python benchmarks/profile_hw2.py                 # 30 students, --jobs 1 and 2
     .venv/bin/python benchmarks/profile_hw2.py --jobs 1 --students 12
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import threading
@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_grading import SECRET, cpu_seconds, make_class  # noqa: E402
+from bench_grading import SECRET, make_class  # noqa: E402
+from cpu_meter import CpuMeter  # noqa: E402
 
 from grader.pipeline.discover import discover  # noqa: E402
 from grader.pipeline.engine import grade_many  # noqa: E402
@@ -118,7 +119,9 @@ def _thread_cpu(ident: int) -> float:
         return 0.0
 
 
-def profile(root: Path, jobs: int) -> dict:
+def grade(root: Path, jobs: int, sample: bool) -> dict:
+    """Grade the class's hw2 as ``grader grade --only hw2 --jobs N`` does, on a warm pool; with ``sample`` the
+    grading threads of this process are sampled by phase."""
     subs = discover(root, ["hw2"])
     checks = load_checks("hw2", include_hidden=True)
     references = default_references()
@@ -127,34 +130,40 @@ def profile(root: Path, jobs: int) -> dict:
             with open_session("hw2", subs[0].files):
                 pass
         sampler = Sampler()
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        total = cpu_seconds()
+        meter = CpuMeter()
         start = time.perf_counter()
-        sampler.start()
-        graded = list(grade_many(subs, lambda key: checks, open_session, references, SECRET, jobs=jobs,
-                                 progress=False))
-        sampler.stop()
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        total = cpu_seconds() - total
-    grader_cpu = (after.ru_utime + after.ru_stime) - (own.ru_utime + own.ru_stime)
-    return {"n": len(subs), "wall": wall, "grader_cpu": grader_cpu, "sandbox_cpu": total - grader_cpu,
+        meter.start()
+        if sample:
+            sampler.start()
+        graded = []
+        for one in grade_many(subs, lambda key: checks, open_session, references, SECRET, jobs=jobs, progress=False):
+            graded.append(one)
+            if len(graded) == len(subs):  # before the judges and their sandboxes end
+                meter.stop()
+                wall = time.perf_counter() - start
+        if sample:
+            sampler.stop()
+    return {"n": len(subs), "wall": wall, "grader_cpu": meter.grader, "sandbox_cpu": meter.sandbox,
             "wall_by_phase": sampler.wall, "cpu_by_phase": sampler.cpu, "checks": len(checks),
             "student_seconds": sum(g.student_seconds for g in graded)}
 
 
-def report(p: dict, jobs: int) -> None:
-    n, wall = p["n"], p["wall"]
-    print(f"hw2: {n} students x {p['checks']} checks, --jobs {jobs}: {wall:.2f} s wall, "
-          f"{1000 * wall / n:.1f} ms per student")
-    print("grader side, per student and phase (sampled): grading threads' wall time, and their CPU time")
+def report_phases(p: dict) -> None:
+    n = p["n"]
+    print(f"hw2, {n} students x {p['checks']} checks, --jobs 1: {1000 * p['wall'] / n:.1f} ms per student")
+    print("  grader side, per student and phase (sampled): wall time, and CPU time")
     for phase, seconds in p["wall_by_phase"].most_common():
         print(f"  {1000 * seconds / n:8.2f} ms wall  {1000 * p['cpu_by_phase'][phase] / n:8.2f} ms CPU  {phase}")
+    report_cpu(p, 1)
+
+
+def report_cpu(p: dict, jobs: int) -> None:
+    n, wall = p["n"], p["wall"]
     idle = max(0.0, wall * jobs - p["grader_cpu"] - p["sandbox_cpu"])
-    print(f"CPU per student: grader process {1000 * p['grader_cpu'] / n:.1f} ms, "
-          f"sandboxes {1000 * p['sandbox_cpu'] / n:.1f} ms, idle {1000 * idle / n:.1f} ms of "
-          f"{1000 * wall * jobs / n:.1f} core-ms")
-    print(f"cores used: {(p['grader_cpu'] + p['sandbox_cpu']) / wall:.2f} of {jobs}; grader process alone "
+    print(f"  CPU per student: grader processes {1000 * p['grader_cpu'] / n:.1f} ms, sandboxes "
+          f"{1000 * p['sandbox_cpu'] / n:.1f} ms, idle (or taken by other load) {1000 * idle / n:.1f} ms, of "
+          f"{1000 * wall * jobs / n:.1f} core-ms ({jobs} x {1000 * wall / n:.1f} ms wall)")
+    print(f"  cores used: {(p['grader_cpu'] + p['sandbox_cpu']) / wall:.2f} of {jobs}; grader processes alone "
           f"{p['grader_cpu'] / wall:.2f}; wall time inside student calls {1000 * p['student_seconds'] / n:.1f} ms "
           "per student")
 
@@ -167,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="profile-hw2-") as tmp:
         root = Path(tmp) / "class"
         make_class(root, args.students)
-        report(profile(root, args.jobs), args.jobs)
+        report_phases(grade(root, 1, sample=True))
+        if args.jobs > 1:
+            p = grade(root, args.jobs, sample=False)
+            print(f"hw2, the same class, --jobs {args.jobs}: {1000 * p['wall'] / p['n']:.1f} ms per student")
+            report_cpu(p, args.jobs)
     return 0
 
 
