@@ -26,6 +26,7 @@ from grader.pipeline.integrity import RUN_TIME_IMPORT, numpy_only_violation
 from grader.pipeline.requirements import missing_requirement
 from grader.pipeline.results import CheckResult
 from grader.protocol.outcomes import Outcome, TimedOut
+from grader.suites.runner import remembered_fingerprint as check_fingerprint
 from grader.suites.runner import run_suite
 
 DEFAULT_SUBMISSION_TIMEOUT = 300.0
@@ -101,7 +102,10 @@ def grade_many(
     judges = min(jobs, len(todo) // MIN_PER_JUDGE)
     if judges > 1 and in_judges(open_session, references):
         keys = sorted({s.assignment for s in todo})
-        plan = Plan({k: checks_for(k) for k in keys}, {k: budget_for(k) for k in keys}, secret, fresh_public)
+        checks = {k: checks_for(k) for k in keys}
+        fingerprints = {c.id: check_fingerprint(c) for k in keys for c in checks[k]}
+        plan = Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public,
+                    getattr(getattr(open_session, "pool", None), "level", None), fingerprints)
         stream = judged(todo, plan, judges, fallback=threaded)
     else:
         stream = threaded(todo)

@@ -30,12 +30,15 @@ from grader.pipeline.results import CheckResult
 
 @dataclass(frozen=True)
 class Plan:
-    """What every judge grades with: the checks and time budget of each assignment, the secret."""
+    """What every judge grades with: the checks and time budget of each assignment, the secret; and what the
+    parent already knows, so that no judge pays for it again: the isolation level and the checks' fingerprints."""
 
     checks: dict[str, list[Check]]
     budgets: dict[str, float]
     secret: str
     fresh_public: bool
+    level: str | None = None
+    fingerprints: dict[str, str] | None = None  # by check id
 
 
 MIN_PER_JUDGE = 8  # a judge costs about a second to start: a smaller batch is graded on threads
@@ -46,8 +49,11 @@ def _start(plan: Plan) -> None:
     """A judge's set-up: one sandbox slot, the references (live, or recorded in a release)."""
     from grader.pipeline.resources import default_references
     from grader.sandbox import WorkerPool
+    from grader.suites.runner import remember_fingerprints
 
-    pool = WorkerPool(slots=1)
+    pool = WorkerPool(slots=1, level=plan.level)
+    for checks in plan.checks.values():
+        remember_fingerprints(checks, plan.fingerprints or {})
     multiprocessing.util.Finalize(pool, pool.close, exitpriority=10)  # the sandbox ends with the judge
     _judge.update(plan=plan, pool=pool, references=default_references())
 

@@ -84,6 +84,11 @@ _fingerprints: dict[tuple[int, int, int], tuple[Check, Kind | None, str]] = {}
 _fingerprints_lock = threading.Lock()
 
 
+def remembered_fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str:
+    """``fingerprint(check, kinds)``, computed once per record and kind."""
+    return _fingerprint(check, kinds)
+
+
 def _fingerprint(check: Check, kinds: Mapping[str, Kind]) -> str:
     """``fingerprint(check, kinds)``, computed once per record and kind (a run grades the same records for every
     student; the entry keeps both alive, so their ids cannot be reused while it stands)."""
@@ -97,6 +102,17 @@ def _fingerprint(check: Check, kinds: Mapping[str, Kind]) -> str:
                 _fingerprints.clear()
             _fingerprints[key] = entry
     return entry[2]
+
+
+def remember_fingerprints(checks: Sequence[Check], known: Mapping[str, str], kinds: Mapping[str, Kind] = KINDS
+                          ) -> None:
+    """Take the fingerprints of ``checks`` (by id, in ``kinds``) as computed elsewhere: a judge process is told
+    them by its parent, which computed them from the same records and code."""
+    for check in checks:
+        kind = kinds.get(check.kind)
+        if check.id in known and kind is not None:
+            with _fingerprints_lock:
+                _fingerprints[(id(check), id(kind), id(kind.run))] = (check, kind, known[check.id])
 
 
 def fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str:
