@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker
 
+from grader.checks.base import Check
 from grader.checks.expectations import LEAF_BYTES, Expectations, copied
 from grader.checks.references import LiveReferences
 from grader.course.assignments import get_assignment
@@ -131,3 +132,12 @@ def test_the_store_keeps_at_most_its_number_of_entries():
     for i in range(20):
         store.get(i, lambda i=i: i)
     assert len(store) == 5 and sorted(store._entries) == list(range(15, 20))
+
+
+def test_a_check_without_a_fingerprint_computes_what_it_expects_every_time():
+    cached = CachedReferences(LiveReferences())
+    check = Check("hw2.relu_forward.public.lambda", "value", 1,
+                  params={"inputs": lambda rng: {"S": rng.normal(size=4)}})  # a lambda: no fingerprint
+    worker = InProcessWorker.from_module(REFERENCE["hw2"])
+    assert run_check(check, worker, cached, SECRET).status == "pass"
+    assert len(cached.expectations) == 0

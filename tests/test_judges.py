@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-import grader.pipeline.engine  # noqa: F401 - grade_many imports the judges from here
 import grader.pipeline.judges as judges
 from grader.authoring.samples import reference_submission, write_submission
 from grader.pipeline.discover import discover

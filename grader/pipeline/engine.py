@@ -103,7 +103,7 @@ def grade_many(
     if judges > 1 and in_judges(open_session, references):
         keys = sorted({s.assignment for s in todo})
         checks = {k: checks_for(k) for k in keys}
-        fingerprints = {c.id: check_fingerprint(c) for k in keys for c in checks[k]}
+        fingerprints = {c.id: f for k in keys for c in checks[k] if (f := check_fingerprint(c)) is not None}
         plan = Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public,
                     getattr(getattr(open_session, "pool", None), "level", None), fingerprints)
         stream = judged(todo, plan, judges, fallback=threaded)

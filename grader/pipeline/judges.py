@@ -19,7 +19,6 @@ import multiprocessing
 import multiprocessing.util
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +87,7 @@ def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
             submission = futures[future]
             try:
                 results, seconds, student_seconds = future.result()
-            except (BrokenProcessPool, Exception):  # a judge died, or could not take its plan or this task
+            except Exception:  # a judge died (BrokenProcessPool), or could not take its plan or this task
                 orphans.append(submission)
                 continue
             yield Graded(submission, results, seconds, student_seconds)

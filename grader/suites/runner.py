@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from grader.checks.base import Check, Kind, References, Verdict, Worker, make_context
 from grader.checks.expectations import Expectations
-from grader.checks.fingerprint import digest
+from grader.checks.fingerprint import NotData, digest
 from grader.course.kinds import KINDS
 
 
@@ -28,9 +28,9 @@ def run_check(check: Check, worker: Worker, references: References, secret: str,
     ``grader.checks.base.check_seed``."""
     try:
         store = getattr(references, "expectations", None)
-        store = store if isinstance(store, Expectations) else None
-        ctx = make_context(check, worker, references, secret, failed, fresh_public, expectations=store,
-                           fingerprint=_fingerprint(check, kinds) if store is not None else "")
+        key = _fingerprint_or_none(check, kinds) if isinstance(store, Expectations) else None
+        ctx = make_context(check, worker, references, secret, failed, fresh_public,
+                           expectations=store if key else None, fingerprint=key or "")
         if check.kind not in kinds:
             raise KeyError(f"no kind of check named {check.kind!r}")
         verdict = kinds[check.kind].run(ctx, **check.params)
@@ -84,9 +84,17 @@ _fingerprints: dict[tuple[int, int, int], tuple[Check, Kind | None, str]] = {}
 _fingerprints_lock = threading.Lock()
 
 
-def remembered_fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str:
-    """``fingerprint(check, kinds)``, computed once per record and kind."""
-    return _fingerprint(check, kinds)
+def remembered_fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str | None:
+    """``fingerprint(check, kinds)``, computed once per record and kind; None for a record that cannot have one
+    (a parameter that is not data, e.g. a test's lambda): what it expects is then computed every time."""
+    return _fingerprint_or_none(check, kinds)
+
+
+def _fingerprint_or_none(check: Check, kinds: Mapping[str, Kind]) -> str | None:
+    try:
+        return _fingerprint(check, kinds)
+    except NotData:
+        return None
 
 
 def _fingerprint(check: Check, kinds: Mapping[str, Kind]) -> str:
