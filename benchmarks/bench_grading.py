@@ -2,14 +2,25 @@
 
 The class mixes correct students (the references laid out as hand-ins) and students with one to three
 classic mistakes (``grader.authoring.samples.MUTATIONS``). From one run it prints, for hw2 alone and for the whole
-course: students per second, seconds per submission, the isolation overhead per submission (the same
-class against an empty suite: sandbox session and import only), and the core utilisation
-(seconds spent inside student calls / (wall seconds x cores)). The naive way runs the same checks in a
-fresh interpreter per student (importing numpy, torch for the lab, the references and the checks), as
-many at a time as there are cores.
+course, each figure with what it measures:
+
+- the grading phase (``grade_many`` as ``grader grade --jobs N`` runs it: judge processes for N > 1, workers
+  started inside the timing) per student and per submission;
+- cores used: CPU seconds of the grader's processes and of the sandboxes (read while the run goes,
+  ``cpu_meter``) over wall seconds;
+- core utilisation: seconds spent inside student calls / (wall seconds x N);
+- the isolation overhead per submission: the same class against an empty suite on a warm pool, one session at a
+  time (sandbox session and import only);
+- the naive way: the same checks in a fresh interpreter per student (importing numpy, torch for the lab, the
+  references and the checks), N at a time, timed whole; the ratio naive / grading phase, with the naive run's
+  parallelism beside it; for hw2 also ``--jobs 1`` against the naive way one at a time.
+
+Student code and checks are the same on both sides; the naive way has no start-up to leave out, so its whole time
+is its grading phase. Run on a quiet machine: other load shows up as cores not used.
 
     .venv/bin/python benchmarks/bench_grading.py                   # 120 students (naive way: the first 30)
     .venv/bin/python benchmarks/bench_grading.py --students 12     # a quick try
+    .venv/bin/python benchmarks/bench_grading.py --skip-course     # hw2 alone
     .venv/bin/python benchmarks/bench_grading.py --naive-students 0  # the whole class the naive way too
     .venv/bin/python benchmarks/bench_grading.py --cluster local:2 --skip-naive  # and on a Dask LocalCluster
 
@@ -33,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from cpu_meter import CpuMeter
 
 from grader.authoring.samples import MUTATIONS, mutate, reference_submission, write_submission
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
@@ -96,18 +108,33 @@ def make_class(root: Path, students: int, seed: int = 0) -> None:
 
 
 def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = False) -> dict:
-    """Grade the class on a fresh pool; timed from the first session, so worker start-up counts. With
-    ``empty_suite`` the pool is warmed first: what remains is the cost of isolating one more hand-in."""
+    """Grade the class as ``grader grade --jobs N`` does (judge processes when N > 1); timed from the first
+    session, so worker start-up counts, until the last submission is back. With ``empty_suite`` the pool is
+    warmed first and grading stays on this process's threads: what remains is the cost of isolating one more
+    hand-in. CPU is read while the run goes (``cpu_meter``), split between grader and sandbox processes."""
     subs = discover(root, only)
     checks = {key: [] if empty_suite else load_checks(key, include_hidden=True) for key in only}
     references = default_references()
     with sandbox_sessions(jobs) as open_session:
         if empty_suite:
             _warm_up(open_session, subs, jobs)
-        start, cpu = time.perf_counter(), cpu_seconds()
-        graded = list(grade_many(subs, checks.__getitem__, open_session, references, SECRET, jobs=jobs, progress=False))
-        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-    return summary(graded, wall, len(subs), cpu)
+            open_session = _on_threads(open_session)
+        meter = CpuMeter()
+        start = time.perf_counter()
+        meter.start()
+        graded = []
+        for one in grade_many(subs, checks.__getitem__, open_session, references, SECRET, jobs=jobs, progress=False):
+            graded.append(one)
+            if len(graded) == len(subs):  # read before the judges and their sandboxes end
+                wall = time.perf_counter() - start
+                meter.stop()
+    return summary(graded, wall, len(subs), meter.grader + meter.sandbox) | {"grader_cpu": meter.grader,
+                                                                             "sandbox_cpu": meter.sandbox}
+
+
+def _on_threads(open_session):
+    """The same sessions, not recognisable as ``sandbox_sessions``' own: ``grade_many`` keeps them on threads."""
+    return lambda assignment, files, **options: open_session(assignment, files, **options)
 
 
 def cpu_seconds() -> float:
@@ -233,29 +260,45 @@ def report_cluster(address: str, graded: dict, cluster: dict) -> None:
     )
 
 
-def report(label: str, students: int, graded: dict, empty: dict, naive: dict | None, jobs: int) -> None:
+def report(label: str, students: int, graded: dict, empty: dict, naive: dict | None, jobs: int,
+           serial: dict | None = None, naive_serial: dict | None = None) -> None:
+    """Each figure says what it measures; every ratio names the naive run's parallelism beside it."""
     n = graded["n"]
     per_student = graded["wall"] / students
-    overhead = empty["wall"] * jobs / empty["n"]
+    overhead = empty["wall"] / empty["n"]
     utilisation = graded["student_seconds"] / (graded["wall"] * jobs)
+    cores = (graded["grader_cpu"] + graded["sandbox_cpu"]) / graded["wall"]
     print(f"\n{label}: {students} students, {n} submissions, {graded['rows']} rows")
     print(
-        f"  grader  {graded['wall']:7.2f} s wall   {students / graded['wall']:6.2f} students/s   "
+        f"  grading phase, --jobs {jobs}: {graded['wall']:7.2f} s wall   {students / graded['wall']:6.2f} students/s   "
         f"{1000 * per_student:7.1f} ms per student   {1000 * graded['wall'] / n:7.1f} ms per submission"
     )
     print(
-        f"  isolation overhead (empty suite, warm pool): {1000 * overhead:5.1f} ms per submission per core "
-        f"({empty['wall']:.2f} s wall for {empty['n']} on {jobs} cores)"
+        f"  cores used, --jobs {jobs}: {cores:4.2f} of {jobs} (CPU of the grader's processes "
+        f"{graded['grader_cpu']:.1f} s + sandboxes {graded['sandbox_cpu']:.1f} s, over {graded['wall']:.1f} s wall)"
     )
     print(
-        f"  core utilisation: {100 * utilisation:5.1f} % "
+        f"  core utilisation, --jobs {jobs}: {100 * utilisation:5.1f} % "
         f"({graded['student_seconds']:.1f} s in student calls / ({graded['wall']:.1f} s wall x {jobs} cores))"
+    )
+    print(
+        f"  isolation overhead (empty suite, warm pool, one session at a time): {1000 * overhead:5.1f} ms per "
+        f"submission ({empty['wall']:.2f} s wall for {empty['n']})"
     )
     if naive:
         naive_per = naive["wall"] / naive["n"]
         print(
-            f"  naive  {naive['wall']:7.2f} s wall for {naive['n']} students, a fresh pytest each, {jobs} at a time   "
-            f"{1000 * naive_per:7.1f} ms per student   naive / grader: {naive_per / per_student:5.1f}x"
+            f"  naive, a fresh pytest per student, {jobs} at a time: {1000 * naive_per:7.1f} ms per student "
+            f"({naive['wall']:.1f} s wall for {naive['n']})   naive ({jobs} at a time) / grading phase "
+            f"(--jobs {jobs}): {naive_per / per_student:5.1f}x"
+        )
+    if serial and naive_serial:
+        serial_per = serial["wall"] / students
+        naive_serial_per = naive_serial["wall"] / naive_serial["n"]
+        print(
+            f"  grading phase, --jobs 1: {1000 * serial_per:7.1f} ms per student; naive, one at a time: "
+            f"{1000 * naive_serial_per:7.1f} ms per student   naive (1 at a time) / grading phase (--jobs 1): "
+            f"{naive_serial_per / serial_per:5.1f}x"
         )
 
 
@@ -267,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-students", type=int, default=30, help="grade the first N the naive way (default 30; 0: all)"
     )
     parser.add_argument("--skip-naive", action="store_true", help="leave out the naive comparison")
+    parser.add_argument("--skip-course", action="store_true", help="hw2 alone, not the whole course")
     parser.add_argument("--cluster", default=None, metavar="local:N", help="also grade on a Dask LocalCluster")
     args = parser.parse_args(argv)
     if args.cluster is not None and not (args.cluster.startswith("local:") and args.cluster[6:].isdigit()):
@@ -277,13 +321,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
         root = Path(tmp) / "class"
         make_class(root, args.students)
-        for label, only in (("hw2 alone", ["hw2"]), ("whole course", list(ASSIGNMENTS))):
+        parts = (("hw2 alone", ["hw2"]),) + (() if args.skip_course else (("whole course", list(ASSIGNMENTS)),))
+        for label, only in parts:
             graded = grade_class(root, only, args.jobs)
-            empty = grade_class(root, only, args.jobs, empty_suite=True)
-            naive = None
+            empty = grade_class(root, only, 1, empty_suite=True)
+            naive = serial = naive_serial = None
+            limit = args.naive_students or args.students
             if not args.skip_naive:
-                naive = naive_class(root, only, args.jobs, args.naive_students or args.students)
-            report(label, args.students, graded, empty, naive, args.jobs)
+                naive = naive_class(root, only, args.jobs, limit)
+            if only == ["hw2"] and args.jobs > 1:
+                serial = grade_class(root, only, 1)
+                if not args.skip_naive:
+                    naive_serial = naive_class(root, only, 1, limit)
+            report(label, args.students, graded, empty, naive, args.jobs, serial, naive_serial)
             if args.cluster:
                 report_cluster(args.cluster, graded, grade_on_local_cluster(root, only, args.cluster))
     return 0

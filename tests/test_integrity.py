@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grader.pipeline.integrity import BANNED
@@ -45,3 +47,30 @@ def test_follows_the_students_own_modules() -> None:
         "unused.py": b"import jax\n",
     }
     assert banned_imports(files, "backprop.py", BANNED) == ["helpers.py line 2: torch"]
+
+
+TRICKY = [
+    "if False:\n    import torch\n", "while 0:\n    import jax\n", "if not __debug__:\n    import torch\n",
+    "def f():\n    return\n    import torch\n", "x = 1 if 0 else __import__('torch')\n",
+    "t = __import__('to' 'rch')\n", "t = __import__('\\x74orch.nn')\n", "import ｔｏｒｃｈ\n",
+    "class A:\n    def f(self):\n        return [__import__('jax') for _ in ()]\n",
+    "lam = lambda: importlib.import_module('tensorflow.keras')\n", '"""Unlike torch.nn.Linear, W is (out, in)."""\n',
+    "def f():\n    await x\n", "x = (\n", "import helpers\n", "from helpers import g\n",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_the_quick_scan_finds_what_the_full_scan_finds(source):
+    files = {"backprop.py": source.encode(), "helpers.py": b"import torch\n"}
+    assert banned_imports(files, "backprop.py", BANNED) == banned_imports(files, "backprop.py", BANNED, quick=False)
+
+
+def test_the_quick_scan_agrees_on_every_source_of_the_repository():
+    root = Path(__file__).resolve().parent.parent
+    sources = [p for folder in ("assignments", "reference", "tests", "grader", "submissions")
+               for p in sorted((root / folder).rglob("*.py"))]
+    assert len(sources) > 200
+    for path in sources:
+        files = {"backprop.py": path.read_bytes()}
+        quick = banned_imports(files, "backprop.py", BANNED)
+        assert quick == banned_imports(files, "backprop.py", BANNED, quick=False), path

@@ -214,3 +214,34 @@ def test_receiving_times_out_and_notices_a_closed_peer(pair):
     a.close()
     with pytest.raises(wire.ChannelClosed):
         wire.recv_frame(b, time.monotonic() + 5)
+
+
+@pytest.mark.parametrize("array", [np.zeros(3), np.arange(12.0).reshape(3, 4), np.asfortranarray(np.ones((3, 2))),
+                                   np.array(2.5), np.zeros((0, 3)), np.arange(5, dtype=">i4"), np.array([True, False]),
+                                   np.ones((2, 3, 4), dtype=np.float32)[:, ::2], np.array([1 + 2j])])
+def test_arrays_cross_as_the_npy_bytes_np_save_writes_and_come_back_writable(array):
+    assert wire._npy(array) == _npy(array)
+    back = wire.decode(wire.encode(array))
+    assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)
+    assert back.flags.writeable and back.flags.owndata
+    fortran = array.flags.f_contiguous and not array.flags.c_contiguous
+    assert back.flags.f_contiguous if fortran else back.flags.c_contiguous
+
+
+def test_an_npy_header_of_another_layout_is_still_read_by_numpys_reader():
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.arange(3.0), version=(2, 0))
+    data = buf.getvalue()
+    back = wire.decode(_frame(b'{"v": {"a": 0}, "a": [%d]}' % len(data), data))
+    assert np.array_equal(back, np.arange(3.0))
+
+
+@pytest.mark.parametrize("header", ["{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",  # 8 bytes follow
+                                    "{'descr': '<f3', 'fortran_order': False, 'shape': (1,), }",
+                                    "{'descr': '|O8', 'fortran_order': False, 'shape': (1,), }",
+                                    "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 9999999999999999999), }"])
+def test_a_forged_plain_header_is_rejected(header):
+    encoded = (header + "\n").encode()
+    data = wire.NPY_MAGIC + struct.pack("<H", len(encoded)) + encoded + bytes(8)
+    with pytest.raises(wire.WireError):
+        wire.decode(_frame(b'{"v": {"a": 0}, "a": [%d]}' % len(data), data))

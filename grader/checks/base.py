@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from grader.checks.expectations import Expectations
 from grader.protocol.outcomes import Outcome
 
 Category = Literal["value", "gradient", "accuracy", "statistical", "property"]
@@ -143,7 +144,8 @@ class Kind:
 
 @dataclass
 class Context:
-    """What a running check gets: its seeded generator and the worker to call into."""
+    """What a running check gets: its seeded generator and the worker to call into, and where what it
+    expects is remembered across students (``expectations`` under ``key``; None: computed every time)."""
 
     check: Check
     rng: np.random.Generator
@@ -152,6 +154,8 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
     # targets of this submission with a check that did not pass so far -> the catalogued mistakes diagnosed
     failed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    expectations: Expectations | None = None
+    key: Hashable = None  # (check fingerprint, seed): what the check's inputs follow from
 
     @property
     def hidden(self) -> bool:
@@ -177,6 +181,13 @@ class Context:
         """The trusted answer of ``function`` (default: this check's target) of this assignment."""
         return self.references(self.check.assignment, function, args, kwargs)
 
+    def expected(self, label: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered for the next student under ``label``. Only for what follows from the
+        check's seeded inputs and the references alone: never from anything a student's code returned."""
+        if self.expectations is None or self.key is None:
+            return compute()
+        return self.expectations.get((self.key, label), compute)
+
 
 def check_seed(check_id: str, visibility: Visibility, secret: str, fresh_public: bool = False) -> int:
     """Seed for a check's generator. Hidden seeds need the course secret, which never appears in code or
@@ -193,6 +204,11 @@ def check_seed(check_id: str, visibility: Visibility, secret: str, fresh_public:
 
 
 def make_context(check: Check, worker: Worker, references: References, secret: str,
-                 failed: Mapping[str, frozenset[str]] | None = None, fresh_public: bool = False) -> Context:
-    rng = np.random.default_rng(check_seed(check.id, check.visibility, secret, fresh_public))
-    return Context(check, rng, worker, references, failed=dict(failed or {}))
+                 failed: Mapping[str, frozenset[str]] | None = None, fresh_public: bool = False, *,
+                 expectations: Expectations | None = None, fingerprint: str = "") -> Context:
+    """A fresh context; what it expects is remembered in ``expectations`` when the check's ``fingerprint`` is
+    given (the seed joins it in the key: a different secret or check never shares an expectation)."""
+    seed = check_seed(check.id, check.visibility, secret, fresh_public)
+    key = (fingerprint, seed) if expectations is not None and fingerprint else None
+    return Context(check, np.random.default_rng(seed), worker, references, failed=dict(failed or {}),
+                   expectations=expectations, key=key)

@@ -63,15 +63,19 @@ def value(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (), out
     """The answer must match the reference's on the same inputs (``expect`` may blank parts with ANY).
     ``nonfinite``: the mistake a NaN or inf in the answer is blamed on (a variant holding NaN never matches)."""
     target = ctx.check.target
-    d = _inputs(ctx, inputs, prepare)
+    d = ctx.expected("inputs", lambda: _inputs(ctx, inputs, prepare))
     outcome = ctx.call(*d.values())
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, target)
-    full = ctx.reference(target, *d.values())
     shown = expect or _identity
-    wrongs = {m: shown(v) for m, v in variants(mistakes, d, full).items()}
+
+    def expectation() -> tuple[Any, dict[Mistake, Any]]:
+        full = ctx.reference(target, *d.values())
+        return shown(full), {m: shown(v) for m, v in variants(mistakes, d, full).items()}
+
+    right, wrongs = ctx.expected("value", expectation)
     name, parts = _labels(outputs, d)
-    verdict = judge_value(outcome, shown(full), target=target, name=name, names=parts, rtol=rtol,
+    verdict = judge_value(outcome, right, target=target, name=name, names=parts, rtol=rtol,
                           hidden=ctx.hidden, variants=wrongs)
     if verdict.status == "fail" and own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
                                                             rtol=rtol):
@@ -88,14 +92,14 @@ def unchanged(ctx: Context, *, inputs: Inputs, outputs: Labels = None, expect: C
     """Property: the call returns the right structure and shapes and leaves every input as it was (as the
     grader reads the arguments back after the call)."""
     target = ctx.check.target
-    d = _inputs(ctx, inputs, prepare)
+    d = ctx.expected("inputs", lambda: _inputs(ctx, inputs, prepare))
     outcome = ctx.call(*d.values())
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, target)
-    expected = ctx.reference(target, *d.values())
     shown = expect or _identity
+    expected = ctx.expected("value", lambda: shown(ctx.reference(target, *d.values())))
     name, parts = _labels(outputs, d)
-    found = compare(outcome.value, shown(expected), name=name, names=parts, values=False, hidden=ctx.hidden)
+    found = compare(outcome.value, expected, name=name, names=parts, values=False, hidden=ctx.hidden)
     if found is not None and not (own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
                                                           values=False)):
         return mismatch_verdict(target, found)
@@ -133,12 +137,12 @@ def gradient(ctx: Context, *, inputs: Inputs, call: Sequence[str] | Callable, fo
     a cost: 1).
     """
     target = ctx.check.target
-    d = inputs(ctx.rng)
+    d = ctx.expected("inputs", lambda: inputs(ctx.rng))
     if callable(wrt):
         wrt = wrt(d)
     names = _grad_names(wrt)
     name = f"d{wrt}" if isinstance(wrt, str) else "result"
-    call_args = _call_args(call, ctx.reference, d)
+    call_args = ctx.expected("call", lambda: _call_args(call, ctx.reference, d))
     outcome = ctx.call(*call_args)
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, target)
@@ -151,11 +155,12 @@ def gradient(ctx: Context, *, inputs: Inputs, call: Sequence[str] | Callable, fo
         return numeric_gradient(lambda v: objective(_forward(forward, ref, {**d, key: v}), up), d[key])
 
     # Asked for whatever the answer, so that a recording made with the reference holds every call.
-    expected = ctx.reference(target, *call_args)
-    found = gradient_mismatch(outcome.value, numeric(wrt), name=name, names=names, hidden=ctx.hidden)
+    expected, numerical = ctx.expected("gradient", lambda: (ctx.reference(target, *call_args), numeric(wrt)))
+    found = gradient_mismatch(outcome.value, numerical, name=name, names=names, hidden=ctx.hidden)
     if found is None:
         return Verdict.ok()
     if own and right_given_own(ctx, own, call_args, outcome.value):
         return Verdict.ok(message(target), problem="own_helpers")
-    mistake = match(outcome.value, expected, variants(mistakes, d, expected)) if mistakes else None
+    wrongs = ctx.expected("variants", lambda: variants(mistakes, d, expected)) if mistakes else {}
+    mistake = match(outcome.value, expected, wrongs) if mistakes else None
     return mismatch_verdict(target, found, mistake or unstable(found))

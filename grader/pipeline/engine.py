@@ -2,9 +2,9 @@
 
 ``grade_one`` never raises for a student's sake: a submission that cannot be graded, fails at import,
 breaks the numpy-only rule, runs out of time, or even trips a bug of the grader becomes error rows for
-that submission alone. ``grade_many`` keeps one session per core busy from a thread each (the checks'
-own work on the grader's side is a few per cent of the time spent in student calls) and hands each
-submission back as soon as it is finished, so the caller can record it before the next one ends.
+that submission alone. ``grade_many`` keeps one session per core busy, from a judge process each
+(``grader.pipeline.judges``) or a thread each, and hands each submission back as soon as it is finished,
+so the caller can record it before the next one ends.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from grader.pipeline.integrity import RUN_TIME_IMPORT, numpy_only_violation
 from grader.pipeline.requirements import missing_requirement
 from grader.pipeline.results import CheckResult
 from grader.protocol.outcomes import Outcome, TimedOut
+from grader.suites.runner import remembered_fingerprint as check_fingerprint
 from grader.suites.runner import run_suite
 
 DEFAULT_SUBMISSION_TIMEOUT = 300.0
@@ -83,13 +84,43 @@ def grade_many(
     progress: bool = True,
     fresh_public: bool = False,
 ) -> Iterator[Graded]:
-    """Grade in parallel on ``jobs`` threads, yielding each submission as it finishes (order varies;
-    each ``Graded`` itself is deterministic). Heaviest assignments start first."""
+    """Grade in parallel, yielding each submission as it finishes (order varies; each ``Graded`` itself is
+    deterministic). Heaviest assignments start first. With ``jobs`` > 1, sandboxes from ``sandbox_sessions``
+    and the default references, the work runs on ``jobs`` judge processes (``grader.pipeline.judges``: the
+    grader's side of the checks then uses ``jobs`` cores); otherwise on ``jobs`` threads."""
     from tqdm import tqdm
 
+    from grader.pipeline.judges import MIN_PER_JUDGE, Plan, judged
+    from grader.pipeline.resources import in_judges
     from grader.reports.safe_text import one_line
 
     todo = heaviest_first(submissions)
+
+    def threaded(some: list[Submission]) -> Iterator[Graded]:
+        return _threaded(some, checks_for, open_session, references, secret, jobs, budget_for, fresh_public)
+
+    judges = min(jobs, len(todo) // MIN_PER_JUDGE)
+    if judges > 1 and in_judges(open_session, references):
+        keys = sorted({s.assignment for s in todo})
+        checks = {k: checks_for(k) for k in keys}
+        fingerprints = {c.id: f for k in keys for c in checks[k] if (f := check_fingerprint(c)) is not None}
+        plan = Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public,
+                    getattr(getattr(open_session, "pool", None), "level", None), fingerprints)
+        stream = judged(todo, plan, judges, fallback=threaded)
+    else:
+        stream = threaded(todo)
+    with tqdm(total=len(todo), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
+        for graded in stream:
+            student = one_line(graded.submission.student)  # a folder name: no escape sequence reaches the terminal
+            bar.set_postfix_str(f"{student}/{graded.submission.assignment}", refresh=False)
+            bar.update()
+            yield graded
+
+
+def _threaded(todo: list[Submission], checks_for: Callable[[str], list[Check]], open_session: OpenSession,
+              references: References, secret: str, jobs: int, budget_for: Callable[[str], float],
+              fresh_public: bool) -> Iterator[Graded]:
+    """``grade_one`` for each submission on ``jobs`` threads, yielded as each finishes."""
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
         futures = [
@@ -99,13 +130,8 @@ def grade_many(
             )
             for s in todo
         ]
-        with tqdm(total=len(futures), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
-            for future in as_completed(futures):
-                graded = future.result()
-                student = one_line(graded.submission.student)  # a folder name: no escape sequence reaches the terminal
-                bar.set_postfix_str(f"{student}/{graded.submission.assignment}", refresh=False)
-                bar.update()
-                yield graded
+        for future in as_completed(futures):
+            yield future.result()
     finally:
         # On Ctrl-C (or a caller that stops early) only the sessions already running finish.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -6,12 +6,24 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from grader.checks.base import References
 from grader.pipeline.engine import OpenSession
+
+
+class SandboxSessions:
+    """``open_session(assignment, files)`` on a ``WorkerPool``. ``grade_many`` may instead grade on judge
+    processes that each open sessions the same way on a pool of their own (its workers then never start)."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    def __call__(self, assignment: str, files: dict[str, bytes], **options: Any) -> AbstractContextManager[Any]:
+        return self.pool.session(assignment, files, **options)
 
 
 @contextmanager
@@ -21,7 +33,16 @@ def sandbox_sessions(slots: int) -> Iterator[OpenSession]:
     from grader.sandbox import WorkerPool
 
     with WorkerPool(slots=slots) as pool:
-        yield pool.session
+        yield SandboxSessions(pool)
+
+
+_defaults: weakref.WeakSet = weakref.WeakSet()  # what default_references() handed out
+
+
+def in_judges(open_session: Any, references: Any) -> bool:
+    """Whether a judge process can grade as ``open_session`` and ``references`` would here: sandboxes from
+    ``sandbox_sessions`` and the references ``default_references`` gives (a judge builds its own of both)."""
+    return isinstance(open_session, SandboxSessions) and references in _defaults
 
 
 def isolation_level() -> str:
@@ -40,21 +61,32 @@ def default_references():
     from grader.checks.references import LiveReferences, RecordedReferences
     from grader.course.assignments import REPO_ROOT
 
+    references: Any
     if importlib.util.find_spec("reference") is not None:
-        return CachedReferences(LiveReferences())
-    return RecordedReferences(REPO_ROOT / "grader" / "suites" / "public" / "answers.npz")
+        references = CachedReferences(LiveReferences())
+    else:
+        references = RecordedReferences(REPO_ROOT / "grader" / "suites" / "public" / "answers.npz")
+    _defaults.add(references)
+    return references
 
 
 class CachedReferences:
     """Remembers slow live reference answers by their arguments. Checks draw the same inputs for every
     student (seeded by check id), so after the first student such an answer (the lab's reference training,
     hw3's trainer) is a lookup. Fast functions are not worth hashing their arguments: a function's first
-    call decides which it is. Answers are deterministic functions of their arguments; callers get copies."""
+    call decides which it is. Answers are deterministic functions of their arguments; callers get copies.
+
+    ``expectations`` is where the checks run with these references remember what they expect (inputs,
+    reference answers, finite differences, mistakes' answers) across students: see
+    ``grader.checks.expectations``."""
 
     MAX_ENTRIES = 20_000
     SLOW_SECONDS = 0.005
 
     def __init__(self, inner: References) -> None:
+        from grader.checks.expectations import Expectations
+
+        self.expectations = Expectations()
         self._inner = inner
         self._answers: dict[str, Any] = {}
         self._slow: dict[tuple[str, str], bool] = {}

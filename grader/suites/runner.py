@@ -1,15 +1,22 @@
 """Run check records: each record's kind (in the course's registry ``grader.course.kinds.KINDS``) judges it with
 its parameters, in a fresh context. A check that raises (a grader bug, or data nobody expected) becomes an
-error verdict that says so, and the batch goes on."""
+error verdict that says so, and the batch goes on.
+
+References that remember answers across students (``grader.pipeline.resources.CachedReferences``) carry an
+``expectations`` store: checks then compute what they expect once per distinct input
+(``grader.checks.expectations``), keyed by their fingerprint and seed.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 from grader.checks.base import Check, Kind, References, Verdict, Worker, make_context
-from grader.checks.fingerprint import digest
+from grader.checks.expectations import Expectations
+from grader.checks.fingerprint import NotData, digest
 from grader.course.kinds import KINDS
 
 
@@ -20,7 +27,10 @@ def run_check(check: Check, worker: Worker, references: References, secret: str,
     that did not pass, and the catalogued mistakes diagnosed there; ``fresh_public``: see
     ``grader.checks.base.check_seed``."""
     try:
-        ctx = make_context(check, worker, references, secret, failed, fresh_public)
+        store = getattr(references, "expectations", None)
+        key = _fingerprint_or_none(check, kinds) if isinstance(store, Expectations) else None
+        ctx = make_context(check, worker, references, secret, failed, fresh_public,
+                           expectations=store if key else None, fingerprint=key or "")
         if check.kind not in kinds:
             raise KeyError(f"no kind of check named {check.kind!r}")
         verdict = kinds[check.kind].run(ctx, **check.params)
@@ -68,6 +78,49 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
             failed[check.target] = failed.get(check.target, frozenset()) | diagnosed
         done[index] = (verdict, time.perf_counter() - began)
     return [done[i] for i in range(len(checks))]
+
+
+_fingerprints: dict[tuple[int, int, int], tuple[Check, Kind | None, str]] = {}
+_fingerprints_lock = threading.Lock()
+
+
+def remembered_fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str | None:
+    """``fingerprint(check, kinds)``, computed once per record and kind; None for a record that cannot have one
+    (a parameter that is not data, e.g. a test's lambda): what it expects is then computed every time."""
+    return _fingerprint_or_none(check, kinds)
+
+
+def _fingerprint_or_none(check: Check, kinds: Mapping[str, Kind]) -> str | None:
+    try:
+        return _fingerprint(check, kinds)
+    except NotData:
+        return None
+
+
+def _fingerprint(check: Check, kinds: Mapping[str, Kind]) -> str:
+    """``fingerprint(check, kinds)``, computed once per record and kind (a run grades the same records for every
+    student; the entry keeps both alive, so their ids cannot be reused while it stands)."""
+    kind = kinds.get(check.kind)
+    key = (id(check), id(kind), id(kind.run) if kind is not None else 0)
+    entry = _fingerprints.get(key)
+    if entry is None:
+        entry = (check, kind, fingerprint(check, kinds))
+        with _fingerprints_lock:
+            if len(_fingerprints) > 100_000:  # many suites built and dropped (tests): start again
+                _fingerprints.clear()
+            _fingerprints[key] = entry
+    return entry[2]
+
+
+def remember_fingerprints(checks: Sequence[Check], known: Mapping[str, str], kinds: Mapping[str, Kind] = KINDS
+                          ) -> None:
+    """Take the fingerprints of ``checks`` (by id, in ``kinds``) as computed elsewhere: a judge process is told
+    them by its parent, which computed them from the same records and code."""
+    for check in checks:
+        kind = kinds.get(check.kind)
+        if check.id in known and kind is not None:
+            with _fingerprints_lock:
+                _fingerprints[(id(check), id(kind), id(kind.run))] = (check, kind, known[check.id])
 
 
 def fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str:

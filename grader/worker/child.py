@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import importlib.machinery
+import importlib.util
 import mmap
 import os
 import resource
@@ -27,6 +29,7 @@ import socket
 import sys
 import tempfile
 import traceback
+import types
 from typing import Any, NoReturn
 
 import numpy as np
@@ -35,7 +38,7 @@ from grader.protocol import wire
 from grader.worker import seccomp
 from grader.worker.capture import CappedText
 from grader.worker.notebook import NotebookError, notebook_to_source
-from grader.worker.scan import banned_imports
+from grader.worker.scan import banned_imports, compiled_or_none
 
 TRACEBACK_CHARS = 4000
 MESSAGE_CHARS = 2000
@@ -142,8 +145,10 @@ def guard_imports(banned: list[str]) -> None:
     sys.meta_path.insert(0, _BannedFinder(banned_set, exit_now))
 
 
-def prepare(scratch: str, setup: dict, banned: list[str]) -> dict:
-    """Write the files, turn a notebook into the module, scan for banned imports (no student code runs)."""
+def prepare(scratch: str, setup: dict, banned: list[str]) -> tuple[dict, types.CodeType | None]:
+    """Write the files, turn a notebook into the module, scan for banned imports (no student code runs).
+    Returns the report for the grader and the module's bytecode (None if it does not compile), compiled
+    once for the scan and the import."""
     files = {name: data.tobytes() for name, data in setup["files"].items()
              if os.path.basename(name) == name and name not in ("", ".", "..")}
     module, origin, error = setup["module"], None, ""
@@ -158,8 +163,41 @@ def prepare(scratch: str, setup: dict, banned: list[str]) -> dict:
     for name, data in files.items():
         with open(os.path.join(scratch, name), "wb") as f:
             f.write(data)
-    findings = banned_imports(files, f"{module}.py", banned) if banned and not error else []
-    return {"origin": origin, "banned": findings[:20], "error": error}
+    main = f"{module}.py"
+    # the path the import would give it: tracebacks and __file__ read the same either way
+    code = compiled_or_none(files[main], os.path.join(scratch, main)) if main in files and not error else None
+    compiled = {main: code} if code is not None else None
+    findings = banned_imports(files, main, banned, compiled=compiled) if banned and not error else []
+    return {"origin": origin, "banned": findings[:20], "error": error}, code
+
+
+class _CompiledLoader(importlib.machinery.SourceFileLoader):
+    """Loads the hand-in from the bytecode ``prepare`` compiled from the same file."""
+
+    def __init__(self, fullname: str, path: str, code: types.CodeType) -> None:
+        super().__init__(fullname, path)
+        self._code = code
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        return self._code
+
+
+def import_hand_in(module: str, scratch: str, code: types.CodeType | None) -> types.ModuleType:
+    """The student's module, as ``importlib.import_module`` imports it, from ``code`` when there is one."""
+    if code is None:
+        return importlib.import_module(module)
+    path = os.path.join(scratch, f"{module}.py")
+    spec = importlib.util.spec_from_file_location(module, path, loader=_CompiledLoader(module, path, code))
+    if spec is None or spec.loader is None:
+        return importlib.import_module(module)
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[module] = loaded
+    try:
+        spec.loader.exec_module(loaded)
+    except BaseException:
+        sys.modules.pop(module, None)  # as a failed import leaves it
+        raise
+    return sys.modules[module]  # a module may replace itself in sys.modules, as with an import
 
 
 class Child:
@@ -260,8 +298,9 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     apply_limits(limits, spec.get("extra_procs", 0))
     banned = list(spec.get("banned", []))
     child = Child(sock, scratch, setup["module"])
+    code = None
     try:
-        prepared = prepare(scratch, setup, banned)
+        prepared, code = prepare(scratch, setup, banned)
     except (MemoryError, RecursionError):
         prepared = {"origin": None, "banned": [], "error": "the file is too large or too deeply nested to read"}
     child.send({"prepared": prepared})
@@ -277,7 +316,7 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     sys.stderr = child.stderr
     before = set(sys.modules)
     try:
-        child.module = importlib.import_module(setup["module"])
+        child.module = import_hand_in(setup["module"], scratch, code)
     except BaseException as exc:
         child.send(child.raised(exc) if _recoverable(exc) else child.fatal(exc, limits["memory_mb"]))
         return

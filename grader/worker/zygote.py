@@ -2,10 +2,13 @@
 
 Started by ``grader.sandbox.isolation`` (``main()`` with a JSON config as argv[1]) with a control socket
 on the fd named in the config. Control frames (all trusted: only the grader holds the other end, no child ever does):
-``{"op": "spawn"}`` -> forks a child and answers ``{"pid": pid}`` together with the grader's end of a
-fresh socket to that child (SCM_RIGHTS); ``{"op": "end", "pid": pid}`` -> kills what is left of the
-child and everything it started, wipes the scratch area, answers ``{"status": "...", "exit": code or
-None, "signal": number or None}`` (how the child ended, observed here, outside the child).
+``{"op": "spawn"}`` -> answers ``{"pid": pid}`` together with the grader's end of a fresh socket to a
+child (SCM_RIGHTS); ``{"op": "end", "pid": pid}`` -> kills the child, answers ``{"status": "...", "exit":
+code or None, "signal": number or None}`` (how it ended, observed here, outside the child), then kills
+everything it started and wipes the scratch area.
+Requests are served one at a time, so the clean-up after an ``end`` is over before the next request is
+read. Then, while the grader judges, the next child is forked ahead (``spare``): it drops its rights and
+waits for its files, and ``spawn`` hands it over. Nothing it could meet was left by the one before.
 Run as root, each child gets a uid of its own (``uid`` in the config is the first of ``uid_span``), so
 nothing one child owns (files, processes) is reachable by the next.
 The student's files never pass through here, so no child can find another student's work in the
@@ -14,6 +17,7 @@ memory it inherits.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -41,8 +45,13 @@ class Zygote:
         self.config = config
         self.ctrl = ctrl
         self.builtins, self.procedures = preload(config["kind"])
+        # What was loaded stays out of the collector's sight: a child's collection would otherwise touch every
+        # preloaded object and copy each page it lies on (copy-on-write), a few milliseconds a child.
+        gc.collect()
+        gc.freeze()
         self.spawned = 0
         self.uids: dict[int, int | None] = {}
+        self.spare: tuple[int, socket.socket] | None = None
 
     def next_uid(self) -> int | None:
         base = self.config.get("uid")
@@ -51,7 +60,8 @@ class Zygote:
         self.spawned += 1
         return base + self.spawned % int(self.config.get("uid_span", 1))
 
-    def spawn(self) -> None:
+    def fork(self) -> tuple[int, socket.socket]:
+        """A new child, waiting for its files on the socket returned with its pid."""
         ours, theirs = socket.socketpair()
         uid = self.next_uid()
         pid = os.fork()
@@ -59,6 +69,8 @@ class Zygote:
             try:
                 self.ctrl.close()
                 ours.close()
+                if self.spare is not None:  # not this child's to hold
+                    self.spare[1].close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 from grader.worker.child import serve
 
@@ -67,11 +79,17 @@ class Zygote:
                 os._exit(70)
         self.uids[pid] = uid
         theirs.close()
+        return pid, ours
+
+    def spawn(self) -> None:
+        pid, ours = self.spare or self.fork()
+        self.spare = None
         socket.send_fds(self.ctrl, [b"F"], [ours.fileno()])
         ours.close()
         wire.send_frame(self.ctrl, wire.encode({"pid": pid}))
 
     def end(self, pid: int) -> dict:
+        """Kill child ``pid`` and say how it ended (``after_end`` cleans up after it)."""
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -86,8 +104,18 @@ class Zygote:
                 answer["signal"] = os.WTERMSIG(status)
         except ChildProcessError:
             pass
-        self.cleanup(pid, self.uids.pop(pid, None))
         return answer
+
+    def after_end(self, pid: int) -> None:
+        """Clean up after child ``pid``, then fork the next child ahead. In a pid namespace the clean-up kills
+        every process but ours, a spare included: so the spare is forked after it, and only then."""
+        if self.spare is not None and self.config["cleanup"] == "pidns":
+            self.uids.pop(self.spare[0], None)
+            self.spare[1].close()
+            self.spare = None
+        self.cleanup(pid, self.uids.pop(pid, None))
+        if self.spare is None:
+            self.spare = self.fork()
 
     def cleanup(self, pid: int, uid: int | None) -> None:
         """Kill whatever the child left running and wipe the scratch area."""
@@ -115,6 +143,7 @@ class Zygote:
                 self.spawn()
             elif request["op"] == "end":
                 wire.send_frame(self.ctrl, wire.encode(self.end(request["pid"])))
+                self.after_end(request["pid"])
 
 
 def main() -> None:

@@ -1,0 +1,97 @@
+"""Judging in processes: ``--jobs N`` grades on N judge processes, each with one sandbox slot of its own.
+
+A thread per slot leaves the grader's side of every check (making inputs, encoding, comparing, writing rows)
+to one interpreter lock, so ``--jobs 2`` could not use two cores. Each judge process here runs
+``grade_one`` for one submission at a time, exactly as a grading thread does, with its own warm sandbox,
+references and remembered expectations; the parent hands it the submission (files as bytes) and gets the
+rows back. Judges are grader processes, never the processes that run student code: what a student's code
+returns reaches a judge as data through the sandbox's wire, as before, and only the judge's own rows (text and
+numbers) are pickled back to the parent.
+
+Judges start with ``spawn`` (a fresh interpreter: the parent's threads are not forked), about a second
+each, once per run. If a judge dies (or cannot take its plan, e.g. a check that does not unpickle there),
+what it had not finished is graded in the parent's threads instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+from grader.checks.base import Check
+from grader.pipeline.discover import Submission
+from grader.pipeline.results import CheckResult
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every judge grades with: the checks and time budget of each assignment, the secret; and what the
+    parent already knows, so that no judge pays for it again: the isolation level and the checks' fingerprints."""
+
+    checks: dict[str, list[Check]]
+    budgets: dict[str, float]
+    secret: str
+    fresh_public: bool
+    level: str | None = None
+    fingerprints: dict[str, str] | None = None  # by check id
+
+
+MIN_PER_JUDGE = 8  # a judge costs about a second to start: a smaller batch is graded on threads
+_judge: dict[str, Any] = {}  # in a judge process: its plan, sandbox pool and references
+
+
+def _start(plan: Plan) -> None:
+    """A judge's set-up: one sandbox slot, the references (live, or recorded in a release)."""
+    from grader.pipeline.resources import default_references
+    from grader.sandbox import WorkerPool
+    from grader.suites.runner import remember_fingerprints
+
+    pool = WorkerPool(slots=1, level=plan.level)
+    for checks in plan.checks.values():
+        remember_fingerprints(checks, plan.fingerprints or {})
+    multiprocessing.util.Finalize(pool, pool.close, exitpriority=10)  # the sandbox ends with the judge
+    _judge.update(plan=plan, pool=pool, references=default_references())
+
+
+def _grade(submission: Submission) -> tuple[list[CheckResult], float, float]:
+    """One submission's rows, wall seconds and seconds in student calls, graded in this judge."""
+    from grader.pipeline.engine import grade_one
+
+    plan: Plan = _judge["plan"]
+    graded = grade_one(submission, plan.checks[submission.assignment], _judge["pool"].session, _judge["references"],
+                       plan.secret, plan.budgets[submission.assignment], fresh_public=plan.fresh_public)
+    return graded.results, graded.seconds, graded.student_seconds
+
+
+def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
+           fallback: Callable[[list[Submission]], Iterator[Any]]) -> Iterator[Any]:
+    """``Graded`` for each submission as it finishes, on ``jobs`` judge processes; ``fallback`` grades, in this
+    process, whatever a judge that died left unfinished. Judges start the way ``multiprocessing`` spawns: a
+    script that grades must guard its top level with ``if __name__ == "__main__":``."""
+    from grader.pipeline.engine import Graded
+
+    todo = list(submissions)
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start, initargs=(plan,))
+    orphans: list[Submission] = []
+    try:
+        try:
+            futures: dict[Future, Submission] = {pool.submit(_grade, s): s for s in todo}
+        except Exception:  # no judge could start (the plan does not pickle): all of it here
+            futures, orphans = {}, todo
+        for future in as_completed(futures):
+            submission = futures[future]
+            try:
+                results, seconds, student_seconds = future.result()
+            except Exception:  # a judge died (BrokenProcessPool), or could not take its plan or this task
+                orphans.append(submission)
+                continue
+            yield Graded(submission, results, seconds, student_seconds)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if orphans:
+        yield from fallback(orphans)

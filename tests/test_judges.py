@@ -1,0 +1,78 @@
+"""Judging in processes: the same rows as grading on threads, and nothing lost when a judge cannot grade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import grader.pipeline.judges as judges
+from grader.authoring.samples import reference_submission, write_submission
+from grader.pipeline.discover import discover
+from grader.pipeline.engine import grade_many
+from grader.pipeline.resources import default_references, sandbox_sessions
+from grader.suites import load_checks
+
+MUTANTS = Path(__file__).parent / "data" / "mutants" / "hw2"
+
+
+def small_class(root: Path) -> list:
+    """The reference and five one-bug hand-ins of hw2."""
+    write_submission(root / "s00", reference_submission())
+    for i, mutant in enumerate(sorted(MUTANTS.glob("*.py"))[:5], start=1):
+        write_submission(root / f"s{i:02d}", {"backprop.py": mutant.read_bytes()})
+    return discover(root, ["hw2"])
+
+
+def rows(graded: list) -> list[tuple]:
+    return sorted((r.student, r.check_id, r.points, r.status, r.message, r.mistake, r.problem, r.output)
+                  for g in graded for r in g.results)
+
+
+def test_judge_processes_grade_exactly_as_threads_do(tmp_path, secret, monkeypatch):
+    subs = small_class(tmp_path / "class")
+    checks = load_checks("hw2", include_hidden=True)
+    used = []
+    real = judges.judged
+
+    def spy(*args, **kwargs):
+        used.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(judges, "MIN_PER_JUDGE", 1)
+    monkeypatch.setattr(judges, "judged", spy)
+    with sandbox_sessions(2) as open_session:
+        in_judges = list(grade_many(subs, lambda key: checks, open_session, default_references(), secret, jobs=2,
+                                    progress=False))
+        on_threads = list(grade_many(subs, lambda key: checks, lambda *a, **k: open_session(*a, **k),
+                                     default_references(), secret, jobs=2, progress=False))
+    assert used == [2]  # the first run went to two judges, the second (not sandbox_sessions' own) to threads
+    assert rows(in_judges) == rows(on_threads)
+    by_student = {g.submission.student: g for g in in_judges}
+    assert all(r.status == "pass" for r in by_student["s00"].results)
+    assert all(any(r.status != "pass" for r in by_student[f"s{i:02d}"].results) for i in range(1, 6))
+
+
+def test_what_a_judge_cannot_grade_is_graded_here(tmp_path, secret):
+    subs = small_class(tmp_path / "class")[:3]
+    plan = judges.Plan(checks={}, budgets={}, secret=secret, fresh_public=False)  # a judge knows no hw2: KeyError
+    fell_back: list = []
+
+    def fallback(rest):
+        fell_back.extend(rest)
+        return iter(["graded here"] * len(rest))
+
+    out = list(judges.judged(subs, plan, 2, fallback))
+    assert out == ["graded here"] * 3
+    assert sorted(s.student for s in fell_back) == ["s00", "s01", "s02"]
+
+
+@pytest.mark.parametrize("jobs, submissions", [(1, 40), (2, 9)])
+def test_one_job_or_a_small_batch_stays_on_threads(tmp_path, secret, monkeypatch, jobs, submissions):
+    monkeypatch.setattr(judges, "judged", lambda *a, **k: pytest.fail("judges started"))
+    subs = small_class(tmp_path / "class")
+    subs = (subs * 10)[:submissions]
+    with sandbox_sessions(jobs) as open_session:
+        graded = grade_many(subs, lambda key: [], open_session, default_references(), secret, jobs=jobs,
+                            progress=False)
+        assert len(list(graded)) == submissions
