@@ -18,6 +18,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
+import golden  # noqa: E402
 from conftest import TEST_SECRET  # noqa: E402
 from loopback_cluster import LoopbackCluster  # noqa: E402
 
@@ -49,10 +50,6 @@ def local_grades(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("GRADER_SECRET", TEST_SECRET)
         assert main(["grade", str(SAMPLE), "--out", str(out), "--quiet"]) == 0
     return out
-
-
-def results_csv(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "results.csv").drop(columns=["seconds"])
 
 
 def gradebook_rows(out: Path, assignments: list[str]) -> pd.DataFrame:
@@ -88,7 +85,7 @@ def test_the_sample_class_graded_on_a_cluster_matches_local_grading(
 
     assert code == 0, printed.err
     assert "cluster: 2 of 2 workers grade, 2 threads in all" in printed.out
-    pd.testing.assert_frame_equal(results_csv(out), results_csv(local_grades))
+    pd.testing.assert_frame_equal(golden.table(out / "results.csv"), golden.table(local_grades / "results.csv"))
     assert secret not in logs + printed.out + printed.err  # the plan travels, the secret is never logged
 
 

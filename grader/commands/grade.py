@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     root: Path = args.submissions
     if not root.is_dir():
         raise UserError(f"{root}: no such folder; give the folder holding one sub-folder per student")
-    if not student_dirs(root):
+    students = student_dirs(root)
+    if not students:
         raise UserError(f"{root} holds no student folders; expected {root}/<student_id>/backprop.py and so on")
     if args.out.resolve().parent == root.resolve():
         raise UserError(f"--out {args.out} is inside {root}, where it would be taken for a student; put it elsewhere")
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         if retimed:
             print(f"{retimed} unchanged submissions have a new submission time: recorded without regrading")
         print(
-            f"{len(student_dirs(root))} students, {len(submissions)} submissions: skipped {skipped} unchanged, "
+            f"{len(students)} students, {len(submissions)} submissions: skipped {skipped} unchanged, "
             f"grading {len(todo)} on {'public and hidden' if include_hidden else 'public'} checks "
             + (f"on the cluster {args.cluster}" if args.cluster else f"with {jobs} jobs")
         )
