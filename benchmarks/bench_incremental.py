@@ -1,6 +1,7 @@
 """What a rerun costs when little or nothing changed, measured whole, command against command.
 
     .venv/bin/python benchmarks/bench_incremental.py [--students 120] [--only hw1,hw2,hw3,lab] [--runs 5]
+    .venv/bin/python benchmarks/bench_incremental.py --only-check [--runs 20]
 
 Grades the generated benchmark class (``bench_grading.make_class``) once, untimed, then prints from this one
 run, each figure the median of ``--runs`` whole-process timings taken in turn with its yardstick (A B A B ...,
@@ -12,12 +13,17 @@ so that a drift of the machine's speed hits both):
 - the reports of a 300-student gradebook (``class_gradebook.copy_class``), timed in this process: the first
   build, a rebuild after one student's hand-in changed (pair counts kept), and the check that finds them
   current (what a rerun with nothing to do pays).
+
+``--only-check`` measures ``grader check hw2`` alone (no class is generated or graded): it takes seconds. The
+figures are wall time; ``--only-check`` adds each command's CPU time (its own and its children's, the
+sandboxed worker's included), as medians and their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -42,21 +48,64 @@ from grader.reports.similarity import _normalise_trusted  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+def children_cpu() -> float:
+    """CPU seconds (user and system) of every child process waited for so far, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_whole(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU seconds of ``command`` run whole, and what it printed."""
+    cpu = children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return seconds, done.stdout
+    return seconds, children_cpu() - cpu, done.stdout
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    seconds, _, printed = run_whole(command, env)
+    return seconds, printed
 
 
 def paired(a: list[str], b: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
     """Medians of A and B run in turn (after one warm-up of each), and the median of the ratios A/B."""
-    timed(a, env), timed(b, env)
-    pairs = [(timed(a, env)[0], timed(b, env)[0]) for _ in range(runs)]
-    return (statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs),
-            statistics.median(p[0] / p[1] for p in pairs))  # fmt: skip
+    return paired_wall_cpu(a, b, runs, env)[0]
+
+
+Medians = tuple[float, float, float]
+
+
+def paired_wall_cpu(a: list[str], b: list[str], runs: int, env: dict[str, str]) -> tuple[Medians, Medians]:
+    """``paired``'s medians of wall time, and the same of CPU time."""
+    run_whole(a, env), run_whole(b, env)
+    pairs = [(run_whole(a, env), run_whole(b, env)) for _ in range(runs)]
+    wall = [(x[0], y[0]) for x, y in pairs]
+    cpu = [(x[1], y[1]) for x, y in pairs]
+    return tuple(  # type: ignore[return-value]
+        (statistics.median(p[0] for p in figures), statistics.median(p[1] for p in figures),
+         statistics.median(p[0] / p[1] for p in figures))
+        for figures in (wall, cpu)
+    )  # fmt: skip
+
+
+def check_command(work: Path) -> list[str]:
+    """``grader check hw2`` on a correct ``backprop.py`` (the reference's) in a folder of ``work``."""
+    mine = work / "mine"
+    mine.mkdir()
+    shutil.copy(REPO_ROOT / "reference" / "backprop_np.py", mine / "backprop.py")
+    return [str(BIN / "grader"), "check", "hw2", "--path", str(mine)]
+
+
+def report_check(work: Path, runs: int, env: dict[str, str], cpu: bool) -> None:
+    (a, b, ratio), (a_cpu, b_cpu, ratio_cpu) = paired_wall_cpu(check_command(work), [sys.executable, "-c",
+                                                                "import numpy"], runs, env)  # fmt: skip
+    print(f"grader check hw2 (correct file): {a:.2f} s; python -c 'import numpy' {b:.2f} s: {ratio:.2f}x "
+          "(target < 4x)")  # fmt: skip
+    if cpu:
+        print(f"  in CPU time: {a_cpu:.2f} s; python -c 'import numpy' {b_cpu:.2f} s: {ratio_cpu:.2f}x")
 
 
 def report_rebuild(graded_out: Path, work: Path, students: int) -> dict[str, float]:
@@ -91,12 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=120)
     parser.add_argument("--report-students", type=int, default=300)
     parser.add_argument("--only", default="hw1,hw2,hw3,lab", help="what the class is graded on (default: all)")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="pairs of timings per figure (default: 5)")
+    parser.add_argument("--only-check", action="store_true", help="measure grader check hw2 alone, wall and CPU")
     args = parser.parse_args(argv)
     env = {**os.environ, "GRADER_SECRET": SECRET}
     grader = [str(BIN / "grader")]
     with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
         work = Path(tmp)
+        if args.only_check:
+            report_check(work, args.runs, env, cpu=True)
+            return 0
         root, out = work / "class", work / "out"
         make_class(root, args.students)
         grade = [*grader, "grade", str(root), "--out", str(out), "--only", args.only, "--quiet"]
@@ -107,13 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no-op rerun of grader grade: {a:.2f} s; python -c 'import pandas' {b:.2f} s: {ratio:.2f}x "
               "(target < 2x)")  # fmt: skip
 
-        mine = work / "mine"
-        mine.mkdir()
-        shutil.copy(REPO_ROOT / "reference" / "backprop_np.py", mine / "backprop.py")
-        check = [*grader, "check", "hw2", "--path", str(mine)]
-        a, b, ratio = paired(check, [sys.executable, "-c", "import numpy"], args.runs, env)
-        print(f"grader check hw2 (correct file): {a:.2f} s; python -c 'import numpy' {b:.2f} s: {ratio:.2f}x "
-              "(target < 4x)")  # fmt: skip
+        report_check(work, args.runs, env, cpu=False)
 
         correct = (root / "student0000" / "backprop.py").read_bytes()  # every third student is correct
         fixed = next(p for p in sorted(root.glob("*/backprop.py")) if p.read_bytes() != correct)
