@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
 from grader.errors import UserError
-from grader.exports.terminal import closing_line, print_table
-from grader.pipeline.discover import own_submission
-from grader.pipeline.engine import grade_one
 from grader.pipeline.requirements import missing_requirement
-from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
-from grader.pipeline.results import CheckResult
-from grader.suites import load_checks
+
+if TYPE_CHECKING:
+    from grader.pipeline.results import CheckResult
 
 HELP = "check your work on the public checks (e.g. `grader check hw2`)"
 
@@ -86,21 +84,45 @@ def run(args: argparse.Namespace) -> int:
 def check_found(found: dict[str, Path], folder: Path, *, failed_only: bool = False) -> list[CheckResult]:
     """Grade each found file on the public checks and print its table, then the total; the rows."""
     skipped = [key for key in found if missing_requirement(key)]  # found, not asked for: said, not graded
-    submissions = [own_submission(key, path, folder) for key, path in found.items() if key not in skipped]
-    references = default_references()
-    results: list[CheckResult] = []
-    with sandbox_sessions(slots=1) as open_session:
-        level = isolation_level()
-        if not level.startswith("bwrap"):  # weaker than the real grading's: say so
-            print(f"isolation: {level}\n")
-        for number, sub in enumerate(submissions):
-            graded = grade_one(sub, load_checks(sub.assignment, include_hidden=False), open_session, references, "")
-            print("\n" if number else "", end="")
-            print_table(sub.assignment, sub.source, graded.results, failed_only=failed_only)
-            results += graded.results
+    graded = {key: path for key, path in found.items() if key not in skipped}
+    results = _grade_and_print(graded, folder, failed_only) if graded else []
     for key in skipped:
         print(f"\n{key}  {found[key]}  not checked: {missing_requirement(key)}")
     if results:
+        from grader.exports.terminal import closing_line
+
         print(f"\n{closing_line(results)}")
     return results
 
+
+def _grade_and_print(found: dict[str, Path], folder: Path, failed_only: bool) -> list[CheckResult]:
+    """The sandbox's worker starts first, in the background (``grader.sandbox.early``); the grading library
+    is imported and the checks are loaded meanwhile (hence the imports here, not at the top)."""
+    from grader.sandbox.early import EarlyPool
+
+    torch_only = all(ASSIGNMENTS[key].uses_torch for key in found)
+    early = EarlyPool(slots=1, kind="torch" if torch_only else None)  # None: a worker of each kind as needed
+    try:
+        from grader.exports.terminal import print_table
+        from grader.pipeline.discover import own_submission
+        from grader.pipeline.engine import grade_one
+        from grader.pipeline.resources import SandboxSessions, default_references
+        from grader.suites import load_checks
+
+        submissions = [own_submission(key, path, folder) for key, path in found.items()]
+        checks = {sub.assignment: load_checks(sub.assignment, include_hidden=False) for sub in submissions}
+        references = default_references()
+        pool = early.pool()
+    except BaseException:
+        early.close()
+        raise
+    results: list[CheckResult] = []
+    with pool:
+        if pool.level != "bwrap":  # weaker than the real grading's: say so
+            print(f"isolation: {pool.level}: {pool.isolation.description}\n")
+        for number, sub in enumerate(submissions):
+            graded = grade_one(sub, checks[sub.assignment], SandboxSessions(pool), references, "")
+            print("\n" if number else "", end="")
+            print_table(sub.assignment, sub.source, graded.results, failed_only=failed_only)
+            results += graded.results
+    return results

@@ -1,0 +1,114 @@
+"""Starting the sandbox: a worker started under bubblewrap needs no probe; a bubblewrap that fails still falls
+back (bwrap -> unshare -> none) with the same warning; ``grader check`` starts its worker without the probe."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from pathlib import Path
+
+import pytest
+
+from grader.authoring.samples import reference_submission, write_submission
+from grader.cli import main
+from grader.protocol.outcomes import Returned
+from grader.sandbox import early, isolation
+
+BWRAP_WORKS = isolation.works("bwrap")
+WEAKER = "bubblewrap is not usable here"
+
+
+@pytest.fixture
+def fresh_detect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``isolation.detect`` with nothing remembered from other tests (restored afterwards)."""
+    monkeypatch.setattr(isolation, "detect", functools.cache(isolation.detect.__wrapped__))
+
+
+@pytest.fixture
+def no_probe(monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> list[str]:
+    """Records every probe instead of running it (and says bwrap fails, so a probe would also be seen
+    as a weaker level)."""
+    probed: list[str] = []
+    monkeypatch.setattr(isolation, "works", lambda level: probed.append(level) or False)
+    return probed
+
+
+@pytest.fixture
+def broken_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> Path:
+    """A bwrap that fails as one does where user namespaces are not allowed."""
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
+    return fake
+
+
+def answers(pool) -> bool:
+    with pool.session("hw2", {"backprop.py": b"def twice(x):\n    return 2 * x\n"}) as session:
+        outcome = session.call("twice", (21,), {}, timeout=10)
+    return isinstance(outcome, Returned) and outcome.value == 42
+
+
+@pytest.mark.skipif(not BWRAP_WORKS, reason="bubblewrap is not usable on this machine")
+def test_a_worker_started_under_bwrap_needs_no_probe(no_probe: list[str]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning of weaker isolation either
+        pool = early.EarlyPool(slots=1).pool()
+    with pool:
+        assert pool.level == "bwrap"
+        assert answers(pool)
+    assert no_probe == []
+
+
+def test_a_broken_bwrap_falls_back_with_the_same_warning(broken_bwrap: Path) -> None:
+    expected = isolation.detect.__wrapped__  # what the probe picks, bwrap being broken
+    with pytest.warns(RuntimeWarning, match=WEAKER):
+        level = expected().level
+    assert level in ("unshare", "none")
+
+    with pytest.warns(RuntimeWarning, match=WEAKER) as said:
+        pool = early.EarlyPool(slots=1).pool()
+    with pool:
+        assert pool.level == level
+        assert pool.isolation.description == isolation.DESCRIPTIONS[level]
+        assert answers(pool)
+    assert [str(w.message) for w in said if WEAKER in str(w.message)] == [
+        f"sandbox: bubblewrap is not usable here, student code runs with weaker isolation "
+        f"({isolation.DESCRIPTIONS[level]})"]
+
+
+def test_the_probe_says_a_broken_bwrap_does_not_work(broken_bwrap: Path) -> None:
+    assert not isolation.works("bwrap")
+
+
+@pytest.mark.skipif(not BWRAP_WORKS, reason="bubblewrap is not usable on this machine")
+def test_the_probe_runs_python_in_the_sandbox() -> None:
+    assert isolation.works("bwrap")
+    probe = isolation.command("bwrap", {}, code=isolation.PROBE)
+    assert probe[:probe.index("--")] == isolation.command("bwrap", {})[:probe.index("--")]  # the same sandbox
+
+
+@pytest.mark.skipif(not BWRAP_WORKS, reason="bubblewrap is not usable on this machine")
+def test_grader_check_starts_its_worker_without_the_probe(tmp_path: Path, no_probe: list[str],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    write_submission(tmp_path, {"backprop.py": reference_submission()["backprop.py"]})
+
+    assert main(["check", "hw2", "--path", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "isolation:" not in out  # bwrap, as in the real grading
+    assert "44 of 44 public checks pass" in out
+    assert no_probe == []
+
+
+def test_grader_check_with_a_broken_bwrap_says_which_isolation_it_used(tmp_path: Path, broken_bwrap: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    write_submission(tmp_path, {"backprop.py": reference_submission()["backprop.py"]})
+
+    with pytest.warns(RuntimeWarning, match=WEAKER):
+        assert main(["check", "hw2", "--path", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    level = isolation.detect().level
+    assert out.startswith(f"isolation: {level}: {isolation.DESCRIPTIONS[level]}\n")
+    assert "44 of 44 public checks pass" in out
