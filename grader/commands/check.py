@@ -108,10 +108,14 @@ def _grade_and_print(found: dict[str, Path], folder: Path, failed_only: bool) ->
         from grader.pipeline.engine import grade_one
         from grader.pipeline.resources import SandboxSessions, default_references
         from grader.suites import load_checks
+        from grader.suites.runner import remembered_fingerprint
 
         submissions = [own_submission(key, path, folder) for key, path in found.items()]
         checks = {sub.assignment: load_checks(sub.assignment, include_hidden=False) for sub in submissions}
         references = default_references()
+        if getattr(references, "expectations", None) is not None:  # checks remember what they expect by these
+            for check in (c for suite in checks.values() for c in suite):
+                remembered_fingerprint(check)  # computed while the worker starts, not after
         pool = early.pool()
     except BaseException:
         early.close()
