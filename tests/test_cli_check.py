@@ -40,6 +40,26 @@ def test_the_stubs_print_one_line_per_function_and_a_total(capsys: pytest.Captur
     assert lines[-1].startswith("total: 0/") and "(0 %)" in lines[-1] and "hidden checks" in lines[-1]
 
 
+def test_one_hand_in_is_checked_without_the_store_of_expectations(tmp_path, capsys, monkeypatch):
+    """The store remembers across students: one student's check would only pay for it."""
+    from grader.checks.expectations import Expectations
+
+    asked: list[object] = []
+    remember = Expectations.get
+
+    def get(self, key, compute):
+        asked.append(key)
+        return remember(self, key, compute)
+
+    monkeypatch.setattr(Expectations, "get", get)
+    write_submission(tmp_path, {HW1: reference_submission()[HW1]})
+
+    assert main(["check", "hw1", "--path", str(tmp_path)]) == 0
+
+    assert "11 of 11 public checks pass" in capsys.readouterr().out
+    assert asked == []
+
+
 def test_a_file_with_a_syntax_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = reference_submission()["backprop.py"].replace(b"def relu_forward(S", b"def relu_forward(S,,", 1)
     write_submission(tmp_path, {"backprop.py": source})
