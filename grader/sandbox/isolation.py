@@ -10,6 +10,10 @@ Levels, best first:
 - ``none``: a plain subprocess with resource limits only.
 Run as root, every child also runs under a uid of its own (so the process limit bites, it cannot touch
 the worker, and nothing it owns is reachable by the next child).
+
+``detect`` probes the levels in that order (a short Python run at each, ``works``) once per process.
+``grader.sandbox.early`` skips the probe where a worker started under bwrap proves it works, and falls back
+to ``detect`` when it does not start.
 """
 
 from __future__ import annotations
