@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
     for key in args.assignments:  # asked for by name: an error; found, not asked for: a note (check_found)
         if missing := missing_requirement(key):
             raise UserError(missing)
-    for var in BLAS_THREADS:  # before numpy loads BLAS (it is not loaded yet)
-        os.environ.setdefault(var, "1")
+    if "numpy" not in sys.modules:  # read once, when numpy loads BLAS: later it would change nothing
+        for var in BLAS_THREADS:
+            os.environ.setdefault(var, "1")
     results = check_found(found, folder, failed_only=args.failed_only)
     return 1 if any(r.status != "pass" for r in results) or not results else 0
 
