@@ -112,3 +112,39 @@ def test_grader_check_with_a_broken_bwrap_says_which_isolation_it_used(tmp_path:
     level = isolation.detect().level
     assert out.startswith(f"isolation: {level}: {isolation.DESCRIPTIONS[level]}\n")
     assert "44 of 44 public checks pass" in out
+
+
+@pytest.mark.skipif(not BWRAP_WORKS, reason="bubblewrap is not usable on this machine")
+def test_the_first_worker_is_launched_before_numpy_is_imported() -> None:
+    """``grader check`` launches its worker first, so the worker's start overlaps the grader's imports."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from grader.sandbox import early\n"
+        "worker = early.launch_first('numpy')\n"
+        "print(worker is not None, 'numpy' in sys.modules)\n"
+        "pool = early.open_started(1, None, worker)\n"
+        "print(pool.level, pool._workers[(0, 'numpy')] is worker, worker.running)\n"
+        "pool.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split("\n")[:2] == ["True False", "bwrap True True"]
+
+
+@pytest.mark.skipif(not BWRAP_WORKS, reason="bubblewrap is not usable on this machine")
+def test_a_pool_adopts_only_the_worker_it_would_have_made() -> None:
+    from grader.sandbox import Limits, WorkerPool
+    from grader.sandbox.process import WorkerProcess, worker_uid
+
+    with WorkerPool(None, 1, level="bwrap") as pool:
+        strange = WorkerProcess("numpy", Limits.for_kind("numpy").with_(memory_mb=4096), "bwrap",
+                                worker_uid(0, "numpy", "bwrap"))
+        with pytest.raises(ValueError, match="is not this pool's slot 0 worker"):
+            pool.adopt(strange)
+        launched = early.launch_first("numpy")
+        assert launched is not None
+        pool.adopt(launched)
+        assert answers(pool)
+        assert launched.running

@@ -49,9 +49,27 @@ per child. Opening sessions on a trivial module measures the per-session overhea
 60 ms for torch workers on the development machine, against ~2 s for a fresh interpreter importing torch).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from grader.sandbox.isolation import Isolation, detect, isolation_level
 from grader.sandbox.limits import Limits
-from grader.sandbox.pool import WorkerPool
-from grader.sandbox.session import Session
+
+if TYPE_CHECKING:
+    from grader.sandbox.pool import WorkerPool
+    from grader.sandbox.session import Session
+
+
+def __getattr__(name: str) -> Any:
+    """``WorkerPool`` and ``Session`` on first use: they import numpy, which a worker launched before them
+    (``grader.sandbox.early``) need not wait for."""
+    if name == "WorkerPool":
+        from grader.sandbox.pool import WorkerPool
+
+        return WorkerPool
+    if name == "Session":
+        from grader.sandbox.session import Session
+
+        return Session
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["Isolation", "Limits", "Session", "WorkerPool", "detect", "isolation_level"]

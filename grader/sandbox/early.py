@@ -1,20 +1,25 @@
 """A worker pool whose first worker starts at once, in the background, while the caller gets ready to grade.
 
 ``grader check`` starts it before it loads the checks, so the worker's start-up (a Python under the sandbox
-importing numpy) overlaps the grader's own imports. The worker is started under bubblewrap straight away:
-a worker that starts and says it is ready proves the best level works, so the probe of ``isolation.detect``
-runs only when that start fails, and then picks the level (bwrap, unshare, none, with the same warning) as
-it always does. The pool's level is fixed before any student code runs; nothing here is weaker than
-``WorkerPool()``.
+importing numpy) overlaps the grader's own imports: the first worker's process is launched before anything
+here imports numpy (``WorkerProcess.launch`` needs none), and the pool that adopts it is built meanwhile. The
+worker is started under bubblewrap straight away: a worker that starts and says it is ready proves the best
+level works, so the probe of ``isolation.detect`` runs only when that start fails, and then picks the level
+(bwrap, unshare, none, with the same warning) as it always does. The pool's level is fixed before any student
+code runs; nothing here is weaker than ``WorkerPool()``.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from grader.sandbox import isolation
-from grader.sandbox.pool import WorkerPool
-from grader.sandbox.process import WorkerLost
+from grader.sandbox.limits import Limits
+from grader.sandbox.process import WorkerLost, WorkerProcess, worker_uid
+
+if TYPE_CHECKING:
+    from grader.sandbox.pool import WorkerPool
 
 
 def _started(pool: WorkerPool) -> bool:
@@ -26,11 +31,30 @@ def _started(pool: WorkerPool) -> bool:
     return True
 
 
-def open_started(slots: int = 1, kind: str | None = None) -> WorkerPool:
+def launch_first(kind: str) -> WorkerProcess | None:
+    """Slot 0's ``kind`` worker under bubblewrap, its process launched and not waited for; None without
+    bubblewrap. Imports no numpy."""
+    if isolation.bwrap_binary() is None:
+        return None
+    worker = WorkerProcess(kind, Limits.for_kind(kind), "bwrap", worker_uid(0, kind, "bwrap"))
+    try:
+        worker.launch()
+    except OSError:  # cannot even be started: the probe decides
+        worker.close()
+        return None
+    return worker
+
+
+def open_started(slots: int = 1, kind: str | None = None, launched: WorkerProcess | None = None) -> WorkerPool:
     """A ``WorkerPool(kind, slots)`` with its workers started (of ``kind``, or numpy). Tries bubblewrap
-    first, without the probe; falls back to the detected level when a bwrap worker does not start."""
-    if isolation.bwrap_binary() is not None:
+    first, without the probe (adopting ``launched``, slot 0's worker from ``launch_first``, if given); falls
+    back to the detected level when a bwrap worker does not start."""
+    from grader.sandbox.pool import WorkerPool
+
+    if launched is not None or isolation.bwrap_binary() is not None:
         pool = WorkerPool(kind, slots, level="bwrap")
+        if launched is not None:
+            pool.adopt(launched)
         if _started(pool):
             return pool
         pool.close()
@@ -46,12 +70,14 @@ class EarlyPool:
     def __init__(self, slots: int = 1, kind: str | None = None) -> None:
         self._pool: WorkerPool | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._open, args=(slots, kind), name="sandbox-early", daemon=True)
+        launched = launch_first(kind or "numpy")
+        self._thread = threading.Thread(target=self._open, args=(slots, kind, launched), name="sandbox-early",
+                                        daemon=True)
         self._thread.start()
 
-    def _open(self, slots: int, kind: str | None) -> None:
+    def _open(self, slots: int, kind: str | None, launched: WorkerProcess | None) -> None:
         try:
-            self._pool = open_started(slots, kind)
+            self._pool = open_started(slots, kind, launched)
         except BaseException as exc:  # handed to the thread that asks for the pool
             self._error = exc
 
@@ -60,7 +86,8 @@ class EarlyPool:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        assert self._pool is not None
+        if self._pool is None:  # _open sets one or the other: this would be a grader bug
+            raise RuntimeError("the early pool neither started nor failed")
         return self._pool
 
     def close(self) -> None:

@@ -12,11 +12,8 @@ from typing import Any
 from grader.course.assignments import Assignment, get_assignment
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
-from grader.sandbox.process import UID_SPAN, WorkerProcess
+from grader.sandbox.process import KINDS, WorkerProcess, worker_uid
 from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
-
-UID_BASE = 1_000_000  # children run as uids from here on (root only): far above real users
-KINDS = ("numpy", "torch")
 
 
 class WorkerPool:
@@ -35,10 +32,7 @@ class WorkerPool:
         self.import_timeout = import_timeout
         self._limits = limits
         self._hide = tuple(hide)
-        drop = isolation.children_may_drop_uid(self.level)
-        run_base = UID_BASE + (os.getpid() % 4000) * 64 * len(KINDS) * UID_SPAN  # distinct per concurrent run
-        self._uids = {(i, kind): run_base + ((i % 64) * len(KINDS) + k) * UID_SPAN if drop else None
-                      for i in range(self.slots) for k, kind in enumerate(KINDS)}
+        self._uids = {(i, kind): worker_uid(i, kind, self.level) for i in range(self.slots) for kind in KINDS}
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(self.slots):
             self._free.put(i)
@@ -56,10 +50,27 @@ class WorkerPool:
                 raise RuntimeError("the worker pool is closed")
             worker = self._workers.get((slot, kind))
             if worker is None:
-                limits = self._limits or Limits.for_kind(kind)
-                worker = WorkerProcess(kind, limits, self.level, self._uids[(slot, kind)], self._hide)
+                worker = self._new_worker(slot, kind)
                 self._workers[(slot, kind)] = worker
         return worker
+
+    def _new_worker(self, slot: int, kind: str) -> WorkerProcess:
+        return WorkerProcess(kind, self._limits or Limits.for_kind(kind), self.level, self._uids[(slot, kind)],
+                             self._hide)
+
+    def adopt(self, worker: WorkerProcess, slot: int = 0) -> None:
+        """Make ``worker`` (launched ahead, see ``grader.sandbox.early``) slot ``slot``'s worker of its kind.
+        It must be the worker this pool would have made there: same level, limits, uid and hidden paths."""
+        wanted = self._new_worker(slot, worker.kind)
+        made = (worker.level, worker.limits, worker.uid, worker.hide)
+        if made != (wanted.level, wanted.limits, wanted.uid, wanted.hide):
+            worker.close()
+            raise ValueError(f"a worker launched as {made} is not this pool's slot {slot} worker")
+        with self._lock:
+            if self._closed or (slot, worker.kind) in self._workers:
+                worker.close()
+                raise RuntimeError(f"the worker pool is closed or already has slot {slot}'s {worker.kind} worker")
+            self._workers[(slot, worker.kind)] = worker
 
     @contextmanager
     def session(self, assignment: Assignment | str, files: dict[str, bytes], *,

@@ -1,4 +1,8 @@
-"""One warm worker (zygote) as the grader drives it: start, fork children, end them, restart when lost."""
+"""One warm worker (zygote) as the grader drives it: start, fork children, end them, restart when lost.
+
+Launching one needs no numpy (the frame format, which does, is imported when the first frame is read), so a
+caller in a hurry (``grader.sandbox.early``) can launch the worker before its own imports and let the two
+start-ups overlap."""
 
 from __future__ import annotations
 
@@ -11,18 +15,38 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from grader.pipeline.integrity import BANNED
-from grader.protocol import wire
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
 UID_SPAN = 2048  # uids per worker (root only): each child gets the next one
+UID_BASE = 1_000_000  # children run as uids from here on (root only): far above real users
+KINDS = ("numpy", "torch")
 
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-launcher")
 START_TIMEOUT = 120.0  # a cold torch import on a busy machine
 CONTROL_TIMEOUT = 20.0
+
+
+def _wire() -> ModuleType:
+    """``grader.protocol.wire``, imported on first use (it imports numpy)."""
+    from grader.protocol import wire
+
+    return wire
+
+
+def worker_uid(slot: int, kind: str, level: str) -> int | None:
+    """The first child uid of the ``kind`` worker of pool slot ``slot`` in this run (None where children
+    keep the grader's uid): ``UID_SPAN`` uids each, distinct per slot, kind and concurrent run."""
+    if not isolation.children_may_drop_uid(level):
+        return None
+    run_base = UID_BASE + (os.getpid() % 4000) * 64 * len(KINDS) * UID_SPAN
+    return run_base + ((slot % 64) * len(KINDS) + KINDS.index(kind)) * UID_SPAN
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,7 @@ class WorkerProcess:
         self._ctrl: socket.socket | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._log: IO[bytes] | None = None
+        self._ready = False
 
     def _config(self, fd: int) -> dict:
         namespaces = self.level in ("bwrap", "unshare")
@@ -81,7 +106,11 @@ class WorkerProcess:
                 "extra_procs": extra or 0, "scratch_root": scratch_root, "limits": limits, "hide": hide, "keep": keep,
                 "banned": banned}
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the worker's process, without waiting for it (``start`` waits); nothing if it runs already."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._stop()  # one that died: its channel and log go with it
         ours, theirs = socket.socketpair()
         config = self._config(theirs.fileno())
         self._log = tempfile.TemporaryFile()  # the worker's own stderr, for error messages
@@ -96,21 +125,36 @@ class WorkerProcess:
         finally:
             theirs.close()
         self._ctrl = ours
+        self._ready = False
+
+    def start(self) -> None:
+        """Launch the worker (unless ``launch`` did) and wait until it says it is ready."""
+        self.launch()
+        if self._ready:
+            return
+        wire = _wire()
+        if self._ctrl is None:  # launch() sets it: this would be a grader bug
+            raise WorkerLost("the worker has no control channel")
         try:
-            ready = wire.decode_payload(wire.recv_frame(ours, time.monotonic() + START_TIMEOUT))
+            ready = wire.decode_payload(wire.recv_frame(self._ctrl, time.monotonic() + START_TIMEOUT))
         except (wire.WireError, TimeoutError, OSError) as exc:
             detail = self._stop()
             raise WorkerLost(f"the {self.kind} worker did not start ({type(exc).__name__}): {detail}") from None
         if not isinstance(ready, dict) or "ready" not in ready:
             self._stop()
             raise WorkerLost("the worker sent something other than its ready message")
+        self._ready = True
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        """Started, ready and alive (a worker only launched is not running yet)."""
+        return self._proc is not None and self._ready and self._proc.poll() is None
 
     def _control(self, request: dict) -> socket.socket:
-        if not self.running:
+        wire = _wire()
+        if self._proc is not None and not self._ready and self._proc.poll() is None:
+            self.start()  # launched ahead of use: wait until it is ready
+        elif not self.running:
             self.restart()
         if self._ctrl is None:  # a running worker always has its channel: this would be a grader bug
             raise WorkerLost("the worker has no control channel")
@@ -123,6 +167,7 @@ class WorkerProcess:
     def spawn(self) -> tuple[int, socket.socket]:
         """A fresh child: its pid (in the worker's namespace) and a socket connected to it."""
         ctrl = self._control({"op": "spawn"})
+        wire = _wire()
         try:
             ctrl.settimeout(CONTROL_TIMEOUT)
             _, fds, _, _ = socket.recv_fds(ctrl, 1, 1)
@@ -140,6 +185,7 @@ class WorkerProcess:
             detail = self._stop()
             return Ended("the worker was killed" + (f" ({detail[-200:]})" if detail else ""))
         ctrl = self._control({"op": "end", "pid": pid})
+        wire = _wire()
         try:
             answer = wire.decode_payload(wire.recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
             code, sig = answer["exit"], answer["signal"]
@@ -154,6 +200,7 @@ class WorkerProcess:
     def _stop(self) -> str:
         """Kill the worker and its whole sandbox; what it wrote to stderr, for error messages."""
         detail = ""
+        self._ready = False
         if self._ctrl is not None:
             self._ctrl.close()
             self._ctrl = None
