@@ -21,8 +21,10 @@ from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.pipeline.suite_cache import CACHE_DIR
 from grader.reports import tables
+from grader.reports.feedback_files import FeedbackFiles
 from grader.reports.flags import flag_table
 from grader.reports.pair_cache import PairCache
+from grader.reports.part_cache import PartCache
 from grader.reports.safe_text import one_line
 from grader.reports.similarity import similarity_table
 
@@ -57,7 +59,8 @@ class ReportData:
     flags: pd.DataFrame  # flags.flag_table
     maxima: pd.Series  # max points per assignment
     similarity: pd.DataFrame  # similarity.similarity_table: the pairs worth listing
-    pairs: dict  # (assignment, student_a, student_b) -> (fingerprint a, fingerprint b, match), listed pairs
+    pairs: dict  # (assignment, student_a, student_b) -> (text a, text b, match), listed pairs
+    parts: PartCache | None = None  # parts kept between builds (the plot), by a digest of their data
 
 
 def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = True) -> ReportData:
@@ -81,6 +84,7 @@ def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = Tru
         maxima=tables.max_points(results),
         similarity=pairs_table,
         pairs=pairs,
+        parts=PartCache(Path(out_dir)),
     )
 
 
@@ -127,8 +131,10 @@ def write_reports(
         writers.append(("gradebook.xlsx", partial(xlsx.write, out_dir, data)))
     written: list[Path] = []
     failures: list[tuple[str, Exception]] = []
+    feedback: FeedbackFiles | None = None
     try:
-        writers += markdown.feedback_writers(out_dir, data)
+        feedback = FeedbackFiles(out_dir, data)
+        writers += feedback.writers()
     except Exception as exc:  # reported below, once the other files are written
         failures.append(("feedback/", exc))
     for name, write in writers:
@@ -136,6 +142,10 @@ def write_reports(
             written.append(write())
         except Exception as exc:  # reported below, once the other files are written
             failures.append((name, exc))
+    if feedback is not None:
+        feedback.remember()
+    if data.parts is not None:
+        data.parts.save()
     if failures:
         raise ReportsIncomplete(written, failures)
     return written

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from grader.reports.safe_text import csv_cell, one_line
@@ -29,8 +30,23 @@ def text_cells(frame: pd.DataFrame, rule: Callable[[object], object], skip: Iter
     for column in frame.columns:
         if column in skip or not (pd.api.types.is_string_dtype(frame[column]) or frame[column].dtype == object):
             continue
-        frame[column] = frame[column].map(rule, na_action="ignore").astype(frame[column].dtype)
+        frame[column] = _each_value(frame[column], rule)
     return frame
+
+
+def _each_value(column: pd.Series, rule: Callable[[object], object]) -> pd.Series:
+    """``column.map(rule, na_action="ignore")`` in its own dtype, with ``rule`` called once per distinct value
+    (a long table repeats its ids, statuses and messages thousands of times)."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    if len(distinct) == len(column):
+        return column.map(rule, na_action="ignore").astype(column.dtype)
+    mapped = np.empty(len(distinct) + 1, dtype=object)
+    mapped[:-1] = [rule(value) for value in distinct]
+    values = mapped[codes]
+    missing = codes < 0
+    if missing.any():  # left as they are
+        values[missing] = column.to_numpy(dtype=object)[missing]
+    return pd.Series(values, index=column.index, name=column.name).astype(column.dtype)
 
 
 def write_csv(frame: pd.DataFrame, path: Path, numbers: Iterable[str] = ()) -> Path:

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from grader.reports import part_cache
 from grader.reports.safe_text import one_line
 
 HISTOGRAM = "#1565c0"
@@ -47,9 +48,27 @@ def _data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def plotted(gradebook: pd.DataFrame, maxima: pd.Series) -> list[tuple[str, float, np.ndarray]]:
+    """What ``score_distributions`` draws: per assignment, its maximum and the graded hand-ins' percents."""
+    found = []
+    for key in maxima.index:
+        graded = gradebook[gradebook[f"{key}_status"] == "graded"] if f"{key}_status" in gradebook else gradebook
+        percent = 100.0 * graded[key].astype(float) / maxima[key]
+        found.append((str(key), float(maxima[key]), percent.to_numpy(dtype=np.float64)))
+    return found
+
+
+def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series, cache: part_cache.PartCache | None = None) -> str:
+    """One histogram per assignment of the graded hand-ins' raw score in percent of the maximum, mean marked;
+    with ``cache``, drawn again only when what it shows changed."""
+    if cache is None:
+        return _draw(gradebook, maxima)
+    shown = [(name, maximum, percent.tobytes()) for name, maximum, percent in plotted(gradebook, maxima)]
+    return cache.get("score_distributions", part_cache.key(shown), lambda: _draw(gradebook, maxima))
+
+
 @_plain_text
-def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series) -> str:
-    """One histogram per assignment of the graded hand-ins' raw score in percent of the maximum, mean marked."""
+def _draw(gradebook: pd.DataFrame, maxima: pd.Series) -> str:
     keys = list(maxima.index)
     fig = Figure(figsize=(3.2 * max(1, len(keys)), 2.6))
     axes = fig.subplots(1, max(1, len(keys)), squeeze=False)[0]
