@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from grader.pipeline.suite_cache import CACHE_DIR
-from grader.reports.markdown import feedback, feedback_path
+from grader.reports import markdown
+from grader.reports.markdown import feedback_path
 from grader.reports.part_cache import code_stamp
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class FeedbackFiles:
             self._record[str(student)] = kept
             return path
         rows = list(self._data.results.iloc[self._rows.get(str(student), [])].itertuples(index=False))
-        text = feedback(student, grades, rows, self._maxima).encode("utf-8")
+        text = markdown.feedback(student, grades, rows, self._maxima).encode("utf-8")
         if text != old:
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(text)

@@ -69,6 +69,16 @@ class PairCache:
                                   float(stored["coverage"][n]))  # fmt: skip
         return found
 
+    def coverage(self, assignment: str, basis: str, keys: list[str]) -> np.ndarray | None:
+        """The stored ``coverage`` of each of ``keys`` (what a score is divided by), None unless all are stored."""
+        stored = self._load(f"kgrams-{assignment}.npz", ("basis", "keys", "coverage"))
+        if stored is None or str(stored["basis"]) != basis:
+            return None
+        index = {str(key): n for n, key in enumerate(stored["keys"])}
+        if not all(key in index for key in keys):
+            return None
+        return stored["coverage"][[index[key] for key in keys]].astype(np.float64)
+
     def store_kgrams(self, assignment: str, basis: str, keys: list[str], grams: list[Kgrams]) -> None:
         """Keep the k-grams of ``keys`` (and only those) for the next build."""
         self._save(

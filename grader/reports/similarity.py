@@ -68,7 +68,10 @@ def fingerprint(code: str, boilerplate: np.ndarray | None = None, normalised: tu
     # Without ``normalised``, only trusted text is tokenised here (the stub); student text goes through
     # grader.pipeline.tokens, in a bounded process of its own.
     filtered, offsets = normalised if normalised is not None else _normalise_trusted(code)
-    grams = kgrams(filtered, boilerplate)
+    return _fingerprint(code, filtered, offsets, kgrams(filtered, boilerplate))
+
+
+def _fingerprint(code: str, filtered: str, offsets: np.ndarray, grams: Kgrams) -> Fingerprint:
     idx: dict = {}
     for value, at in zip(grams.hashes.tolist(), grams.positions.tolist(), strict=True):
         idx.setdefault(value, []).append(at)
@@ -180,8 +183,25 @@ def shared_matrix(prints: Sequence[Fingerprint | Kgrams], known: np.ndarray | No
     grams = [_as_kgrams(p) for p in prints]
     n = len(grams)
     shared = np.full((n, n), -1, dtype=np.int64) if known is None else known.copy()
-    if n == 0:
+    if not (shared < 0).any():
         return shared
+    missing = shared < 0
+    new = np.flatnonzero(missing.all(axis=1))  # hand-ins not counted against anyone: new or changed texts
+    missing[new, :] = False
+    missing[:, new] = False
+    if known is not None and len(new) <= min(FEW_NEW, n - 1) and not missing.any():
+        _count_new(grams, shared, new)
+    else:
+        _count_all(grams, shared)
+    return shared
+
+
+FEW_NEW = 8  # up to this many new hand-ins (and nothing else to count), each is counted against the others alone
+
+
+def _count_all(grams: list[Kgrams], shared: np.ndarray) -> None:
+    """Every pair still -1 in ``shared``, counted in place."""
+    n = len(grams)
     held = [np.unique(g.hashes) for g in grams]  # each hand-in's hashes, once each
     vocabulary, inverse, holders = np.unique(np.concatenate(held), return_inverse=True, return_counts=True)
     owner = np.repeat(np.arange(n), [len(h) for h in held])
@@ -207,7 +227,46 @@ def shared_matrix(prints: Sequence[Fingerprint | Kgrams], known: np.ndarray | No
         starts[counted == i, :] = False
         starts[np.ix_(counted == i, g.positions)] = True  # i holds every hash of its own
         shared[i, counted] = np.count_nonzero(_spread(starts, K), axis=1)
-    return shared
+
+
+def _count_new(grams: list[Kgrams], shared: np.ndarray, new: np.ndarray) -> None:
+    """The rows and columns of the ``new`` hand-ins in ``shared`` (everything else is counted), in place:
+    one look-up of each new hand-in's hashes among everyone's k-grams finds who shares what."""
+    sizes = np.array([len(g.hashes) for g in grams], dtype=np.int64)
+    everyone = np.concatenate([g.hashes for g in grams])
+    owner = np.repeat(np.arange(len(grams)), sizes)
+    longest = max(g.length for g in grams)
+    for m in new.tolist():
+        g = grams[m]
+        mine, inverse = np.unique(g.hashes, return_inverse=True)
+        if mine.size:
+            slot = np.minimum(np.searchsorted(mine, everyone), mine.size - 1)
+            hit = mine[slot] == everyone  # the k-grams of anyone's that m holds
+        else:
+            slot, hit = np.zeros(len(everyone), dtype=np.int64), np.zeros(len(everyone), dtype=bool)
+        holds = np.zeros((len(grams), mine.size), dtype=bool)  # hand-in × m's hashes
+        holds[owner[hit], slot[hit]] = True
+        partners = np.flatnonzero(holds.any(axis=1))  # m among them
+        # m against everyone: its k-gram starts each other hand-in holds
+        wanted = np.flatnonzero(shared[m] < 0)
+        counted = wanted[np.isin(wanted, partners)]
+        shared[m, wanted] = 0
+        if counted.size:
+            starts = np.zeros((counted.size, g.length), dtype=bool)
+            starts[:, g.positions] = holds[counted][:, inverse]
+            shared[m, counted] = np.count_nonzero(_spread(starts, K), axis=1)
+        # everyone else against m: their k-gram starts m holds
+        wanted = np.flatnonzero(shared[:, m] < 0)
+        counted = wanted[np.isin(wanted, partners)]
+        shared[wanted, m] = 0
+        if counted.size:
+            row = np.full(len(grams), -1, dtype=np.int64)
+            row[counted] = np.arange(counted.size)
+            mask = hit & (row[owner] >= 0)
+            at = np.concatenate([g.positions for g in grams])
+            starts = np.zeros((counted.size, longest), dtype=bool)  # their k-grams never reach past their end
+            starts[row[owner[mask]], at[mask]] = True
+            shared[counted, m] = np.count_nonzero(_spread(starts, K), axis=1)
 
 
 def _spread(starts: np.ndarray, k: int) -> np.ndarray:
@@ -254,21 +313,34 @@ def _listed(assignment: str, texts: list[str], filtered: list[str], offsets: lis
     keys = [digest(f"{text}\0{code}".encode()) for text, code in zip(texts, filtered, strict=True)]
     basis = f"{K} {WINDOW} {digest(plate.tobytes())}"  # the counts hold for this stub and k only
     code_basis = f"{basis} {code_stamp()}"  # k-grams and matches also for this code
-    kept = cache.kgrams(assignment, code_basis, keys) if cache is not None else [None] * len(keys)
-    grams = [g if g is not None else kgrams(code, plate) for g, code in zip(kept, filtered, strict=True)]
-    if cache is not None and any(g is None for g in kept):
-        cache.store_kgrams(assignment, code_basis, keys, grams)
     known = cache.known(assignment, basis, keys) if cache is not None else None
-    shared = shared_matrix(grams, known)
-    if cache is not None and (known is None or (known < 0).any()):
-        cache.store(assignment, basis, keys, shared)
-    coverage = np.array([max(g.coverage, 1.0) for g in grams])
+    complete = cache is not None and known is not None and bool((known >= 0).all())
+    covered = cache.coverage(assignment, code_basis, keys) if cache is not None and complete else None
+    grams: list[Kgrams] | None = None
+    if covered is not None and known is not None:  # every pair counted: the k-grams are not needed
+        shared = known
+    else:
+        kept = cache.kgrams(assignment, code_basis, keys) if cache is not None else [None] * len(keys)
+        grams = [g if g is not None else kgrams(code, plate) for g, code in zip(kept, filtered, strict=True)]
+        if cache is not None and any(g is None for g in kept):
+            cache.store_kgrams(assignment, code_basis, keys, grams)
+        shared = shared_matrix(grams, known)
+        if cache is not None and (known is None or (known < 0).any()):
+            cache.store(assignment, basis, keys, shared)
+        covered = np.array([g.coverage for g in grams], dtype=np.float64)
+    coverage = np.maximum(covered, 1.0)
     share = shared / coverage[:, None]
     score = np.minimum(np.maximum(share, share.T), 1.0)
-    first, second = np.triu_indices(len(grams), k=1)
+    first, second = np.triu_indices(len(keys), k=1)
     some = shared[first, second] != 0
     first, second = first[some], second[some]
-    values = np.array([round(v, 4) for v in score[first, second].tolist()], dtype=np.float64)
+    # Only pairs that can be listed are rounded as the table shows them: rounding moves a score by 5e-5 at
+    # most, so a pair 1e-4 below both the floor and the TOP_PAIRS-th best score can be neither.
+    raw = score[first, second]
+    best = np.partition(raw, len(raw) - TOP_PAIRS)[len(raw) - TOP_PAIRS] if len(raw) > TOP_PAIRS else -1.0
+    near = np.flatnonzero(raw >= min(REPORT_FLOOR, best) - 1e-4)
+    first, second = first[near], second[near]
+    values = np.array([round(v, 4) for v in raw[near].tolist()], dtype=np.float64)
     # most similar first, then by the two students (the hand-ins are in student order)
     order = np.lexsort((second, first, -values))
     keep = order[(values[order] >= REPORT_FLOOR) | (np.arange(len(order)) < TOP_PAIRS)]
@@ -277,7 +349,8 @@ def _listed(assignment: str, texts: list[str], filtered: list[str], offsets: lis
 
     def printed(n: int) -> Fingerprint:
         if n not in prints:
-            prints[n] = fingerprint(texts[n], plate, (filtered[n], offsets_array(offsets[n])))
+            made = grams[n] if grams is not None else kgrams(filtered[n], plate)
+            prints[n] = _fingerprint(texts[n], filtered[n], offsets_array(offsets[n]), made)
         return prints[n]
 
     found, matches = [], {}
