@@ -27,6 +27,7 @@ from grader.reports.pair_cache import PairCache
 from grader.reports.part_cache import PartCache
 from grader.reports.safe_text import one_line
 from grader.reports.similarity import similarity_table
+from grader.reports.student_rows import student_rows
 
 EXTRA_FORMATS = ("canvas", "xlsx")
 Writer = tuple[str, Callable[[], Path]]  # the file's name for messages, and what writes it
@@ -120,8 +121,9 @@ def write_reports(
         raise ReportError("--strict-roster: " + "; ".join(problems))
     for message in problems + consistency.mixing(data.submissions, str(out_dir)):
         warn(message)
+    by_student = student_rows(data.results)
     writers: list[Writer] = [
-        *flat.writers(out_dir, data),
+        *flat.writers(out_dir, data, by_student),
         ("report.html", partial(html.write, out_dir, data)),
         ("report.md", partial(markdown.write_summary, out_dir, data)),
     ]
@@ -133,7 +135,7 @@ def write_reports(
     failures: list[tuple[str, Exception]] = []
     feedback: FeedbackFiles | None = None
     try:
-        feedback = FeedbackFiles(out_dir, data)
+        feedback = FeedbackFiles(out_dir, data, by_student)
         writers += feedback.writers()
     except Exception as exc:  # reported below, once the other files are written
         failures.append(("feedback/", exc))

@@ -16,45 +16,37 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
 from grader.pipeline.suite_cache import CACHE_DIR
 from grader.reports import markdown
 from grader.reports.markdown import feedback_path
 from grader.reports.part_cache import code_stamp
+from grader.reports.student_rows import StudentRows, row_hashes, student_rows
 
 if TYPE_CHECKING:
     from grader.reports.build import ReportData, Writer
 
 FILENAME = "feedback.json"
-USED = ("student", "assignment", "check_id", "target", "points", "max_points", "status", "message", "mistake")
 
 
 class FeedbackFiles:
     """The writers of every student's feedback file, and the record of what they wrote (``remember``)."""
 
-    def __init__(self, out_dir: Path, data: ReportData) -> None:
+    def __init__(self, out_dir: Path, data: ReportData, by_student: StudentRows | None = None) -> None:
         self._out, self._data = Path(out_dir), data
         self._record_path = self._out / CACHE_DIR / FILENAME
         self._kept = _read(self._record_path)
         self._record: dict[str, list[str]] = {}
-        results = data.results
-        codes, students = pd.factorize(results["student"])
-        order = np.argsort(codes, kind="stable")
-        ends = np.cumsum(np.bincount(codes, minlength=len(students)))
-        self._rows = {str(s): order[end - n : end] for s, end, n in
-                      zip(students, ends, np.bincount(codes, minlength=len(students)), strict=True)}  # fmt: skip
-        hashed = _row_hashes(results.loc[:, [c for c in USED if c in results.columns]])
+        by_student = by_student or student_rows(data.results)
+        self._rows = by_student.rows
         self._maxima = {str(k): float(v) for k, v in data.maxima.items()}
-        shared = f"{code_stamp()}\0{sorted(self._maxima.items())!r}\0{list(results.columns)!r}"
+        shared = f"{code_stamp()}\0{sorted(self._maxima.items())!r}"
         grades = data.gradebook
-        grade_hashes = _row_hashes(grades.reset_index(drop=True))
+        grade_hashes = row_hashes(grades)
         self._digests = {}
         for n, student in enumerate(grades["student"].astype(str)):
             found = hashlib.sha256(f"{shared}\0{student}\0{list(grades.columns)!r}".encode())
             found.update(grade_hashes[n : n + 1].tobytes())
-            found.update(hashed[self._rows.get(student, np.zeros(0, dtype=np.int64))].tobytes())
+            found.update(by_student.digests.get(student, "").encode())
             self._digests[student] = found.hexdigest()
 
     def writers(self) -> list[Writer]:
@@ -92,15 +84,6 @@ class FeedbackFiles:
             path.write_bytes(text)
         self._record[str(student)] = [digest, _sha(text)]
         return path
-
-
-def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """Two independent 64-bit hashes of each row (n × 2)."""
-    if frame.empty:
-        return np.zeros((len(frame), 2), dtype=np.uint64)
-    keys = ("0123456789123456", "6543210987654321")
-    return np.stack([pd.util.hash_pandas_object(frame, index=False, hash_key=k, categorize=False).to_numpy()
-                     for k in keys], axis=1)  # fmt: skip
 
 
 def _bytes(path: Path) -> bytes | None:

@@ -21,6 +21,7 @@ from grader.reports.tables import long_table
 
 if TYPE_CHECKING:
     from grader.reports.build import ReportData, Writer
+    from grader.reports.student_rows import StudentRows
 
 
 def text_cells(frame: pd.DataFrame, rule: Callable[[object], object], skip: Iterable[str] = ()) -> pd.DataFrame:
@@ -61,12 +62,21 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def writers(out_dir: Path, data: ReportData) -> list[Writer]:
-    """One writer per file, so that one failing leaves the others written."""
+def writers(out_dir: Path, data: ReportData, by_student: StudentRows | None = None) -> list[Writer]:
+    """One writer per file, so that one failing leaves the others written. With ``by_student``, results.csv
+    is rewritten only where a student's rows changed (``results_csv``)."""
     return [
-        ("results.csv", lambda: write_csv(long_table(data.results), out_dir / "results.csv")),
+        ("results.csv", partial(_results_csv, out_dir, data, by_student)),
         ("results.parquet", lambda: write_parquet(long_table(data.results), out_dir / "results.parquet")),
         ("gradebook.csv", partial(write_csv, data.gradebook, out_dir / "gradebook.csv")),
         ("checks.csv", partial(write_csv, data.checks, out_dir / "checks.csv")),
         ("similarity.csv", partial(write_csv, data.similarity, out_dir / "similarity.csv")),
     ]
+
+
+def _results_csv(out_dir: Path, data: ReportData, by_student: StudentRows | None) -> Path:
+    if by_student is None:
+        return write_csv(long_table(data.results), out_dir / "results.csv")
+    from grader.reports import results_csv
+
+    return results_csv.write(out_dir, data.results, by_student)

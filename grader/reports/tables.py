@@ -36,7 +36,7 @@ CHECK_COLUMNS = (
 
 def assignments_in(results: pd.DataFrame) -> list[str]:
     """Assignments with rows, in course order."""
-    present = set(results["assignment"])
+    present = set(results["assignment"].unique())
     return [a for a in ASSIGNMENTS if a in present]
 
 
@@ -54,12 +54,12 @@ def max_points(results: pd.DataFrame) -> pd.Series:
 def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: CourseConfig) -> pd.DataFrame:
     """One row per student; layout in the module docstring."""
     keys = assignments_in(results)
-    students = sorted(set(results["student"]) | set(submissions["student"]))
+    students = sorted(set(results["student"].unique()) | set(submissions["student"].unique()))
     table = pd.DataFrame({"student": pd.Series(students, dtype="string")})
     raw = results.pivot_table(index="student", columns="assignment", values="points", aggfunc="sum")
     maxima = max_points(results)
-    submitted = submissions.set_index(["student", "assignment"])["submitted_at"]
-    states = submissions.set_index(["student", "assignment"])["state"]
+    submitted = submissions.set_index(["student", "assignment"])["submitted_at"].to_dict()
+    states = submissions.set_index(["student", "assignment"])["state"].to_dict()
     weighted, weights = pd.Series(0.0, index=table.index), 0.0
     for key in keys:
         settings = config.assignment(key)
@@ -85,7 +85,7 @@ def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: Co
     return table
 
 
-def _submitted(submitted: pd.Series, student: str, key: str) -> datetime | None:
+def _submitted(submitted: dict, student: str, key: str) -> datetime | None:
     """When the student handed ``key`` in; None when unknown or not handed in (the epoch marks those)."""
     text = submitted.get((student, key), "")
     if not isinstance(text, str) or not text:
@@ -102,13 +102,13 @@ def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFra
     if results.empty:
         return pd.DataFrame(columns=list(CHECK_COLUMNS)).astype(CHECK_DTYPES)
     keys = ["assignment", "check_id"]
-    groups = results.groupby(keys, sort=True)
+    groups = results.assign(passed=(results["status"] == "pass").to_numpy(dtype=bool)).groupby(keys, sort=True)
     table = groups.agg(
         target=("target", "first"),
         visibility=("visibility", "first"),
         max_points=("max_points", "max"),
         n=("status", "size"),
-        pass_rate=("status", lambda s: (s == "pass").mean()),
+        pass_rate=("passed", "mean"),
         mean_points=("points", "mean"),
     )
     status = pd.crosstab([results["assignment"], results["check_id"]], results["status"])
