@@ -23,8 +23,9 @@ import pandas as pd
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook_schema import NOT_SUBMITTED
+from grader.pipeline.integrity import FLAG_PREFIX
 from grader.pipeline.results import RESULT_COLUMNS
-from grader.reports.flags import is_flag, row_flags
+from grader.reports.flags import row_flags
 from grader.reports.items import discrimination, graded_only
 
 CHECK_COLUMNS = (
@@ -51,8 +52,11 @@ def max_points(results: pd.DataFrame) -> pd.Series:
     return per_check.groupby(level="assignment").sum()
 
 
-def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: CourseConfig) -> pd.DataFrame:
-    """One row per student; layout in the module docstring."""
+def gradebook_table(
+    results: pd.DataFrame, submissions: pd.DataFrame, config: CourseConfig, flags: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per student; layout in the module docstring. ``flags``: the results' ``flag_table`` when it is
+    at hand."""
     keys = assignments_in(results)
     students = sorted(set(results["student"].unique()) | set(submissions["student"].unique()))
     table = pd.DataFrame({"student": pd.Series(students, dtype="string")})
@@ -80,8 +84,8 @@ def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: Co
     table["total"] = table[[f"{k}_final" for k in keys]].sum(axis=1).astype("float64")
     table["max_total"] = float(sum(maxima.get(k, 0.0) for k in keys))
     table["percent"] = (100.0 * weighted / weights).round(2) if weights else 0.0
-    flags = row_flags(results)
-    table["flags"] = pd.Series([flags.get(s, "") for s in students], dtype="string")
+    flagged = row_flags(results, flags)
+    table["flags"] = pd.Series([flagged.get(s, "") for s in students], dtype="string")
     return table
 
 
@@ -114,7 +118,8 @@ def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFra
     status = pd.crosstab([results["assignment"], results["check_id"]], results["status"])
     for name in ("fail", "error", "timeout"):
         table[f"n_{name}"] = status[name].reindex(table.index, fill_value=0) if name in status else 0
-    known = results[(results["mistake"] != "") & ~results["mistake"].map(is_flag)]
+    mistake = results["mistake"]
+    known = results[((mistake != "") & ~mistake.str.startswith(FLAG_PREFIX)).to_numpy(dtype=bool)]  # is_flag
     counts = known.groupby(keys + ["mistake"]).size().rename("count").reset_index()
     counts = counts.sort_values(keys + ["count", "mistake"], ascending=[True, True, False, True])
     failures = (table["n"] - (table["pass_rate"] * table["n"]).round()).rename("failures")
