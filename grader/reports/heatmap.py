@@ -66,12 +66,12 @@ def heatmap(results: pd.DataFrame, submissions: pd.DataFrame) -> str:
     head = "<tr><th></th>" + "".join(f'<th class="a" colspan="{n}">{escape(k)}</th>' for k, n in groups) + "</tr>"
     head += "<tr><th></th>" + "".join(f'<th class="v">{escape(c.split(".", 1)[1])}</th>' for c in columns) + "</tr>"
     body = []
+    keys, titles = [c.split(".")[0] for c in columns], [escape(c) for c in columns]  # once per column
     for student, row in zip(scores.index, scores.to_numpy(dtype=np.float64).tolist(), strict=True):
         cells = []
-        for column, fraction in zip(columns, row, strict=True):
-            key = column.split(".")[0]
+        for key, title, fraction in zip(keys, titles, row, strict=True):
             state = states.get((student, key), NOT_SUBMITTED)
-            cells.append(_cell(state, fraction, reasons.get((student, key), ""), column))
+            cells.append(_cell(state, fraction, reasons.get((student, key), ""), title))
         body.append(f"<tr><th>{escape(str(student))}</th>{''.join(cells)}</tr>")
     return (
         heatmap_legend()
@@ -79,13 +79,14 @@ def heatmap(results: pd.DataFrame, submissions: pd.DataFrame) -> str:
     )
 
 
-def _cell(state: str, fraction: float, reason: str, column: str) -> str:
+def _cell(state: str, fraction: float, reason: str, title: str) -> str:
+    """One cell; ``title``: the column's name, escaped."""
     if state == GRADED and not (isinstance(fraction, float) and math.isnan(fraction)):
         step = min(len(SCALE) - 1, int(fraction * len(SCALE)))
-        return f'<td class="g{step}" title="{escape(column)}: {100 * fraction:.0f} %"></td>'
+        return f'<td class="g{step}" title="{title}: {100 * fraction:.0f} %"></td>'
     if state == UNGRADABLE:
-        return f'<td class="ug" title="{escape(column)}: ungradable: {escape(reason)}"></td>'
-    return f'<td class="ns" title="{escape(column)}: not submitted"></td>'
+        return f'<td class="ug" title="{title}: ungradable: {escape(reason)}"></td>'
+    return f'<td class="ns" title="{title}: not submitted"></td>'
 
 
 def pass_rates(checks: pd.DataFrame) -> str:

@@ -33,7 +33,7 @@ def discrimination(results: pd.DataFrame) -> pd.Series:
     """Corrected item-total correlation per (assignment, check_id), from graded rows only."""
     values = {}
     for assignment, rows in results.groupby("assignment", sort=True):
-        points = rows.pivot_table(index="student", columns="check_id", values="points", aggfunc="sum").fillna(0.0)
+        points = rows.groupby(["student", "check_id"])["points"].sum().unstack("check_id").fillna(0.0)
         maxima = rows.groupby("check_id")["max_points"].max()
         total = points.sum(axis=1).to_numpy()
         matrix = points.to_numpy()

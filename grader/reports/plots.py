@@ -60,15 +60,23 @@ def plotted(gradebook: pd.DataFrame, maxima: pd.Series) -> list[tuple[str, float
 def score_distributions(gradebook: pd.DataFrame, maxima: pd.Series, cache: part_cache.PartCache | None = None) -> str:
     """One histogram per assignment of the graded hand-ins' raw score in percent of the maximum, mean marked,
     side by side in one image. With ``cache``, a histogram is drawn again only when what it shows changed."""
-    panels: list[bytes] = []
-    for n, (name, maximum, percent) in enumerate(plotted(gradebook, maxima)):
-        draw = functools.partial(_panel, name, maximum, percent, n == 0)
-        if cache is None:
-            panels.append(draw())
-            continue
-        data = (name, maximum, n == 0, percent.to_numpy(dtype=np.float64))
-        kept = cache.get(f"score_distribution {name}", part_cache.key(*data), functools.partial(_text, draw))
-        panels.append(base64.b64decode(kept))
+    shown = plotted(gradebook, maxima)
+    if cache is None:
+        return _image([_panel(name, maximum, percent, n == 0) for n, (name, maximum, percent) in enumerate(shown)])
+    keys = [part_cache.key(name, maximum, n == 0, percent.to_numpy(dtype=np.float64))
+            for n, (name, maximum, percent) in enumerate(shown)]  # fmt: skip
+
+    def panels() -> str:
+        found = []
+        for n, ((name, maximum, percent), key) in enumerate(zip(shown, keys, strict=True)):
+            draw = functools.partial(_panel, name, maximum, percent, n == 0)
+            found.append(base64.b64decode(cache.get(f"score_distribution {name}", key, functools.partial(_text, draw))))
+        return _image(found)
+
+    return cache.get("score_distributions", part_cache.key(*keys), panels)
+
+
+def _image(panels: list[bytes]) -> str:
     return "data:image/png;base64," + base64.b64encode(_side_by_side(panels)).decode("ascii")
 
 
