@@ -4,6 +4,11 @@
 table), gradebook.csv, checks.csv, similarity.csv, report.html, report.md and feedback/<student>.md. Each
 file is written on its own: one that fails (a plot, one student's feedback) leaves the others written, and
 ``ReportsIncomplete`` names it afterwards.
+
+A rebuild redoes only what its data changed, and writes the same bytes as a build from scratch: kept in
+``OUT/.grader-cache/``, each under a digest of exactly the data it is made from and of the grader's code,
+are the similarity work (``pair_cache``), the histograms (``part_cache``), each student's feedback file
+(``feedback_files``) and block of results.csv (``results_csv``); the tables themselves are recomputed.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from grader.reports.pair_cache import PairCache
 from grader.reports.part_cache import PartCache
 from grader.reports.safe_text import one_line
 from grader.reports.similarity import similarity_table
-from grader.reports.student_rows import student_rows
+from grader.reports.student_rows import StudentRows, student_rows
 
 EXTRA_FORMATS = ("canvas", "xlsx")
 REPORT_RESULT_DTYPES = RESULT_DTYPES | {name: EXTRA_DTYPES[name] for name in ("mistake", "visibility")}
@@ -136,7 +141,10 @@ def write_reports(
         raise ReportError("--strict-roster: " + "; ".join(problems))
     for message in problems + consistency.mixing(data.submissions, str(out_dir)):
         warn(message)
-    by_student = student_rows(data.results)
+    try:
+        by_student: StudentRows | None = student_rows(data.results)
+    except Exception:  # results.csv is then written whole, and the feedback files say why they fail
+        by_student = None
     writers: list[Writer] = [
         *flat.writers(out_dir, data, by_student),
         ("report.html", partial(html.write, out_dir, data)),
