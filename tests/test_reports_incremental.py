@@ -124,3 +124,22 @@ def test_a_report_file_changed_by_hand_is_written_again(tmp_path: Path) -> None:
     (out / "feedback" / "student02.md").unlink()
     write_reports(out, CONFIG)
     assert page.read_bytes() == kept and (out / "feedback" / "student02.md").is_file()
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"basis": "x", "pairs": [], "blocks": {}, "sha256": "0"}'])
+def test_damaged_kept_work_is_done_again(tmp_path: Path, damage: bytes) -> None:
+    """Whatever the cache folder holds (truncated, unreadable, another build's), the reports come out the same."""
+    out = tmp_path / "out"
+    build_class(out, n_students=6)
+    with Gradebook(out) as book:
+        students = sorted(set(book.submissions_frame()["student"]))
+    keep_texts(out, class_texts(students))
+    write_reports(out, CONFIG)
+    built = files(out)
+    kept = sorted((out / CACHE_DIR).iterdir())
+    assert {p.name for p in kept} >= {"parts.json", "feedback.json", "results-csv.json", "matches-hw2.json",
+                                      "kgrams-hw2.npz", "similarity-hw2.npz"}  # fmt: skip
+    for path in kept:
+        path.write_bytes(damage)
+    write_reports(out, CONFIG)
+    assert files(out) == built

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,7 +128,7 @@ class PairCache:
         try:
             with np.load(self._folder / name, allow_pickle=False) as data:
                 return {key: data[key] for key in names}
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # none, or damaged
             return None
 
 

@@ -35,12 +35,14 @@ def write(out_dir: Path, results: pd.DataFrame, by_student: StudentRows) -> Path
     if len(order) != len(by_student.digests) or set(order) != set(by_student.digests):
         raise ValueError("the long table's students are not the results' students")
     digests = {s: f"{code_stamp()} {by_student.digests[s]}" for s in order}
-    kept = _reusable(path, record_path)
+    kept, old = _reusable(path, record_path)
     changed = [s for s in order if s not in kept or kept[s][0] != digests[s]]
-    fresh = _lines(table[table["student"].isin(changed)] if kept else table)
-    header, body = fresh[0], iter(fresh[1:])
+    formatted = table[table["student"].isin(changed)] if kept else table
+    fresh = _lines(formatted)
     sizes = {s: len(by_student.rows[s]) for s in order}
-    old = path.read_bytes() if kept else b""
+    if len(fresh) != len(formatted) + 1 or sum(sizes[s] for s in changed) != len(formatted):
+        raise ValueError("results.csv: a row did not come out as one line")  # never: csv_cell escapes line breaks
+    header, body = fresh[0], iter(fresh[1:])
     blocks, record, at = [header], {}, len(header)
     is_changed = set(changed)
     for student in order:
@@ -65,15 +67,19 @@ def _lines(frame: pd.DataFrame) -> list[bytes]:
     return [line + b"\n" for line in text.split(b"\n")[:-1]]
 
 
-def _reusable(path: Path, record_path: Path) -> dict[str, list]:
-    """The recorded blocks, when results.csv is the file recorded; {} otherwise."""
+def _reusable(path: Path, record_path: Path) -> tuple[dict[str, list], bytes]:
+    """The recorded blocks and the file, when results.csv is the file recorded; ({}, b"") otherwise."""
     try:
         stored = json.loads(record_path.read_text(encoding="utf-8"))
-        if stored["sha256"] != hashlib.sha256(path.read_bytes()).hexdigest():
-            return {}
-        return {str(s): list(block) for s, block in stored["blocks"].items()}
+        data = path.read_bytes()
+        if stored["sha256"] != hashlib.sha256(data).hexdigest():
+            return {}, b""
+        blocks = {str(s): list(block) for s, block in stored["blocks"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, b""
+    fits = all(len(b) == 3 and isinstance(b[0], str) and isinstance(b[1], int) and isinstance(b[2], int)
+               and 0 <= b[1] <= b[2] <= len(data) for b in blocks.values())  # fmt: skip
+    return (blocks, data) if fits else ({}, b"")
 
 
 def _remember(record_path: Path, sha: str, blocks: dict[str, list]) -> None:
