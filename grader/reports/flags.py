@@ -77,7 +77,8 @@ def _flags(assignment: str, counts: pd.Series, rows: pd.DataFrame) -> list[tuple
     return found
 
 
-def row_flags(results: pd.DataFrame) -> dict[str, str]:
-    """student -> their flags joined with "; " (students without flags left out)."""
-    table = flag_table(results)
+def row_flags(results: pd.DataFrame, table: pd.DataFrame | None = None) -> dict[str, str]:
+    """student -> their flags joined with "; " (students without flags left out); ``table``: the results'
+    ``flag_table`` when it is at hand."""
+    table = flag_table(results) if table is None else table
     return {str(s): "; ".join(group["flag"]) for s, group in table.groupby("student", sort=True)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from grader.course.assignments import ASSIGNMENTS
@@ -65,12 +66,12 @@ def heatmap(results: pd.DataFrame, submissions: pd.DataFrame) -> str:
     head = "<tr><th></th>" + "".join(f'<th class="a" colspan="{n}">{escape(k)}</th>' for k, n in groups) + "</tr>"
     head += "<tr><th></th>" + "".join(f'<th class="v">{escape(c.split(".", 1)[1])}</th>' for c in columns) + "</tr>"
     body = []
-    for student, row in scores.iterrows():
+    keys, titles = [c.split(".")[0] for c in columns], [escape(c) for c in columns]  # once per column
+    for student, row in zip(scores.index, scores.to_numpy(dtype=np.float64).tolist(), strict=True):
         cells = []
-        for column, fraction in zip(columns, row, strict=True):
-            key = column.split(".")[0]
+        for key, title, fraction in zip(keys, titles, row, strict=True):
             state = states.get((student, key), NOT_SUBMITTED)
-            cells.append(_cell(state, fraction, reasons.get((student, key), ""), column))
+            cells.append(_cell(state, fraction, reasons.get((student, key), ""), title))
         body.append(f"<tr><th>{escape(str(student))}</th>{''.join(cells)}</tr>")
     return (
         heatmap_legend()
@@ -78,13 +79,14 @@ def heatmap(results: pd.DataFrame, submissions: pd.DataFrame) -> str:
     )
 
 
-def _cell(state: str, fraction: float, reason: str, column: str) -> str:
+def _cell(state: str, fraction: float, reason: str, title: str) -> str:
+    """One cell; ``title``: the column's name, escaped."""
     if state == GRADED and not (isinstance(fraction, float) and math.isnan(fraction)):
         step = min(len(SCALE) - 1, int(fraction * len(SCALE)))
-        return f'<td class="g{step}" title="{escape(column)}: {100 * fraction:.0f} %"></td>'
+        return f'<td class="g{step}" title="{title}: {100 * fraction:.0f} %"></td>'
     if state == UNGRADABLE:
-        return f'<td class="ug" title="{escape(column)}: ungradable: {escape(reason)}"></td>'
-    return f'<td class="ns" title="{escape(column)}: not submitted"></td>'
+        return f'<td class="ug" title="{title}: ungradable: {escape(reason)}"></td>'
+    return f'<td class="ns" title="{title}: not submitted"></td>'
 
 
 def pass_rates(checks: pd.DataFrame) -> str:
@@ -95,13 +97,17 @@ def pass_rates(checks: pd.DataFrame) -> str:
         "<span>bar height: share of graded hand-ins passing</span></div>"
     )
     frame = checks.assign(item=checks["assignment"] + "." + checks["target"])
-    items = sorted(frame["item"].unique(), key=lambda item: (order.get(item, len(order)), item))
+    rank = {item: order.get(item, len(order)) for item in frame["item"].unique()}
+    # functions in course order (others after, by name), each function's public checks first, then by id
+    frame = frame.assign(rank=frame["item"].map(rank)).sort_values(
+        ["rank", "item", "visibility", "check_id"], ascending=[True, True, False, True]
+    )
     rows = []
-    for item in items:
-        mine = frame[frame["item"] == item].sort_values(["visibility", "check_id"], ascending=[False, True])
+    for item, mine in frame.groupby("item", sort=False):
         bars = "".join(
             f'<span class="bar {escape(v)} p{5 * round(20 * rate)}" title="{escape(c)}: {100 * rate:.0f} %"></span>'
-            for c, v, rate in zip(mine["check_id"], mine["visibility"], mine["pass_rate"], strict=True)
+            for c, v, rate in zip(mine["check_id"].tolist(), mine["visibility"].tolist(), mine["pass_rate"].tolist(),
+                                  strict=True)  # fmt: skip
         )
         lowest = f"{100 * mine['pass_rate'].min():.0f} %"
         rows.append(f'<tr><th>{escape(item)}</th><td class="bars">{bars}</td><td class="num">{lowest}</td></tr>')

@@ -33,12 +33,14 @@ def discrimination(results: pd.DataFrame) -> pd.Series:
     """Corrected item-total correlation per (assignment, check_id), from graded rows only."""
     values = {}
     for assignment, rows in results.groupby("assignment", sort=True):
-        points = rows.pivot_table(index="student", columns="check_id", values="points", aggfunc="sum").fillna(0.0)
+        points = rows.groupby(["student", "check_id"])["points"].sum().unstack("check_id").fillna(0.0)
         maxima = rows.groupby("check_id")["max_points"].max()
-        total = points.sum(axis=1)
-        for check_id in points.columns:
-            item = points[check_id] / maxima[check_id] if maxima[check_id] else points[check_id] * 0.0
-            values[(assignment, check_id)] = _correlation(item.to_numpy(), (total - points[check_id]).to_numpy())
+        total = points.sum(axis=1).to_numpy()
+        matrix = points.to_numpy()
+        for n, check_id in enumerate(points.columns):
+            column, maximum = matrix[:, n], maxima[check_id]
+            item = column / maximum if maximum else column * 0.0
+            values[(assignment, check_id)] = _correlation(item, total - column)
     index = pd.MultiIndex.from_tuples(list(values), names=["assignment", "check_id"]) if values else None
     return pd.Series(list(values.values()), index=index, dtype="float64")
 

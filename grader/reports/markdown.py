@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from grader.reports.flags import is_flag
 from grader.reports.safe_text import file_stem, markdown
 
 if TYPE_CHECKING:
-    from grader.reports.build import ReportData, Writer
+    from grader.reports.build import ReportData
 
 
 def md_table(frame: pd.DataFrame, escape: bool = True) -> str:
@@ -135,22 +134,3 @@ def write_summary(out_dir: Path, data: ReportData) -> Path:
 def feedback_path(out_dir: Path, student: str) -> Path:
     """feedback/<student>.md, under a file name that is safe whatever the id holds (see ``file_stem``)."""
     return out_dir / "feedback" / f"{file_stem(student)}.md"
-
-
-def feedback_writers(out_dir: Path, data: ReportData) -> list[Writer]:
-    """One writer per student, so that one student's file failing leaves the others written."""
-    rows: dict[str, list] = {}
-    for r in data.results.itertuples(index=False):
-        rows.setdefault(r.student, []).append(r)
-    maxima = {str(k): float(v) for k, v in data.maxima.items()}
-
-    def write(grades: dict) -> Path:
-        path = feedback_path(out_dir, grades["student"])
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(feedback(grades["student"], grades, rows.get(grades["student"], []), maxima), encoding="utf-8")
-        return path
-
-    return [
-        (f"feedback/{feedback_path(out_dir, g['student']).name}", partial(write, g))
-        for g in data.gradebook.to_dict("records")
-    ]

@@ -68,8 +68,8 @@ def section(data: ReportData) -> str:
         summary = f"{record.assignment}: {record.student_a} ~ {record.student_b}: {record.score:.2f}{flag}"
         parts.append(
             f'<details class="sim"><summary>{escape(summary)}</summary><div class="pair">'
-            f"<div><b>{escape(record.student_a)}</b><pre>{marked(a.raw_code, match.slices_a)}</pre></div>"
-            f"<div><b>{escape(record.student_b)}</b><pre>{marked(b.raw_code, match.slices_b)}</pre></div>"
+            f"<div><b>{escape(record.student_a)}</b><pre>{marked(a, match.slices_a)}</pre></div>"
+            f"<div><b>{escape(record.student_b)}</b><pre>{marked(b, match.slices_b)}</pre></div>"
             "</div></details>"
         )
     return "".join(parts)

@@ -23,8 +23,9 @@ import pandas as pd
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook_schema import NOT_SUBMITTED
+from grader.pipeline.integrity import FLAG_PREFIX
 from grader.pipeline.results import RESULT_COLUMNS
-from grader.reports.flags import is_flag, row_flags
+from grader.reports.flags import row_flags
 from grader.reports.items import discrimination, graded_only
 
 CHECK_COLUMNS = (
@@ -36,7 +37,7 @@ CHECK_COLUMNS = (
 
 def assignments_in(results: pd.DataFrame) -> list[str]:
     """Assignments with rows, in course order."""
-    present = set(results["assignment"])
+    present = set(results["assignment"].unique())
     return [a for a in ASSIGNMENTS if a in present]
 
 
@@ -51,15 +52,18 @@ def max_points(results: pd.DataFrame) -> pd.Series:
     return per_check.groupby(level="assignment").sum()
 
 
-def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: CourseConfig) -> pd.DataFrame:
-    """One row per student; layout in the module docstring."""
+def gradebook_table(
+    results: pd.DataFrame, submissions: pd.DataFrame, config: CourseConfig, flags: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per student; layout in the module docstring. ``flags``: the results' ``flag_table`` when it is
+    at hand."""
     keys = assignments_in(results)
-    students = sorted(set(results["student"]) | set(submissions["student"]))
+    students = sorted(set(results["student"].unique()) | set(submissions["student"].unique()))
     table = pd.DataFrame({"student": pd.Series(students, dtype="string")})
     raw = results.pivot_table(index="student", columns="assignment", values="points", aggfunc="sum")
     maxima = max_points(results)
-    submitted = submissions.set_index(["student", "assignment"])["submitted_at"]
-    states = submissions.set_index(["student", "assignment"])["state"]
+    submitted = submissions.set_index(["student", "assignment"])["submitted_at"].to_dict()
+    states = submissions.set_index(["student", "assignment"])["state"].to_dict()
     weighted, weights = pd.Series(0.0, index=table.index), 0.0
     for key in keys:
         settings = config.assignment(key)
@@ -80,12 +84,12 @@ def gradebook_table(results: pd.DataFrame, submissions: pd.DataFrame, config: Co
     table["total"] = table[[f"{k}_final" for k in keys]].sum(axis=1).astype("float64")
     table["max_total"] = float(sum(maxima.get(k, 0.0) for k in keys))
     table["percent"] = (100.0 * weighted / weights).round(2) if weights else 0.0
-    flags = row_flags(results)
-    table["flags"] = pd.Series([flags.get(s, "") for s in students], dtype="string")
+    flagged = row_flags(results, flags)
+    table["flags"] = pd.Series([flagged.get(s, "") for s in students], dtype="string")
     return table
 
 
-def _submitted(submitted: pd.Series, student: str, key: str) -> datetime | None:
+def _submitted(submitted: dict, student: str, key: str) -> datetime | None:
     """When the student handed ``key`` in; None when unknown or not handed in (the epoch marks those)."""
     text = submitted.get((student, key), "")
     if not isinstance(text, str) or not text:
@@ -102,19 +106,20 @@ def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFra
     if results.empty:
         return pd.DataFrame(columns=list(CHECK_COLUMNS)).astype(CHECK_DTYPES)
     keys = ["assignment", "check_id"]
-    groups = results.groupby(keys, sort=True)
+    groups = results.assign(passed=(results["status"] == "pass").to_numpy(dtype=bool)).groupby(keys, sort=True)
     table = groups.agg(
         target=("target", "first"),
         visibility=("visibility", "first"),
         max_points=("max_points", "max"),
         n=("status", "size"),
-        pass_rate=("status", lambda s: (s == "pass").mean()),
+        pass_rate=("passed", "mean"),
         mean_points=("points", "mean"),
     )
     status = pd.crosstab([results["assignment"], results["check_id"]], results["status"])
     for name in ("fail", "error", "timeout"):
         table[f"n_{name}"] = status[name].reindex(table.index, fill_value=0) if name in status else 0
-    known = results[(results["mistake"] != "") & ~results["mistake"].map(is_flag)]
+    mistake = results["mistake"]
+    known = results[((mistake != "") & ~mistake.str.startswith(FLAG_PREFIX)).to_numpy(dtype=bool)]  # is_flag
     counts = known.groupby(keys + ["mistake"]).size().rename("count").reset_index()
     counts = counts.sort_values(keys + ["count", "mistake"], ascending=[True, True, False, True])
     failures = (table["n"] - (table["pass_rate"] * table["n"]).round()).rename("failures")
