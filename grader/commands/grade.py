@@ -34,6 +34,7 @@ from grader.reports.safe_text import one_line
 
 if TYPE_CHECKING:
     from grader.checks.base import Check
+    from grader.reports.build import ReportData
 
 # What a run with nothing to grade needs is imported above; the engine, the suites and the report stack
 # (numpy's check library, pandas, matplotlib) are imported where they are used.
@@ -233,29 +234,31 @@ def _reports(out: Path, config: CourseConfig, hashes: dict[str, str], fingerprin
         after_grading(out, config, hashes, fingerprint, summary=summary)
         return 0
     freshness.forget(out)
-    code, written = _write_reports(out, config)
-    summary = after_grading(out, config, hashes, fingerprint)
+    code, written, data = _write_reports(out, config)
+    summary = after_grading(out, config, hashes, fingerprint, data=data)
     if code == 0 and summary is not None:
         freshness.remember(out, current, written, summary)
     return code
 
 
-def _write_reports(out: Path, config: CourseConfig) -> tuple[int, list[Path]]:
-    """(exit code, the files written)."""
-    from grader.reports.build import ReportsIncomplete, write_reports
+def _write_reports(out: Path, config: CourseConfig) -> tuple[int, list[Path], ReportData | None]:
+    """(exit code, the files written, the gradebook as the reports read it: the summary reads it too)."""
+    from grader.reports.build import ReportsIncomplete, load_report_data, write_reports
 
+    data = None
     try:
-        written = write_reports(out, config)
+        data = load_report_data(out, config)
+        written = write_reports(out, config, data=data)
     except ReportsIncomplete as exc:
         _print_written(out, exc.written)
         print(f"Error: {exc}. {_REBUILD.format(out=out)}", file=sys.stderr)
-        return 1, exc.written
+        return 1, exc.written, data
     except Exception as exc:  # the grades are safe in the gradebook whatever happens here
         reason = one_line(f"{type(exc).__name__}: {exc}")
         print(f"Error: writing the reports failed ({reason}). {_REBUILD.format(out=out)}", file=sys.stderr)
-        return 1, []
+        return 1, [], None
     _print_written(out, written)
-    return 0, written
+    return 0, written, data
 
 
 _REBUILD = "The grades are saved in {out}/gradebook.sqlite: rebuild the reports with `grader report --out {out}`"

@@ -117,8 +117,10 @@ def write_reports(
     roster: Path | None = None,
     strict_roster: bool = False,
     warn: Callable[[str], None] | None = None,
+    data: ReportData | None = None,
 ) -> list[Path]:
-    """Rebuild every report from ``out_dir/gradebook.sqlite``; returns the files written. ``formats`` adds
+    """Rebuild every report from ``out_dir/gradebook.sqlite`` (or from ``data``, what ``load_report_data``
+    read from it, when the caller has it already); returns the files written. ``formats`` adds
     "canvas" (canvas.csv, with ``roster`` mapping student ids; see ``grader.reports.canvas``) and "xlsx".
     Roster gaps and a gradebook that mixes secrets or suites are passed to ``warn`` (default: stderr);
     ``strict_roster`` makes roster gaps a ReportError.
@@ -134,7 +136,7 @@ def write_reports(
         raise ReportError("the xlsx format needs openpyxl: `pip install openpyxl`, or open gradebook.csv instead")
     ids = canvas.read_roster(roster) if roster is not None and "canvas" in formats else None
     out_dir = Path(out_dir)
-    data = load_report_data(out_dir, config)
+    data = data if data is not None else load_report_data(out_dir, config)
     warn = warn or _stderr
     problems = canvas.roster_warnings(data, ids) if ids is not None else []
     if problems and strict_roster:

@@ -7,12 +7,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.pipeline.gradebook_schema import STATES, UNGRADABLE
 from grader.reports.safe_text import one_line
+
+if TYPE_CHECKING:
+    from grader.reports.build import ReportData
 
 LISTED = 8  # submissions named per line; the rest are counted
 
@@ -41,10 +45,12 @@ def stale_keys(book: Gradebook, hashes: Mapping[str, str], fingerprint: str) -> 
 
 
 def after_grading(
-    out: Path, config: CourseConfig, hashes: Mapping[str, str], fingerprint: str, *, summary: list[str] | None = None
+    out: Path, config: CourseConfig, hashes: Mapping[str, str], fingerprint: str, *, summary: list[str] | None = None,
+    data: ReportData | None = None,
 ) -> list[str] | None:
-    """Warnings (stderr) and the summary (stdout; ``summary`` when the reports it was made with are current);
-    returns the summary printed. Never fails the run, whose grades are already saved."""
+    """Warnings (stderr) and the summary (stdout; ``summary`` when the reports it was made with are current,
+    else made from ``data``, the gradebook as the reports just read it, or read again); returns the summary
+    printed. Never fails the run, whose grades are already saved."""
     from grader.pipeline.consistency import REGRADE
 
     try:
@@ -62,9 +68,11 @@ def after_grading(
                 file=sys.stderr,
             )
         if summary is None:
-            from grader.reports.build import load_report_data
+            if data is None:
+                from grader.reports.build import load_report_data
 
-            summary = summary_lines(load_report_data(out, config, compare=False), out)
+                data = load_report_data(out, config, compare=False)
+            summary = summary_lines(data, out)
         print("\n".join(summary))
         return summary
     except Exception as exc:  # a summary is a courtesy; the reports and the gradebook are written
