@@ -4,8 +4,9 @@ numpy's OpenBLAS starts a thread per core and, after each call it split between 
 spinning for a while in case another call follows. The grader's side of a check multiplies small matrices
 (a trained model's held-out logits, a reference answer) between calls into the sandbox, so with more than
 one thread every such product left a core busy-waiting: CPU taken from the sandboxes that run student code,
-on a machine where each of them has one core. One thread gives the same products (OpenBLAS splits a matrix
-product by blocks of its output, never along the sum), and no spinning.
+on a machine where each of them has one core. One thread gives the same products (OpenBLAS shares a product
+out by blocks of its output, each summed whole by one thread; ``tests/test_blas.py`` compares them), and no
+spinning.
 
 Only OpenBLAS has a switch here (found among the libraries this process has loaded); any other BLAS is left
 as it is.
