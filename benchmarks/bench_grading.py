@@ -8,7 +8,8 @@ course, each figure with what it measures:
   started inside the timing) per student and per submission;
 - cores used: CPU seconds of the grader's processes and of the sandboxes (read while the run goes,
   ``cpu_meter``) over wall seconds;
-- core utilisation: seconds spent inside student calls / (wall seconds x N);
+- core utilisation: seconds spent inside student calls / (wall seconds x N), and where the rest of the slot time
+  went: per assignment, the part of its submissions' time outside student calls, and the time outside any;
 - the isolation overhead per submission: the same class against an empty suite on a warm pool, one session at a
   time (sandbox session and import only);
 - the naive way: the same checks in a fresh interpreter per student (importing numpy, torch for the lab, the
@@ -157,6 +158,12 @@ def cpu_seconds() -> float:
 
 
 def summary(graded: list, wall: float, n: int, cpu: float) -> dict:
+    by_assignment: dict[str, list[float]] = {}  # key -> [submissions, seconds in grade_one, in student calls]
+    for g in graded:
+        counts = by_assignment.setdefault(g.submission.assignment, [0, 0.0, 0.0])
+        counts[0] += 1
+        counts[1] += g.seconds
+        counts[2] += g.student_seconds
     return {
         "n": n,
         "wall": wall,
@@ -164,6 +171,7 @@ def summary(graded: list, wall: float, n: int, cpu: float) -> dict:
         "student_seconds": sum(g.student_seconds for g in graded),
         "rows": sum(len(g.results) for g in graded),
         "table": sorted((r.student, r.check_id, r.points, r.status, r.message) for g in graded for r in g.results),
+        "by_assignment": by_assignment,
     }
 
 
@@ -260,6 +268,18 @@ def report_cluster(address: str, graded: dict, cluster: dict) -> None:
     )
 
 
+def report_slot_time(graded: dict, jobs: int) -> None:
+    """Where the slot time (wall x N) that student calls did not use went: per assignment, the rest of its
+    submissions' time (the grader's side of the checks, sessions and children starting and ending), and the time
+    outside any submission (judges and workers starting, hand-over, slots idle at the end)."""
+    slots = graded["wall"] * jobs
+    inside = sum(seconds for _, seconds, _ in graded["by_assignment"].values())
+    parts = ", ".join(f"{key} {1000 * (seconds - student) / count:.0f} ms per submission ({seconds - student:.1f} s)"
+                      for key, (count, seconds, student) in sorted(graded["by_assignment"].items()))
+    print(f"  slot time not in student calls, --jobs {jobs}: {slots - graded['student_seconds']:.1f} of {slots:.1f} s; "
+          f"inside submissions: {parts}; outside any submission: {slots - inside:.1f} s")
+
+
 def report(label: str, students: int, graded: dict, empty: dict, naive: dict | None, jobs: int,
            serial: dict | None = None, naive_serial: dict | None = None) -> None:
     """Each figure says what it measures; every ratio names the naive run's parallelism beside it."""
@@ -281,6 +301,7 @@ def report(label: str, students: int, graded: dict, empty: dict, naive: dict | N
         f"  core utilisation, --jobs {jobs}: {100 * utilisation:5.1f} % "
         f"({graded['student_seconds']:.1f} s in student calls / ({graded['wall']:.1f} s wall x {jobs} cores))"
     )
+    report_slot_time(graded, jobs)
     print(
         f"  isolation overhead (empty suite, warm pool, one session at a time): {1000 * overhead:5.1f} ms per "
         f"submission ({empty['wall']:.2f} s wall for {empty['n']})"

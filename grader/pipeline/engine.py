@@ -87,9 +87,11 @@ def grade_many(
     """Grade in parallel, yielding each submission as it finishes (order varies; each ``Graded`` itself is
     deterministic). Heaviest assignments start first. With ``jobs`` > 1, sandboxes from ``sandbox_sessions``
     and the default references, the work runs on ``jobs`` judge processes (``grader.pipeline.judges``: the
-    grader's side of the checks then uses ``jobs`` cores); otherwise on ``jobs`` threads."""
+    grader's side of the checks then uses ``jobs`` cores); otherwise on ``jobs`` threads. Either way the grader
+    computes on one BLAS thread meanwhile (``grader.pipeline.blas``)."""
     from tqdm import tqdm
 
+    from grader.pipeline.blas import one_blas_thread
     from grader.pipeline.judges import MIN_PER_JUDGE, Plan, judged
     from grader.pipeline.resources import in_judges
     from grader.reports.safe_text import one_line
@@ -109,7 +111,8 @@ def grade_many(
         stream = judged(todo, plan, judges, fallback=threaded)
     else:
         stream = threaded(todo)
-    with tqdm(total=len(todo), unit="submission", disable=not progress, dynamic_ncols=True) as bar:
+    with one_blas_thread(), tqdm(total=len(todo), unit="submission", disable=not progress,
+                                 dynamic_ncols=True) as bar:
         for graded in stream:
             student = one_line(graded.submission.student)  # a folder name: no escape sequence reaches the terminal
             bar.set_postfix_str(f"{student}/{graded.submission.assignment}", refresh=False)

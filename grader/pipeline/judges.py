@@ -45,11 +45,14 @@ _judge: dict[str, Any] = {}  # in a judge process: its plan, sandbox pool and re
 
 
 def _start(plan: Plan) -> None:
-    """A judge's set-up: one sandbox slot, the references (live, or recorded in a release)."""
+    """A judge's set-up: one sandbox slot, the references (live, or recorded in a release), one BLAS thread
+    (``grader.pipeline.blas``: a judge shares the cores with the sandboxes)."""
+    from grader.pipeline.blas import set_blas_threads
     from grader.pipeline.resources import default_references
     from grader.sandbox import WorkerPool
     from grader.suites.runner import remember_fingerprints
 
+    set_blas_threads(1)
     pool = WorkerPool(slots=1, level=plan.level)
     for checks in plan.checks.values():
         remember_fingerprints(checks, plan.fingerprints or {})
