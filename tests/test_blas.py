@@ -3,6 +3,9 @@ products a check computes are the same either way."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -11,6 +14,7 @@ import pytest
 
 from grader.checks.base import Check, Kind, Verdict
 from grader.course.kinds import KINDS
+from grader.pipeline import blas
 from grader.pipeline.blas import blas_threads, one_blas_thread, set_blas_threads
 from grader.pipeline.discover import Submission, content_hash
 from grader.pipeline.engine import grade_many
@@ -75,3 +79,21 @@ def test_checks_run_on_one_thread_while_grade_many_grades(many_threads, monkeypa
     assert [r.status for g in graded for r in g.results] == ["pass"] * 3
     assert seen and all(set(threads) == {1} for threads in seen)
     assert set(blas_threads()) == {2}  # grading over: as before
+
+
+def test_a_process_that_has_not_loaded_numpy_starts_its_blas_on_one_thread() -> None:
+    """``grader check`` asks before its imports; a process with numpy loaded keeps its environment."""
+    script = (
+        "import os, sys\n"
+        "from grader.pipeline.blas import ENVIRONMENT, blas_threads, one_thread_from_the_start\n"
+        "one_thread_from_the_start()\n"
+        "print([os.environ.get(name) for name in ENVIRONMENT], set(blas_threads()) <= {1})\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in blas.ENVIRONMENT}
+    fresh = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment,
+                           check=True, timeout=60)
+    assert fresh.stdout.strip() == "['1', '1', '1'] True"
+
+    loaded = subprocess.run([sys.executable, "-c", "import numpy\n" + script], capture_output=True, text=True,
+                            env=environment, check=True, timeout=60)
+    assert loaded.stdout.strip().startswith("[None, None, None]")

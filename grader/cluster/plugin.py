@@ -90,6 +90,7 @@ class GradingPlugin(WorkerPlugin):
 
     def _load(self, status: dict[str, Any]) -> str | None:
         """Sandbox, suites and fingerprints; the reason to refuse this worker, or None."""
+        from grader.pipeline.blas import set_blas_threads
         from grader.pipeline.config import apply_overrides
         from grader.pipeline.gradebook import suite_hash
         from grader.pipeline.resources import default_references
@@ -117,6 +118,7 @@ class GradingPlugin(WorkerPlugin):
                     "needs the same grader installation (same commit, same GRADER_HIDDEN_DIR)"
                 )
         self._references = default_references()
+        set_blas_threads(1)  # grades as a judge does: its products on one thread (grader.pipeline.blas)
         self._pool = WorkerPool(slots=status["threads"], level=level)
         return None
 

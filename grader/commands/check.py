@@ -9,13 +9,12 @@ every check passes, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.course.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
 from grader.errors import UserError
+from grader.pipeline.blas import one_thread_from_the_start
 from grader.pipeline.requirements import missing_requirement
 
 if TYPE_CHECKING:
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
     from grader.pipeline.results import CheckResult
 
 HELP = "check your work on the public checks (e.g. `grader check hw2`)"
-# The grader's own arrays are small: one BLAS thread, as in the sandbox. A pool of them costs numpy's import
-# (which this command waits for before its worker can start) tens of milliseconds on a busy machine.
-BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,9 +79,7 @@ def run(args: argparse.Namespace) -> int:
     for key in args.assignments:  # asked for by name: an error; found, not asked for: a note (check_found)
         if missing := missing_requirement(key):
             raise UserError(missing)
-    if "numpy" not in sys.modules:  # read once, when numpy loads BLAS: later it would change nothing
-        for var in BLAS_THREADS:
-            os.environ.setdefault(var, "1")
+    one_thread_from_the_start()  # the grader's own arrays are small, as in the sandbox
     results = check_found(found, folder, failed_only=args.failed_only)
     return 1 if any(r.status != "pass" for r in results) or not results else 0
 

@@ -9,23 +9,35 @@ out by blocks of its output, each summed whole by one thread; ``tests/test_blas.
 spinning.
 
 Only OpenBLAS has a switch here (found among the libraries this process has loaded); any other BLAS is left
-as it is.
+as it is. A process that has not imported numpy yet can ask for one thread from the start
+(``one_thread_from_the_start``): numpy's import then does not start a pool of threads either (``grader check``
+waits for that import before its sandbox's worker can be used).
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+ENVIRONMENT = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")  # read once, when BLAS loads
 # (set, get) as OpenBLAS builds name them: plain, and numpy's scipy-openblas with 64-bit integers.
 _NAMES = (
     ("openblas_set_num_threads", "openblas_get_num_threads"),
     ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
     ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
 )
+
+
+def one_thread_from_the_start() -> None:
+    """One BLAS thread for numpy's import to come, unless the environment says otherwise; nothing once numpy is
+    loaded (a test or notebook process keeps its environment)."""
+    if "numpy" not in sys.modules:
+        for name in ENVIRONMENT:
+            os.environ.setdefault(name, "1")
 
 
 def _loaded_openblas() -> list[tuple[Any, Any]]:
