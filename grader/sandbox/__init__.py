@@ -45,8 +45,8 @@ objects that outlive a process (SysV IPC, POSIX message queues, keyrings) and ne
 when it ends the zygote kills everything it started and wipes its scratch folder. A notebook is turned into
 a module inside the child, before any student code runs (``grader.worker.notebook``), so a hostile file
 costs that child's limits, not the grader's. ``Limits`` sets memory, processes, file size, output and CPU
-per child. Opening sessions on a trivial module measures the per-session overhead (about 10 ms for numpy,
-60 ms for torch workers on the development machine, against ~2 s for a fresh interpreter importing torch).
+per child. Opening and closing sessions on a warm pool measures the per-session overhead (about 7 ms for
+numpy, 20 ms for torch workers on the development machine, against ~2 s for a fresh interpreter importing torch).
 """
 
 from typing import TYPE_CHECKING, Any
