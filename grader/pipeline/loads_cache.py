@@ -8,10 +8,10 @@ each save keeps only the readings this run used, so the file never outgrows the 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from grader.pipeline.loads import Reading
+from grader.pipeline.suite_cache import store_json
 
 
 class ReadingCache(dict[str, Reading]):
@@ -32,13 +32,7 @@ class ReadingCache(dict[str, Reading]):
         if dict(self) == self._stored:
             return
         data = {key: [r.why, list(r.imports), sorted(r.words)] for key, r in sorted(self.items())}
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(data), encoding="utf-8")
-            partial.replace(self._path)
-        except OSError:
-            pass  # read again next run: slower, never wrong
+        store_json(self._path, data)  # if it cannot be kept, files are read again next run: slower, never wrong
 
 
 def _read(path: Path) -> dict[str, Reading]:

@@ -71,13 +71,21 @@ class SuiteCache:
 
     def _remember(self, field: str, value: object) -> None:
         self._stored = {**self._stored, field: value}
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(self._stored, sort_keys=True), encoding="utf-8")
-            partial.replace(self._path)  # atomic: a concurrent run reads the old cache or the new one
-        except OSError:
-            pass  # a cache that cannot be written costs the next run time, never a grade
+        store_json(self._path, self._stored, sort_keys=True)
+
+
+def store_json(path: Path, value: object, *, sort_keys: bool = False) -> bool:
+    """Write ``value`` as JSON to the cache file ``path`` (its folder made as needed) atomically: a concurrent run
+    reads the old file or the new one. False when it cannot be written: a cache that is not kept costs the
+    next run time, never a grade or a report's content."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(value, sort_keys=sort_keys), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        return False
+    return True
 
 
 def code_stamp(roots: list[Path]) -> str:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.pipeline.suite_cache import CACHE_DIR
+from grader.pipeline.suite_cache import CACHE_DIR, store_json
 from grader.reports import markdown
 from grader.reports.markdown import feedback_path
 from grader.reports.part_cache import code_stamp
@@ -58,15 +57,8 @@ class FeedbackFiles:
 
     def remember(self) -> None:
         """Keep what each file written holds, for the next build."""
-        if self._record == self._kept:
-            return
-        try:
-            self._record_path.parent.mkdir(parents=True, exist_ok=True)
-            partial_path = self._record_path.with_suffix(f".{os.getpid()}.tmp")
-            partial_path.write_text(json.dumps(self._record), encoding="utf-8")
-            partial_path.replace(self._record_path)
-        except OSError:
-            pass  # every file is drawn again next time: slower, never different
+        if self._record != self._kept:
+            store_json(self._record_path, self._record)  # if not kept, every file is made again: never different
 
     def _write(self, grades: dict) -> Path:
         student = grades["student"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,7 +22,7 @@ import grader
 from grader.course.assignments import REPO_ROOT
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook import FILENAME
-from grader.pipeline.suite_cache import CACHE_DIR, GRADER_DIR, code_stamp
+from grader.pipeline.suite_cache import CACHE_DIR, GRADER_DIR, code_stamp, store_json
 
 _TABLES = (
     ("submissions", "*", "student, assignment"),
@@ -76,13 +75,7 @@ def remember(out_dir: Path, current: str, written: Sequence[Path], summary: Sequ
     out_dir = Path(out_dir)
     files = sorted(str(p.relative_to(out_dir)) for p in written)
     path = out_dir / CACHE_DIR / "reports.json"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"digest": current, "files": files, "summary": list(summary)}), "utf-8")
-        partial.replace(path)
-    except OSError:
-        pass  # without the record the next run rebuilds the reports, which is only slower
+    store_json(path, {"digest": current, "files": files, "summary": list(summary)})  # without it: a rebuild
 
 
 def forget(out_dir: Path) -> None:

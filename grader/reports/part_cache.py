@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from grader.pipeline.suite_cache import CACHE_DIR
+from grader.pipeline.suite_cache import CACHE_DIR, store_json
 
 FILENAME = "parts.json"
 
@@ -43,16 +42,8 @@ class PartCache:
         return value
 
     def save(self) -> None:
-        if not self._changed:
-            return
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(self._parts), encoding="utf-8")
-            partial.replace(self._path)
+        if self._changed and store_json(self._path, self._parts):
             self._changed = False
-        except OSError:
-            pass
 
 
 def key(*parts: object) -> str:

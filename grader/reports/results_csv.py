@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from grader.pipeline.suite_cache import CACHE_DIR
+from grader.pipeline.suite_cache import CACHE_DIR, store_json
 from grader.reports.flat import text_cells
 from grader.reports.part_cache import code_stamp
 from grader.reports.safe_text import csv_cell
@@ -83,10 +82,4 @@ def _reusable(path: Path, record_path: Path) -> tuple[dict[str, list], bytes]:
 
 
 def _remember(record_path: Path, sha: str, blocks: dict[str, list]) -> None:
-    try:
-        record_path.parent.mkdir(parents=True, exist_ok=True)
-        partial = record_path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"sha256": sha, "blocks": blocks}), encoding="utf-8")
-        partial.replace(record_path)
-    except OSError:
-        pass  # written whole next time: slower, never different
+    store_json(record_path, {"sha256": sha, "blocks": blocks})  # if not kept: written whole next time
