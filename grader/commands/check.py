@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from grader.course.assignments import ASSIGNMENTS, SUBMISSION_FILES, Assignment
 from grader.errors import UserError
@@ -18,7 +18,6 @@ from grader.pipeline.blas import one_thread_from_the_start
 from grader.pipeline.requirements import missing_requirement
 
 if TYPE_CHECKING:
-    from grader.checks.base import References
     from grader.pipeline.results import CheckResult
 
 HELP = "check your work on the public checks (e.g. `grader check hw2`)"
@@ -114,7 +113,7 @@ def _grade_and_print(found: dict[str, Path], folder: Path, failed_only: bool) ->
 
         submissions = [own_submission(key, path, folder) for key, path in found.items()]
         checks = {sub.assignment: load_checks(sub.assignment, include_hidden=False) for sub in submissions}
-        references = OneHandIn(default_references())
+        references = default_references(across_students=False)
         pool = early.pool()
     except BaseException:
         early.close()
@@ -130,14 +129,3 @@ def _grade_and_print(found: dict[str, Path], folder: Path, failed_only: bool) ->
             results += graded.results
     return results
 
-
-class OneHandIn:
-    """The references as given, without their store of expectations (``grader.checks.expectations``): it
-    remembers what checks expect across students, and one hand-in's check would only pay for it (the
-    checks' fingerprints, its copies) without ever reading back what it stored."""
-
-    def __init__(self, inner: References) -> None:
-        self._inner = inner
-
-    def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any:
-        return self._inner(assignment, function, args, kwargs)

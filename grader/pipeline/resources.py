@@ -53,9 +53,11 @@ def isolation_level() -> str:
     return f"{name}: {description}"
 
 
-def default_references():
+def default_references(*, across_students: bool = True):
     """Live references where ``reference/`` is installed (the instructor's repo), remembered across students;
-    else the answers recorded into a student release, which ships no reference code."""
+    else the answers recorded into a student release, which ships no reference code. ``across_students=False``
+    (one hand-in, as ``grader check`` grades) leaves out the store of what checks expect, which only pays
+    across students (its fingerprints and copies would cost a check without ever being read back)."""
     import importlib.util
 
     from grader.checks.references import LiveReferences, RecordedReferences
@@ -63,7 +65,7 @@ def default_references():
 
     references: Any
     if importlib.util.find_spec("reference") is not None:
-        references = CachedReferences(LiveReferences())
+        references = CachedReferences(LiveReferences(), expectations=across_students)
     else:
         references = RecordedReferences(REPO_ROOT / "grader" / "suites" / "public" / "answers.npz")
     _defaults.add(references)
@@ -77,16 +79,16 @@ class CachedReferences:
     call decides which it is. Answers are deterministic functions of their arguments; callers get copies.
 
     ``expectations`` is where the checks run with these references remember what they expect (inputs,
-    reference answers, finite differences, mistakes' answers) across students: see
-    ``grader.checks.expectations``."""
+    reference answers, finite differences, mistakes' answers) across students (see
+    ``grader.checks.expectations``); None when asked for without."""
 
     MAX_ENTRIES = 20_000
     SLOW_SECONDS = 0.005
 
-    def __init__(self, inner: References) -> None:
+    def __init__(self, inner: References, *, expectations: bool = True) -> None:
         from grader.checks.expectations import Expectations
 
-        self.expectations = Expectations()
+        self.expectations = Expectations() if expectations else None
         self._inner = inner
         self._answers: dict[str, Any] = {}
         self._slow: dict[tuple[str, str], bool] = {}

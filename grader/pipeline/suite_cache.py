@@ -40,7 +40,8 @@ class SuiteCache:
         self._path = Path(out) / CACHE_DIR / "suites.json"
         self._config, self._load = config, load
         self._key = _key(config, include_hidden)
-        stored = _read(self._path)
+        stored = load_json_dict(self._path)
+        stored = stored if isinstance(stored.get("hashes"), dict) else {}
         self._stored: dict = stored if stored.get("key") == self._key else {"key": self._key, "hashes": {}}
         self._checks: dict[str, list[Check]] = {}
         self.cached = False  # whether a hash was recalled rather than measured
@@ -88,6 +89,16 @@ def store_json(path: Path, value: object, *, sort_keys: bool = False) -> bool:
     return True
 
 
+def load_json_dict(path: Path) -> dict:
+    """The JSON object kept in the cache file ``path``; {} when there is none, or it cannot be read or is not
+    an object (the work it saved is then done again)."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def code_stamp(roots: list[Path]) -> str:
     """A digest of every file under ``roots`` (``__pycache__`` aside): path, size, modification and change
     times, read from the directory entries without opening a file."""
@@ -112,10 +123,3 @@ def _key(config: CourseConfig, include_hidden: bool) -> str:
     ]  # fmt: skip
     return hashlib.sha256(json.dumps(material).encode()).hexdigest()
 
-
-def _read(path: Path) -> dict:
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) and isinstance(found.get("hashes"), dict) else {}

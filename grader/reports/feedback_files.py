@@ -10,12 +10,11 @@ is not written again.
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.pipeline.suite_cache import CACHE_DIR, store_json
+from grader.pipeline.suite_cache import CACHE_DIR, load_json_dict, store_json
 from grader.reports import markdown
 from grader.reports.markdown import feedback_path
 from grader.reports.part_cache import code_stamp
@@ -33,7 +32,7 @@ class FeedbackFiles:
     def __init__(self, out_dir: Path, data: ReportData, by_student: StudentRows | None = None) -> None:
         self._out, self._data = Path(out_dir), data
         self._record_path = self._out / CACHE_DIR / FILENAME
-        self._kept = _read(self._record_path)
+        self._kept = load_json_dict(self._record_path)
         self._record: dict[str, list[str]] = {}
         by_student = by_student or student_rows(data.results)
         self._rows = by_student.rows
@@ -88,10 +87,3 @@ def _bytes(path: Path) -> bytes | None:
 def _sha(data: bytes | None) -> str:
     return "" if data is None else hashlib.sha256(data).hexdigest()
 
-
-def _read(path: Path) -> dict[str, list[str]]:
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}

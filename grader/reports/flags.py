@@ -18,6 +18,11 @@ def is_flag(mistake: str) -> bool:
     return mistake.startswith(FLAG_PREFIX)
 
 
+def flag_rows(mistakes: pd.Series) -> pd.Series:
+    """``is_flag`` of each row's mistake, for a whole column at once."""
+    return mistakes.str.startswith(FLAG_PREFIX)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else ("es" if word.endswith("sh") else "s"))
 
@@ -29,7 +34,7 @@ def flag_table(results: pd.DataFrame) -> pd.DataFrame:
     message, status = results["message"], results["status"]
     error = status == "error"
     frame = results[["student", "assignment", "message", "mistake"]].assign(
-        explicit=results["mistake"].str.startswith(FLAG_PREFIX),
+        explicit=flag_rows(results["mistake"]),
         error=error,
         absent=error & message.str.startswith("not submitted"),
         import_error=error & message.str.contains("failed at import", regex=False),

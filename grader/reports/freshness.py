@@ -22,7 +22,7 @@ import grader
 from grader.course.assignments import REPO_ROOT
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook import FILENAME
-from grader.pipeline.suite_cache import CACHE_DIR, GRADER_DIR, code_stamp, store_json
+from grader.pipeline.suite_cache import CACHE_DIR, GRADER_DIR, code_stamp, load_json_dict, store_json
 
 _TABLES = (
     ("submissions", "*", "student, assignment"),
@@ -62,7 +62,7 @@ def digest(out_dir: Path, config: CourseConfig, formats: Sequence[str] = ()) -> 
 def unchanged(out_dir: Path, current: str) -> list[str] | None:
     """The stored summary when the reports were built from ``current`` and every file written then is still
     there; None when they must be rebuilt."""
-    stored = _read(Path(out_dir))
+    stored = load_json_dict(Path(out_dir) / CACHE_DIR / "reports.json")
     if stored.get("digest") != current or not isinstance(stored.get("summary"), list):
         return None
     if not all((Path(out_dir) / name).is_file() for name in stored.get("files", [None])):
@@ -84,11 +84,3 @@ def forget(out_dir: Path) -> None:
         (Path(out_dir) / CACHE_DIR / "reports.json").unlink()
     except OSError:
         pass
-
-
-def _read(out_dir: Path) -> dict:
-    try:
-        found = json.loads((out_dir / CACHE_DIR / "reports.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}

@@ -16,13 +16,14 @@ A file that cannot be read is as good as none: the work is done again, slower, n
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from grader.pipeline.suite_cache import load_json_dict, store_json
 
 if TYPE_CHECKING:
     from grader.reports.similarity import Kgrams, Match
@@ -93,33 +94,24 @@ class PairCache:
 
     def matches(self, assignment: str, basis: str) -> dict[tuple[str, str], tuple[Match, str]]:
         """The stored (match, functions) of pairs, by the two hand-ins' digests."""
+        stored = load_json_dict(self._folder / f"matches-{assignment}.json")
+        if stored.get("basis") != basis:
+            return {}
         try:
-            stored = json.loads((self._folder / f"matches-{assignment}.json").read_text(encoding="utf-8"))
-            if stored["basis"] != basis:
-                return {}
             return {(a, b): (_match(m), str(functions)) for a, b, m, functions in stored["pairs"]}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return {}
 
     def store_matches(self, assignment: str, basis: str, pairs: dict[tuple[str, str], tuple[Match, str]]) -> None:
         """Keep ``pairs`` (and only those) for the next build."""
         rows = [[a, b, _plain(m), functions] for (a, b), (m, functions) in pairs.items()]
-        self._write(f"matches-{assignment}.json", json.dumps({"basis": basis, "pairs": rows}).encode())
+        store_json(self._folder / f"matches-{assignment}.json", {"basis": basis, "pairs": rows})
 
     def _save(self, name: str, **arrays: np.ndarray) -> None:
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
             partial = self._folder / f".{name}.{os.getpid()}.npz"
             np.savez(partial, **arrays)  # type: ignore[arg-type]
-            partial.replace(self._folder / name)
-        except OSError:
-            pass  # done again next time: slower, never different
-
-    def _write(self, name: str, data: bytes) -> None:
-        try:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            partial = self._folder / f".{name}.{os.getpid()}.tmp"
-            partial.write_bytes(data)
             partial.replace(self._folder / name)
         except OSError:
             pass  # done again next time: slower, never different
@@ -142,6 +134,7 @@ def _array(values: np.ndarray) -> list:
 
 def _match(plain: dict) -> Match:
     from grader.reports.similarity import Match
+
     def array(stored: list) -> np.ndarray:
         dtype, shape, values = stored
         return np.array(values, dtype=np.dtype(dtype)).reshape(shape)

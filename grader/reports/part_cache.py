@@ -7,14 +7,13 @@ the kept one. A file that cannot be read or written only makes the next build sl
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from grader.pipeline.suite_cache import CACHE_DIR, store_json
+from grader.pipeline.suite_cache import CACHE_DIR, load_json_dict, store_json
 
 FILENAME = "parts.json"
 
@@ -24,11 +23,7 @@ class PartCache:
 
     def __init__(self, out_dir: Path) -> None:
         self._path = Path(out_dir) / CACHE_DIR / FILENAME
-        try:
-            found = json.loads(self._path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            found = {}
-        self._parts: dict[str, list] = found if isinstance(found, dict) else {}
+        self._parts: dict[str, list] = load_json_dict(self._path)
         self._changed = False
 
     def get(self, name: str, key: str, make: Callable[[], str]) -> str:

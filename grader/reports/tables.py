@@ -23,9 +23,8 @@ import pandas as pd
 from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.config import CourseConfig
 from grader.pipeline.gradebook_schema import NOT_SUBMITTED
-from grader.pipeline.integrity import FLAG_PREFIX
 from grader.pipeline.results import RESULT_COLUMNS
-from grader.reports.flags import row_flags
+from grader.reports.flags import flag_rows, row_flags
 from grader.reports.items import discrimination, graded_only
 
 CHECK_COLUMNS = (
@@ -119,7 +118,7 @@ def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFra
     for name in ("fail", "error", "timeout"):
         table[f"n_{name}"] = status[name].reindex(table.index, fill_value=0) if name in status else 0
     mistake = results["mistake"]
-    known = results[((mistake != "") & ~mistake.str.startswith(FLAG_PREFIX)).to_numpy(dtype=bool)]  # is_flag
+    known = results[((mistake != "") & ~flag_rows(mistake)).to_numpy(dtype=bool)]
     counts = known.groupby(keys + ["mistake"]).size().rename("count").reset_index()
     counts = counts.sort_values(keys + ["count", "mistake"], ascending=[True, True, False, True])
     failures = (table["n"] - (table["pass_rate"] * table["n"]).round()).rename("failures")

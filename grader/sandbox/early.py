@@ -15,8 +15,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from grader.sandbox import isolation
-from grader.sandbox.limits import Limits
-from grader.sandbox.process import WorkerLost, WorkerProcess, worker_uid
+from grader.sandbox.process import WorkerLost, WorkerProcess
 
 if TYPE_CHECKING:
     from grader.sandbox.pool import WorkerPool
@@ -36,7 +35,7 @@ def launch_first(kind: str) -> WorkerProcess | None:
     bubblewrap. Imports no numpy."""
     if isolation.bwrap_binary() is None:
         return None
-    worker = WorkerProcess(kind, Limits.for_kind(kind), "bwrap", worker_uid(0, kind, "bwrap"))
+    worker = WorkerProcess.for_slot(0, kind, "bwrap")
     try:
         worker.launch()
     except OSError:  # cannot even be started: the probe decides

@@ -12,7 +12,7 @@ from typing import Any
 from grader.course.assignments import Assignment, get_assignment
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
-from grader.sandbox.process import KINDS, WorkerProcess, worker_uid
+from grader.sandbox.process import WorkerProcess
 from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
 
 
@@ -32,7 +32,6 @@ class WorkerPool:
         self.import_timeout = import_timeout
         self._limits = limits
         self._hide = tuple(hide)
-        self._uids = {(i, kind): worker_uid(i, kind, self.level) for i in range(self.slots) for kind in KINDS}
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(self.slots):
             self._free.put(i)
@@ -55,8 +54,7 @@ class WorkerPool:
         return worker
 
     def _new_worker(self, slot: int, kind: str) -> WorkerProcess:
-        return WorkerProcess(kind, self._limits or Limits.for_kind(kind), self.level, self._uids[(slot, kind)],
-                             self._hide)
+        return WorkerProcess.for_slot(slot, kind, self.level, self._limits, self._hide)
 
     def adopt(self, worker: WorkerProcess, slot: int = 0) -> None:
         """Make ``worker`` (launched ahead, see ``grader.sandbox.early``) slot ``slot``'s worker of its kind.

@@ -77,6 +77,13 @@ class WorkerProcess:
         self._log: IO[bytes] | None = None
         self._ready = False
 
+    @classmethod
+    def for_slot(cls, slot: int, kind: str, level: str, limits: Limits | None = None, hide: tuple[str, ...] = ()
+                 ) -> WorkerProcess:
+        """The ``kind`` worker of pool slot ``slot``: its uids (``worker_uid``), ``limits`` by default those of
+        its kind."""
+        return cls(kind, limits or Limits.for_kind(kind), level, worker_uid(slot, kind, level), hide)
+
     def _config(self, fd: int) -> dict:
         namespaces = self.level in ("bwrap", "unshare")
         hide = list(self.hide)

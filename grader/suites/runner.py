@@ -28,7 +28,7 @@ def run_check(check: Check, worker: Worker, references: References, secret: str,
     ``grader.checks.base.check_seed``."""
     try:
         store = getattr(references, "expectations", None)
-        key = _fingerprint_or_none(check, kinds) if isinstance(store, Expectations) else None
+        key = remembered_fingerprint(check, kinds) if isinstance(store, Expectations) else None
         ctx = make_context(check, worker, references, secret, failed, fresh_public,
                            expectations=store if key else None, fingerprint=key or "")
         if check.kind not in kinds:
@@ -87,10 +87,6 @@ _fingerprints_lock = threading.Lock()
 def remembered_fingerprint(check: Check, kinds: Mapping[str, Kind] = KINDS) -> str | None:
     """``fingerprint(check, kinds)``, computed once per record and kind; None for a record that cannot have one
     (a parameter that is not data, e.g. a test's lambda): what it expects is then computed every time."""
-    return _fingerprint_or_none(check, kinds)
-
-
-def _fingerprint_or_none(check: Check, kinds: Mapping[str, Kind]) -> str | None:
     try:
         return _fingerprint(check, kinds)
     except NotData:
