@@ -115,8 +115,9 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
     hand-in. CPU is read while the run goes (``cpu_meter``), split between grader and sandbox processes."""
     subs = discover(root, only)
     checks = {key: [] if empty_suite else load_checks(key, include_hidden=True) for key in only}
-    references = default_references()
-    with sandbox_sessions(jobs) as open_session:
+    answers = tempfile.TemporaryDirectory(dir=root.parent, prefix="answers-")  # a first run: none stored yet
+    references = default_references(answers=Path(answers.name))  # shared by the judges, as grader grade shares
+    with answers, sandbox_sessions(jobs) as open_session:
         if empty_suite:
             _warm_up(open_session, subs, jobs)
             open_session = _on_threads(open_session)

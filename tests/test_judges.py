@@ -36,17 +36,20 @@ def test_judge_processes_grade_exactly_as_threads_do(tmp_path, secret, monkeypat
     real = judges.judged
 
     def spy(*args, **kwargs):
-        used.append(args[2])
+        used.append((args[2], args[1].answers))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(judges, "MIN_PER_JUDGE", 1)
     monkeypatch.setattr(judges, "judged", spy)
+    answers = tmp_path / "answers"
     with sandbox_sessions(2) as open_session:
-        in_judges = list(grade_many(subs, lambda key: checks, open_session, default_references(), secret, jobs=2,
-                                    progress=False))
+        in_judges = list(grade_many(subs, lambda key: checks, open_session, default_references(answers=answers),
+                                    secret, jobs=2, progress=False))
         on_threads = list(grade_many(subs, lambda key: checks, lambda *a, **k: open_session(*a, **k),
                                      default_references(), secret, jobs=2, progress=False))
-    assert used == [2]  # the first run went to two judges, the second (not sandbox_sessions' own) to threads
+    # the first run went to two judges that share the parent's slow answers; the second (not sandbox_sessions'
+    # own) to threads
+    assert used == [(2, answers)]
     assert rows(in_judges) == rows(on_threads)
     by_student = {g.submission.student: g for g in in_judges}
     assert all(r.status == "pass" for r in by_student["s00"].results)

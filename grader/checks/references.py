@@ -15,7 +15,7 @@ import json
 import struct
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -148,6 +148,32 @@ def _decode(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
     return value
 
 
+def write_answers(file: Path | BinaryIO, answers: Mapping[str, Any], *, compress: bool = True) -> None:
+    """Plain-data answers by key as one ``.npz``: their arrays, and a JSON index of the rest that names them.
+    Nothing in it needs pickle to load (``read_answers``)."""
+    arrays: dict[str, np.ndarray] = {}
+    index = {key: _encode(answers[key], arrays) for key in sorted(answers)}
+    save = np.savez_compressed if compress else np.savez
+    save(file, __index__=np.array(json.dumps(index, sort_keys=True)), **arrays)  # type: ignore[arg-type]
+
+
+def read_answers(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """What ``write_answers`` wrote: the JSON index and the arrays it names (``answer_from`` decodes one entry);
+    read with ``allow_pickle=False``. Raises (``OSError``, ``ValueError``, ``zipfile.BadZipFile``...) on a file
+    that is not such."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files if k != "__index__"}
+        index = json.loads(str(data["__index__"]))
+    if not isinstance(index, dict):
+        raise ValueError(f"{Path(path).name} holds no index of answers")
+    return index, arrays
+
+
+def answer_from(index: Mapping[str, Any], arrays: Mapping[str, np.ndarray], key: str) -> Any:
+    """The answer under ``key`` in what ``read_answers`` read (arrays as fresh copies)."""
+    return _decode(index[key], arrays)
+
+
 class RecordingReferences:
     """Wraps live references and remembers every answer, to ``save`` for a release."""
 
@@ -161,21 +187,15 @@ class RecordingReferences:
         return answer
 
     def save(self, path: Path) -> None:
-        """Write the answers as one ``.npz`` (arrays plus a JSON index; loads with ``allow_pickle=False``)."""
-        arrays: dict[str, np.ndarray] = {}
-        index = {key: _encode(self.answers[key], arrays) for key in sorted(self.answers)}
-        index_array = np.array(json.dumps(index, sort_keys=True))
-        np.savez_compressed(path, __index__=index_array, **arrays)  # type: ignore[arg-type]  # stub: **kwds as options
+        """Write the answers as one ``.npz`` (see ``write_answers``)."""
+        write_answers(path, self.answers)
 
 
 class RecordedReferences:
     """Replays answers saved by ``RecordingReferences`` (a student release's public checks)."""
 
     def __init__(self, path: Path) -> None:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files if k != "__index__"}
-            self.index = json.loads(str(data["__index__"]))
-        self.arrays = arrays
+        self.index, self.arrays = read_answers(path)
         self.path = Path(path)
 
     def __call__(self, assignment: str, function: str, args: tuple, kwargs: dict) -> Any:
@@ -185,4 +205,4 @@ class RecordedReferences:
                 f"{self.path.name} holds no reference answer for {assignment}.{function} with these inputs; "
                 "record the public checks again"
             )
-        return _decode(self.index[key], self.arrays)
+        return answer_from(self.index, self.arrays, key)

@@ -167,7 +167,7 @@ def _grade_and_record(
         cluster.grade(args, todo, config, include_hidden, hashes)
         if args.cluster
         else _grade(todo, {key: suites.checks(key) for key in {s.assignment for s in todo}}, config, jobs,
-                    progress=not args.quiet)
+                    progress=not args.quiet, answers=args.out / CACHE_DIR / "answers")
     )  # fmt: skip
     for result in graded:
         s = result.submission
@@ -200,8 +200,10 @@ def _report_times(times: SubmissionTimes | None, submissions: list[Submission], 
         _warn(f"{times.source} names students with no folder in {root}: {', '.join(strangers)}")
 
 
-def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: CourseConfig, jobs: int, progress: bool):
-    """Yield each graded submission as it finishes."""
+def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: CourseConfig, jobs: int, progress: bool,
+           answers: Path):
+    """Yield each graded submission as it finishes; slow reference answers are kept in ``answers`` for the
+    other judges and the next runs."""
     from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
     from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
 
@@ -213,7 +215,7 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
             todo,
             checks.__getitem__,
             open_session,
-            default_references(),
+            default_references(answers=answers),
             config.secret,
             jobs=jobs,
             progress=progress,

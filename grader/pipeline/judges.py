@@ -20,6 +20,7 @@ import multiprocessing.util
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from grader.checks.base import Check
@@ -38,6 +39,7 @@ class Plan:
     fresh_public: bool
     level: str | None = None
     fingerprints: dict[str, str] | None = None  # by check id
+    answers: Path | None = None  # where slow reference answers are shared (grader.pipeline.answer_store)
 
 
 MIN_PER_JUDGE = 8  # a judge costs about a second to start: a smaller batch is graded on threads
@@ -45,8 +47,9 @@ _judge: dict[str, Any] = {}  # in a judge process: its plan, sandbox pool and re
 
 
 def _start(plan: Plan) -> None:
-    """A judge's set-up: one sandbox slot, the references (live, or recorded in a release), one BLAS thread
-    (``grader.pipeline.blas``: a judge shares the cores with the sandboxes)."""
+    """A judge's set-up: one sandbox slot, the references (live, sharing their slow answers with the other judges
+    where the parent's do; or recorded in a release), one BLAS thread (``grader.pipeline.blas``: a judge shares
+    the cores with the sandboxes)."""
     from grader.pipeline.blas import set_blas_threads
     from grader.pipeline.resources import default_references
     from grader.sandbox import WorkerPool
@@ -57,7 +60,7 @@ def _start(plan: Plan) -> None:
     for checks in plan.checks.values():
         remember_fingerprints(checks, plan.fingerprints or {})
     multiprocessing.util.Finalize(pool, pool.close, exitpriority=10)  # the sandbox ends with the judge
-    _judge.update(plan=plan, pool=pool, references=default_references())
+    _judge.update(plan=plan, pool=pool, references=default_references(answers=plan.answers))
 
 
 def _grade(submission: Submission) -> tuple[list[CheckResult], float, float]:

@@ -9,6 +9,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from grader.checks.base import References
@@ -53,11 +54,13 @@ def isolation_level() -> str:
     return f"{name}: {description}"
 
 
-def default_references(*, across_students: bool = True):
+def default_references(*, across_students: bool = True, answers: Path | None = None):
     """Live references where ``reference/`` is installed (the instructor's repo), remembered across students;
     else the answers recorded into a student release, which ships no reference code. ``across_students=False``
     (one hand-in, as ``grader check`` grades) leaves out the store of what checks expect, which only pays
-    across students (its fingerprints and copies would cost a check without ever being read back)."""
+    across students (its fingerprints and copies would cost a check without ever being read back). ``answers``:
+    a folder where live references keep their slow answers for other processes and later runs
+    (``grader.pipeline.answer_store``)."""
     import importlib.util
 
     from grader.checks.references import LiveReferences, RecordedReferences
@@ -65,7 +68,7 @@ def default_references(*, across_students: bool = True):
 
     references: Any
     if importlib.util.find_spec("reference") is not None:
-        references = CachedReferences(LiveReferences(), expectations=across_students)
+        references = CachedReferences(LiveReferences(), expectations=across_students, answers=answers)
     else:
         references = RecordedReferences(REPO_ROOT / "grader" / "suites" / "public" / "answers.npz")
     _defaults.add(references)
@@ -80,15 +83,21 @@ class CachedReferences:
 
     ``expectations`` is where the checks run with these references remember what they expect (inputs,
     reference answers, finite differences, mistakes' answers) across students (see
-    ``grader.checks.expectations``); None when asked for without."""
+    ``grader.checks.expectations``); None when asked for without. With ``answers`` (a folder), an answer that
+    took over ``STORED_SECONDS`` is also kept there, and looked for there before it is computed, so that other
+    processes (judges) and later runs share it (``grader.pipeline.answer_store``)."""
 
     MAX_ENTRIES = 20_000
     SLOW_SECONDS = 0.005
+    STORED_SECONDS = 0.05
 
-    def __init__(self, inner: References, *, expectations: bool = True) -> None:
+    def __init__(self, inner: References, *, expectations: bool = True, answers: Path | None = None) -> None:
         from grader.checks.expectations import Expectations
+        from grader.pipeline.answer_store import AnswerStore
 
         self.expectations = Expectations() if expectations else None
+        self.answers = None if answers is None else Path(answers)
+        self._store = None if answers is None else AnswerStore(Path(answers))
         self._inner = inner
         self._answers: dict[str, Any] = {}
         self._slow: dict[tuple[str, str], bool] = {}
@@ -107,11 +116,21 @@ class CachedReferences:
         with self._lock:
             found = key in self._answers
             answer = self._answers.get(key)
+        if not found and self._store is not None:
+            found, answer = self._store.get(assignment, function, key)
+            if found:
+                self._remember(assignment, function, key, answer, slow=True)
         if not found:
             start = time.perf_counter()
             answer = self._inner(assignment, function, args, kwargs)
-            with self._lock:
-                self._slow.setdefault((assignment, function), time.perf_counter() - start > self.SLOW_SECONDS)
-                if len(self._answers) < self.MAX_ENTRIES:
-                    self._answers[key] = answer
+            seconds = time.perf_counter() - start
+            self._remember(assignment, function, key, answer, slow=seconds > self.SLOW_SECONDS)
+            if self._store is not None and seconds > self.STORED_SECONDS:
+                self._store.put(assignment, function, key, answer)
         return copy.deepcopy(answer)
+
+    def _remember(self, assignment: str, function: str, key: str, answer: Any, *, slow: bool) -> None:
+        with self._lock:
+            self._slow.setdefault((assignment, function), slow)
+            if len(self._answers) < self.MAX_ENTRIES:
+                self._answers[key] = answer
