@@ -130,8 +130,8 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
             if len(graded) == len(subs):  # read before the judges and their sandboxes end
                 wall = time.perf_counter() - start
                 meter.stop()
-    return summary(graded, wall, len(subs), meter.grader + meter.sandbox) | {"grader_cpu": meter.grader,
-                                                                             "sandbox_cpu": meter.sandbox}
+    return summary(graded, wall, len(subs), meter.grader + meter.sandbox) | {
+        "grader_cpu": meter.grader, "sandbox_cpu": meter.sandbox, "meter_cpu": meter.read_seconds}
 
 
 def _on_threads(open_session):
@@ -296,7 +296,8 @@ def report(label: str, students: int, graded: dict, empty: dict, naive: dict | N
     )
     print(
         f"  cores used, --jobs {jobs}: {cores:4.2f} of {jobs} (CPU of the grader's processes "
-        f"{graded['grader_cpu']:.1f} s + sandboxes {graded['sandbox_cpu']:.1f} s, over {graded['wall']:.1f} s wall)"
+        f"{graded['grader_cpu']:.1f} s + sandboxes {graded['sandbox_cpu']:.1f} s, over {graded['wall']:.1f} s wall; "
+        f"the meter reading them used {graded['meter_cpu']:.2f} s of it)"
     )
     print(
         f"  core utilisation, --jobs {jobs}: {100 * utilisation:5.1f} % "
