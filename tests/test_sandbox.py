@@ -134,6 +134,21 @@ def test_a_session_keeps_its_child_until_restarted(pool):
         assert call(worker, "count").value == 1
 
 
+def test_a_restart_before_any_call_keeps_the_child_that_only_imported(pool, monkeypatch):
+    """A child that has served nothing since its import is as fresh as a new one: no torch-sized fork for it."""
+    from grader.sandbox.process import WorkerProcess
+
+    spawned = []
+    spawn = WorkerProcess.spawn
+    monkeypatch.setattr(WorkerProcess, "spawn", lambda self: spawned.append(1) or spawn(self))
+    with pool.session("hw2", {"backprop.py": BACKPROP}) as worker:
+        worker.restart()
+        assert [call(worker, "count").value for _ in range(2)] == [1, 2] and len(spawned) == 1
+        worker.restart()
+        worker.restart()  # no child now: nothing to end, and nothing forked until the next call
+        assert call(worker, "count").value == 1 and len(spawned) == 2
+
+
 def test_student_modules_import_each_other(pool):
     practice = b"import backprop\n\ndef relu_twice(x):\n    return 2 * backprop.relu_forward(x)\n"
     files = {"practice.py": practice, "backprop.py": BACKPROP}

@@ -66,7 +66,8 @@ class Worker(Protocol):
 
     def restart(self) -> None:
         """The next call runs in a fresh process: nothing an earlier call left behind (module state,
-        patched libraries, threads) can influence it."""
+        patched libraries, threads) can influence it. A process that has served no call since it imported
+        the hand-in is as fresh as a new one, and may be kept."""
 
 
 class References(Protocol):
@@ -135,11 +136,16 @@ class Check:
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of check: ``run(ctx, **check.params)`` judges it; ``category`` is what SPEC §3 calls it."""
+    """One kind of check: ``run(ctx, **check.params)`` judges it; ``category`` is what SPEC §3 calls it.
+
+    ``fresh``: the kind calls ``ctx.restart()`` before its first call (its runs must start in fresh processes).
+    Its checks run first in a session (``grader.suites.runner.run_suite``), whose first process has then served
+    nothing and is kept for the first run; they cannot use the own-helpers excuse (nothing failed before them)."""
 
     run: Callable[..., Verdict]
     category: Category
     about: str  # one line for listings
+    fresh: bool = False
 
 
 @dataclass

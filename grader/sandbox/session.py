@@ -50,6 +50,7 @@ class Session:
         self._deadline = None if budget is None else time.monotonic() + budget
         self._import_timeout = import_timeout
         self._child: tuple[int, Any] | None = None
+        self._served = False  # whether the current child has been sent a request since its import
         self._origin: list[tuple[int, int]] | None = None
         self.import_error: Outcome | None = None
         self.imports: list[str] = []
@@ -84,7 +85,11 @@ class Session:
         return outcome
 
     def restart(self) -> None:
-        """End the current child; the next call runs in a fresh one (isolates one target from the next)."""
+        """End the current child; the next call runs in a fresh one (isolates one target from the next). A child
+        that has served no request since it imported the hand-in is as fresh as a new one would be (same files,
+        same import, clean scratch), so it stays."""
+        if self._child is not None and not self._served:
+            return
         self._end_child()
 
     def close(self) -> None:
@@ -102,6 +107,7 @@ class Session:
                 if attempt:
                     raise
         self._child = (pid, sock)
+        self._served = False
         files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in self._files.items()}
         started = time.monotonic()
         deadline = started + self._cap(self._import_timeout)
@@ -192,6 +198,7 @@ class Session:
             return TimedOut(0.0)
         if self._ensure_child() is None:
             return self.import_error or Crashed("no worker")
+        self._served = True
         started = time.monotonic()
         reply = self._exchange(message, started + timeout, started, fds)
         seconds = time.monotonic() - started
