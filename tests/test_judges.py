@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 import grader.pipeline.judges as judges
 from grader.authoring.samples import reference_submission, write_submission
-from grader.pipeline.discover import discover
+from grader.pipeline.discover import Submission, discover
 from grader.pipeline.engine import grade_many
 from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.suites import load_checks
@@ -79,3 +80,62 @@ def test_one_job_or_a_small_batch_stays_on_threads(tmp_path, secret, monkeypatch
         graded = grade_many(subs, lambda key: [], open_session, default_references(), secret, jobs=jobs,
                             progress=False)
         assert len(list(graded)) == submissions
+
+
+def hand_in(student: str, assignment: str) -> Submission:
+    return Submission(student, assignment, {}, "", None)
+
+
+def test_each_assignments_first_hand_in_is_graded_alone_while_the_others_go_on():
+    feed = judges.PilotsFirst([hand_in(f"s{i}", "lab") for i in range(3)] + [hand_in("s0", "hw3"),
+                                                                              hand_in("s1", "hw3")])
+    taken = [feed.take() for _ in range(3)]  # the lab's pilot, hw3's pilot, then nothing of either until done
+    assert [(s.student, s.assignment) for s in taken[:2]] == [("s0", "lab"), ("s0", "hw3")] and taken[2] is None
+
+    feed.finished(taken[1])  # hw3's pilot is done: the rest of hw3, while the lab's still runs
+    assert (feed.take().student, feed.take()) == ("s1", None)
+    feed.finished(taken[0])
+    assert [(s.student, s.assignment) for s in (feed.take(), feed.take())] == [("s1", "lab"), ("s2", "lab")]
+    assert feed.take() is None and feed.pending == []
+
+
+COUNT_REFERENCE_TRAINING = '''
+import os
+from grader.checks import references
+
+_call = references.LiveReferences.__call__
+
+
+def counted(self, assignment, function, args, kwargs):
+    if function == "fit_layers":
+        with open(os.environ["FIT_LAYERS_LOG"], "a") as log:
+            log.write(f"{os.getpid()}\\n")
+    return _call(self, assignment, function, args, kwargs)
+
+
+references.LiveReferences.__call__ = counted
+'''
+
+
+@pytest.mark.slow
+def test_two_judges_train_the_lab_reference_once(tmp_path, secret, monkeypatch):
+    """The lab's pilot stores the grader's training of the reference initial weights: the other judge grades
+    hw1 meanwhile, then reads it for its lab hand-ins instead of importing torch and training again."""
+    pytest.importorskip("torch")
+    hook, log = tmp_path / "hook", tmp_path / "fit_layers.log"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(COUNT_REFERENCE_TRAINING)  # loaded by each judge as it starts
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("FIT_LAYERS_LOG", str(log))
+    monkeypatch.setattr(judges, "MIN_PER_JUDGE", 1)
+    for student in ("ada", "bob", "cy"):
+        write_submission(tmp_path / "class" / student, reference_submission())
+    subs = discover(tmp_path / "class", ["lab", "hw1"])
+    checks = {key: load_checks(key, include_hidden=True) for key in ("lab", "hw1")}
+
+    with sandbox_sessions(2) as open_session:
+        graded = list(grade_many(subs, checks.__getitem__, open_session,
+                                 default_references(answers=tmp_path / "answers"), secret, jobs=2, progress=False))
+
+    assert all(r.status == "pass" for g in graded for r in g.results) and len(graded) == 6
+    assert len(log.read_text().split()) == 1  # trained once, in one judge

@@ -8,6 +8,8 @@ rows back. Judges are grader processes, never the processes that run student cod
 returns reaches a judge as data through the sandbox's wire, as before, and only the judge's own rows (text and
 numbers) are pickled back to the parent.
 
+Hand-ins go out heaviest first, with each assignment's first one graded alone (``PilotsFirst``), so that the slow
+reference answers it computed are on disk (``grader.pipeline.answer_store``) before another judge needs them.
 Judges start with ``spawn`` (a fresh interpreter: the parent's threads are not forked), about a second
 each, once per run. If a judge dies (or cannot take its plan, e.g. a check that does not unpickle there),
 what it had not finished is graded in the parent's threads instead.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.util
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,30 +75,65 @@ def _grade(submission: Submission) -> tuple[list[CheckResult], float, float]:
     return graded.results, graded.seconds, graded.student_seconds
 
 
+class PilotsFirst:
+    """The order hand-ins go to judges: as given (heaviest first), except that each assignment's first hand-in, its
+    pilot, is graded alone: no other hand-in of that assignment starts until it is done, while the other judges
+    grade other assignments. What it computed that is slow, it stored (``grader.pipeline.answer_store``): the lab's
+    training in the grader, a second or two with torch's import, is then done once, not once per judge."""
+
+    def __init__(self, todo: Iterable[Submission]) -> None:
+        self.pending = list(todo)
+        self._started: set[str] = set()
+        self._piloted: set[str] = set()
+
+    def take(self) -> Submission | None:
+        """The next hand-in to hand out, or None while every one left waits for its assignment's pilot."""
+        for i, submission in enumerate(self.pending):
+            key = submission.assignment
+            if key in self._piloted or key not in self._started:
+                self._started.add(key)
+                return self.pending.pop(i)
+        return None
+
+    def finished(self, submission: Submission) -> None:
+        self._piloted.add(submission.assignment)
+
+
 def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
            fallback: Callable[[list[Submission]], Iterator[Any]]) -> Iterator[Any]:
-    """``Graded`` for each submission as it finishes, on ``jobs`` judge processes; ``fallback`` grades, in this
-    process, whatever a judge that died left unfinished. Judges start the way ``multiprocessing`` spawns: a
-    script that grades must guard its top level with ``if __name__ == "__main__":``."""
+    """``Graded`` for each submission as it finishes, on ``jobs`` judge processes, handed out pilots first
+    (``PilotsFirst``); ``fallback`` grades, in this process, whatever a judge that died left unfinished. Judges
+    start the way ``multiprocessing`` spawns: a script that grades must guard its top level with
+    ``if __name__ == "__main__":``."""
     from grader.pipeline.engine import Graded
 
-    todo = list(submissions)
+    feed = PilotsFirst(submissions)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start, initargs=(plan,))
+    running: dict[Future, Submission] = {}
     orphans: list[Submission] = []
     try:
-        try:
-            futures: dict[Future, Submission] = {pool.submit(_grade, s): s for s in todo}
-        except Exception:  # no judge could start (the plan does not pickle): all of it here
-            futures, orphans = {}, todo
-        for future in as_completed(futures):
-            submission = futures[future]
-            try:
-                results, seconds, student_seconds = future.result()
-            except Exception:  # a judge died (BrokenProcessPool), or could not take its plan or this task
-                orphans.append(submission)
-                continue
-            yield Graded(submission, results, seconds, student_seconds)
+        while True:
+            # one hand-in queued beyond the judges' own, as the pool would queue: none waits for this loop
+            while len(running) <= jobs and (submission := feed.take()) is not None:
+                try:
+                    running[pool.submit(_grade, submission)] = submission
+                except Exception:  # no judge can take work (they could not start): the rest is graded here
+                    orphans += [submission, *feed.pending]
+                    feed.pending.clear()
+                    break
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                submission = running.pop(future)
+                feed.finished(submission)
+                try:
+                    results, seconds, student_seconds = future.result()
+                except Exception:  # a judge died (BrokenProcessPool), or could not take its plan or this task
+                    orphans.append(submission)
+                    continue
+                yield Graded(submission, results, seconds, student_seconds)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if orphans:
