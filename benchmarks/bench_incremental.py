@@ -10,6 +10,8 @@ so that a drift of the machine's speed hits both):
 - a rerun of ``grader grade`` with nothing to grade, against ``python -c "import pandas"`` (target < 2x);
 - ``grader check hw2`` on a correct ``backprop.py``, against ``python -c "import numpy"`` (target < 4x);
 - a rerun after one student fixed one file: the whole command, and what it regraded (only that submission);
+- a rerun after one student changed the lab notebook, with the slow reference answers the first run stored and
+  without them (the grader then imports torch to train the hand-in's initial weights again);
 - the reports of a 300-student gradebook (``class_gradebook.copy_class``), timed in this process: the first
   build, a rebuild after one student's hand-in and hw2 points changed (the median of ``--runs`` such
   rebuilds, a different student each), each also in CPU seconds of this process (less swayed by other load),
@@ -25,6 +27,7 @@ made from a class of ``--report-source`` students (12 by default) graded first.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -187,9 +190,34 @@ def main(argv: list[str] | None = None) -> int:
         seconds, printed = timed(grade, env)
         said = [line.strip() for line in printed.splitlines() if "grading " in line or line.startswith("  ")]
         print(f"rerun after one student's fix of backprop.py: {seconds:.2f} s; " + " | ".join(said))
+        report_lab_edit(root, out, grade, env)
 
         print_reports(report_rebuild(out, work, args.report_students, args.runs), args.report_students)
     return 0
+
+
+def edit_notebook(path: Path, comment: str) -> None:
+    """Add a comment line to the notebook's first graded cell: a new hand-in, graded the same."""
+    notebook = json.loads(path.read_text())
+    cell = next(c for c in notebook["cells"] if "graded" in (c.get("metadata", {}).get("tags") or []))
+    cell["source"] = [*cell["source"], f"\n# {comment}"]
+    path.write_text(json.dumps(notebook))
+
+
+def report_lab_edit(root: Path, out: Path, grade: list[str], env: dict[str, str]) -> None:
+    """A rerun after one student changed the lab notebook: with the slow reference answers the first run stored
+    (``OUT/.grader-cache/answers``, the grader's training of the hand-in's initial weights), then without them."""
+    notebook = root / "student0003" / "mlp_lab.ipynb"
+    figures = []
+    for n, stored in enumerate((True, False)):
+        edit_notebook(notebook, f"edit {n}")
+        if not stored:
+            shutil.rmtree(out / ".grader-cache" / "answers", ignore_errors=True)
+        seconds, cpu, printed = run_whole(grade, env)
+        regraded = [line.strip() for line in printed.splitlines() if line.startswith("  ")]
+        figures.append(f"{seconds:.2f} s ({cpu:.2f} s CPU), regraded {', '.join(regraded) or 'nothing'}")
+    print(f"rerun after one student changed the lab notebook: {figures[0]}; without the stored reference answers: "
+          f"{figures[1]}")
 
 
 def reports_only(args: argparse.Namespace, env: dict[str, str]) -> int:
