@@ -43,6 +43,17 @@ def broken_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_detect: 
     return fake
 
 
+@pytest.fixture
+def hanging_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> Path:
+    """A bwrap that never starts anything and never exits; given up on after a second here."""
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\nexec sleep 600\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
+    monkeypatch.setattr(early, "UNPROBED_START_TIMEOUT", 1.0)
+    return fake
+
+
 def answers(pool) -> bool:
     with pool.session("hw2", {"backprop.py": b"def twice(x):\n    return 2 * x\n"}) as session:
         outcome = session.call("twice", (21,), {}, timeout=10)
@@ -75,6 +86,14 @@ def test_a_broken_bwrap_falls_back_with_the_same_warning(broken_bwrap: Path) -> 
     assert [str(w.message) for w in said if WEAKER in str(w.message)] == [
         f"sandbox: bubblewrap is not usable here, student code runs with weaker isolation "
         f"({isolation.DESCRIPTIONS[level]})"]
+
+
+def test_a_bwrap_that_hangs_is_given_up_on_and_the_probe_decides(hanging_bwrap: Path, no_probe: list[str]) -> None:
+    with pytest.warns(RuntimeWarning, match=WEAKER):
+        pool = early.EarlyPool(slots=1).pool()
+    with pool:
+        assert pool.level != "bwrap" and no_probe[:1] == ["bwrap"]  # the probe ran, once the start was given up
+        assert answers(pool)
 
 
 def test_the_probe_says_a_broken_bwrap_does_not_work(broken_bwrap: Path) -> None:

@@ -15,16 +15,17 @@ import threading
 from typing import TYPE_CHECKING
 
 from grader.sandbox import isolation
-from grader.sandbox.process import WorkerLost, WorkerProcess
+from grader.sandbox.process import START_TIMEOUT, UNPROBED_START_TIMEOUT, WorkerLost, WorkerProcess
 
 if TYPE_CHECKING:
     from grader.sandbox.pool import WorkerPool
 
 
-def _started(pool: WorkerPool) -> bool:
-    """Start ``pool``'s workers now; whether they started (if not, first use restarts one and says why)."""
+def _started(pool: WorkerPool, timeout: float = START_TIMEOUT) -> bool:
+    """Start ``pool``'s workers now, each within ``timeout`` seconds; whether they started (if not, first use
+    restarts one and says why)."""
     try:
-        pool.warm_up()
+        pool.warm_up(timeout)
     except WorkerLost:
         return False
     return True
@@ -47,14 +48,15 @@ def launch_first(kind: str) -> WorkerProcess | None:
 def open_started(slots: int = 1, kind: str | None = None, launched: WorkerProcess | None = None) -> WorkerPool:
     """A ``WorkerPool(kind, slots)`` with its workers started (of ``kind``, or numpy). Tries bubblewrap
     first, without the probe (adopting ``launched``, slot 0's worker from ``launch_first``, if given); falls
-    back to the detected level when a bwrap worker does not start."""
+    back to the detected level when a bwrap worker does not start, or has not within
+    ``UNPROBED_START_TIMEOUT`` (a bubblewrap that hangs)."""
     from grader.sandbox.pool import WorkerPool
 
     if launched is not None or isolation.bwrap_binary() is not None:
         pool = WorkerPool(kind, slots, level="bwrap")
         if launched is not None:
             pool.adopt(launched)
-        if _started(pool):
+        if _started(pool, UNPROBED_START_TIMEOUT):
             return pool
         pool.close()
     pool = WorkerPool(kind, slots)  # isolation.detect(): the probe, and the warning when not bwrap

@@ -12,7 +12,7 @@ from typing import Any
 from grader.course.assignments import Assignment, get_assignment
 from grader.sandbox import isolation
 from grader.sandbox.limits import Limits
-from grader.sandbox.process import WorkerProcess
+from grader.sandbox.process import START_TIMEOUT, WorkerProcess
 from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
 
 
@@ -89,12 +89,13 @@ class WorkerPool:
                 session.close()
             self._free.put(slot)
 
-    def warm_up(self) -> None:
-        """Start every slot's worker now (of the fixed kind, or numpy) rather than on first use."""
+    def warm_up(self, timeout: float = START_TIMEOUT) -> None:
+        """Start every slot's worker now (of the fixed kind, or numpy) rather than on first use, each within
+        ``timeout`` seconds (WorkerLost if one does not)."""
         for slot in range(self.slots):
             worker = self._worker(slot, self.kind or "numpy")
             if not worker.running:
-                worker.start()
+                worker.start(timeout)
 
     def close(self) -> None:
         with self._lock:

@@ -30,6 +30,9 @@ KINDS = ("numpy", "torch")
 
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-launcher")
 START_TIMEOUT = 120.0  # a cold torch import on a busy machine
+# A worker started under bubblewrap before any probe (grader check): a bubblewrap that hangs instead of failing is
+# given up on after this, and the probe decides the level; a start slower than this only costs a second start.
+UNPROBED_START_TIMEOUT = 30.0
 CONTROL_TIMEOUT = 20.0
 
 
@@ -134,8 +137,9 @@ class WorkerProcess:
         self._ctrl = ours
         self._ready = False
 
-    def start(self) -> None:
-        """Launch the worker (unless ``launch`` did) and wait until it says it is ready."""
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Launch the worker (unless ``launch`` did) and wait until it says it is ready, at most ``timeout``
+        seconds (WorkerLost, the worker stopped, past that)."""
         self.launch()
         if self._ready:
             return
@@ -143,7 +147,7 @@ class WorkerProcess:
         if self._ctrl is None:  # launch() sets it: this would be a grader bug
             raise WorkerLost("the worker has no control channel")
         try:
-            ready = wire.decode_payload(wire.recv_frame(self._ctrl, time.monotonic() + START_TIMEOUT))
+            ready = wire.decode_payload(wire.recv_frame(self._ctrl, time.monotonic() + timeout))
         except (wire.WireError, TimeoutError, OSError) as exc:
             detail = self._stop()
             raise WorkerLost(f"the {self.kind} worker did not start ({type(exc).__name__}): {detail}") from None
