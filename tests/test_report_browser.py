@@ -57,7 +57,7 @@ def test_report_renders_with_its_plots(report, tmp_path):
     colours, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
     assert len(colours) > 200  # text, tables and plots, not a blank or error page
     assert counts.max() < 0.9 * counts.sum()
-    # The histograms' blue fills many pixels only if the embedded PNGs decoded.
+    # The histograms' blue fills many pixels only if the embedded SVG rendered.
     blue = np.array([int(plots.HISTOGRAM[i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(pixels.astype(int) - blue).sum(axis=-1) <= 6).sum() > 2000
 

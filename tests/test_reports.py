@@ -207,7 +207,7 @@ def test_report_html_is_self_contained(class_dir):
     text = (class_dir / "report.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
     assert "<script" not in text and "@import" not in text and "url(" not in text
-    assert text.count('src="data:image/png;base64,') == 1  # the histograms; the other charts are HTML
+    assert text.count('src="data:image/svg+xml;base64,') == 1  # the histograms; the other charts are HTML
     for heading in ("Score distribution", "Flagged submissions", "Checks most students fail", "Pass rate per check",
                     "Students × functions", "Item analysis", "Similar hand-ins",
                     "How accuracy thresholds were set"):  # fmt: skip

@@ -15,7 +15,7 @@ from test_similarity import STYLES, independent_class
 from grader.pipeline.discover import Submission, content_hash
 from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.pipeline.suite_cache import CACHE_DIR
-from grader.reports import markdown, plots, similarity, write_reports
+from grader.reports import markdown, similarity, write_reports
 
 CHANGED = "student03"
 
@@ -52,7 +52,7 @@ def files(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def made(monkeypatch: pytest.MonkeyPatch) -> Counter:
-    """How many times each costly part is made: histograms (by assignment), k-grams, feedback texts."""
+    """How many times each costly part is made: k-grams, feedback texts."""
     counts: Counter = Counter()
     similarity.boilerplate("hw2")  # the stub's k-grams, made once per process
 
@@ -63,7 +63,6 @@ def made(monkeypatch: pytest.MonkeyPatch) -> Counter:
 
         return wrapper
 
-    monkeypatch.setattr(plots, "_panel", counting("panel", plots._panel, lambda name, *rest: f"panel {name}"))
     monkeypatch.setattr(similarity, "kgrams", counting("kgrams", similarity.kgrams))
     monkeypatch.setattr(markdown, "feedback", counting("feedback", markdown.feedback))
     return counts
@@ -79,7 +78,6 @@ def test_a_rebuild_after_one_change_writes_what_a_build_from_scratch_writes(tmp_
     write_reports(out, CONFIG)
     first = files(out)
     assert made["kgrams"] == len(texts) and made["feedback"] == len(students)
-    assert {key for key in made if key.startswith("panel")} == {"panel hw1", "panel hw2", "panel hw3", "panel lab"}
     assert b"hw2,student00,student03," not in first["similarity.csv"]
 
     # nothing changed: nothing is made again, nothing differs
@@ -99,7 +97,7 @@ def test_a_rebuild_after_one_change_writes_what_a_build_from_scratch_writes(tmp_
     made.clear()
     write_reports(out, CONFIG)
     rebuilt = files(out)
-    assert made == Counter({"kgrams": 1, "feedback": 2, "panel hw2": 1})  # only what the changes touch
+    assert made == Counter({"kgrams": 1, "feedback": 2})  # only what the changes touch
     rewritten = sorted(p.name for p in (out / "feedback").iterdir() if p.stat().st_mtime_ns != feedback_before[p.name])
     assert rewritten == [f"{CHANGED}.md", "student05.md"]
 
@@ -137,7 +135,7 @@ def test_damaged_kept_work_is_done_again(tmp_path: Path, damage: bytes) -> None:
     write_reports(out, CONFIG)
     built = files(out)
     kept = sorted((out / CACHE_DIR).iterdir())
-    assert {p.name for p in kept} >= {"parts.json", "feedback.json", "results-csv.json", "matches-hw2.json",
+    assert {p.name for p in kept} >= {"feedback.json", "results-csv.json", "matches-hw2.json",
                                       "kgrams-hw2.npz", "similarity-hw2.npz"}  # fmt: skip
     for path in kept:
         path.write_bytes(damage)

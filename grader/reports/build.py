@@ -7,8 +7,8 @@ file is written on its own: one that fails (a plot, one student's feedback) leav
 
 A rebuild redoes only what its data changed, and writes the same bytes as a build from scratch: kept in
 ``OUT/.grader-cache/``, each under a digest of exactly the data it is made from and of the grader's code,
-are the similarity work (``pair_cache``), the histograms (``part_cache``), each student's feedback file
-(``feedback_files``) and block of results.csv (``results_csv``); the tables themselves are recomputed.
+are the similarity work (``pair_cache``), each student's feedback file (``feedback_files``) and block of
+results.csv (``results_csv``); the tables and the figure (SVG, a millisecond) are made again.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from grader.reports import tables
 from grader.reports.feedback_files import FeedbackFiles
 from grader.reports.flags import flag_table
 from grader.reports.pair_cache import PairCache
-from grader.reports.part_cache import PartCache
 from grader.reports.safe_text import one_line
 from grader.reports.similarity import similarity_table
 from grader.reports.student_rows import StudentRows, student_rows
@@ -68,7 +67,6 @@ class ReportData:
     maxima: pd.Series  # max points per assignment
     similarity: pd.DataFrame  # similarity.similarity_table: the pairs worth listing
     pairs: dict  # (assignment, student_a, student_b) -> (text a, text b, match), listed pairs
-    parts: PartCache | None = None  # parts kept between builds (the plot), by a digest of their data
 
 
 def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = True) -> ReportData:
@@ -93,7 +91,6 @@ def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = Tru
         maxima=tables.max_points(results),
         similarity=pairs_table,
         pairs=pairs,
-        parts=PartCache(Path(out_dir)),
     )
 
 
@@ -171,8 +168,6 @@ def write_reports(
             failures.append((name, exc))
     if feedback is not None:
         feedback.remember()
-    if data.parts is not None:
-        data.parts.save()
     if failures:
         raise ReportsIncomplete(written, failures)
     return written

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from grader.pipeline.suite_cache import CACHE_DIR, load_json_dict, store_json
 from grader.reports import markdown
 from grader.reports.markdown import feedback_path
-from grader.reports.part_cache import code_stamp
+from grader.reports.stamp import code_stamp
 from grader.reports.student_rows import StudentRows, row_hashes, student_rows
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""report.html: one self-contained page for the instructor (inline CSS, plots as base64 PNG, no scripts,
+"""report.html: one self-contained page for the instructor (inline CSS, the figure as a base64 SVG, no scripts,
 no network references), readable at a glance: summary first, then what needs attention.
 
 Rates (pass rates, the checks most students fail, the item analysis) count each assignment's graded
@@ -163,7 +163,7 @@ def render(data: ReportData) -> str:
     parts += [
         "<h2>Assignments</h2>", _table(_assignments(data), ("weight", "max points", *STATES, "late")),
         "<h2>Score distribution</h2>", f'<img alt="score distribution per assignment" '
-        f'src="{plots.score_distributions(g, data.maxima, data.parts)}">',
+        f'src="{plots.score_distributions(g, data.maxima)}">',
         f"<h2>Flagged submissions ({len(data.flags)})</h2>",
         _table(data.flags) if len(data.flags) else "<p>None: no integrity flags, timeouts, crashes or errors.</p>",
         "<h2>Checks most students fail</h2>", f'<p class="muted">{RATES_NOTE}</p>',

@@ -16,8 +16,8 @@ import pandas as pd
 
 from grader.pipeline.suite_cache import CACHE_DIR, store_json
 from grader.reports.flat import text_cells
-from grader.reports.part_cache import code_stamp
 from grader.reports.safe_text import csv_cell
+from grader.reports.stamp import code_stamp
 from grader.reports.student_rows import StudentRows
 from grader.reports.tables import long_table
 

@@ -29,7 +29,7 @@ from grader.course.assignments import ASSIGNMENTS
 from grader.pipeline.loads import digest
 from grader.pipeline.sources import offsets_array
 from grader.reports.pair_cache import PairCache
-from grader.reports.part_cache import code_stamp
+from grader.reports.stamp import code_stamp
 
 # copydetect's defaults: the noise threshold k = 25 filtered characters, about one short statement
 # (`V=V.V(V,V=(V,V))` is 16); a guarantee threshold of k (window 1) keeps every k-gram, so no shared
