@@ -99,6 +99,13 @@ def test_each_assignments_first_hand_in_is_graded_alone_while_the_others_go_on()
     assert feed.take() is None and feed.pending == []
 
 
+def test_a_judge_with_nothing_else_to_do_does_not_wait_for_a_pilot():
+    feed = judges.PilotsFirst([hand_in(f"s{i}", "lab") for i in range(3)])
+    assert feed.take().student == "s0"
+    assert feed.take() is None  # one more queued ahead would only wait
+    assert feed.take(idle=True).student == "s1"  # a judge would idle: it grades (and computes) on its own
+
+
 COUNT_REFERENCE_TRAINING = '''
 import os
 from grader.checks import references
@@ -118,9 +125,9 @@ references.LiveReferences.__call__ = counted
 
 
 @pytest.mark.slow
-def test_two_judges_train_the_lab_reference_once(tmp_path, secret, monkeypatch):
-    """The lab's pilot stores the grader's training of the reference initial weights: the other judge grades
-    hw1 meanwhile, then reads it for its lab hand-ins instead of importing torch and training again."""
+def test_judges_read_the_lab_training_a_run_stored_instead_of_training_again(tmp_path, secret, monkeypatch):
+    """The lab's build_mlp check trains the hand-in's initial weights in the grader: the first run's judge stores
+    the result, and two judges of the next run read it for their lab hand-ins instead of training again."""
     pytest.importorskip("torch")
     hook, log = tmp_path / "hook", tmp_path / "fit_layers.log"
     hook.mkdir()
@@ -128,14 +135,16 @@ def test_two_judges_train_the_lab_reference_once(tmp_path, secret, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("FIT_LAYERS_LOG", str(log))
     monkeypatch.setattr(judges, "MIN_PER_JUDGE", 1)
-    for student in ("ada", "bob", "cy"):
-        write_submission(tmp_path / "class" / student, reference_submission())
-    subs = discover(tmp_path / "class", ["lab", "hw1"])
     checks = {key: load_checks(key, include_hidden=True) for key in ("lab", "hw1")}
-
-    with sandbox_sessions(2) as open_session:
-        graded = list(grade_many(subs, checks.__getitem__, open_session,
-                                 default_references(answers=tmp_path / "answers"), secret, jobs=2, progress=False))
+    graded = []
+    for run, students in enumerate([("ada",), ("bob", "cy")]):
+        for student in students:
+            write_submission(tmp_path / f"class{run}" / student, reference_submission())
+        with sandbox_sessions(2) as open_session:
+            graded += grade_many(discover(tmp_path / f"class{run}", ["lab", "hw1"]), checks.__getitem__, open_session,
+                                 default_references(answers=tmp_path / "answers"), secret, jobs=2, progress=False)
+        if run == 0:
+            assert len(log.read_text().split()) == 1  # the first run trained once
 
     assert all(r.status == "pass" for g in graded for r in g.results) and len(graded) == 6
-    assert len(log.read_text().split()) == 1  # trained once, in one judge
+    assert len(log.read_text().split()) == 1  # the second run's two judges did not train

@@ -77,23 +77,25 @@ def _grade(submission: Submission) -> tuple[list[CheckResult], float, float]:
 
 class PilotsFirst:
     """The order hand-ins go to judges: as given (heaviest first), except that each assignment's first hand-in, its
-    pilot, is graded alone: no other hand-in of that assignment starts until it is done, while the other judges
-    grade other assignments. What it computed that is slow, it stored (``grader.pipeline.answer_store``): the lab's
-    training in the grader, a second or two with torch's import, is then done once, not once per judge."""
+    pilot, is graded alone while the other judges have other assignments to grade: no other hand-in of that
+    assignment starts until it is done. What it computed that is slow, it stored (``grader.pipeline.answer_store``):
+    the lab's training in the grader, a second or two with torch's import, is then done once, not once per judge.
+    A judge with nothing else to do does not wait for a pilot: computing the answer again costs less than idling."""
 
     def __init__(self, todo: Iterable[Submission]) -> None:
         self.pending = list(todo)
         self._started: set[str] = set()
         self._piloted: set[str] = set()
 
-    def take(self) -> Submission | None:
-        """The next hand-in to hand out, or None while every one left waits for its assignment's pilot."""
+    def take(self, idle: bool = False) -> Submission | None:
+        """The next hand-in to hand out; while every one left waits for its assignment's pilot, None, or the first
+        of them for a judge that is ``idle``."""
         for i, submission in enumerate(self.pending):
             key = submission.assignment
             if key in self._piloted or key not in self._started:
                 self._started.add(key)
                 return self.pending.pop(i)
-        return None
+        return self.pending.pop(0) if idle and self.pending else None
 
     def finished(self, submission: Submission) -> None:
         self._piloted.add(submission.assignment)
@@ -115,7 +117,7 @@ def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
     try:
         while True:
             # one hand-in queued beyond the judges' own, as the pool would queue: none waits for this loop
-            while len(running) <= jobs and (submission := feed.take()) is not None:
+            while len(running) <= jobs and (submission := feed.take(idle=len(running) < jobs)) is not None:
                 try:
                     running[pool.submit(_grade, submission)] = submission
                 except Exception:  # no judge can take work (they could not start): the rest is graded here
