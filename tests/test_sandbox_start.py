@@ -33,25 +33,26 @@ def no_probe(monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> list[str]:
     return probed
 
 
-@pytest.fixture
-def broken_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> Path:
-    """A bwrap that fails as one does where user namespaces are not allowed."""
-    fake = tmp_path / "bwrap"
-    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+def fake_bwrap(folder: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> Path:
+    """``script`` (sh) in the place of bwrap."""
+    fake = folder / "bwrap"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
     fake.chmod(0o755)
     monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
     return fake
+
+
+@pytest.fixture
+def broken_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> Path:
+    """A bwrap that fails as one does where user namespaces are not allowed."""
+    return fake_bwrap(tmp_path, monkeypatch, "echo 'bwrap: setting up uid map: Permission denied' >&2\nexit 1")
 
 
 @pytest.fixture
 def hanging_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_detect: None) -> Path:
     """A bwrap that never starts anything and never exits; given up on after a second here."""
-    fake = tmp_path / "bwrap"
-    fake.write_text("#!/bin/sh\nexec sleep 600\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
     monkeypatch.setattr(early, "UNPROBED_START_TIMEOUT", 1.0)
-    return fake
+    return fake_bwrap(tmp_path, monkeypatch, "exec sleep 600")
 
 
 def answers(pool) -> bool:
