@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 import types
 from datetime import datetime, timedelta, timezone
@@ -14,7 +16,7 @@ import pytest
 
 from grader.checks.accuracy import AccuracyTask
 from grader.cli import main
-from grader.course.assignments import ASSIGNMENTS
+from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
 from grader.pipeline.config import CourseConfig, LatePolicy, parse_course_config
 from grader.pipeline.gradebook import RESULT_DTYPES, Gradebook
 from grader.pipeline.integrity import FLAG_PREFIX
@@ -201,6 +203,21 @@ def test_checks_table(class_dir):
     assert row["top_mistake_share"] == 1.0  # every failure of this check is the transposed dW
     assert f"transposed_dW: {len(wrong)} (100 % of failures)" == row["mistakes"]
     assert not checks["mistakes"].str.contains(FLAG_PREFIX).any()
+
+
+def test_the_reports_are_drawn_without_a_plotting_library(class_dir, tmp_path):
+    """The figure is SVG written by hand: a rebuild in a new process (a rerun of grader grade) does not pay for
+    importing matplotlib."""
+    out = tmp_path / "out"
+    shutil.copytree(class_dir, out)
+    (out / "report.html").unlink()
+    script = ("import sys\nfrom pathlib import Path\nfrom grader.reports import write_reports\n"
+              "from grader.pipeline.config import load_course_config\n"
+              "write_reports(Path(sys.argv[1]), load_course_config())\nprint('matplotlib' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=300,
+                          cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"] and (out / "report.html").is_file()
 
 
 def test_report_html_is_self_contained(class_dir):

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from grader.reports.build import ReportData
 
 # What a run with nothing to grade needs is imported above; the engine, the suites and the report stack
-# (numpy's check library, pandas, matplotlib) are imported where they are used.
+# (numpy's check library, pandas) are imported where they are used.
 
 HELP = "grade every student's work in SUBMISSIONS_DIR (in parallel) into a gradebook and reports"
 
