@@ -15,7 +15,7 @@ import json
 import struct
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
 
@@ -148,7 +148,7 @@ def _decode(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
     return value
 
 
-def write_answers(file: Path | BinaryIO, answers: Mapping[str, Any], *, compress: bool = True) -> None:
+def write_answers(file: Path | IO[bytes], answers: Mapping[str, Any], *, compress: bool = True) -> None:
     """Plain-data answers by key as one ``.npz``: their arrays, and a JSON index of the rest that names them.
     Nothing in it needs pickle to load (``read_answers``)."""
     arrays: dict[str, np.ndarray] = {}
