@@ -78,6 +78,10 @@ def test_fixing_one_file_regrades_only_the_submissions_that_load_it(klass: Path,
     after = graded_by(out_dir)
     assert {key for key in after if after[key] != before[key]} == {("s01", "hw2")}
     assert scores(out_dir)[("s01", "hw2")] == first_scores[("s02", "hw2")] > 0
+    # the similarity report's texts: hw1's never held the backprop.py it does not load (so none went stale)
+    with sqlite3.connect(out_dir / "gradebook.sqlite") as db:
+        kept = dict(((a, s), t) for s, a, t in db.execute("SELECT student, assignment, text FROM sources"))
+    assert kept[("hw1", "s01")] == GD and kept[("hw2", "s01")] == BACKPROP
 
 
 def test_a_hidden_dependency_never_keeps_a_stale_grade(klass: Path, out_dir: Path, capsys) -> None:

@@ -1,12 +1,13 @@
 """The text of each graded hand-in, kept in the gradebook for the similarity report.
 
-What is kept is exactly what ``discover`` read by the safe-read rule and the sandbox received: the hand-in
-and the ``.py`` files beside it, never re-read from the student's folder. With it goes copydetect's
-normalised token stream (every name ``V``/``F``, every string ``S``, no comments or whitespace; see
-``grader.reports.similarity``) and the offsets that map it back to the text, since tokenising is the slow
-part (~40 ms per hand-in) and a report is rebuilt far more often than a hand-in changes. Tokenising reads
-the text with Pygments' lexer, in a process of its own under limits (``grader.pipeline.tokens``); nothing is
-imported, evaluated or run. Notebooks are not kept: they are only ever parsed in the sandbox.
+What is kept is what ``discover`` read by the safe-read rule and the sandbox received, never re-read from the
+student's folder: the hand-in and the files beside it that its session loads (what its content hash covers).
+With it goes copydetect's normalised token stream (every name ``V``/``F``, every string ``S``, no comments or
+whitespace; see ``grader.reports.similarity``) and the offsets that map it back to the text, since tokenising
+is the slow part (~40 ms per hand-in) and a report is rebuilt far more often than a hand-in changes.
+Tokenising reads the text with Pygments' lexer, in a process of its own under limits
+(``grader.pipeline.tokens``); nothing is imported, evaluated or run. Notebooks are not kept: they are only
+ever parsed in the sandbox.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ class Source:
 
 
 def joined_text(submission: Submission) -> str:
-    """The hand-in first, then each file beside it under a comment naming it (comments never count)."""
+    """The hand-in first, then each other file its graded session loads, under a comment naming it (comments never
+    count). Only those: they are what its content hash covers, so a file it does not load (and that can change
+    without the hand-in being graded again) never leaves an outdated text behind."""
     main = submission.source_name
+    loaded = set(submission.loaded) or set(submission.files)  # a hand-in read without following its imports: all
     parts = [submission.files[main].decode("utf-8")]
-    for name in sorted(set(submission.files) - {main}):
+    for name in sorted(loaded & set(submission.files) - {main}):
         parts.append(f"\n# ---- {name} ----\n" + submission.files[name].decode("utf-8"))
     return "".join(parts)
 
