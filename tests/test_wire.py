@@ -245,3 +245,18 @@ def test_a_forged_plain_header_is_rejected(header):
     data = wire.NPY_MAGIC + struct.pack("<H", len(encoded)) + encoded + bytes(8)
     with pytest.raises(wire.WireError):
         wire.decode(_frame(b'{"v": {"a": 0}, "a": [%d]}' % len(data), data))
+
+
+@pytest.mark.parametrize("array", [
+    np.asfortranarray(np.arange(12.0).reshape(3, 4)), np.arange(20.0)[::3], np.arange(6, dtype=">i4").reshape(2, 3),
+    np.array([True, False, True]), np.array([1 + 2j, -3j]), np.zeros((0, 4)), np.array(2.5),
+], ids=["fortran", "strided", "big-endian", "bool", "complex", "empty", "0-d"])
+def test_arrays_in_shared_memory_read_back_as_sent(array):
+    """What the child is handed and what the grader reads back: the array's values, shape and dtype, whatever
+    its memory layout."""
+    from grader.sandbox.shared_args import SharedArgs
+
+    with SharedArgs([[array], {"kw": array}]) as shared:
+        (positional, keywords) = shared.read_back()
+    for back in (positional[0], keywords["kw"]):
+        assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)

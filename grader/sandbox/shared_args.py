@@ -12,6 +12,7 @@ observable from outside and is not judged.
 from __future__ import annotations
 
 import fcntl
+import math
 import mmap
 import os
 import tempfile
@@ -25,19 +26,20 @@ ALIGN = 64
 SHARED_KINDS = "biufc"
 
 
-def _anonymous_file(size: int) -> int:
-    """A file descriptor of ``size`` bytes of memory that nothing else can open; on Linux sealed at that size,
-    so the child cannot shrink it under the grader's mapping (reading a truncated mapping kills the reader)."""
+def _anonymous_file(size: int) -> tuple[int, bool]:
+    """A file descriptor of ``size`` bytes of memory that nothing else can open, and whether it is sealed at that
+    size (on Linux), so that the child cannot shrink it under the grader's mapping (reading a truncated mapping
+    kills the reader)."""
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("grader-args", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         os.ftruncate(fd, size)
         fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
-        return fd
-    handle = tempfile.TemporaryFile()  # not Linux: an unlinked temporary file does the same job
+        return fd, True
+    handle = tempfile.TemporaryFile()  # not Linux: an unlinked temporary file does the same job, unsealed
     fd = os.dup(handle.fileno())
     handle.close()
     os.ftruncate(fd, size)
-    return fd
+    return fd, False
 
 
 class SharedArgs:
@@ -49,14 +51,16 @@ class SharedArgs:
         self._size = 0
         self.tree = self._pack(value)
         self.fd: int | None = None
+        self._sealed = False
         self._memory: mmap.mmap | None = None
         self._memory_size = max(self._size, 1)
         if self._arrays:
-            self.fd = _anonymous_file(self._memory_size)
+            self.fd, self._sealed = _anonymous_file(self._memory_size)
             self._memory = mmap.mmap(self.fd, self._memory_size)
             for marker, array in zip(self._markers, self._arrays, strict=True):
-                end = marker.offset + array.nbytes
-                self._memory[marker.offset : end] = np.ascontiguousarray(array).tobytes()
+                if array.size:  # copied straight into the shared memory, in C order
+                    np.copyto(np.frombuffer(self._memory, array.dtype, array.size, marker.offset).reshape(array.shape),
+                              array)
 
     @property
     def fds(self) -> list[int]:
@@ -79,7 +83,7 @@ class SharedArgs:
     def read_back(self) -> Any:
         """The arguments as the shared memory holds them now (fresh copies; other values as sent). Raises
         ``OSError`` if the memory no longer has its size (only possible where it cannot be sealed)."""
-        if self.fd is not None and os.fstat(self.fd).st_size != self._memory_size:
+        if self.fd is not None and not self._sealed and os.fstat(self.fd).st_size != self._memory_size:
             raise OSError("the shared memory of the arguments changed size")
         return self._unpack(self.tree)
 
@@ -87,7 +91,7 @@ class SharedArgs:
         if type(value) is SharedArray:
             if self._memory is None:
                 raise RuntimeError("no shared memory")
-            count = int(np.prod(value.shape, dtype=np.int64))
+            count = math.prod(value.shape)
             if count == 0:
                 return np.empty(value.shape, dtype=np.dtype(value.dtype))
             flat = np.frombuffer(self._memory, dtype=np.dtype(value.dtype), count=count, offset=value.offset)
