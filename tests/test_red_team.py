@@ -71,7 +71,8 @@ def gradebook_rows(out: Path) -> list[dict]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # 1. Shrinking the shared-memory argument file to kill the GRADER with SIGBUS. Closed: the file is sealed at
-#    its size before it is sent (F_SEAL_SHRINK | F_SEAL_GROW), and read_back checks the size. The attack:
+#    its size before it is sent (F_SEAL_SHRINK | F_SEAL_GROW); where it cannot be sealed, read_back checks the
+#    size. The attack:
 #
 # ``SharedArgs`` hands the child an O_RDWR memfd (no seals). ``mmap.mmap`` in the child keeps a dup of it open,
 # so student code finds it in /proc/self/fd and ftruncate()s it to 0 after computing its answer. The grader's
