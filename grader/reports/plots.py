@@ -74,7 +74,7 @@ def _panel(name: str, maximum: float, percent: pd.Series, first: bool) -> str:
     values = percent.to_numpy(dtype=np.float64)
     values = values[np.isfinite(values)]
     counts, _ = np.histogram(np.clip(values, 0.0, 100.0), bins=BINS)
-    ticks = y_ticks(int(counts.max()) if len(counts) else 0)
+    ticks = y_ticks(int(counts.max()))  # ten bins, always
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP  # y0: the axis, y1: the top
 
     def x(p: float) -> float:
