@@ -12,9 +12,11 @@ import textwrap
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from flagged import flags
 
+from grader.checks.base import make_context
 from grader.course.assignments import REPO_ROOT
 from grader.pipeline.discover import Submission, content_hash
 from grader.pipeline.engine import Graded, grade_many
@@ -300,6 +302,53 @@ def test_hidden_rows_carry_nothing_the_student_chose() -> None:
         assert not any(ch.isdigit() for ch in row.message.split(" — likely mistake")[0]), row.message
     public = [r for r in graded["leaker"].results if r.visibility == "public" and r.target == "linear_regression_grad"]
     assert any("Leak_" in r.message for r in public)  # the student's own view of a public case keeps it
+
+
+# 5. A hidden input never reaches a process whose calls a public row reports on: a hand-in that remembers every
+#    input it is given and tells them in a later public check's message and output tells no hidden one.
+REMEMBER_AND_TELL = """
+import functools
+
+_SEEN = []
+
+def _remember(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        _SEEN.extend(f"{a.ravel()[0]:.9g}" for a in args if getattr(a, "dtype", None) is not None
+                     and a.dtype.kind == "f" and a.size)
+        return f(*args, **kwargs)
+    return wrapper
+
+for _name in ("gd_step", "dataset_loss", "linear_regression_loss", "linear_regression_grad", "batch_gd"):
+    globals()[_name] = _remember(globals()[_name])
+
+def sgd(grad_fn, w0, X, Y, lr, steps, rng):
+    print("seen", *_SEEN)
+    raise RuntimeError("seen " + " ".join(_SEEN[-12:]))
+"""
+
+
+def _first_values_of_hidden_inputs(assignment: str) -> set[str]:
+    """The first element of every float array the hidden checks of ``assignment`` send, as the attack writes it."""
+    first = set()
+    for check in load_checks(assignment, include_hidden=True):
+        if check.visibility == "hidden" and "inputs" in check.params:
+            ctx = make_context(check, None, default_references(), SECRET)
+            for value in check.params["inputs"](ctx.rng).values():
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
+                    first.add(f"{value.ravel()[0]:.9g}")
+    return first
+
+
+def test_no_public_row_tells_an_input_of_a_hidden_check() -> None:
+    hidden = _first_values_of_hidden_inputs("hw1")
+    graded = grade({"teller": {"gradient_descent.py": with_attack(HW1, REMEMBER_AND_TELL)}}, "hw1")
+
+    told = [r for r in graded["teller"].results if r.visibility == "public" and r.target == "sgd"]
+    assert told and all("seen" in r.message for r in told if r.status == "error")  # the attack ran and was shown
+    shown = " ".join(f"{r.message} {r.output}" for r in graded["teller"].results if r.visibility == "public")
+    assert hidden and not {value for value in hidden if value in shown.split()}
+    full_marks_except(graded["teller"], {"sgd"})
 
 
 # 9. The numpy-only rule holds at run time, however the import is spelled.

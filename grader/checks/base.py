@@ -139,8 +139,9 @@ class Kind:
     """One kind of check: ``run(ctx, **check.params)`` judges it; ``category`` is what SPEC §3 calls it.
 
     ``fresh``: the kind calls ``ctx.restart()`` before its first call (its runs must start in fresh processes).
-    Its checks run first in a session (``grader.suites.runner.run_suite``), whose first process has then served
-    nothing and is kept for the first run; they cannot use the own-helpers excuse (nothing failed before them)."""
+    Its checks run first among the session's public checks, and first among its hidden ones
+    (``grader.suites.runner.run_order``): the first of them finds a process that has served nothing, which is kept
+    for its first run."""
 
     run: Callable[..., Verdict]
     category: Category
