@@ -260,3 +260,31 @@ def test_arrays_in_shared_memory_read_back_as_sent(array):
         (positional, keywords) = shared.read_back()
     for back in (positional[0], keywords["kw"]):
         assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)
+
+
+class _PeerThatEndsAfterTheFrame:
+    """A socket whose peer reads the whole frame at once, runs and ends: any further send fails."""
+
+    def __init__(self) -> None:
+        self.sent = b""
+
+    def settimeout(self, timeout: float | None) -> None:
+        pass
+
+    def sendmsg(self, buffers: list[bytes], ancillary: list) -> int:
+        self.sent += buffers[0]
+        return len(buffers[0])
+
+    def sendall(self, data: bytes) -> None:
+        raise BrokenPipeError("the peer has ended")
+
+
+def test_a_frame_sent_whole_is_not_followed_by_a_send_a_finished_peer_would_refuse():
+    """A child may read a batch of calls, run them, reply and end before the grader's send returns: the send
+    must not fail then (it would lose the replies waiting to be read)."""
+    sock = _PeerThatEndsAfterTheFrame()
+    frame = wire.encode({"op": "calls"})
+
+    wire.send_frame(sock, frame, time.monotonic() + 1, fds=[0])  # type: ignore[arg-type]
+
+    assert sock.sent == frame

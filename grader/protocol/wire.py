@@ -337,6 +337,7 @@ def send_frame(sock: socket.socket, frame: bytes, deadline: float | None = None,
     sock.settimeout(None if deadline is None else max(deadline - time.monotonic(), 1e-3))
     try:
         sent = sock.sendmsg([frame], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]) if fds else 0
-        sock.sendall(frame[sent:])
+        if sent < len(frame):  # sendall sends even nothing: a peer that read the frame and ended would fail it
+            sock.sendall(frame[sent:])
     except (BrokenPipeError, ConnectionResetError):
         raise ChannelClosed("connection closed") from None
