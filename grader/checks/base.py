@@ -141,12 +141,23 @@ class Kind:
     ``fresh``: the kind calls ``ctx.restart()`` before its first call (its runs must start in fresh processes).
     Its checks run first among the session's public checks, and first among its hidden ones
     (``grader.suites.runner.run_order``): the first of them finds a process that has served nothing, which is kept
-    for its first run."""
+    for its first run.
+
+    ``call_ahead``: the kind's run asks the worker for one thing only, a ``ctx.call`` whose arguments follow from
+    the check's seed and the references (never from ``ctx.failed``), made before anything else it asks of the
+    worker. Its call may then be sent ahead with those of the checks around it, in one round trip
+    (``grader.suites.ahead``); the run gets its outcome as if it had called itself.
+
+    ``reads_back``: the kind judges the arguments as the grader reads them back after its call
+    (``Returned.args_after``). Its call ends a batch: no student code runs between that call's end and the
+    reading (the child waits for the next request meanwhile, as after any single call)."""
 
     run: Callable[..., Verdict]
     category: Category
     about: str  # one line for listings
     fresh: bool = False
+    call_ahead: bool = False
+    reads_back: bool = False
 
 
 @dataclass

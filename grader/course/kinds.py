@@ -13,10 +13,11 @@ from grader.course.lab.kinds import build, effects, losses
 from grader.course.lab.kinds import training as lab_training
 
 KINDS: dict[str, Kind] = {
-    "value": Kind(standard.value, "value", "the answer equals the reference's on the same inputs"),
+    "value": Kind(standard.value, "value", "the answer equals the reference's on the same inputs", call_ahead=True),
     "gradient": Kind(standard.gradient, "gradient", "a backward equals central differences of the reference "
-                     "forward"),
-    "unchanged": Kind(standard.unchanged, "property", "the right structure comes back and no input changed"),
+                     "forward", call_ahead=True),
+    "unchanged": Kind(standard.unchanged, "property", "the right structure comes back and no input changed",
+                      call_ahead=True, reads_back=True),
     "schedule": Kind(schedules.schedule, "value", "a learning rate over many epochs equals the reference's"),
     "minibatches": Kind(batches.minibatches, "property", "each epoch's batches follow the generator's permutation"),
     "init_statistics": Kind(init.init_statistics, "statistical", "an initialiser's draws have the distribution's "

@@ -10,10 +10,10 @@ so the caller can record it before the next one ends.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.checks import vocabulary
@@ -26,6 +26,7 @@ from grader.pipeline.integrity import RUN_TIME_IMPORT, numpy_only_violation
 from grader.pipeline.requirements import missing_requirement
 from grader.pipeline.results import CheckResult
 from grader.protocol.outcomes import Outcome, TimedOut
+from grader.suites.ahead import Sent
 from grader.suites.runner import remembered_fingerprint as check_fingerprint
 from grader.suites.runner import run_suite
 
@@ -220,6 +221,30 @@ class _Budgeted:
             self.hung[function] = outcome
         return outcome
 
+    def call_ahead(self, batch: Sequence[Sent]) -> list[tuple[Sent, Outcome]]:
+        """Send ``batch`` to the sandbox in one round trip (``grader.suites.ahead``): each call under its timeout
+        capped by the deadline now, stopping before a function that hung and at the deadline. The outcomes of the
+        calls that ran (all, unless one ended the process), for ``served``."""
+        call_many = getattr(self._worker, "call_many", None)
+        if call_many is None:  # a worker without processes (a test's stand-in): every call is made when asked
+            return []
+        sending: list[Sent] = []
+        for sent in batch:
+            capped = self._cap(sent.timeout)
+            if sent.function in self.hung or capped <= 0:
+                break
+            sending.append(replace(sent, timeout=capped))
+        if len(sending) < 2:
+            return []
+        outcomes = call_many([(s.function, s.args, s.kwargs, s.timeout) for s in sending])
+        return list(zip(sending, outcomes, strict=False))  # the calls after one that ended the child did not run
+
+    def served(self, sent: Sent, outcome: Outcome, timeout: float) -> Outcome:
+        """A call sent ahead, accounted as if the current check had just made it (``timeout``: its own)."""
+        if isinstance(outcome, TimedOut) and sent.timeout >= timeout:
+            self.hung[sent.function] = outcome
+        return self._account(outcome)
+
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
         return self._timed(self._worker.procedure, name, payload, timeout=self._cap(timeout))
 
@@ -234,7 +259,9 @@ class _Budgeted:
     def _timed(self, method: Callable[..., Outcome], *args: Any, timeout: float) -> Outcome:
         if timeout <= 0:
             return TimedOut(0.0)
-        outcome = method(*args, timeout=timeout)
+        return self._account(method(*args, timeout=timeout))
+
+    def _account(self, outcome: Outcome) -> Outcome:
         self.seconds += getattr(outcome, "seconds", 0.0)
         printed = getattr(outcome, "stdout", "")
         if printed and self.current not in self.printed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,47 @@ class Session:
                     return self._crash(f"bad reply: {exc}", outcome.seconds)
                 outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr, outcome.stdout)
         return outcome
+
+    def call_many(self, calls: Sequence[tuple[str, tuple, dict, float]]) -> list[Outcome]:
+        """``(function, args, kwargs, timeout)`` calls sent in one frame and run one after the other in the child,
+        which replies to each as it ends; each call's time runs from the previous reply (the first's from the
+        send), observed here, so each has its own timeout. The outcomes of the calls that ran, in order: all of
+        them, unless one ended the child (a timeout, a crash), which is then the last."""
+        if self.import_error is not None:
+            return [self.import_error for _ in calls]
+        with SharedArgs([[list(args), dict(kwargs)] for _, args, kwargs, _ in calls]) as shared:
+            if self._ensure_child() is None:
+                return [self.import_error or Crashed("no worker") for _ in calls]
+            self._served = True
+            request: dict | None = {"op": "calls", "calls": [
+                {"function": function, "args": tree[0], "kwargs": tree[1]}
+                for (function, _, _, _), tree in zip(calls, shared.tree, strict=True)]}
+            outcomes: list[Outcome] = []
+            started = time.monotonic()
+            for _, _, _, timeout in calls:
+                timeout = self._cap(timeout)
+                if timeout <= 0:
+                    self._end_child()  # it is running this call: the session's time is up
+                    outcomes.append(TimedOut(0.0))
+                    break
+                reply = self._exchange(request, started + timeout, started, shared.fds if request else None)
+                request = None
+                now = time.monotonic()
+                seconds, started = now - started, now
+                self.student_seconds += seconds
+                outcome = self._outcome(reply, seconds) if isinstance(reply, dict) else reply
+                if isinstance(outcome, Crashed):
+                    self._end_child()
+                outcomes.append(outcome)
+                if self._child is None:
+                    break
+            try:
+                after = shared.read_back()
+            except OSError as exc:
+                return [self._crash(f"bad reply: {exc}", o.seconds) if isinstance(o, Returned) else o
+                        for o in outcomes]
+        return [Returned(o.value, o.seconds, after[i][0], o.stderr, o.stdout) if isinstance(o, Returned) else o
+                for i, o in enumerate(outcomes)]
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
         with SharedArgs(dict(payload)) as shared:

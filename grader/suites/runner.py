@@ -12,12 +12,15 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from grader.checks.base import Check, Kind, References, Verdict, Worker, make_context
 from grader.checks.expectations import Expectations
 from grader.checks.fingerprint import NotData, digest
 from grader.course.kinds import KINDS
+from grader.protocol.outcomes import Outcome
+from grader.suites.ahead import Sent, plan_batch, planned_call
 
 
 def run_check(check: Check, worker: Worker, references: References, secret: str,
@@ -77,18 +80,73 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     bugs only when those helpers failed their own checks with a known mistake (``grader.checks.own``).
     ``skip(check)``, asked before each check, may return the verdict of a check that is not run (the
     submission's time budget is spent). ``fresh_public``: see ``grader.checks.base.check_seed``.
+
+    A worker with ``call_ahead(batch)`` (the engine's) is sent the calls of consecutive checks together
+    (``grader.suites.ahead``) and gives each check its outcome through ``served(sent, outcome, timeout)``.
     """
     done: dict[int, tuple[Verdict, float]] = {}
     failed: dict[str, frozenset[str]] = {}
-    for index in run_order(checks, targets):
+    order = run_order(checks, targets)
+    send_ahead = getattr(worker, "call_ahead", None)
+    ahead: deque[tuple[Sent, Outcome]] = deque()
+
+    def plan(check: Check) -> Sent | None:
+        return planned_call(check, references, secret, fresh_public=fresh_public, kinds=KINDS,
+                            fingerprint=remembered_fingerprint(check))
+
+    for position, index in enumerate(order):
         check = checks[index]
         began = time.perf_counter()
-        verdict = skip(check) or run_check(check, worker, references, secret, failed, fresh_public=fresh_public)
+        verdict = skip(check)
+        waited = 0.0
+        if verdict is None:
+            if send_ahead is not None and not ahead:  # the calls of this check and the next ones, in one round trip
+                batch = plan_batch([checks[i] for i in order[position:]], plan)
+                if len(batch) > 1:
+                    sent_at = time.perf_counter()
+                    ahead.extend(send_ahead(batch))
+                    waited = time.perf_counter() - sent_at
+            served = _Served(worker, ahead)
+            verdict = run_check(check, served, references, secret, failed, fresh_public=fresh_public)
+            waited -= served.seconds  # each check is charged the time of its own call
         if verdict.status != "pass":
             diagnosed = {verdict.mistake} if verdict.mistake and not verdict.mistake.startswith("flag") else set()
             failed[check.target] = failed.get(check.target, frozenset()) | diagnosed
-        done[index] = (verdict, time.perf_counter() - began)
+        done[index] = (verdict, time.perf_counter() - began - waited)
     return [done[i] for i in range(len(checks))]
+
+
+class _Served:
+    """The worker as one check sees it when calls were sent ahead: its call gets the outcome that came back for
+    it (``Sent.matches``), accounted by the worker's ``served``. A check asking for anything else while outcomes
+    are waiting means the process ran calls this run does not make: they are dropped, and the process with them."""
+
+    def __init__(self, worker: Worker, ahead: deque[tuple[Sent, Outcome]]) -> None:
+        self._worker, self._ahead = worker, ahead
+        self.seconds = 0.0  # of the outcome served from ahead
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        if self._ahead:
+            sent, outcome = self._ahead[0]
+            if sent.matches(function, args, kwargs):
+                self._ahead.popleft()
+                self.seconds += getattr(outcome, "seconds", 0.0)
+                return self._worker.served(sent, outcome, timeout)  # type: ignore[attr-defined]
+            self._drop()
+        return self._worker.call(function, args, kwargs, timeout=timeout)
+
+    def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
+        if self._ahead:
+            self._drop()
+        return self._worker.procedure(name, payload, timeout=timeout)
+
+    def restart(self) -> None:
+        self._ahead.clear()
+        self._worker.restart()
+
+    def _drop(self) -> None:
+        self._ahead.clear()
+        self._worker.restart()
 
 
 _fingerprints: dict[tuple[int, int, int], tuple[Check, Kind | None, str]] = {}

@@ -11,7 +11,8 @@ with ``BANNED_EXIT``, which the grader learns from the zygote, outside this proc
 
 Replies: ``{"prepared": {"origin", "banned", "error"}}``, ``{"imported": [top-level modules]}``,
 ``{"returned": v, "stderr": s, "stdout": s}``, ``{"raised": {"type", "message", "traceback", "stdout"}}``,
-``{"crashed": reason}``. The call's printed output (``stdout``, capped) is shown to the student on a failing
+``{"crashed": reason}``, one for each call of a request, which is a call, a procedure, or several calls to run
+in turn (``{"op": "calls"}``). The call's printed output (``stdout``, capped) is shown to the student on a failing
 public check only; the grader never judges by it.
 """
 
@@ -323,20 +324,29 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     child.send({"imported": sorted({m.split(".")[0] for m in set(sys.modules) - before})})
     while True:
         request = _receive(sock, builtins)
-        child.stdout.reset()
-        child.stderr.reset()
-        try:
-            if request["op"] == "call":
-                fn = getattr(child.module, request["function"], None)
-                if not callable(fn):
-                    raise AttributeError(f"{setup['module']} has no function {request['function']!r}")
-                value = fn(*request["args"], **request["kwargs"])
-            else:
-                value = procedures[request["name"]](child.module, request["payload"])
-        except BaseException as exc:
-            if not _recoverable(exc):
-                child.send(child.fatal(exc, limits["memory_mb"]))
+        calls = request["calls"] if request["op"] == "calls" else [request]
+        for one in calls:  # replied to one by one: the grader times each call from the previous reply
+            if not _serve_one(child, one, procedures, limits["memory_mb"]):
                 return
-            child.send(child.raised(exc))
-            continue
-        wire.send_frame(sock, child.encode_returned(value))
+
+
+def _serve_one(child: Child, request: dict, procedures: dict, memory_mb: int) -> bool:
+    """Run one call or procedure and send its reply; False when the child must end after it."""
+    child.stdout.reset()
+    child.stderr.reset()
+    try:
+        if "name" not in request:
+            fn = getattr(child.module, request["function"], None)
+            if not callable(fn):
+                raise AttributeError(f"{child.module_name} has no function {request['function']!r}")
+            value = fn(*request["args"], **request["kwargs"])
+        else:
+            value = procedures[request["name"]](child.module, request["payload"])
+    except BaseException as exc:
+        if not _recoverable(exc):
+            child.send(child.fatal(exc, memory_mb))
+            return False
+        child.send(child.raised(exc))
+        return True
+    wire.send_frame(child.sock, child.encode_returned(value))
+    return True

@@ -1,0 +1,146 @@
+"""Calls sent ahead: the calls of consecutive checks go to the sandbox in one round trip.
+
+A check of a ``Kind.call_ahead`` kind makes one call, whose arguments follow from its seed and the references.
+Before such checks run, each is run once against a planner that records its call and stops it there; the
+recorded calls go to the worker together (``call_ahead``), the child runs them one after the other, in the order
+the checks would have made them, and replies to each as it finishes. Then the checks run as usual and each gets
+the outcome of its call as if it had made it then (``Sent.matches``): the student's process sees the same calls
+in the same order, each under its own timeout, measured outside it.
+
+A batch never holds checks of both visibilities (``run_order`` puts the public ones first): no hidden input is in a
+process while it serves a public check. A check that judges the arguments read back after its call ends its batch,
+so that no student code runs between that call and the reading (``Kind.reads_back``); the calls of a batch share
+one memory file for their arrays, read back once all have ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import Check, Kind, References, make_context
+from grader.checks.expectations import Expectations
+from grader.protocol.outcomes import Outcome
+
+MAX_CALLS = 64  # calls in one batch
+MAX_BYTES = 16 * 2**20  # array bytes in one batch's arguments
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One call sent ahead: what a check will ask for (``timeout`` as capped when it was sent). ``last``: its
+    check judges the arguments read back after it (``Kind.reads_back``), so it ends its batch."""
+
+    function: str
+    args: tuple
+    kwargs: dict
+    timeout: float
+    last: bool = False
+
+    def matches(self, function: str, args: tuple, kwargs: dict) -> bool:
+        """Whether a call asks exactly for this one: the same function, and arguments equal to the last bit."""
+        return function == self.function and _same(args, self.args) and _same(kwargs, self.kwargs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, float) and a != a:
+        return b != b  # NaN
+    return bool(a == b)
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (list, tuple)):
+        return sum(map(_size, value))
+    if isinstance(value, dict):
+        return sum(map(_size, value.values()))
+    return 0
+
+
+class _Planned(Exception):
+    def __init__(self, sent: Sent) -> None:
+        self.sent = sent
+
+
+class _NotPlannable(Exception):
+    pass
+
+
+class _Unread(Mapping[str, frozenset[str]]):
+    """``ctx.failed`` while a call is planned: the failures of the checks before are not known yet."""
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        raise _NotPlannable
+
+    def __iter__(self) -> Iterator[str]:
+        raise _NotPlannable
+
+    def __len__(self) -> int:
+        raise _NotPlannable
+
+
+class _Planner:
+    """A worker that records the first call and stops the check there; anything else stops planning."""
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        raise _Planned(Sent(function, tuple(args), dict(kwargs), timeout))
+
+    def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
+        raise _NotPlannable
+
+    def restart(self) -> None:
+        raise _NotPlannable
+
+
+def planned_call(check: Check, references: References, secret: str, *, fresh_public: bool = False,
+                 kinds: Mapping[str, Kind], fingerprint: str | None = None) -> Sent | None:
+    """The call ``check`` will make first, or None when it cannot be known ahead (a kind that does not call ahead,
+    a check that reads what failed before it, asks for anything else first, or fails to plan)."""
+    kind = kinds.get(check.kind)
+    if kind is None or not kind.call_ahead or kind.fresh:
+        return None
+    store = getattr(references, "expectations", None)
+    remembered = store if isinstance(store, Expectations) and fingerprint else None
+    ctx = make_context(check, _Planner(), references, secret, fresh_public=fresh_public, expectations=remembered,
+                       fingerprint=fingerprint or "")
+    ctx.failed = _Unread()
+    try:
+        kind.run(ctx, **check.params)
+    except _Planned as planned:
+        return replace(planned.sent, last=kind.reads_back)
+    except Exception:  # noqa: BLE001 - _NotPlannable, or a check that fails: it runs as usual and says so
+        return None
+    return None
+
+
+def plan_batch(checks: Sequence[Check], plan: Any) -> list[Sent]:
+    """The calls ``checks`` make, from the first on, while each can be planned (``plan(check)``: its ``Sent`` or
+    None) and the batch stays within ``MAX_CALLS`` and ``MAX_BYTES`` and one visibility; a call whose arguments are
+    judged as read back after it (``Sent.last``) is the batch's last."""
+    batch: list[Sent] = []
+    size = 0
+    for check in checks:
+        if len(batch) >= MAX_CALLS or check.visibility != checks[0].visibility:
+            break
+        sent = plan(check)
+        if sent is None:
+            break
+        size += _size(sent.args) + _size(sent.kwargs)
+        if size > MAX_BYTES and batch:
+            break
+        batch.append(sent)
+        if sent.last:
+            break
+    return batch

@@ -1,0 +1,238 @@
+"""Calls sent ahead (``grader.suites.ahead``): the calls of consecutive checks reach the sandbox in one round trip,
+and every row is what the same hand-in earns when each check makes its call when it runs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from grader.authoring.samples import reference_submission
+from grader.checks.base import Check, Kind, Verdict
+from grader.course.kinds import KINDS
+from grader.pipeline.discover import Submission, content_hash
+from grader.pipeline.engine import _Budgeted, grade_one
+from grader.pipeline.resources import default_references, sandbox_sessions
+from grader.protocol.outcomes import Outcome, Returned
+from grader.sandbox.session import Session
+from grader.suites import load_checks
+from grader.suites.ahead import MAX_CALLS, Sent, plan_batch, planned_call
+from grader.suites.runner import remembered_fingerprint, run_check
+
+SECRET = "call-ahead-secret"
+HW1 = reference_submission()["gradient_descent.py"].decode()
+HW2 = reference_submission()["backprop.py"].decode()
+
+
+class ReferenceAnswers:
+    """A worker answering every call with the reference's answer (no student code), recording the calls."""
+
+    def __init__(self, assignment: str, references) -> None:
+        self.assignment, self.references, self.calls = assignment, references, []
+
+    def call(self, function: str, args: tuple, kwargs: dict, *, timeout: float) -> Outcome:
+        self.calls.append((function, args, kwargs, timeout))
+        return Returned(self.references(self.assignment, function, args, kwargs), 0.0, list(args))
+
+    def procedure(self, name, payload, *, timeout):
+        raise AssertionError("no procedure expected")
+
+    def restart(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("assignment", ["hw1", "hw2", "hw3"])
+def test_every_planned_call_is_the_one_call_its_check_makes(assignment: str) -> None:
+    references = default_references()
+    planned = 0
+    for check in load_checks(assignment, include_hidden=True):
+        sent = planned_call(check, references, SECRET, kinds=KINDS, fingerprint=remembered_fingerprint(check))
+        if not KINDS[check.kind].call_ahead:
+            assert sent is None, check.id
+            continue
+        worker = ReferenceAnswers(assignment, references)
+        verdict = run_check(check, worker, references, SECRET)
+        assert verdict.status == "pass", (check.id, verdict.message)
+        assert sent is not None and len(worker.calls) == 1, check.id
+        function, args, kwargs, timeout = worker.calls[0]
+        assert sent.matches(function, args, kwargs) and sent.timeout == timeout == check.timeout, check.id
+        assert sent.last == KINDS[check.kind].reads_back
+        planned += 1
+    assert planned > 0
+
+
+def _peeks_at_failures(ctx) -> Verdict:
+    if ctx.failed.get("gd_step"):
+        return Verdict.ok()
+    ctx.call(np.zeros(2))
+    return Verdict.ok()
+
+
+def _restarts_first(ctx) -> Verdict:
+    ctx.restart()
+    ctx.call(np.zeros(2))
+    return Verdict.ok()
+
+
+def _procedure_first(ctx) -> Verdict:
+    ctx.procedure("anything")
+    return Verdict.ok()
+
+
+@pytest.mark.parametrize("run", [_peeks_at_failures, _restarts_first, _procedure_first])
+def test_a_check_whose_call_is_not_known_ahead_is_not_planned(run) -> None:
+    kinds = {"odd": Kind(run, "value", "odd", call_ahead=True)}
+    assert planned_call(Check("hw1.gd_step.public.a", "odd", 1.0), default_references(), SECRET, kinds=kinds) is None
+
+
+def test_a_kind_that_does_not_call_ahead_is_not_planned() -> None:
+    kinds = {"plain": Kind(lambda ctx: ctx.call(1.0) and Verdict.ok(), "value", "plain")}
+    assert planned_call(Check("hw1.gd_step.public.a", "plain", 1.0), default_references(), SECRET, kinds=kinds) is None
+
+
+def test_a_batch_keeps_to_one_visibility_ends_with_a_read_back_and_at_what_cannot_be_planned() -> None:
+    def check(name: str) -> Check:
+        return Check(f"hw1.gd_step.{name}", "value", 1.0)
+
+    def plan(c: Check) -> Sent | None:
+        return None if "odd" in c.id else Sent(c.target, (1.0,), {}, 1.0, last="reads" in c.id)
+
+    assert len(plan_batch([check("public.a"), check("public.b"), check("hidden.c")], plan)) == 2
+    assert len(plan_batch([check("public.a"), check("public.reads"), check("public.c")], plan)) == 2
+    assert len(plan_batch([check("public.a"), check("public.odd"), check("public.c")], plan)) == 1
+    assert plan_batch([check("public.odd"), check("public.a")], plan) == []
+    assert len(plan_batch([check(f"public.n{i}") for i in range(MAX_CALLS + 5)], plan)) == MAX_CALLS
+
+
+def test_a_call_matches_only_the_same_function_and_equal_arguments() -> None:
+    X = np.arange(6.0).reshape(2, 3)
+    sent = Sent("relu_forward", (X, [1, 2.5]), {"scale": float("nan")}, 1.0)
+    assert sent.matches("relu_forward", (X.copy(), [1, 2.5]), {"scale": float("nan")})
+    assert not sent.matches("relu_backward", (X, [1, 2.5]), {"scale": float("nan")})
+    assert not sent.matches("relu_forward", (X.astype(np.float32), [1, 2.5]), {"scale": float("nan")})
+    assert not sent.matches("relu_forward", (X.T.copy(), [1, 2.5]), {"scale": float("nan")})
+    assert not sent.matches("relu_forward", (X, (1, 2.5)), {"scale": float("nan")})
+    assert not sent.matches("relu_forward", (X, [1, 2.5]), {"scale": 1.0})
+
+
+def grade_rows(source: str, assignment: str, filename: str, timeout: float | None = None) -> list[tuple]:
+    """The hand-in's rows (all but their seconds), graded through the sandbox on the public and hidden checks."""
+    checks = load_checks(assignment, include_hidden=True)
+    if timeout is not None:
+        checks = [dataclasses.replace(c, timeout=timeout) for c in checks]
+    data = {filename: source.encode()}
+    submission = Submission("s", assignment, data, content_hash(data), None)
+    with sandbox_sessions(1) as open_session:
+        graded = grade_one(submission, checks, open_session, default_references(), SECRET, 600.0)
+    return [dataclasses.replace(r, seconds=0.0) for r in graded.results]
+
+
+STATEFUL = """
+_calls = [0]
+_relu_forward = relu_forward
+
+def relu_forward(X):
+    _calls[0] += 1
+    return _relu_forward(X) * (1.0 if _calls[0] < 3 else 2.0)
+"""
+TALKATIVE = """
+_linear_backward = linear_backward
+
+def linear_backward(dY, X, W):
+    print("shapes", dY.shape, X.shape, W.shape)
+    if dY.shape[0] > 3:
+        raise ValueError("too many rows")
+    return _linear_backward(dY, X, W)
+"""
+CRASHING = """
+def sigmoid_backward(dY, Y):
+    import os
+    os._exit(3)
+"""
+HANGING = """
+def tanh_forward(X):
+    while True:
+        pass
+"""
+MUTATING = """
+_add_forward = add_forward
+
+def add_forward(X1, X2):
+    out = _add_forward(X1, X2)
+    X1 += 1.0
+    return out
+"""
+
+
+@pytest.mark.parametrize("name, attack", [("correct", ""), ("stateful", STATEFUL), ("talkative", TALKATIVE),
+                                          ("crashing", CRASHING), ("hanging", HANGING), ("mutating", MUTATING)])
+def test_calls_sent_ahead_give_every_row_the_calls_made_one_at_a_time_give(name: str, attack: str,
+                                                                             monkeypatch) -> None:
+    source = HW2 + "\n\n" + attack
+    ahead = grade_rows(source, "hw2", "backprop.py", timeout=1.0)
+    monkeypatch.delattr(_Budgeted, "call_ahead")
+    one_at_a_time = grade_rows(source, "hw2", "backprop.py", timeout=1.0)
+
+    assert ahead == one_at_a_time
+    failed = {r.target for r in ahead if r.status != "pass"}
+    assert failed == ({"correct": set(), "stateful": {"relu_forward"}, "talkative": {"linear_backward"},
+                       "crashing": {"sigmoid_backward"}, "hanging": {"tanh_forward"},
+                       "mutating": {"add_forward"}}[name] | failed_callers(failed))
+
+
+def failed_callers(failed: set[str]) -> set[str]:
+    """hw2 targets that call a failing one and so may fail with it (the net's functions call the rules)."""
+    return {"mlp_forward", "mlp_backward"} & failed
+
+
+def test_a_hand_in_is_graded_in_far_fewer_round_trips_than_checks(monkeypatch) -> None:
+    requests = []
+    exchange = Session._exchange
+
+    def counted(self, message, *args, **kwargs):
+        if message is not None and message.get("op") in ("call", "calls"):
+            requests.append(message["op"])
+        return exchange(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "_exchange", counted)
+    rows = grade_rows(HW2, "hw2", "backprop.py")
+
+    assert [r.status for r in rows] == ["pass"] * len(rows)
+    reads_back = sum(KINDS[c.kind].reads_back for c in load_checks("hw2", include_hidden=True))
+    assert requests.count("calls") <= reads_back + 4 and len(requests) < len(rows) / 3, requests
+
+
+# The attack: an input mutated in one call and put back by the next one. A check judging the arguments read back
+# after its call ends its batch, so no student code runs between that call and the reading.
+PUT_BACK_LATER = """
+import numpy as np
+
+_gd_step = gd_step
+_changed = []
+
+def gd_step(w, grad, lr):
+    before = w.copy()
+    out = _gd_step(w, grad, lr)
+    w -= 1.0  # in place: the caller's w changes...
+    _changed.append((w, before))
+    return out
+
+def _put_back():
+    while _changed:
+        w, before = _changed.pop()
+        w[...] = before  # ...and is put back by the next call, before anyone looks?
+
+for _name in ("dataset_loss", "linear_regression_loss", "linear_regression_grad", "batch_gd", "sgd"):
+    def _wrapped(*args, _f=globals()[_name], **kwargs):
+        _put_back()
+        return _f(*args, **kwargs)
+    globals()[_name] = _wrapped
+"""
+
+
+def test_an_input_put_back_by_the_next_call_is_still_seen_modified() -> None:
+    rows = grade_rows(HW1 + "\n\n" + PUT_BACK_LATER, "hw1", "gradient_descent.py")
+
+    mutation = [r for r in rows if r.target == "gd_step" and r.check_id.endswith("no_mutation")]
+    assert mutation and all(r.points == 0 and r.problem == "mutated" for r in mutation), mutation
