@@ -23,6 +23,7 @@ from grader.suites.runner import remembered_fingerprint, run_check
 SECRET = "call-ahead-secret"
 HW1 = reference_submission()["gradient_descent.py"].decode()
 HW2 = reference_submission()["backprop.py"].decode()
+HW3 = reference_submission()["practice.py"].decode()
 
 
 class ReferenceAnswers:
@@ -116,12 +117,14 @@ def test_a_call_matches_only_the_same_function_and_equal_arguments() -> None:
     assert not sent.matches("relu_forward", (X, [1, 2.5]), {"scale": 1.0})
 
 
-def grade_rows(source: str, assignment: str, filename: str, timeout: float | None = None) -> list[tuple]:
-    """The hand-in's rows (all but their seconds), graded through the sandbox on the public and hidden checks."""
+def grade_rows(source: str, assignment: str, filename: str, timeout: float | None = None,
+               others: dict[str, bytes] | None = None) -> list[tuple]:
+    """The hand-in's rows (all but their seconds), graded through the sandbox on the public and hidden checks;
+    ``others``: more files of the hand-in."""
     checks = load_checks(assignment, include_hidden=True)
     if timeout is not None:
         checks = [dataclasses.replace(c, timeout=timeout) for c in checks]
-    data = {filename: source.encode()}
+    data = {**(others or {}), filename: source.encode()}
     submission = Submission("s", assignment, data, content_hash(data), None)
     with sandbox_sessions(1) as open_session:
         graded = grade_one(submission, checks, open_session, default_references(), SECRET, 600.0)
@@ -179,6 +182,30 @@ def test_calls_sent_ahead_give_every_row_the_calls_made_one_at_a_time_give(name:
     assert failed == ({"correct": set(), "stateful": {"relu_forward"}, "talkative": {"linear_backward"},
                        "crashing": {"sigmoid_backward"}, "hanging": {"tanh_forward"},
                        "mutating": {"add_forward"}}[name] | failed_callers(failed))
+
+
+FORGETFUL = """
+_trained = [0]
+_train_classifier = train_classifier
+
+def train_classifier(X, y, config, rng):
+    _trained[0] += 1
+    model = _train_classifier(X, y, config, rng)
+    if _trained[0] == 2:
+        model["params"] = [(W * 0.0, b * 0.0) for W, b in model["params"]]
+    return model
+"""
+
+
+def test_hw3_checks_sent_ahead_give_the_rows_of_calls_made_one_at_a_time(monkeypatch) -> None:
+    source = HW3 + "\n\n" + FORGETFUL
+    hw2 = {"backprop.py": HW2.encode()}  # practice.py reuses the student's hw2 rules
+    ahead = grade_rows(source, "hw3", "practice.py", others=hw2)
+    monkeypatch.delattr(_Budgeted, "call_ahead")
+    one_at_a_time = grade_rows(source, "hw3", "practice.py", others=hw2)
+
+    assert ahead == one_at_a_time
+    assert {r.target for r in ahead if r.status != "pass"} == {"train_classifier"}
 
 
 def failed_callers(failed: set[str]) -> set[str]:

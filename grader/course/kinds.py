@@ -21,12 +21,14 @@ KINDS: dict[str, Kind] = {
     "schedule": Kind(schedules.schedule, "value", "a learning rate over many epochs equals the reference's"),
     "minibatches": Kind(batches.minibatches, "property", "each epoch's batches follow the generator's permutation"),
     "init_statistics": Kind(init.init_statistics, "statistical", "an initialiser's draws have the distribution's "
-                            "statistics"),
+                            "statistics", call_ahead=True),
     "init_seeding": Kind(init.init_seeding, "property", "an initialiser draws from the generator it is given"),
     "trained_classifier": Kind(training.trained_accuracy, "accuracy", "held-out accuracy of the model "
-                               "train_classifier returns"),
-    "model_format": Kind(training.model_format, "property", "the model dict train_classifier returns"),
-    "integer_labels": Kind(training.integer_labels, "property", "predict returns integer labels of shape (N,)"),
+                               "train_classifier returns", call_ahead=True),
+    "model_format": Kind(training.model_format, "property", "the model dict train_classifier returns",
+                         call_ahead=True, reads_back=True),
+    "integer_labels": Kind(training.integer_labels, "property", "predict returns integer labels of shape (N,)",
+                           call_ahead=True),
     "lab_build": Kind(build.build, "value", "build_mlp's model computes the grader's forward on the grader's "
                       "weights"),
     "lab_build_trains": Kind(lab_training.build_trains, "accuracy", "build_mlp's initial weights train to a "
