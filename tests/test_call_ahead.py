@@ -263,3 +263,23 @@ def test_an_input_put_back_by_the_next_call_is_still_seen_modified() -> None:
 
     mutation = [r for r in rows if r.target == "gd_step" and r.check_id.endswith("no_mutation")]
     assert mutation and all(r.points == 0 and r.problem == "mutated" for r in mutation), mutation
+
+
+SLOW = """
+import time
+
+def relu_forward(X):
+    time.sleep(0.4)
+    return X
+"""
+
+
+def test_calls_sent_ahead_stop_at_the_sessions_deadline() -> None:
+    X = np.ones((2, 2))
+    with sandbox_sessions(1) as open_session:
+        with open_session("hw2", {"backprop.py": (HW2 + SLOW).encode()}, budget=1.0) as session:
+            outcomes = session.call_many([("relu_forward", (X,), {}, 5.0)] * 5)
+
+    kinds = [type(o).__name__ for o in outcomes]
+    assert 1 < len(kinds) < 5 and kinds[-1] == "TimedOut" and set(kinds[:-1]) == {"Returned"}, kinds
+    assert outcomes[-1].seconds < 0.4  # cut at the deadline, not at the call's own timeout

@@ -92,8 +92,9 @@ class Session:
             started = time.monotonic()
             for _, _, _, timeout in calls:
                 timeout = self._cap(timeout)
-                if timeout <= 0:
-                    self._end_child()  # it is running this call: the session's time is up
+                if timeout <= 0:  # the session's time is up
+                    if request is None:
+                        self._end_child()  # it is running this call
                     outcomes.append(TimedOut(0.0))
                     break
                 reply = self._exchange(request, started + timeout, started, shared.fds if request else None)
