@@ -283,3 +283,15 @@ def test_calls_sent_ahead_stop_at_the_sessions_deadline() -> None:
     kinds = [type(o).__name__ for o in outcomes]
     assert 1 < len(kinds) < 5 and kinds[-1] == "TimedOut" and set(kinds[:-1]) == {"Returned"}, kinds
     assert outcomes[-1].seconds < 0.4  # cut at the deadline, not at the call's own timeout
+
+
+def test_a_batch_cut_short_is_not_planned_over_and_over(monkeypatch) -> None:
+    import grader.suites.runner as runner
+
+    plans = []
+    plan = runner.planned_call
+    monkeypatch.setattr(runner, "planned_call", lambda check, *a, **k: plans.append(check.id) or plan(check, *a, **k))
+    rows = grade_rows(HW2 + "\n\n" + HANGING + "\n\n" + CRASHING, "hw2", "backprop.py", timeout=1.0)
+
+    assert {r.target for r in rows if r.status != "pass"} == {"tanh_forward", "sigmoid_backward"}
+    assert len(plans) <= 1.2 * len(rows), len(plans)  # about once a check (197 when each hang re-planned)

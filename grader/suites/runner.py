@@ -89,6 +89,7 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     order = run_order(checks, targets)
     send_ahead = getattr(worker, "call_ahead", None)
     ahead: deque[tuple[Sent, Outcome]] = deque()
+    planned_until = 0  # a batch that was not sent whole is not planned again: its checks call one by one
 
     def plan(check: Check) -> Sent | None:
         return planned_call(check, references, secret, fresh_public=fresh_public, kinds=KINDS,
@@ -100,12 +101,13 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
         verdict = skip(check)
         waited = 0.0
         if verdict is None:
-            if send_ahead is not None and not ahead:  # the calls of this check and the next ones, in one round trip
+            if send_ahead is not None and not ahead and position >= planned_until:  # calls of the next checks too
                 batch = plan_batch([checks[i] for i in order[position:]], plan)
                 if len(batch) > 1:
                     sent_at = time.perf_counter()
                     ahead.extend(send_ahead(batch))
                     waited = time.perf_counter() - sent_at
+                    planned_until = position + len(batch)
             served = _Served(worker, ahead)
             verdict = run_check(check, served, references, secret, failed, fresh_public=fresh_public)
             waited -= served.seconds  # each check is charged the time of its own call
