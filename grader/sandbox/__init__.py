@@ -12,6 +12,7 @@ Usage::
                 ...
             outcome = worker.call("relu_forward", (X,), {}, timeout=5)   # Returned | Raised | TimedOut | Crashed
             outcome.args_after                       # the arguments as the grader read them back
+            outcomes = worker.call_many([("relu_forward", (X,), {}, 5), ...])  # one frame, replied to one by one
             outcome = worker.procedure("lab_train", {...}, timeout=30)
             worker.restart()                         # the next call gets a fresh child
             worker.banned_at_run_time                # a child ended by importing torch & co.
@@ -21,7 +22,11 @@ A pool has ``slots`` warm workers per kind, each started once (numpy, or numpy+t
 thread each). Every session forks a fresh child of a warm worker, so isolating one more submission
 costs a fork and the student's own import, not an interpreter start-up. Sessions in different threads
 run in parallel, one per slot; ``session`` blocks while all slots are busy. A crash, exit, hang or
-garbage reply inside a call costs that call; the next call runs in a fresh child.
+garbage reply inside a call costs that call; the next call runs in a fresh child. ``call_many`` sends
+several calls in one frame: the child runs them in turn and replies to each as it ends; each call is timed
+from the previous reply and has its own timeout, and the calls after one that ended the child do not run.
+Their arguments share one memory file, read back once all have ended, so a caller that judges the read-back
+arguments of a call makes it the last of its frame (``grader.suites.ahead``).
 
 Why a verdict cannot be bought from inside. Once a child has imported the student's module, everything
 in that process is the student's: they can replace any function, class or table in it, including the
