@@ -65,8 +65,8 @@ def test_an_endless_loop_costs_one_timeout_and_the_other_functions_are_still_gra
                 sent.append(function)
                 return real_call(function, *args, **kwargs)
 
-            def call_many(calls):  # calls sent ahead: those that ran (the first that ended the child is the last)
-                outcomes = real_call_many(calls)
+            def call_many(calls, **options):  # calls sent ahead: those that ran (the one that ended the child last)
+                outcomes = real_call_many(calls, **options)
                 sent.extend(function for function, *_ in calls[:len(outcomes)])
                 return outcomes
 

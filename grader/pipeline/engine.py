@@ -236,12 +236,13 @@ class _Budgeted:
             sending.append(replace(sent, timeout=capped))
         if len(sending) < 2:
             return []
-        outcomes = call_many([(s.function, s.args, s.kwargs, s.timeout) for s in sending])
+        outcomes = call_many([(s.function, s.args, s.kwargs, s.timeout) for s in sending], deadline=self._deadline)
         return list(zip(sending, outcomes, strict=False))  # the calls after one that ended the child did not run
 
     def served(self, sent: Sent, outcome: Outcome, timeout: float) -> Outcome:
-        """A call sent ahead, accounted as if the current check had just made it (``timeout``: its own)."""
-        if isinstance(outcome, TimedOut) and sent.timeout >= timeout:
+        """A call sent ahead, accounted as if the current check had just made it (``timeout``: its own). It hung
+        if it ran out of its own time, not of the submission's (which cuts a call of a batch where it stands)."""
+        if isinstance(outcome, TimedOut) and outcome.seconds >= timeout:
             self.hung[sent.function] = outcome
         return self._account(outcome)
 

@@ -24,6 +24,18 @@ from grader.sandbox.shared_args import SharedArgs
 DEFAULT_IMPORT_TIMEOUT = 30.0
 TEXT_CAP = 20_000  # characters kept of any text a child sends
 BANNED_EXIT = 86  # grader.worker.child.BANNED_EXIT: the child tried to import a banned library
+BATCH_REPLY_BYTES = 64 * 2**20  # arrays of replies held from one call_many before its remaining calls are dropped
+
+
+def _array_bytes(value: Any) -> int:
+    """Bytes of the arrays in a decoded reply value."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (list, tuple)):
+        return sum(map(_array_bytes, value))
+    if isinstance(value, dict):
+        return sum(map(_array_bytes, value.values()))
+    return 0
 
 
 def _text(value: Any, what: str) -> str:
@@ -74,11 +86,15 @@ class Session:
                 outcome = Returned(outcome.value, outcome.seconds, after, outcome.stderr, outcome.stdout)
         return outcome
 
-    def call_many(self, calls: Sequence[tuple[str, tuple, dict, float]]) -> list[Outcome]:
+    def call_many(self, calls: Sequence[tuple[str, tuple, dict, float]], *, deadline: float | None = None,
+                  reply_bytes: int | None = None) -> list[Outcome]:
         """``(function, args, kwargs, timeout)`` calls sent in one frame and run one after the other in the child,
         which replies to each as it ends; each call's time runs from the previous reply (the first's from the
-        send), observed here, so each has its own timeout. The outcomes of the calls that ran, in order: all of
-        them, unless one ended the child (a timeout, a crash), which is then the last."""
+        send), observed here, so each has its own timeout, cut at ``deadline`` (monotonic) and at the session's.
+        The outcomes of the calls that ran, in order: all of them, unless one ended the child (a timeout, a
+        crash), which is then the last, or the replies held reach ``reply_bytes`` of arrays (``BATCH_REPLY_BYTES``):
+        the child is then ended while it runs the next call, which did not run as far as the caller is concerned."""
+        reply_bytes = BATCH_REPLY_BYTES if reply_bytes is None else reply_bytes
         if self.import_error is not None:
             return [self.import_error for _ in calls]
         with SharedArgs([[list(args), dict(kwargs)] for _, args, kwargs, _ in calls]) as shared:
@@ -89,10 +105,14 @@ class Session:
                 {"function": function, "args": tree[0], "kwargs": tree[1]}
                 for (function, _, _, _), tree in zip(calls, shared.tree, strict=True)]}
             outcomes: list[Outcome] = []
+            held = 0
             started = time.monotonic()
             for _, _, _, timeout in calls:
-                timeout = self._cap(timeout)
-                if timeout <= 0:  # the session's time is up
+                if held > reply_bytes:
+                    self._end_child()  # it is running this call: the caller makes it again, on its own
+                    break
+                timeout = self._cap(timeout if deadline is None else min(timeout, deadline - started))
+                if timeout <= 0:  # the time is up
                     if request is None:
                         self._end_child()  # it is running this call
                     outcomes.append(TimedOut(0.0))
@@ -106,6 +126,7 @@ class Session:
                 if isinstance(outcome, Crashed):
                     self._end_child()
                 outcomes.append(outcome)
+                held += _array_bytes(outcome.value) if isinstance(outcome, Returned) else 0
                 if self._child is None:
                     break
             try:

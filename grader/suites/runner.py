@@ -98,7 +98,9 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     for position, index in enumerate(order):
         check = checks[index]
         began = time.perf_counter()
-        verdict = skip(check)
+        verdict = skip(check)  # asked of every check: it also marks whose the calls that follow are
+        if ahead:  # this check's call came back with its batch, within the submission's time: it is judged
+            verdict = None
         waited = 0.0
         if verdict is None:
             if send_ahead is not None and not ahead and position >= planned_until:  # calls of the next checks too
