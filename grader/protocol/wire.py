@@ -48,6 +48,17 @@ NPY_HEADER = re.compile(r"\{'descr': '([<>|=][biufc]\d{1,2})', 'fortran_order': 
                         r"'shape': \(((?:\d{1,19}, )*(?:\d{1,19},?)?)\), \} *\n")
 
 
+def array_bytes(value: Any) -> int:
+    """Bytes of the arrays in a value tree (lists, tuples, dicts), the rest counted as nothing."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (list, tuple)):
+        return sum(map(array_bytes, value))
+    if isinstance(value, dict):
+        return sum(map(array_bytes, value.values()))
+    return 0
+
+
 class WireError(ValueError):
     """A value that cannot cross, or bytes that are not a valid frame; the message says why."""
 

@@ -27,17 +27,6 @@ BANNED_EXIT = 86  # grader.worker.child.BANNED_EXIT: the child tried to import a
 BATCH_REPLY_BYTES = 64 * 2**20  # arrays of replies held from one call_many before its remaining calls are dropped
 
 
-def _array_bytes(value: Any) -> int:
-    """Bytes of the arrays in a decoded reply value."""
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (list, tuple)):
-        return sum(map(_array_bytes, value))
-    if isinstance(value, dict):
-        return sum(map(_array_bytes, value.values()))
-    return 0
-
-
 def _text(value: Any, what: str) -> str:
     if type(value) is not str:
         raise wire.WireError(f"{what} is not text")
@@ -126,7 +115,7 @@ class Session:
                 if isinstance(outcome, Crashed):
                     self._end_child()
                 outcomes.append(outcome)
-                held += _array_bytes(outcome.value) if isinstance(outcome, Returned) else 0
+                held += wire.array_bytes(outcome.value) if isinstance(outcome, Returned) else 0
                 if self._child is None:
                     break
             try:

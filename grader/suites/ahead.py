@@ -24,6 +24,7 @@ import numpy as np
 from grader.checks.base import Check, Kind, References, make_context
 from grader.checks.expectations import Expectations
 from grader.protocol.outcomes import Outcome
+from grader.protocol.wire import array_bytes
 
 MAX_CALLS = 64  # calls in one batch
 MAX_BYTES = 16 * 2**20  # array bytes in one batch's arguments
@@ -57,16 +58,6 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and a != a:
         return b != b  # NaN
     return bool(a == b)
-
-
-def _size(value: Any) -> int:
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (list, tuple)):
-        return sum(map(_size, value))
-    if isinstance(value, dict):
-        return sum(map(_size, value.values()))
-    return 0
 
 
 class _Planned(Exception):
@@ -137,7 +128,7 @@ def plan_batch(checks: Sequence[Check], plan: Any) -> list[Sent]:
         sent = plan(check)
         if sent is None:
             break
-        size += _size(sent.args) + _size(sent.kwargs)
+        size += array_bytes(sent.args) + array_bytes(sent.kwargs)
         if size > MAX_BYTES and batch:
             break
         batch.append(sent)
