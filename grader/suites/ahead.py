@@ -100,7 +100,7 @@ def planned_call(check: Check, references: References, secret: str, *, fresh_pub
     """The call ``check`` will make first, or None when it cannot be known ahead (a kind that does not call ahead,
     a check that reads what failed before it, asks for anything else first, or fails to plan)."""
     kind = kinds.get(check.kind)
-    if kind is None or not kind.call_ahead or kind.fresh:
+    if kind is None or not kind.call_ahead:  # a fresh kind restarts first, which stops planning
         return None
     store = getattr(references, "expectations", None)
     remembered = store if isinstance(store, Expectations) and fingerprint else None

@@ -136,19 +136,15 @@ class _Served:
                 self._ahead.popleft()
                 self.seconds += getattr(outcome, "seconds", 0.0)
                 return self._worker.served(sent, outcome, timeout)  # type: ignore[attr-defined]
-            self._drop()
+            self.restart()
         return self._worker.call(function, args, kwargs, timeout=timeout)
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
         if self._ahead:
-            self._drop()
+            self.restart()
         return self._worker.procedure(name, payload, timeout=timeout)
 
     def restart(self) -> None:
-        self._ahead.clear()
-        self._worker.restart()
-
-    def _drop(self) -> None:
         self._ahead.clear()
         self._worker.restart()
 
