@@ -25,7 +25,7 @@ import socket
 import sys
 
 from grader.protocol import wire
-from grader.worker import jail
+from grader.worker import huge_pages, jail
 from grader.worker.preload import preload
 
 
@@ -49,6 +49,7 @@ class Zygote:
         # preloaded object and copy each page it lies on (copy-on-write), a few milliseconds a child.
         gc.collect()
         gc.freeze()
+        huge_pages.collapse()  # fewer page-table entries for each fork and end to copy and drop
         self.spawned = 0
         self.uids: dict[int, int | None] = {}
         self.spare: tuple[int, socket.socket] | None = None

@@ -1,0 +1,122 @@
+"""Warm workers and their children keep memory in transparent huge pages (``grader.worker.huge_pages``): fewer
+page-table entries for each fork and end to copy and drop. Where the kernel offers none, these skip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import WorkerPool, isolation
+from grader.worker.huge_pages import HUGE_PAGE, private_writable_ranges
+
+SETTINGS = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+MB = 2**20
+
+HAND_IN = b'''
+def huge_kb():
+    return int([line.split()[1] for line in open("/proc/self/smaps_rollup") if line.startswith("AnonHugePages")][0])
+
+def grow():
+    global kept
+    kept = b"x" * (64 * 2**20)  # from malloc (numpy would ask for huge pages itself)
+    return huge_kb()
+'''
+
+
+def huge_pages_offered() -> bool:
+    try:
+        return "[never]" not in SETTINGS.read_text()
+    except OSError:
+        return False
+
+
+needs_huge_pages = pytest.mark.skipif(not huge_pages_offered(), reason="this kernel offers no transparent huge pages")
+
+
+def anon_huge_kb(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("AnonHugePages:"):
+            return int(line.split()[1])
+    return 0
+
+
+def test_the_ranges_are_whole_huge_pages_of_private_writable_anonymous_memory():
+    maps = "\n".join([
+        "00400000-00600000 r-xp 00000000 08:01 1 /usr/bin/python3",          # code: not ours to collapse
+        "01000000-01a00000 rw-p 00000000 00:00 0 [heap]",                   # 10 MB heap, aligned
+        "7f0000100000-7f0000700000 rw-p 00000000 00:00 0 ",                  # 6 MB anonymous, from 1 MB in
+        "7f0001000000-7f0001100000 rw-p 00000000 00:00 0 ",                  # 1 MB: no whole huge page
+        "7f0002000000-7f0002400000 rw-p 00001000 08:01 2 /usr/lib/libx.so",  # a library's data
+        "7ffc00000000-7ffc00400000 rw-p 00000000 00:00 0 [stack]",
+    ])
+    assert private_writable_ranges(maps) == [(0x01000000, 0x01A00000), (0x7F0000200000, 0x7F0000600000)]
+    assert all(start % HUGE_PAGE == 0 and end % HUGE_PAGE == 0 for start, end in private_writable_ranges(maps))
+
+
+@needs_huge_pages
+def test_collapse_moves_memory_already_written_into_huge_pages():
+    code = """
+import mmap, sys
+from grader.worker.huge_pages import collapse
+block = mmap.mmap(-1, 64 * 2**20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+block.write(b"x" * len(block))  # written in 4 KiB pages: huge pages only by default where the kernel always gives them
+def huge():
+    return int([l.split()[1] for l in open("/proc/self/smaps_rollup") if l.startswith("AnonHugePages")][0])
+before = huge()
+collapsed = collapse()
+print(before, collapsed, huge())
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    before, collapsed, after = map(int, subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                                       text=True, check=True).stdout.split())
+    if collapsed == 0:
+        pytest.skip("this kernel cannot collapse memory into huge pages (MADV_COLLAPSE: Linux 6.1+)")
+    assert collapsed >= 32 * MB
+    assert after - before >= 32 * 1024  # kB
+
+
+def zygote_pid(launched: int) -> int:
+    """The warm worker's own process under ``launched`` (bwrap, unshare or itself): the one holding the most memory."""
+    family, todo = [], [launched]
+    while todo:
+        pid = todo.pop()
+        family.append(pid)
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            todo += [int(child) for child in (task / "children").read_text().split()]
+    return max(family, key=lambda pid: int(Path(f"/proc/{pid}/statm").read_text().split()[1]))
+
+
+@needs_huge_pages
+def test_a_warm_worker_holds_what_it_preloaded_in_huge_pages():
+    with WorkerPool(kind="numpy", slots=1) as pool:
+        with pool.session("hw2", {"backprop.py": HAND_IN}):
+            worker = next(iter(pool._workers.values()))
+            try:
+                zygote = zygote_pid(worker._proc.pid)
+                held = anon_huge_kb(zygote)
+            except OSError as exc:
+                pytest.skip(f"cannot read the worker's memory map here: {exc}")
+    if held == 0 and not _kernel_collapses():
+        pytest.skip("this kernel cannot collapse memory into huge pages (MADV_COLLAPSE: Linux 6.1+)")
+    assert held >= 2 * 1024  # kB: at least one huge page of Python's arenas
+
+
+def _kernel_collapses() -> bool:
+    return tuple(int(part) for part in os.uname().release.split(".")[:2] if part.isdigit()) >= (6, 1)
+
+
+@needs_huge_pages
+@pytest.mark.parametrize("level", ["bwrap", "unshare", "none"])
+def test_a_childs_large_arrays_sit_in_huge_pages_at_every_level(level):
+    """glibc's malloc asks for huge pages only if told to and if it can read the kernel's settings, which the
+    bubblewrap sandbox must show it."""
+    if level != "none" and not isolation.works(level):
+        pytest.skip(f"{level} is not usable on this machine")
+    with WorkerPool(kind="numpy", slots=1, level=level) as pool, pool.session("hw2", {"backprop.py": HAND_IN}) as w:
+        before = w.call("huge_kb", (), {}, timeout=10).value
+        after = w.call("grow", (), {}, timeout=10).value
+    assert after - before >= 32 * 1024  # kB of the 64 MB
