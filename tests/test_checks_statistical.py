@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from grader.checks import statistical as st
-from grader.checks.accuracy import AccuracyTask, credit, mlp_logits
+from grader.checks.accuracy import AccuracyTask, credit, draw, mlp_logits
+from grader.data import train_test_split
 
 
 def test_hoeffding_halfwidth_solves_its_bound():
@@ -71,6 +72,30 @@ def test_credit_is_linear_between_floor_and_threshold(accuracy, fraction):
 def test_task_rejects_a_floor_above_its_threshold():
     with pytest.raises(ValueError, match="floor"):
         AccuracyTask("t", lambda seed: (np.zeros((2, 1)), np.zeros(2)), 0.5, floor=0.9, threshold=0.8)
+
+
+def test_a_draw_is_the_callers_own_and_its_data_is_made_once_per_seed():
+    made = []
+
+    def make_data(seed):
+        made.append(seed)
+        rng = np.random.default_rng(seed)
+        return rng.normal(size=(40, 2)), np.arange(40) % 2
+
+    task = AccuracyTask("t", make_data, 0.25, floor=0.5, threshold=0.9)
+    first = draw(task, np.random.default_rng(7))
+    first.X_train[:] = 0.0  # the caller's own arrays: changing them changes no later draw
+    first.y_test[:] = 5
+    again = draw(task, np.random.default_rng(7))
+    assert made == [made[0]]
+    seeds = np.random.default_rng(7).integers(0, 2**31, size=4)
+    expected = train_test_split(*make_data(int(seeds[0])), 0.25, int(seeds[1]))
+    assert all(np.array_equal(got, want) for got, want in
+               zip((again.X_train, again.X_test, again.y_train, again.y_test), expected, strict=True))
+    assert (again.train_seed, again.init_seed) == (int(seeds[2]), int(seeds[3]))
+    assert again.X_train.flags.writeable
+    draw(task, np.random.default_rng(8))
+    assert len(made) == 3  # another seed, other data
 
 
 def test_mlp_logits_is_linear_relu_linear():

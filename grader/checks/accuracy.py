@@ -8,6 +8,7 @@ probability < 1e-3 (each task's numbers and how they were set sit beside its con
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from grader.data import train_test_split
 
 Array = np.ndarray
 SEED_BOUND = 2**31  # seeds drawn for data, split and training stay valid for numpy and torch alike
+SPLITS_KEPT = 32  # a course's accuracy checks draw a handful of distinct splits, the same for every student
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,22 @@ class Draw:
 
 
 def draw(task: AccuracyTask, rng: np.random.Generator) -> Draw:
-    """Data seed, split seed, training seed and initialisation seed, in this order, from ``rng``."""
+    """Data seed, split seed, training seed and initialisation seed, in this order, from ``rng``. The arrays are
+    the caller's own; the data and its split are made once per process for each task and seeds."""
     data_seed, split_seed, train_seed, init_seed = (int(s) for s in rng.integers(0, SEED_BOUND, size=4))
-    X, y = task.make_data(data_seed)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, task.test_fraction, split_seed)
+    X_train, X_test, y_train, y_test = (part.copy() for part in _split(task, data_seed, split_seed))
     return Draw(X_train, X_test, y_train, y_test, train_seed, init_seed)
+
+
+@functools.lru_cache(maxsize=SPLITS_KEPT)
+def _split(task: AccuracyTask, data_seed: int, split_seed: int) -> tuple[Array, Array, Array, Array]:
+    """``task``'s data for ``data_seed`` split by ``split_seed``: read-only, so no holder can change what the next
+    draw gets."""
+    X, y = task.make_data(data_seed)
+    parts = train_test_split(X, y, task.test_fraction, split_seed)
+    for part in parts:
+        part.flags.writeable = False
+    return parts
 
 
 def mlp_logits(layers: Sequence[Sequence[Array]], X: Array) -> Array:
