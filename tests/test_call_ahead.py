@@ -93,6 +93,29 @@ def test_a_kind_that_does_not_call_ahead_is_not_planned() -> None:
     assert planned_call(Check("hw1.gd_step.public.a", "plain", 1.0), default_references(), SECRET, kinds=kinds) is None
 
 
+def test_a_checks_call_is_planned_once_per_run_and_each_student_gets_its_own_copy() -> None:
+    runs = []
+
+    def counted(ctx) -> Verdict:
+        runs.append(ctx.check.id)
+        ctx.call(ctx.rng.normal(size=3))
+        return Verdict.ok()
+
+    kinds = {"counted": Kind(counted, "value", "counted", call_ahead=True)}
+    check = Check("hw1.gd_step.public.a", "counted", 1.0)
+    references = default_references()  # remembers expectations across students, as a class run does
+    first, second = (planned_call(check, references, SECRET, kinds=kinds, fingerprint="f") for _ in range(2))
+    assert runs == [check.id]
+    assert first is not None and second is not None and first.matches(second.function, second.args, second.kwargs)
+    assert first.args[0] is not second.args[0]  # a student's arrays are its own
+    changed = planned_call(check, references, SECRET, kinds=kinds, fingerprint="g")  # an edited check or its code
+    assert len(runs) == 2 and changed is not None
+    hidden = Check("hw1.gd_step.hidden.a", "counted", 1.0)
+    mine, theirs = (planned_call(hidden, references, secret, kinds=kinds, fingerprint="f") for secret in ("a", "b"))
+    assert len(runs) == 4 and mine is not None and theirs is not None  # a hidden input follows from the secret too
+    assert not mine.matches(theirs.function, theirs.args, theirs.kwargs)
+
+
 def test_a_batch_keeps_to_one_visibility_ends_with_a_read_back_and_at_what_cannot_be_planned() -> None:
     def check(name: str) -> Check:
         return Check(f"hw1.gd_step.{name}", "value", 1.0)

@@ -16,7 +16,7 @@ one memory file for their arrays, read back once all have ended.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from grader.protocol.wire import array_bytes
 
 MAX_CALLS = 64  # calls in one batch
 MAX_BYTES = 16 * 2**20  # array bytes in one batch's arguments
+PLANNED = "call planned ahead"  # the label of a check's planned call among what it expects
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,9 @@ class _Planner:
 def planned_call(check: Check, references: References, secret: str, *, fresh_public: bool = False,
                  kinds: Mapping[str, Kind], fingerprint: str | None = None) -> Sent | None:
     """The call ``check`` will make first, or None when it cannot be known ahead (a kind that does not call ahead,
-    a check that reads what failed before it, asks for anything else first, or fails to plan)."""
+    a check that reads what failed before it, asks for anything else first, or fails to plan). It follows from the
+    check's record and seed alone, so with a store of expectations (``fingerprint`` given) it is planned once per
+    run and every later student gets a copy."""
     kind = kinds.get(check.kind)
     if kind is None or not kind.call_ahead:  # a fresh kind restarts first, which stops planning
         return None
@@ -107,13 +110,18 @@ def planned_call(check: Check, references: References, secret: str, *, fresh_pub
     ctx = make_context(check, _Planner(), references, secret, fresh_public=fresh_public, expectations=remembered,
                        fingerprint=fingerprint or "")
     ctx.failed = _Unread()
-    try:
-        kind.run(ctx, **check.params)
-    except _Planned as planned:
-        return replace(planned.sent, last=kind.reads_back)
-    except Exception:  # noqa: BLE001 - _NotPlannable, or a check that fails: it runs as usual and says so
+
+    def plan() -> tuple | None:
+        try:
+            kind.run(ctx, **check.params)
+        except _Planned as planned:
+            return planned.sent.function, planned.sent.args, planned.sent.kwargs, planned.sent.timeout
+        except Exception:  # noqa: BLE001 - _NotPlannable, or a check that fails: it runs as usual and says so
+            return None
         return None
-    return None
+
+    call = ctx.expected(PLANNED, plan)
+    return None if call is None else Sent(*call, last=kind.reads_back)
 
 
 def plan_batch(checks: Sequence[Check], plan: Any) -> list[Sent]:
