@@ -111,7 +111,7 @@ def planned_call(check: Check, references: References, secret: str, *, fresh_pub
                        fingerprint=fingerprint or "")
     ctx.failed = _Unread()
 
-    def plan() -> tuple | None:
+    def plan() -> tuple[str, tuple, dict, float] | None:
         try:
             kind.run(ctx, **check.params)
         except _Planned as planned:
@@ -121,7 +121,10 @@ def planned_call(check: Check, references: References, secret: str, *, fresh_pub
         return None
 
     call = ctx.expected(PLANNED, plan)
-    return None if call is None else Sent(*call, last=kind.reads_back)
+    if call is None:
+        return None
+    function, args, kwargs, timeout = call
+    return Sent(function, args, kwargs, timeout, last=kind.reads_back)
 
 
 def plan_batch(checks: Sequence[Check], plan: Any) -> list[Sent]:
