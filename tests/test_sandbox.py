@@ -268,3 +268,12 @@ def test_a_worker_started_from_a_short_lived_thread_outlives_it():
             again = call(w, "relu_forward", np.array([-1.0, 2.0]))
         assert isinstance(first[0], Returned) and isinstance(again, Returned)
         assert worker._proc.pid == pid  # the same warm worker served both: it was not restarted
+
+
+def test_a_child_collects_its_garbage_and_inherits_the_preload_frozen(pool):
+    """The worker preloads with the collector paused and freezes what it loaded: its children must collect again."""
+    source = BACKPROP + b"\ndef collector():\n    import gc\n    return [gc.isenabled(), gc.get_freeze_count()]\n"
+    with pool.session("hw2", {"backprop.py": source}) as w:
+        enabled, frozen = call(w, "collector").value
+    assert enabled is True
+    assert frozen > 1000  # numpy and the worker's own modules, out of every collection's way

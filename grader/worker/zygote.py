@@ -44,11 +44,14 @@ class Zygote:
     def __init__(self, config: dict, ctrl: socket.socket) -> None:
         self.config = config
         self.ctrl = ctrl
+        # No collection while the preload imports: each full pass walks every object loaded so far, about a
+        # quarter of a torch worker's start. The few cycles the imports leave stay, frozen with the rest.
+        gc.disable()
         self.builtins, self.procedures = preload(config["kind"])
         # What was loaded stays out of the collector's sight: a child's collection would otherwise touch every
         # preloaded object and copy each page it lies on (copy-on-write), a few milliseconds a child.
-        gc.collect()
         gc.freeze()
+        gc.enable()  # for the children
         huge_pages.collapse()  # fewer page-table entries for each fork and end to copy and drop
         self.spawned = 0
         self.uids: dict[int, int | None] = {}
