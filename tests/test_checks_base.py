@@ -61,3 +61,12 @@ def test_a_record_reads_its_assignment_target_and_visibility_from_its_id_and_kno
     assert (check.assignment, check.target, check.visibility, check.case) == ("hw2", "relu_forward", "hidden",
                                                                               "kink.zeros")
     assert check.defined_at == f"tests/test_checks_base.py:{line}"
+
+
+def test_a_contexts_generator_is_made_when_first_used_and_follows_from_the_check_seed():
+    check = Check("hw2.relu_forward.hidden.a", "value", 1.0)
+    ctx = make_context(check, ScriptedWorker(TimedOut(1.0)), references=None, secret="s")
+    assert "rng" not in vars(ctx)  # a check whose inputs are remembered never pays for it
+    drawn = ctx.rng.normal(size=3)
+    assert ctx.rng is ctx.rng
+    assert np.array_equal(drawn, np.random.default_rng(check_seed(check.id, "hidden", "s")).normal(size=3))

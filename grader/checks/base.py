@@ -9,6 +9,7 @@ back against the trusted reference, computed here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sys
 from collections.abc import Callable, Hashable, Mapping
@@ -162,11 +163,12 @@ class Kind:
 
 @dataclass
 class Context:
-    """What a running check gets: its seeded generator and the worker to call into, and where what it
-    expects is remembered across students (``expectations`` under ``key``; None: computed every time)."""
+    """What a running check gets: its seeded generator (``rng``, made from ``seed`` when first used: a check whose
+    inputs are remembered never needs it) and the worker to call into, and where what it expects is remembered
+    across students (``expectations`` under ``key``; None: computed every time)."""
 
     check: Check
-    rng: np.random.Generator
+    seed: int | np.random.Generator  # anything np.random.default_rng takes
     worker: Worker
     references: References
     extras: dict[str, Any] = field(default_factory=dict)
@@ -174,6 +176,10 @@ class Context:
     failed: Mapping[str, frozenset[str]] = field(default_factory=dict)
     expectations: Expectations | None = None
     key: Hashable = None  # (check fingerprint, seed): what the check's inputs follow from
+
+    @functools.cached_property
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
 
     @property
     def hidden(self) -> bool:
@@ -228,5 +234,5 @@ def make_context(check: Check, worker: Worker, references: References, secret: s
     given (the seed joins it in the key: a different secret or check never shares an expectation)."""
     seed = check_seed(check.id, check.visibility, secret, fresh_public)
     key = (fingerprint, seed) if expectations is not None and fingerprint else None
-    return Context(check, np.random.default_rng(seed), worker, references, failed=dict(failed or {}),
+    return Context(check, seed, worker, references, failed=dict(failed or {}),
                    expectations=expectations, key=key)
