@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker
@@ -17,6 +20,7 @@ from grader.checks.references import (
     RecordedReferences,
     RecordingReferences,
     args_key,
+    collector_paused,
     to_plain,
 )
 from grader.course.hw2.rules.linear import TRANSPOSED_DW
@@ -200,3 +204,38 @@ def test_in_process_worker_reports_raises_exits_and_non_data():
     sent = np.ones(2)
     outcome = worker.call("touch", (sent,), {}, timeout=1)
     assert np.all(sent == 1) and np.all(outcome.args_after[0] == 0)
+
+
+def test_reference_code_runs_with_the_collector_paused_and_restored(tmp_path, monkeypatch):
+    """A reference's first call may import torch: no collection pass then. Overlapping pauses (threads) end with the
+    collector as it was before the first."""
+    (tmp_path / "paused_reference.py").write_text("import gc\n\ndef collecting():\n    return gc.isenabled()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert gc.isenabled()
+    assert LiveReferences({"t": "paused_reference"})("t", "collecting", (), {}) is False
+    assert gc.isenabled()
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait(10)
+    with collector_paused():
+        pass
+    assert not gc.isenabled()  # the other pause still stands
+    leave.set()
+    holder.join()
+    assert gc.isenabled()
+
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
