@@ -141,6 +141,21 @@ def test_a_call_matches_only_the_same_function_and_equal_arguments() -> None:
     assert not sent.matches("relu_forward", (X, [1, 2.5]), {"scale": 1.0})
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int16, np.bool_, np.complex128, "U3"])
+def test_arrays_match_bit_for_bit_whatever_their_layout(dtype) -> None:
+    base = np.array([[0.0, 1.5, 2.0], [3.0, 4.0, 5.0]]).astype(dtype)
+    other = base.copy()
+    other[1, 0] = other[0, 1] if base.dtype.kind != "b" else not other[1, 0]  # one element differs
+    for layout in (lambda a: a, np.asfortranarray, lambda a: a[:, ::2]):
+        sent = Sent("f", (layout(base),), {}, 1.0)
+        assert sent.matches("f", (np.array(layout(base), copy=True),), {})
+        assert not sent.matches("f", (layout(other),), {})
+    if base.dtype.kind == "f":  # the same NaN matches; a signed zero is another input
+        nan = np.array([np.nan, -0.0], dtype=dtype)
+        assert Sent("f", (nan,), {}, 1.0).matches("f", (nan.copy(),), {})
+        assert not Sent("f", (nan,), {}, 1.0).matches("f", (np.array([np.nan, 0.0], dtype=dtype),), {})
+
+
 def grade_rows(source: str, assignment: str, filename: str, timeout: float | None = None,
                others: dict[str, bytes] | None = None) -> list[tuple]:
     """The hand-in's rows (all but their seconds), graded through the sandbox on the public and hidden checks;

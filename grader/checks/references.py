@@ -84,7 +84,7 @@ def _feed(h: Any, value: Any) -> None:
     elif isinstance(value, np.ndarray):
         a = np.ascontiguousarray(value)
         h.update(f"<array {a.dtype.newbyteorder('<').str} {a.shape}>".encode())
-        h.update(a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes())
+        h.update(a.astype(a.dtype.newbyteorder("<"), copy=False).data)  # hashed where it lies: no copy
     elif isinstance(value, (list, tuple)):
         h.update(f"<seq {len(value)}>".encode())
         for v in value:

@@ -51,7 +51,7 @@ def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, np.ndarray):
-        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+        return a.dtype == b.dtype and a.shape == b.shape and _same_bits(a, b)
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, dict):
@@ -59,6 +59,16 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and a != a:
         return b != b  # NaN
     return bool(a == b)
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays of one dtype and shape hold the same bits (a NaN equals the same NaN, -0.0 differs from
+    0.0), compared as unsigned integers of the same size: no copy of either (a copy of a large input costs more
+    than the comparison)."""
+    if a.dtype.itemsize in (1, 2, 4, 8):
+        as_bits = np.dtype(f"u{a.dtype.itemsize}")
+        return bool(np.array_equal(a.view(as_bits), b.view(as_bits)))
+    return a.tobytes() == b.tobytes()
 
 
 class _Planned(Exception):
