@@ -148,3 +148,19 @@ def test_judges_read_the_lab_training_a_run_stored_instead_of_training_again(tmp
 
     assert all(r.status == "pass" for g in graded for r in g.results) and len(graded) == 6
     assert len(log.read_text().split()) == 1  # the second run's two judges did not train
+
+
+def test_a_judge_sets_up_one_blas_thread_and_reused_memory(monkeypatch, secret):
+    """What a judge does before its first hand-in (``judges._start``), as a grading thread's process does."""
+    import grader.pipeline.blas as blas
+    import grader.pipeline.heap as heap
+
+    done: list[str] = []
+    monkeypatch.setattr(blas, "set_blas_threads", lambda n: done.append(f"blas {n}"))
+    monkeypatch.setattr(heap, "keep_freed_memory", lambda: done.append("heap") or True)
+    judges._start(judges.Plan(checks={}, budgets={}, secret=secret, fresh_public=False))
+    try:
+        assert done == ["blas 1", "heap"]
+    finally:
+        judges._judge["pool"].close()
+        judges._judge.clear()

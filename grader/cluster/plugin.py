@@ -93,6 +93,7 @@ class GradingPlugin(WorkerPlugin):
         from grader.pipeline.blas import set_blas_threads
         from grader.pipeline.config import apply_overrides
         from grader.pipeline.gradebook import suite_hash
+        from grader.pipeline.heap import keep_freed_memory
         from grader.pipeline.resources import default_references
         from grader.sandbox import WorkerPool
         from grader.sandbox.isolation import detect
@@ -119,6 +120,7 @@ class GradingPlugin(WorkerPlugin):
                 )
         self._references = default_references()
         set_blas_threads(1)  # grades as a judge does: its products on one thread (grader.pipeline.blas)
+        keep_freed_memory()  # and its arrays in reused memory (grader.pipeline.heap)
         self._pool = WorkerPool(slots=status["threads"], level=level)
         return None
 

@@ -126,6 +126,9 @@ def _threaded(todo: list[Submission], checks_for: Callable[[str], list[Check]], 
               references: References, secret: str, jobs: int, budget_for: Callable[[str], float],
               fresh_public: bool) -> Iterator[Graded]:
     """``grade_one`` for each submission on ``jobs`` threads, yielded as each finishes."""
+    from grader.pipeline.heap import keep_freed_memory
+
+    keep_freed_memory()  # as a judge does (grader.pipeline.heap)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
     try:
         futures = [

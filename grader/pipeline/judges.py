@@ -51,13 +51,15 @@ _judge: dict[str, Any] = {}  # in a judge process: its plan, sandbox pool and re
 def _start(plan: Plan) -> None:
     """A judge's set-up: one sandbox slot, the references (live, sharing their slow answers with the other judges
     where the parent's do; or recorded in a release), one BLAS thread (``grader.pipeline.blas``: a judge shares
-    the cores with the sandboxes)."""
+    the cores with the sandboxes), freed memory kept for the next arrays (``grader.pipeline.heap``)."""
     from grader.pipeline.blas import set_blas_threads
+    from grader.pipeline.heap import keep_freed_memory
     from grader.pipeline.resources import default_references
     from grader.sandbox import WorkerPool
     from grader.suites.runner import remember_fingerprints
 
     set_blas_threads(1)
+    keep_freed_memory()  # arrays in reused memory, not fresh pages each (grader.pipeline.heap)
     pool = WorkerPool(slots=1, level=plan.level)
     for checks in plan.checks.values():
         remember_fingerprints(checks, plan.fingerprints or {})
