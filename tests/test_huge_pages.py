@@ -120,3 +120,37 @@ def test_a_childs_large_arrays_sit_in_huge_pages_at_every_level(level):
         before = w.call("huge_kb", (), {}, timeout=10).value
         after = w.call("grow", (), {}, timeout=10).value
     assert after - before >= 32 * 1024  # kB of the 64 MB
+
+
+def test_a_child_can_change_no_huge_page_setting_and_see_no_more_of_sys():
+    """The one part of /sys the bubblewrap sandbox shows (for the worker's malloc, which reads it as root before any
+    child exists) is read-only: a hand-in cannot switch the host's huge pages (to slow every other sandbox down, say)
+    nor look around the rest of /sys."""
+    if not isolation.works("bwrap"):
+        pytest.skip("bwrap is not usable on this machine")
+    settings = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    if not settings.exists():
+        pytest.skip("this kernel has no transparent huge pages")
+    host_before = settings.read_text()
+    probe = HAND_IN + b'''
+import os
+
+def attempt(do):
+    try:
+        return do()
+    except OSError as exc:
+        return type(exc).__name__
+
+def tamper():
+    def write():
+        with open("/sys/kernel/mm/transparent_hugepage/enabled", "w") as f:
+            f.write("never")
+        return "written"
+    return [attempt(write), attempt(lambda: sorted(os.listdir("/sys"))),
+            attempt(lambda: sorted(os.listdir("/sys/kernel")))]
+'''
+    with WorkerPool(kind="numpy", slots=1, level="bwrap") as pool, pool.session("hw2", {"backprop.py": probe}) as w:
+        wrote, sys_entries, kernel_entries = w.call("tamper", (), {}, timeout=10).value
+    assert wrote in ("PermissionError", "OSError")  # refused (a read-only mount, or no right to it at all)
+    assert settings.read_text() == host_before
+    assert sys_entries in ("PermissionError", ["kernel"]) and kernel_entries in ("PermissionError", ["mm"])
