@@ -206,6 +206,23 @@ def test_in_process_worker_reports_raises_exits_and_non_data():
     assert np.all(sent == 1) and np.all(outcome.args_after[0] == 0)
 
 
+@pytest.mark.parametrize(("kept", "frozen"), [(1_000, False), (200_000, True)])
+def test_a_pause_that_left_an_import_alive_freezes_it_instead_of_scanning_it(kept, frozen):
+    """What a long pause leaves alive (an import's objects) is frozen, not scanned by the next passes; after a short
+    one the collector scans as usual."""
+    gc.collect()
+    before = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            alive = [[] for _ in range(kept)]  # tracked objects that outlive the pause, as an import's do
+        assert gc.isenabled()
+        assert (gc.get_freeze_count() >= before + kept) is frozen
+        assert (gc.get_freeze_count() == before) is not frozen
+        del alive
+    finally:
+        gc.unfreeze()
+
+
 def test_reference_code_runs_with_the_collector_paused_and_restored(tmp_path, monkeypatch):
     """A reference's first call may import torch: no collection pass then. Overlapping pauses (threads) end with the
     collector as it was before the first."""

@@ -129,13 +129,17 @@ class LiveReferences:
 _pauses = 0
 _pauses_lock = threading.Lock()
 _collecting = True  # whether the collector ran before the first of the current pauses
+FREEZE_AFTER = 100_000  # objects a pause left alive beyond which they are frozen rather than scanned (an import)
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside (any thread's): a large import (torch and its compiler) otherwise pays
     for a full pass over every object alive, again and again as they grow. The collector runs again once the last
-    pause ends, if it ran before the first; what piled up meanwhile is collected then."""
+    pause ends, if it ran before the first; what piled up meanwhile is collected then, unless it is over
+    ``FREEZE_AFTER`` objects: then everything alive is frozen (``gc.freeze``), as a worker freezes its preload. An
+    import's modules, functions and classes live as long as the process, and scanning them cost about 0.2 s after
+    torch's import, and as much at every later full pass; the few cycles left as garbage then stay (a few MB, once)."""
     global _pauses, _collecting
     with _pauses_lock:
         if _pauses == 0:
@@ -148,6 +152,8 @@ def collector_paused() -> Iterator[None]:
         with _pauses_lock:
             _pauses -= 1
             if _pauses == 0 and _collecting:
+                if gc.get_count()[0] > FREEZE_AFTER:  # new objects since the last pass, most from inside the pause
+                    gc.freeze()
                 gc.enable()
 
 
