@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
+from grader.sandbox.fonts import SANDBOX_CONFIG_DIR
+from grader.sandbox.fonts import bwrap_binds as font_binds
 
 GRADER_DIR = Path(grader.__file__).resolve().parent
 HIDDEN_DIR = GRADER_DIR / "suites" / "hidden"
@@ -109,7 +111,7 @@ def masks() -> tuple[list[str], list[str]]:
 def environment() -> dict[str, str]:
     """The worker's whole environment: no secrets, one thread per worker, deterministic hashing."""
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib"}
+           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": SANDBOX_CONFIG_DIR}
     env.update({var: "1" for var in THREAD_VARS})
     env["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1"  # malloc in huge pages: cheaper forks (grader.worker.huge_pages)
     env["MALLOC_ARENA_MAX"] = "2"  # a thread's 64 MB malloc arena would count against the address-space limit
@@ -161,6 +163,8 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
     args += ["--ro-bind-try", HUGE_PAGE_SETTINGS, HUGE_PAGE_SETTINGS]
+    if config.get("kind") == "torch":  # the worker that preloads matplotlib (grader.worker.preload)
+        args += font_binds()  # this machine's font list, read-only: not rebuilt by every worker (grader.sandbox.fonts)
     # The private /tmp comes before the binds: a grader installed under /tmp (a CI clone) is bound on top
     # of it rather than hidden by it. Only /tmp stays writable.
     args += ["--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]

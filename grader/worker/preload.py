@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import warnings
 from typing import Any
+
+# Where the sandbox shows this machine's matplotlib font lists, read-only (grader.sandbox.fonts): copied into the
+# worker's MPLCONFIGDIR before matplotlib's import, which then reads one instead of building it (about 0.2 s).
+FONT_LISTS_DIR = "/etc/matplotlib-fonts"
 
 
 def preload(kind: str) -> tuple[dict, dict]:
@@ -24,6 +30,7 @@ def preload(kind: str) -> tuple[dict, dict]:
 
         _warm_up_torch(torch)
         try:
+            copy_font_lists()
             import matplotlib
 
             matplotlib.use("Agg")
@@ -36,6 +43,18 @@ def preload(kind: str) -> tuple[dict, dict]:
     from grader.worker.procedures import PROCEDURES
 
     return BUILTINS, PROCEDURES
+
+
+def copy_font_lists(source: str = FONT_LISTS_DIR) -> None:
+    """The font lists the sandbox shows, copied into ``MPLCONFIGDIR`` (by the worker, before any child exists; the
+    first child's end wipes them with the rest of the scratch area, once matplotlib has read them)."""
+    target = os.environ.get("MPLCONFIGDIR")
+    if not target or not os.path.isdir(source):
+        return
+    os.makedirs(target, exist_ok=True)
+    for name in os.listdir(source):
+        if name.startswith("fontlist-v") and name.endswith(".json"):
+            shutil.copyfile(os.path.join(source, name), os.path.join(target, name))
 
 
 def _warm_up_torch(torch: Any) -> None:
