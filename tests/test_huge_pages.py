@@ -80,19 +80,29 @@ print(before, collapsed, huge())
 
 
 def zygote_pid(launched: int) -> int:
-    """The warm worker's own process under ``launched`` (bwrap, unshare or itself): the one holding the most memory."""
-    family, todo = [], [launched]
+    """The warm worker's own process under ``launched`` (bwrap, unshare or itself): the first process running the
+    zygote, not one of the children it forked (they run the same command line, and a child may hold more memory)."""
+    parents, todo = {launched: 0}, [launched]
     while todo:
         pid = todo.pop()
-        family.append(pid)
         for task in Path(f"/proc/{pid}/task").iterdir():
-            todo += [int(child) for child in (task / "children").read_text().split()]
-    return max(family, key=lambda pid: int(Path(f"/proc/{pid}/statm").read_text().split()[1]))
+            for child in (task / "children").read_text().split():
+                parents[int(child)] = pid
+                todo.append(int(child))
+    def runs_zygote(pid: int) -> bool:  # the interpreter itself, not bwrap or unshare holding its command line
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        return b"python" in Path(args[0].decode()).name.encode() and any(b"grader.worker.zygote" in a for a in args)
+
+    zygotes = {pid for pid in parents if runs_zygote(pid)}
+    return next(pid for pid in zygotes if parents[pid] not in zygotes)
 
 
 @needs_huge_pages
 def test_a_warm_worker_holds_what_it_preloaded_in_huge_pages():
-    with WorkerPool(kind="numpy", slots=1) as pool:
+    """A torch worker: glibc's heap is in huge pages through malloc's tunable (about 118 MB here), and the collapse
+    adds most of Python's arenas (about 190 MB in all). A numpy worker's two or three huge pages can all be split
+    again once it writes to them after forking a child (copy-on-write), which made this test fail now and then."""
+    with WorkerPool(kind="torch", slots=1) as pool:
         with pool.session("hw2", {"backprop.py": HAND_IN}):
             worker = next(iter(pool._workers.values()))
             try:
@@ -102,7 +112,7 @@ def test_a_warm_worker_holds_what_it_preloaded_in_huge_pages():
                 pytest.skip(f"cannot read the worker's memory map here: {exc}")
     if held == 0 and not _kernel_collapses():
         pytest.skip("this kernel cannot collapse memory into huge pages (MADV_COLLAPSE: Linux 6.1+)")
-    assert held >= 2 * 1024  # kB: at least one huge page of Python's arenas
+    assert held >= 150 * 1024  # kB: more than malloc's heap alone
 
 
 def _kernel_collapses() -> bool:
