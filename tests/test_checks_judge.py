@@ -123,6 +123,8 @@ def test_stderr_never_costs_points():
                 'Traceback:\n  File "/home/ann/backprop.py", line 12, in relu_forward\n'),
          "error", 'raised ValueError: shapes (4,3) and (2,3) not aligned (File "backprop.py", line 12'),
         (TimedOut(10.0), "timeout", "did not finish within 10 s"),
+        (TimedOut(1.0137), "timeout", "did not finish within 1 s"),  # stopped a little late: the same message
+        (TimedOut(0.5), "timeout", "did not finish within 0.5 s"),
         (Crashed("killed by signal 9 (memory limit?)"), "error", "memory limit"),
         (Crashed("bad reply: returned a Cheater"), "error", "not numbers or arrays"),
     ],
