@@ -114,3 +114,22 @@ def test_a_machine_without_a_font_list_gets_one_built_once(cache, monkeypatch):
     (path,) = cache.glob("fontlist-v*.json")
     assert binds == ["--ro-bind", str(path), f"/etc/matplotlib-fonts/{path.name}"]
     assert "ttflist" in json.loads(path.read_text())
+
+
+def test_building_the_font_list_runs_no_code_from_the_folder_it_is_started_in(cache, tmp_path, monkeypatch):
+    """The grader may run in a student's repository (CI on push): a ``matplotlib`` package planted there must not be
+    what the grader's own process imports to build the font list, outside any sandbox."""
+    import grader.sandbox.fonts as fonts
+
+    repo = tmp_path / "student-repo"
+    (repo / "matplotlib").mkdir(parents=True)
+    marker = tmp_path / "ran-on-the-host"
+    (repo / "matplotlib" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('pwned')\n")
+    (repo / "matplotlib" / "font_manager.py").write_text("")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("MPLCONFIGDIR", str(cache))
+    monkeypatch.setenv("PYTHONPATH", str(repo))  # nor through the environment
+    monkeypatch.setattr(fonts, "_built", False)
+    fonts.build_font_list()
+    assert not marker.exists()
+    assert list(cache.glob("fontlist-v*.json"))  # the real matplotlib built it

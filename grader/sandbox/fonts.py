@@ -64,9 +64,9 @@ def build_font_list() -> None:
         return
     _built = True
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    try:
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True,
-                       timeout=120, check=False)
+    try:  # isolated (-I) and started in /: the folder the grader runs in may be a student's repository
+        subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"], env=env, cwd="/",
+                       capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.SubprocessError):
         pass
 
