@@ -19,7 +19,6 @@ from pathlib import Path
 
 from grader.worker.preload import FONT_LISTS_DIR
 
-SANDBOX_CONFIG_DIR = "/tmp/.matplotlib"  # the worker's MPLCONFIGDIR (grader.sandbox.isolation.environment)
 MAX_BYTES = 4 * 2**20  # a font list is tens of kB; anything far larger is not one
 
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
-from grader.sandbox.fonts import SANDBOX_CONFIG_DIR
 from grader.sandbox.fonts import bwrap_binds as font_binds
 
 GRADER_DIR = Path(grader.__file__).resolve().parent
@@ -111,7 +110,7 @@ def masks() -> tuple[list[str], list[str]]:
 def environment() -> dict[str, str]:
     """The worker's whole environment: no secrets, one thread per worker, deterministic hashing."""
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": SANDBOX_CONFIG_DIR}
+           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib"}
     env.update({var: "1" for var in THREAD_VARS})
     env["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1"  # malloc in huge pages: cheaper forks (grader.worker.huge_pages)
     env["MALLOC_ARENA_MAX"] = "2"  # a thread's 64 MB malloc arena would count against the address-space limit
