@@ -8,11 +8,12 @@ course, each figure with what it measures:
   started inside the timing) per student and per submission;
 - cores used: CPU seconds of the grader's processes and of the sandboxes (read while the run goes,
   ``cpu_meter``) over wall seconds;
-- core utilisation: seconds spent inside student calls / (wall seconds x N) (a call's seconds run from the grader's
-  request to its decoded reply, so the grader's encoding and decoding of the call's frames are in them), and where
-  the rest of the slot time went: per assignment, the part of its submissions' time outside student calls, and the
-  time outside any; and per assignment a typical submission's (the median) beside the two largest, which carry what
-  a run pays once (a worker of each judge starting; for the lab, torch and the reference training);
+- core utilisation: seconds spent inside student calls / (wall seconds x N), a call's seconds being the time the
+  grader waits for the child (sending it the request and receiving the reply; the grader's encoding and decoding of
+  them are not in it: ``Session.student_seconds``), and where the rest of the slot time went: per assignment, the
+  part of its submissions' time outside student calls, and the time outside any; and per assignment a typical
+  submission's (the median) beside the two largest, which carry what a run pays once (a worker of each judge
+  starting; for the lab, torch and the reference training);
 - the isolation overhead per submission: the same class against an empty suite on a warm pool, one session at a
   time (sandbox session and import only);
 - the naive way: the same checks in a fresh interpreter per student (importing numpy, torch for the lab, the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import nbformat
 import numpy as np
@@ -91,6 +92,35 @@ def test_a_correct_module_returns_the_right_values(pool):
     assert np.allclose(linear.value, X @ W.T + b)
     assert nested.value == (3, [3, {"twice": 6}])  # tuples stay tuples, lists lists
     assert worker.student_seconds > 0
+
+
+def test_student_seconds_are_the_wait_for_the_child_not_the_graders_encoding_and_decoding(pool, monkeypatch):
+    """The grader's own work on a call's frames (here made 0.25 s slower each time) is not time in student code;
+    a call's own seconds, which its timeout is measured against, still run from the request to the decoded reply."""
+    from grader.sandbox import session as session_module
+
+    wire, slow = session_module.wire, 0.25
+    encode, decode = wire.encode, wire.decode_payload
+
+    def slow_encode(value, *args, **kwargs):
+        if isinstance(value, dict) and (value.get("op") in ("call", "calls") or "files" in value):
+            time.sleep(slow)
+        return encode(value, *args, **kwargs)
+
+    def slow_decode(payload, *args, **kwargs):
+        value = decode(payload, *args, **kwargs)
+        if isinstance(value, dict) and {"returned", "prepared", "imported"} & set(value):
+            time.sleep(slow)
+        return value
+
+    monkeypatch.setattr(wire, "encode", slow_encode)
+    monkeypatch.setattr(wire, "decode_payload", slow_decode)
+    with pool.session("hw2", {"backprop.py": BACKPROP}) as worker:  # files, "prepared", "imported": 3 x slow
+        single = call(worker, "relu_forward", np.array([-1.0, 2.0]))  # 2 x slow
+        many = worker.call_many([("count", (), {}, 5.0), ("count", (), {}, 5.0)])  # 3 x slow
+    assert isinstance(single, Returned) and [o.value for o in many] == [1, 2]
+    assert single.seconds >= 2 * slow
+    assert worker.student_seconds < 4 * slow  # 8 x slow of the grader's work were around it
 
 
 def test_arguments_come_back_as_they_were_after_the_call(pool):

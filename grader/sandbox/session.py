@@ -40,7 +40,8 @@ class Session:
     failed at import (Raised, TimedOut or Crashed). ``banned``: banned imports found by reading the
     sources before any student code ran, and ``banned_at_run_time``: a child ended by trying to import
     one (both observed outside student code). ``imports``: top-level modules the import pulled in (as the
-    child says: for information only). ``student_seconds``: wall time inside student code.
+    child says: for information only). ``student_seconds``: wall time spent waiting for the child (sending it
+    requests and receiving its replies, the import included; not the grader's encoding and decoding of them).
     """
 
     def __init__(self, worker: WorkerProcess, assignment: Assignment, files: dict[str, bytes], *,
@@ -110,7 +111,6 @@ class Session:
                 request = None
                 now = time.monotonic()
                 seconds, started = now - started, now
-                self.student_seconds += seconds
                 outcome = self._outcome(reply, seconds) if isinstance(reply, dict) else reply
                 if isinstance(outcome, Crashed):
                     self._end_child()
@@ -172,7 +172,6 @@ class Session:
             outcome = self._exchange(None, deadline, started)
         else:
             outcome = prepared
-        self.student_seconds += time.monotonic() - started
         if isinstance(outcome, dict) and type(outcome.get("imported")) is list:
             self.imports = [str(m)[:200] for m in outcome["imported"][:1000]]
             return self._child
@@ -225,10 +224,16 @@ class Session:
             return Crashed("no worker")
         sock = self._child[1]
         try:
-            if message is not None:
-                # a check passing something that is not data is a grader bug: encode raises
-                wire.send_frame(sock, wire.encode(message), deadline, fds)
-            reply = wire.decode_payload(wire.recv_frame(sock, deadline))
+            # a check passing something that is not data is a grader bug: encode raises
+            frame = None if message is None else wire.encode(message)
+            waiting = time.monotonic()  # what the child takes: from here until its reply is in, not decoded
+            try:
+                if frame is not None:
+                    wire.send_frame(sock, frame, deadline, fds)
+                payload = wire.recv_frame(sock, deadline)
+            finally:
+                self.student_seconds += time.monotonic() - waiting
+            reply = wire.decode_payload(payload)
         except TimeoutError:
             seconds = time.monotonic() - started
             self._end_child()
@@ -255,7 +260,6 @@ class Session:
         started = time.monotonic()
         reply = self._exchange(message, started + timeout, started, fds)
         seconds = time.monotonic() - started
-        self.student_seconds += seconds
         if not isinstance(reply, dict):
             return reply
         outcome = self._outcome(reply, seconds)
