@@ -89,9 +89,10 @@ def zygote_pid(launched: int) -> int:
             for child in (task / "children").read_text().split():
                 parents[int(child)] = pid
                 todo.append(int(child))
+
     def runs_zygote(pid: int) -> bool:  # the interpreter itself, not bwrap or unshare holding its command line
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        return b"python" in Path(args[0].decode()).name.encode() and any(b"grader.worker.zygote" in a for a in args)
+        return "python" in Path(os.fsdecode(args[0])).name and any(b"grader.worker.zygote" in a for a in args)
 
     zygotes = {pid for pid in parents if runs_zygote(pid)}
     return next(pid for pid in zygotes if parents[pid] not in zygotes)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.worker.preload import FONT_LISTS_DIR
+from grader.worker.preload import FONT_LIST_NAMES, FONT_LISTS_DIR
 
 MAX_BYTES = 4 * 2**20  # a font list is tens of kB; anything far larger is not one
 
@@ -33,12 +33,12 @@ def host_cache_dir() -> Path:
 
 
 def font_lists(cache_dir: Path | None = None) -> list[Path]:
-    """The font lists (``fontlist-v*.json``) in the host's cache that can be shown to a worker: regular files, not
+    """The font lists (``FONT_LIST_NAMES``) in the host's cache that can be shown to a worker: regular files, not
     links, owned by this user and not writable by others, of a plausible size."""
     folder = host_cache_dir() if cache_dir is None else cache_dir
     found = []
     try:
-        entries = sorted(folder.glob("fontlist-v*.json"))
+        entries = sorted(folder.glob(FONT_LIST_NAMES))
     except OSError:
         return []
     for path in entries:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import warnings
@@ -10,6 +11,7 @@ from typing import Any
 # Where the sandbox shows this machine's matplotlib font lists, read-only (grader.sandbox.fonts): copied into the
 # worker's MPLCONFIGDIR before matplotlib's import, which then reads one instead of building it (about 0.2 s).
 FONT_LISTS_DIR = "/etc/matplotlib-fonts"
+FONT_LIST_NAMES = "fontlist-v*.json"  # what matplotlib names its font lists (one per version of the format)
 
 
 def preload(kind: str) -> tuple[dict, dict]:
@@ -53,7 +55,7 @@ def copy_font_lists(source: str = FONT_LISTS_DIR) -> None:
         return
     os.makedirs(target, exist_ok=True)
     for name in os.listdir(source):
-        if name.startswith("fontlist-v") and name.endswith(".json"):
+        if fnmatch.fnmatchcase(name, FONT_LIST_NAMES):
             shutil.copyfile(os.path.join(source, name), os.path.join(target, name))
 
 
