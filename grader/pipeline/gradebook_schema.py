@@ -14,7 +14,11 @@ the hand-ins' text; a gradebook of version 0 is migrated in place when it is ope
 off the messages the grader wrote (the same wording since the first release) and its secret fingerprint is
 unknown (""), which the consistency check reports until the rows are regraded. Version 2 records with each
 submission the files its content hash covers (``loaded``: JSON ``{"files": {name: digest}, "all": why}``,
-see ``grader.pipeline.loads``), so a run can say which file changed; older rows have "" there.
+see ``grader.pipeline.loads``), so a run can say which file changed; older rows have "" there. Version 3 keeps,
+per submission, a version of its rows (``result_versions``: a random 64-bit number), set anew by triggers whenever
+one of its rows is inserted, updated or deleted, by the grader or by any other writer; a migrated gradebook's
+submissions get one each. The reports then re-read only the rows whose version changed
+(``grader.reports.results_table``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Sequence
 from grader.pipeline.integrity import FLAG_PREFIX
 from grader.pipeline.results import CheckResult
 
-VERSION = 2
+VERSION = 3
 GRADED, NOT_SUBMITTED, UNGRADABLE = "graded", "not submitted", "ungradable"
 STATES = (GRADED, NOT_SUBMITTED, UNGRADABLE)
 # Verdict problems (grader.checks.vocabulary) that stop every check of a submission before it runs.
@@ -54,7 +58,21 @@ CREATE TABLE IF NOT EXISTS sources (
     student TEXT NOT NULL, assignment TEXT NOT NULL, content_hash TEXT NOT NULL, text TEXT NOT NULL,
     filtered TEXT NOT NULL, offsets BLOB NOT NULL,
     PRIMARY KEY (student, assignment));
+CREATE TABLE IF NOT EXISTS result_versions (
+    student TEXT NOT NULL, assignment TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (student, assignment));
 """
+# One statement each (a trigger's body holds semicolons): any change to a row of ``results`` gives its submission,
+# and for an update that moves it its old submission too, a new version.
+_NEW_VERSION = "INSERT OR REPLACE INTO result_versions VALUES ({row}.student, {row}.assignment, random());"
+TRIGGERS = (
+    f"CREATE TRIGGER IF NOT EXISTS results_inserted AFTER INSERT ON results BEGIN "
+    f"{_NEW_VERSION.format(row='NEW')} END",
+    f"CREATE TRIGGER IF NOT EXISTS results_updated AFTER UPDATE ON results BEGIN "
+    f"{_NEW_VERSION.format(row='OLD')} {_NEW_VERSION.format(row='NEW')} END",
+    f"CREATE TRIGGER IF NOT EXISTS results_deleted AFTER DELETE ON results BEGIN "
+    f"{_NEW_VERSION.format(row='OLD')} END",
+)
 RESULT_INSERT_COLUMNS = (
     "student", "assignment", "check_id", "target", "points", "max_points", "status", "message", "seconds",
     "mistake", "visibility", "grader_version", "suite_hash", "run_id", "secret_fingerprint",
@@ -94,6 +112,10 @@ def create_or_migrate(db: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    for trigger in TRIGGERS:
+        db.execute(trigger)
+    # rows written before version 3 (none in a new gradebook): a version for each of their submissions
+    db.execute("INSERT OR IGNORE INTO result_versions SELECT DISTINCT student, assignment, random() FROM results")
     if "submissions" in existing:  # written before this version
         for table, columns in _ADDED.items():
             have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}

@@ -8,12 +8,13 @@ file is written on its own: one that fails (a plot, one student's feedback) leav
 A rebuild redoes only what its data changed, and writes the same bytes as a build from scratch: kept in
 ``OUT/.grader-cache/``, each under a digest of exactly the data it is made from and of the grader's code,
 are the similarity work (``pair_cache``), each student's feedback file (``feedback_files``) and block of
-results.csv (``results_csv``); the tables and the figure (SVG, a millisecond) are made again.
+results.csv (``results_csv``); the long table itself is kept there too, and only the submissions whose rows
+changed are read from the gradebook again (``results_table``); the tables and the figure (SVG, a millisecond)
+are made again.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,18 +25,18 @@ import pandas as pd
 
 from grader.pipeline import consistency
 from grader.pipeline.config import CourseConfig
-from grader.pipeline.gradebook import EXTRA_DTYPES, FILENAME, RESULT_DTYPES, Gradebook
+from grader.pipeline.gradebook import FILENAME, Gradebook
 from grader.pipeline.suite_cache import CACHE_DIR
 from grader.reports import tables
 from grader.reports.feedback_files import FeedbackFiles
 from grader.reports.flags import flag_table
 from grader.reports.pair_cache import PairCache
+from grader.reports.results_table import read_results
 from grader.reports.safe_text import one_line
 from grader.reports.similarity import similarity_table
 from grader.reports.student_rows import StudentRows, student_rows
 
 EXTRA_FORMATS = ("canvas", "xlsx")
-REPORT_RESULT_DTYPES = RESULT_DTYPES | {name: EXTRA_DTYPES[name] for name in ("mistake", "visibility")}
 Writer = tuple[str, Callable[[], Path]]  # the file's name for messages, and what writes it
 
 
@@ -76,7 +77,8 @@ def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = Tru
     if not path.is_file():
         raise FileNotFoundError(f"no gradebook at {path}: run `grader grade SUBMISSIONS --out {out_dir}` first")
     with Gradebook(Path(out_dir)) as book:
-        results, submissions, runs = read_results(path), book.submissions_frame(), book.runs_frame()
+        results = read_results(path, Path(out_dir) / CACHE_DIR)
+        submissions, runs = book.submissions_frame(), book.runs_frame()
         sources = book.sources_frame() if compare else book.sources_frame().head(0)
     pairs_table, pairs = similarity_table(sources, PairCache(Path(out_dir) / CACHE_DIR))
     flags = flag_table(results)
@@ -92,18 +94,6 @@ def load_report_data(out_dir: Path, config: CourseConfig, *, compare: bool = Tru
         similarity=pairs_table,
         pairs=pairs,
     )
-
-
-def read_results(path: Path) -> pd.DataFrame:
-    """``Gradebook.results_frame()`` with only the columns the reports read (the grading run's bookkeeping
-    left out): a third less to read from a large class's gradebook."""
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = db.execute(f"SELECT {', '.join(REPORT_RESULT_DTYPES)} FROM results").fetchall()
-    finally:
-        db.close()
-    frame = pd.DataFrame(rows, columns=list(REPORT_RESULT_DTYPES)).astype(REPORT_RESULT_DTYPES)
-    return frame.sort_values(["student", "assignment", "check_id"], ignore_index=True)
 
 
 def write_reports(
