@@ -37,12 +37,13 @@ class FeedbackFiles:
         by_student = by_student or student_rows(data.results)
         self._rows = by_student.rows
         self._maxima = {str(k): float(v) for k, v in data.maxima.items()}
-        shared = f"{code_stamp()}\0{sorted(self._maxima.items())!r}"
         grades = data.gradebook
+        shared = f"{code_stamp()}\0{sorted(self._maxima.items())!r}"
+        columns = f"{list(grades.columns)!r}"
         grade_hashes = row_hashes(grades)
         self._digests = {}
-        for n, student in enumerate(grades["student"].astype(str)):
-            found = hashlib.sha256(f"{shared}\0{student}\0{list(grades.columns)!r}".encode())
+        for n, student in enumerate(grades["student"].astype(str).tolist()):
+            found = hashlib.sha256(f"{shared}\0{student}\0{columns}".encode())
             found.update(grade_hashes[n : n + 1].tobytes())
             found.update(by_student.digests.get(student, "").encode())
             self._digests[student] = found.hexdigest()

@@ -45,14 +45,15 @@ CALIBRATION_NOTE = (
 
 
 def _table(frame: pd.DataFrame, numeric: tuple[str, ...] = ()) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    columns = list(frame.columns)
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
+    opening = ['<td class="num">' if column in numeric else "<td>" for column in columns]
     body = []
     for row in frame.itertuples(index=False):
         cells = []
-        for column, value in zip(frame.columns, row, strict=True):
+        for start, value in zip(opening, row, strict=True):
             text = f"{value:.3g}" if isinstance(value, float) else str(value)
-            css = ' class="num"' if column in numeric else ""
-            cells.append(f"<td{css}>{escape(text)}</td>")
+            cells.append(f"{start}{escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

@@ -30,23 +30,34 @@ def graded_only(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFram
 
 
 def discrimination(results: pd.DataFrame) -> pd.Series:
-    """Corrected item-total correlation per (assignment, check_id), from graded rows only."""
-    values = {}
+    """Corrected item-total correlation per (assignment, check_id), from graded rows only: per assignment, the
+    students × checks matrix of points (0 where a student has no row), each column over its check's maximum
+    against the row's total minus that column; rounded to 3 decimals."""
+    keys: list[tuple[str, str]] = []
+    values: list[np.ndarray] = []
     for assignment, rows in results.groupby("assignment", sort=True):
-        points = rows.groupby(["student", "check_id"])["points"].sum().unstack("check_id").fillna(0.0)
-        maxima = rows.groupby("check_id")["max_points"].max()
-        total = points.sum(axis=1).to_numpy()
-        matrix = points.to_numpy()
-        for n, check_id in enumerate(points.columns):
-            column, maximum = matrix[:, n], maxima[check_id]
-            item = column / maximum if maximum else column * 0.0
-            values[(assignment, check_id)] = _correlation(item, total - column)
-    index = pd.MultiIndex.from_tuples(list(values), names=["assignment", "check_id"]) if values else None
-    return pd.Series(list(values.values()), index=index, dtype="float64")
+        student, _ = pd.factorize(rows["student"])
+        check, checks = pd.factorize(rows["check_id"], sort=True)
+        points = np.zeros((student.max() + 1, len(checks)))
+        np.add.at(points, (student, check), rows["points"].to_numpy(dtype=np.float64))
+        maxima = np.full(len(checks), -np.inf)
+        np.maximum.at(maxima, check, rows["max_points"].to_numpy(dtype=np.float64))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            items = np.where(maxima != 0, points / np.where(maxima != 0, maxima, 1.0), 0.0)
+        rest = points.sum(axis=1, keepdims=True) - points
+        keys += [(str(assignment), str(c)) for c in checks]
+        values.append(_correlations(items, rest))
+    index = pd.MultiIndex.from_tuples(keys, names=["assignment", "check_id"]) if keys else None
+    return pd.Series(np.concatenate(values) if values else [], index=index, dtype="float64")
 
 
-def _correlation(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson's r, NaN when either side is constant (or fewer than 3 students)."""
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return float("nan")
-    return round(float(np.corrcoef(x, y)[0, 1]), 3)
+def _correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson's r of each column of ``x`` with the same column of ``y`` (students × checks), rounded to 3
+    decimals; NaN where either side is constant (or for fewer than 3 students)."""
+    if len(x) < 3:
+        return np.full(x.shape[1], np.nan)
+    dx, dy = x - x.mean(axis=0), y - y.mean(axis=0)
+    constant = (np.ptp(x, axis=0) == 0) | (np.ptp(y, axis=0) == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (dx * dy).sum(axis=0) / np.sqrt((dx * dx).sum(axis=0) * (dy * dy).sum(axis=0))
+    return np.where(constant, np.nan, np.round(np.clip(r, -1.0, 1.0), 3))

@@ -105,18 +105,19 @@ def checks_table(results: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFra
     if results.empty:
         return pd.DataFrame(columns=list(CHECK_COLUMNS)).astype(CHECK_DTYPES)
     keys = ["assignment", "check_id"]
-    groups = results.assign(passed=(results["status"] == "pass").to_numpy(dtype=bool)).groupby(keys, sort=True)
+    status = {name: (results["status"] == name).to_numpy(dtype=bool) for name in ("pass", "fail", "error", "timeout")}
+    groups = results.assign(**{f"is_{name}": rows for name, rows in status.items()}).groupby(keys, sort=True)
     table = groups.agg(
         target=("target", "first"),
         visibility=("visibility", "first"),
         max_points=("max_points", "max"),
         n=("status", "size"),
-        pass_rate=("passed", "mean"),
+        pass_rate=("is_pass", "mean"),
         mean_points=("points", "mean"),
+        n_fail=("is_fail", "sum"),
+        n_error=("is_error", "sum"),
+        n_timeout=("is_timeout", "sum"),
     )
-    status = pd.crosstab([results["assignment"], results["check_id"]], results["status"])
-    for name in ("fail", "error", "timeout"):
-        table[f"n_{name}"] = status[name].reindex(table.index, fill_value=0) if name in status else 0
     mistake = results["mistake"]
     known = results[((mistake != "") & ~flag_rows(mistake)).to_numpy(dtype=bool)]
     counts = known.groupby(keys + ["mistake"]).size().rename("count").reset_index()
