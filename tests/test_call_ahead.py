@@ -321,7 +321,9 @@ def test_calls_sent_ahead_stop_at_the_sessions_deadline() -> None:
 
     kinds = [type(o).__name__ for o in outcomes]
     assert 1 < len(kinds) < 5 and kinds[-1] == "TimedOut" and set(kinds[:-1]) == {"Returned"}, kinds
-    assert outcomes[-1].seconds < 0.4  # cut at the deadline, not at the call's own timeout
+    # cut at the session's deadline (1 s after it opened), not at the call's own timeout of 5 s; how much of the
+    # budget the import took under load decides how many calls fit before it, and how long the last one ran
+    assert outcomes[-1].seconds < 1.0
 
 
 def test_a_batch_cut_short_is_not_planned_over_and_over(monkeypatch) -> None:
