@@ -150,10 +150,14 @@ def _load(path: Path) -> tuple[pd.DataFrame, list[Group]] | None:
         table = arrow.to_pandas()
     except (OSError, KeyError, ValueError, TypeError, pa.ArrowException):
         return None
-    if list(table.columns) != list(REPORT_RESULT_DTYPES) or table.dtypes.astype(str).tolist() != [
-            str(pd.Series([], dtype=d).dtype) for d in REPORT_RESULT_DTYPES.values()]:  # fmt: skip
-        return None
+    if list(table.columns) != list(REPORT_RESULT_DTYPES) or table.dtypes.tolist() != _dtypes():
+        return None  # e.g. strings of another storage than a whole read gives
     return table, groups
+
+
+def _dtypes() -> list:
+    """The dtypes of a whole read's columns, as objects (two string dtypes of different storage print alike)."""
+    return _frame([]).dtypes.tolist()
 
 
 def _store(path: Path, frame: pd.DataFrame, groups: list[Group]) -> None:
