@@ -1,14 +1,15 @@
 """The gradebook's long table as the reports read it, re-read from SQLite only where it changed.
 
-A class of 300 has some 70,000 rows: reading them all from SQLite into pandas is most of a rebuild's time. So the
+A class of 300 has some 70,000 rows: reading them all from SQLite into pandas took a third of a rebuild. So the
 table last read is kept in ``OUT/.grader-cache/results-table.arrow`` (Arrow IPC, uncompressed: read in a few
 milliseconds), and with it, in the file's own metadata, each submission's rows as they were then: its version in
 the gradebook's ``result_versions`` (set anew by triggers whenever any writer inserts, updates or deletes one of its
 rows, ``grader.pipeline.gradebook_schema``) and how many rows it had. A read takes the versions and the row count
 from the gradebook in one read transaction, re-reads the submissions whose version differs (or that are new), drops
 those that are gone, and splices them into the kept table in order. Anything that does not add up (no kept file or
-a damaged one, another grader's code, a total that is not the gradebook's, a gradebook without versions) means a
-whole read, as before: the result is always the table a whole read gives.
+a damaged one, another grader's code or other dtypes, a total that is not the gradebook's, a gradebook without
+versions) means a whole read, as before, and so does a change to over half the submissions (a whole read is then
+as cheap): the result is always the table a whole read gives.
 """
 
 from __future__ import annotations
