@@ -169,3 +169,13 @@ def test_a_gradebook_from_before_versions_gets_one_for_each_submission(out, whol
     read_both(out)
     hand_edit(out, "UPDATE results SET points = 7 WHERE student = 'Bob' AND assignment = 'lab'")
     assert read_both(out).query("student == 'Bob' and assignment == 'lab'")["points"].eq(7).all()
+
+
+def test_a_change_to_most_submissions_is_read_whole(out, whole_reads):
+    """Splicing pays only for a few changes: after a regrade of the whole class the table is read whole, right."""
+    read_both(out)
+    for student in STUDENTS:
+        for assignment in ASSIGNMENTS:
+            _record(out, student, assignment, 2, "regraded")
+    assert set(read_both(out)["message"].str.split().str[0]) == {"regraded"}
+    assert len(whole_reads) == 4
