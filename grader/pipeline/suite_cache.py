@@ -75,18 +75,25 @@ class SuiteCache:
         store_json(self._path, self._stored, sort_keys=True)
 
 
-def store_json(path: Path, value: object, *, sort_keys: bool = False) -> bool:
-    """Write ``value`` as JSON to the cache file ``path`` (its folder made as needed) atomically: a concurrent run
-    reads the old file or the new one. False when it cannot be written: a cache that is not kept costs the
-    next run time, never a grade or a report's content."""
+def store_file(path: Path, write: Callable[[Path], object]) -> bool:
+    """Make the cache file ``path`` (its folder made as needed) atomically: ``write`` writes it under a name of
+    this process's, which then replaces ``path``, so a concurrent run reads the old file or the new one. False
+    when it cannot be written: a cache that is not kept costs the next run time, never a grade or a report's
+    content."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(value, sort_keys=sort_keys), encoding="utf-8")
+        write(partial)
         partial.replace(path)
     except OSError:
         return False
     return True
+
+
+def store_json(path: Path, value: object, *, sort_keys: bool = False) -> bool:
+    """Write ``value`` as JSON to the cache file ``path`` (``store_file``)."""
+    text = json.dumps(value, sort_keys=sort_keys)
+    return store_file(path, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def load_json_dict(path: Path) -> dict:

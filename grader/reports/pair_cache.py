@@ -16,14 +16,13 @@ A file that cannot be read is as good as none: the work is done again, slower, n
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from grader.pipeline.suite_cache import load_json_dict, store_json
+from grader.pipeline.suite_cache import load_json_dict, store_file, store_json
 
 if TYPE_CHECKING:
     from grader.reports.similarity import Kgrams, Match
@@ -108,13 +107,11 @@ class PairCache:
         store_json(self._folder / f"matches-{assignment}.json", {"basis": basis, "pairs": rows})
 
     def _save(self, name: str, **arrays: np.ndarray) -> None:
-        try:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            partial = self._folder / f".{name}.{os.getpid()}.npz"
-            np.savez(partial, **arrays)  # type: ignore[arg-type]
-            partial.replace(self._folder / name)
-        except OSError:
-            pass  # done again next time: slower, never different
+        def write(partial: Path) -> None:
+            with partial.open("wb") as file:  # a file, so that savez adds no ".npz" to the name
+                np.savez(file, **arrays)  # type: ignore[arg-type]
+
+        store_file(self._folder / name, write)  # if not kept: done again next time, slower, never different
 
     def _load(self, name: str, names: tuple[str, ...]) -> dict | None:
         try:

@@ -15,7 +15,6 @@ as cheap): the result is always the table a whole read gives.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from grader.pipeline.gradebook import EXTRA_DTYPES, RESULT_DTYPES
+from grader.pipeline.suite_cache import store_file
 from grader.reports.stamp import code_stamp
 
 REPORT_RESULT_DTYPES = RESULT_DTYPES | {name: EXTRA_DTYPES[name] for name in ("mistake", "visibility")}
@@ -101,16 +101,15 @@ def _spliced(db: sqlite3.Connection, table: pd.DataFrame, old: list[Group], vers
         at += g.rows
     if at != len(table):
         return None
-    stale = [key for *key, v in versions if (entry := kept.get(tuple(key))) is None or entry[1].version != v]
-    if len(stale) > len(versions) // 2:
+    same = [(entry := kept.get((s, a))) is not None and entry[1].version == v for s, a, v in versions]
+    if same.count(False) > len(versions) // 2:
         return None
     pieces: list[pd.DataFrame] = []
     groups: list[Group] = []
     run: list[int] = []  # [start, end) of the kept table's rows being carried over unchanged
-    for student, assignment, version in versions:
-        entry = kept.get((student, assignment))
-        if entry is not None and entry[1].version == version:
-            start, group = entry
+    for (student, assignment, version), unchanged in zip(versions, same, strict=True):
+        if unchanged:
+            start, group = kept[(student, assignment)]
             if run and run[1] == start:
                 run[1] = start + group.rows
             else:
@@ -167,15 +166,16 @@ def _store(path: Path, frame: pd.DataFrame, groups: list[Group]) -> None:
     import pyarrow as pa
 
     record = {"stamp": code_stamp(), "groups": [[g.student, g.assignment, g.version, g.rows] for g in groups]}
+
+    def write(partial: Path) -> None:
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
+            writer.write_table(arrow)
+
     try:
         arrow = pa.Table.from_pandas(frame, preserve_index=False)
         arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), METADATA_KEY: json.dumps(record)})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
-            writer.write_table(arrow)
-        partial.replace(path)
-    except (OSError, pa.ArrowException):
+        store_file(path, write)
+    except pa.ArrowException:
         return
 
 
