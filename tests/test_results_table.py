@@ -14,7 +14,10 @@ from grader.reports import results_table
 from grader.reports.results_table import FILENAME as KEPT
 from grader.reports.results_table import read_results
 
-STUDENTS = ["ann", "Bob", "b\u00e9a", "zo\u00eb", "s_10", "s_9", "\u00e5sa", "\U0001f600x"]  # order by code point
+# ids as hostile as a folder name can be (a line break, ESC, a bidi override, a formula): the kept table and its
+# metadata carry them as data
+STUDENTS = ["ann", "Bob", "b\u00e9a", "zo\u00eb", "s_10", "s_9", "\u00e5sa", "\U0001f600x",
+            "new\nline\x1b[31m", "evil\u202etxt", "=HYPERLINK(\"x\")"]
 ASSIGNMENTS = ["hw1", "hw2", "lab"]
 
 
