@@ -110,13 +110,14 @@ def fit_reference_model(X: torch.Tensor, y: torch.Tensor, seed: int = 0) -> nn.M
 
 def fit_layers(layers: list, weights: list, X, y, *, seed: int = 0, budget_seconds: float | None = None,
                **config) -> list:
-    """Train a given model with ``train`` and return its trained Linear weights ``[[W, b], ...]`` (float64 arrays,
+    """Train a given model as ``train`` does and return its trained Linear weights ``[[W, b], ...]`` (float64 arrays,
     W (out, in)). Not a graded function: the grader's check that build_mlp's initial weights can learn.
 
     ``layers`` is a layer spec of ``grader.course.lab.models`` (the expected architecture), ``weights`` its initial
     Linear weights in order; X ``(N, D)`` becomes float32, y ``(N,)`` int64; ``seed`` and ``config`` go to
-    ``train`` (``torch.manual_seed(seed)`` first, for any dropout masks). Denormal floats are flushed to 0 while it
-    trains, and with ``budget_seconds`` a forward pass that starts after that many seconds raises TimeoutError.
+    ``train_without_optim`` (``torch.manual_seed(seed)`` first, for any dropout masks). Denormal floats are flushed
+    to 0 while it trains, and with ``budget_seconds`` a forward pass that starts after that many seconds raises
+    TimeoutError.
     """
     import time
 
@@ -137,8 +138,46 @@ def fit_layers(layers: list, weights: list, X, y, *, seed: int = 0, budget_secon
     torch.set_flush_denormal(True)
     try:
         torch.manual_seed(seed)
-        train(model, torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64), seed=seed,
-              **config)
+        train_without_optim(model, torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.int64),
+                            seed=seed, **config)
     finally:
         torch.set_flush_denormal(False)
     return linear_weights(model)
+
+
+def train_without_optim(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: float,
+                        batch_size: int, weight_decay: float = 0.0, step_size: int | None = None, gamma: float = 0.1,
+                        seed: int = 0) -> list[float]:
+    """``train``, bit for bit (the same batches, losses, updates and learning rates), with the SGD update and the
+    StepLR decay written out instead of taken from ``torch.optim``: an optimizer's first use imports torch's compiler
+    (about a second of CPU) and each step runs its hooks, in a grader that never compiles. Not a graded function:
+    ``fit_layers`` trains with it; ``tests/test_lab_reference.py`` compares it with ``train``.
+
+    Per batch: ``p -= lr * (grad + weight_decay * p)`` for each parameter with a gradient (SGD without momentum);
+    after every ``step_size``-th epoch, ``lr *= gamma``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    parameters = list(model.parameters())
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    n = X.shape[0]
+    losses = []
+    for epoch in range(1, epochs + 1):
+        order = torch.randperm(n, generator=generator)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start : start + batch_size]
+            loss = loss_fn(model(X[batch]), y[batch])
+            for p in parameters:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in parameters:
+                    if p.grad is not None:
+                        step = p.grad if weight_decay == 0 else p.grad.add(p, alpha=weight_decay)
+                        p.add_(step, alpha=-lr)
+            total += loss.item() * len(batch)
+        losses.append(total / n)
+        if step_size and epoch % step_size == 0:
+            lr = lr * gamma  # StepLR's chained form: the same float products as torch.optim's
+    return losses

@@ -184,3 +184,42 @@ def test_weight_decay_shrinks_the_weights():
         ref.train(model, X, y, epochs=10, lr=0.1, batch_size=8, weight_decay=decay, seed=0)
         norms.append(sum(p.detach().norm() ** 2 for p in model.parameters()))
     assert norms[1] < norms[0]
+
+
+@pytest.mark.parametrize(("hidden", "p_dropout", "config"), [
+    ([16], 0.0, {"epochs": 12, "lr": 0.3, "batch_size": 32, "step_size": 5, "gamma": 0.1}),  # 90 = 2 x 32 + 26
+    ([16, 8], 0.3, {"epochs": 6, "lr": 0.1, "batch_size": 8, "weight_decay": 1e-2}),
+    ([4], 0.5, {"epochs": 4, "lr": 0.05, "batch_size": 90, "weight_decay": 0.1, "step_size": 1, "gamma": 0.5}),
+])
+def test_training_without_optim_is_train_bit_for_bit(hidden, p_dropout, config):
+    runs = []
+    for trainer in (ref.train, ref.train_without_optim):
+        model, X, y = fresh_model_and_blobs()
+        torch.manual_seed(0)
+        model = ref.build_mlp(2, hidden, 3, p_dropout)
+        torch.manual_seed(1)  # dropout masks come from the global generator: the same draws in both runs
+        losses = trainer(model, X, y, seed=2, **config)
+        runs.append((losses, [p.detach().numpy().copy() for p in model.parameters()]))
+    (losses, weights), (plain_losses, plain_weights) = runs
+    assert plain_losses == losses
+    for a, b in zip(weights, plain_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert weights[0].any()
+
+
+def test_fit_layers_leaves_torch_compiler_unimported():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np, reference.mlp_lab as ref\n"
+        "from grader.course.lab.models import plain_spec\n"
+        "w = [[np.full((8, 2), 0.1, np.float32), np.zeros(8, np.float32)], [np.full((3, 8), 0.1, np.float32), "
+        "np.zeros(3, np.float32)]]\n"
+        "X = np.linspace(-1, 1, 40).reshape(20, 2); y = np.arange(20) % 3\n"
+        "out = ref.fit_layers(plain_spec([2, 8, 3]), w, X, y, epochs=2, lr=0.1, batch_size=8, seed=0)\n"
+        "assert len(out) == 2 and out[0][0].shape == (8, 2)\n"
+        "print('torch._dynamo' in sys.modules, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert done.stdout.split() == ["False", "True"]
