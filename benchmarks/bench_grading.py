@@ -295,6 +295,21 @@ def report_slot_time(graded: dict, jobs: int) -> None:
     print(f"  per submission, median time not in student calls: {typical}")
 
 
+TARGET_UTILISATION = 0.90  # the whole course's target
+
+
+def report_utilisation_gap(graded: dict, jobs: int, cores: float, target: float) -> None:
+    """Below ``target``: the wall the same student calls would need to reach it, and the CPU that is about, at the
+    cores the run used, beside the CPU not spent in student calls (the processes' CPU less the seconds in calls)."""
+    student = graded["student_seconds"]
+    if student >= target * graded["wall"] * jobs:
+        return
+    less = graded["wall"] - student / (target * jobs)
+    outside = graded["grader_cpu"] + graded["sandbox_cpu"] - student
+    print(f"  to reach {100 * target:.0f} %: {student / (target * jobs):.1f} s wall at most, {less:.1f} s less; at "
+          f"{cores:.2f} cores, about {less * cores:.1f} s less of the {outside:.1f} s of CPU not in student calls")
+
+
 def report(label: str, students: int, graded: dict, empty: dict, naive: dict | None, jobs: int,
            serial: dict | None = None, naive_serial: dict | None = None) -> None:
     """Each figure says what it measures; every ratio names the naive run's parallelism beside it."""
@@ -317,6 +332,7 @@ def report(label: str, students: int, graded: dict, empty: dict, naive: dict | N
         f"  core utilisation, --jobs {jobs}: {100 * utilisation:5.1f} % "
         f"({graded['student_seconds']:.1f} s in student calls / ({graded['wall']:.1f} s wall x {jobs} cores))"
     )
+    report_utilisation_gap(graded, jobs, cores, TARGET_UTILISATION)
     report_slot_time(graded, jobs)
     print(
         f"  isolation overhead (empty suite, warm pool, one session at a time): {1000 * overhead:5.1f} ms per "

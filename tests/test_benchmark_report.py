@@ -1,0 +1,27 @@
+"""The grading benchmark's report: what the whole course's utilisation target asks of a run that misses it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bench_grading import report_utilisation_gap  # noqa: E402
+
+RUN = {"student_seconds": 180.0, "wall": 110.0, "grader_cpu": 20.0, "sandbox_cpu": 190.0}  # 81.8 % on 2 cores
+
+
+def test_a_run_below_the_target_says_the_wall_and_cpu_it_would_need(capsys):
+    report_utilisation_gap(RUN, 2, 1.9, 0.9)
+    line = capsys.readouterr().out
+    # 180 s in calls at 90 % of 2 cores: 100 s wall, 10 s less; at 1.9 cores 19 s less of 30 s not in calls
+    assert "100.0 s wall at most, 10.0 s less" in line
+    assert "about 19.0 s less of the 30.0 s of CPU not in student calls" in line
+
+
+@pytest.mark.parametrize("student_seconds", [199.0, 210.0])
+def test_a_run_at_or_above_the_target_prints_nothing(capsys, student_seconds):
+    report_utilisation_gap({**RUN, "student_seconds": student_seconds}, 2, 1.9, 0.9)
+    assert capsys.readouterr().out == ""
