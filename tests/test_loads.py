@@ -99,3 +99,31 @@ def test_the_reason_every_file_counts_is_given() -> None:
     found = loaded_files({"backprop.py": b"import os\n", "helper.py": HELPER}, "backprop.py")
     assert found.why_all == "backprop.py imports os" or "(os)" in found.why_all
     assert loaded_files({"backprop.py": b"X = 1\n", "helper.py": HELPER}, "backprop.py").why_all == ""
+
+
+ODD_SOURCES = [
+    "def f(x: 'np.ndarray', *a: int, k: \"list['os']\" = 1, **kw) -> 'str':\n    y: 'open' = 2\n    return x\n",
+    "async def g():\n    async with a as (b, c):\n        [await d async for d in e]\n"
+    "    return lambda p=1, /, q=2: p\n",
+    "match v:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n    case _:\n        f'{v!r:>{w}}'\n",
+    "class C(B, metaclass=M):\n    @dec(1)\n    def m(self) -> None:\n        global G\n        del self.x[1:2, ...]\n",
+    "try:\n    pass\nexcept* (A, B) as e:\n    raise X from e\nfinally:\n    x = (yield)\n",
+]
+
+
+@pytest.mark.parametrize("source", ODD_SOURCES)
+def test_the_tree_is_read_in_ast_walks_order(source):
+    import ast
+
+    from grader.pipeline.loads import _nodes
+
+    tree = ast.parse(source)
+    assert [id(n) for n in _nodes(tree)] == [id(n) for n in ast.walk(tree)]
+
+
+def test_a_file_with_several_dynamic_words_is_reported_by_the_first_in_reading_order():
+    from grader.pipeline.loads import _python_reading
+
+    reading = _python_reading(b"def f(x: 'eval'):\n    return open(x)\nimport os\n")
+    assert reading.why == "may load files by name (os)"  # the import, a top-level statement, comes first
+    assert _python_reading(b"x = 'no code here'\ny = __import__\n").why == "may load files by name (__import__)"

@@ -98,9 +98,11 @@ def discover(
 
     A student folder without a given file yields an error ``Submission`` for it ("not submitted").
     ``times`` gives the submission times (default: all unknown); ``readings`` keeps what each file imports
-    (``grader.pipeline.loads``) across calls.
+    (``grader.pipeline.loads``) across calls (default: across this call's hand-ins, e.g. a ``backprop.py`` read
+    once for hw2 and the hw3 that imports it).
     """
     root = Path(submissions_dir)
+    readings = {} if readings is None else readings
     keys = [a for a in ASSIGNMENTS if only is None or a in set(only)]
     found: list[Submission] = []
     for student_dir, linked in _student_entries(root):

@@ -129,32 +129,38 @@ def _python_reading(data: bytes) -> Reading:
         return Reading("does not parse", (), frozenset())
     words: set[str] = set()
     imports: list[str] = []
-    annotations = _annotation_strings(tree)
-    for node in ast.walk(tree):
+    nodes = _nodes(tree)
+    annotations = _annotation_strings(nodes)
+    for node in nodes:
+        # A parsed tree's nodes are of the ast classes themselves, never subclasses: compared by type.
         found: list[str] = []
-        if isinstance(node, ast.Name):
+        if type(node) is ast.Name:
             found = [node.id]
-        elif isinstance(node, ast.Attribute):
+        elif type(node) is ast.Attribute:
             if node.attr.startswith("_") and not _dunder(node.attr):
                 return Reading(f"uses a private attribute ({node.attr})", (), frozenset())
             found = [node.attr]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        elif type(node) is ast.Constant:
+            if type(node.value) is not str:
+                continue
             # A string is code only as an annotation (typing evaluates it); elsewhere it may name a module.
             text_words = {m.group(2) for m in _WORD.finditer(unicodedata.normalize("NFKC", node.value))}
             if id(node) not in annotations:
                 words |= text_words
                 continue
             found = sorted(text_words)
-        elif isinstance(node, ast.Import):
+        elif type(node) is ast.Import:
             found = [alias.name.split(".")[0] for alias in node.names]
             imports += found
-        elif isinstance(node, ast.ImportFrom):
+        elif type(node) is ast.ImportFrom:
             top = (node.module or "").split(".")[0]
             found = [top] * bool(top) + [alias.name for alias in node.names]
             # ``from m import f`` imports m; a relative import names modules beside the file
             imports += found[:1] if node.level == 0 else found
-        elif isinstance(node, ast.alias) and node.asname:
+        elif type(node) is ast.alias and node.asname:
             found = [node.asname]
+        else:
+            continue
         for word in found:
             if word in DYNAMIC:
                 return Reading(f"may load files by name ({word})", (), frozenset())
@@ -162,19 +168,33 @@ def _python_reading(data: bytes) -> Reading:
     return Reading("", tuple(dict.fromkeys(m for m in imports if m)), frozenset(words))
 
 
-def _annotation_strings(tree: ast.AST) -> set[int]:
-    """ids of the string constants written as (or inside) annotations."""
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` in ``ast.walk``'s order (breadth first), as one list: built once, read twice, about
+    three times faster than ``ast.walk``'s generators."""
+    nodes = [tree]
+    for node in nodes:  # the list grows while it is read: each node's children join its end
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                nodes += [item for item in value if isinstance(item, ast.AST)]
+            elif isinstance(value, ast.AST):
+                nodes.append(value)
+    return nodes
+
+
+def _annotation_strings(nodes: list[ast.AST]) -> set[int]:
+    """ids of the string constants written as (or inside) annotations, among ``nodes`` (a whole tree's)."""
     found: set[int] = set()
-    for node in ast.walk(tree):
-        roots: list[ast.expr | None] = []
-        if isinstance(node, ast.arg):
-            roots = [node.annotation]
-        elif isinstance(node, ast.AnnAssign):
-            roots = [node.annotation]
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            roots = [node.returns]
-        for root in filter(None, roots):
-            found |= {id(n) for n in ast.walk(root) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    for node in nodes:
+        root: ast.expr | None
+        if type(node) is ast.arg or type(node) is ast.AnnAssign:
+            root = node.annotation
+        elif type(node) is ast.FunctionDef or type(node) is ast.AsyncFunctionDef:
+            root = node.returns
+        else:
+            continue
+        if root is not None:
+            found |= {id(n) for n in _nodes(root) if type(n) is ast.Constant and type(n.value) is str}
     return found
 
 
