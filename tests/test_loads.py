@@ -107,7 +107,7 @@ ODD_SOURCES = [
     "    return lambda p=1, /, q=2: p\n",
     "match v:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n    case _:\n        f'{v!r:>{w}}'\n",
     "class C(B, metaclass=M):\n    @dec(1)\n    def m(self) -> None:\n        global G\n        del self.x[1:2, ...]\n",
-    "try:\n    pass\nexcept* (A, B) as e:\n    raise X from e\nfinally:\n    x = (yield)\n",
+    "try:\n    pass\nexcept (A, B) as e:\n    raise X from e\nfinally:\n    x = (yield)\n",
 ]
 
 
