@@ -79,8 +79,11 @@ class CpuMeter(threading.Thread):
             pid, side = todo.pop()
             if pid not in used:
                 continue
-            if side == "grader" and self._sides.setdefault(pid, pid != me and _is_sandbox(pid, names[pid])):
-                side = "sandbox"
+            if side == "grader":
+                if pid not in self._sides:  # setdefault would read /proc again at every pass
+                    self._sides[pid] = pid != me and _is_sandbox(pid, names[pid])
+                if self._sides[pid]:
+                    side = "sandbox"
             alive[pid] = (side, used[pid])
             self._first.setdefault(pid, used[pid] if baseline else 0.0)
             todo += [(child, side) for child in children.get(pid, [])]

@@ -170,7 +170,7 @@ def _python_reading(data: bytes) -> Reading:
 
 def _nodes(tree: ast.AST) -> list[ast.AST]:
     """Every node of ``tree`` in ``ast.walk``'s order (breadth first), as one list: built once, read twice, about
-    three times faster than ``ast.walk``'s generators."""
+    twice as fast as ``ast.walk``'s generators."""
     nodes = [tree]
     for node in nodes:  # the list grows while it is read: each node's children join its end
         for name in node._fields:

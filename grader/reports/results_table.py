@@ -14,6 +14,7 @@ as cheap): the result is always the table a whole read gives.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -155,6 +156,7 @@ def _load(path: Path) -> tuple[pd.DataFrame, list[Group]] | None:
     return table, groups
 
 
+@functools.cache
 def _dtypes() -> list:
     """The dtypes of a whole read's columns, as objects (two string dtypes of different storage print alike)."""
     return _frame([]).dtypes.tolist()
@@ -166,14 +168,17 @@ def _store(path: Path, frame: pd.DataFrame, groups: list[Group]) -> None:
     import pyarrow as pa
 
     record = {"stamp": code_stamp(), "groups": [[g.student, g.assignment, g.version, g.rows] for g in groups]}
+    try:
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    except pa.ArrowException:
+        return
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), METADATA_KEY: json.dumps(record)})
 
     def write(partial: Path) -> None:
         with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
             writer.write_table(arrow)
 
     try:
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
-        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), METADATA_KEY: json.dumps(record)})
         store_file(path, write)
     except pa.ArrowException:
         return
