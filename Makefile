@@ -21,8 +21,9 @@ browser:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "note: chromium not installed; the browser test will be skipped"; }
 
+# One pytest process per core (at most 4), each taking whole files, so a module's fixtures are built once.
 test: setup browser lint  ## lint, then the whole test suite
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 lint: setup          ## ruff on everything, mypy on grader/ (baseline in pyproject.toml)
 	.venv/bin/ruff check .

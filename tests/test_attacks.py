@@ -408,14 +408,17 @@ MEASURE = """
 import json, sys, tracemalloc
 from grader.pipeline.discover import discover
 from grader.pipeline.engine import grade_one
-from grader.pipeline.resources import default_references, sandbox_sessions
+from grader.pipeline.resources import SandboxSessions, default_references
+from grader.sandbox import WorkerPool
+from grader.sandbox.limits import Limits
 from grader.suites import load_checks
 from pathlib import Path
 
 tracemalloc.start()
 (sub,) = discover(Path(sys.argv[1]), only=["lab"])
-with sandbox_sessions(1) as open_session:
-    graded = grade_one(sub, load_checks("lab", include_hidden=False), open_session, default_references(), "")
+# The sandbox's own limit, lowered: its compiler gives up sooner (the grader's side is what is measured).
+with WorkerPool(slots=1, limits=Limits.for_kind("torch").with_(memory_mb=512)) as pool:
+    graded = grade_one(sub, load_checks("lab", include_hidden=False), SandboxSessions(pool), default_references(), "")
 print(json.dumps({"message": graded.results[0].message, "peak": tracemalloc.get_traced_memory()[1]}))
 """
 
