@@ -56,7 +56,6 @@ class Session:
         self._served = False  # whether the current child has been sent a request since its import
         self._origin: list[tuple[int, int]] | None = None
         self.import_error: Outcome | None = None
-        self.imports: list[str] = []
         self.banned: list[str] = []
         self.banned_at_run_time = False
         self.student_seconds = 0.0
@@ -172,8 +171,7 @@ class Session:
             outcome = self._exchange(None, deadline, started)
         else:
             outcome = prepared
-        if isinstance(outcome, dict) and type(outcome.get("imported")) is list:
-            self.imports = [str(m)[:200] for m in outcome["imported"][:1000]]
+        if isinstance(outcome, dict) and outcome.get("imported") is True:
             return self._child
         if isinstance(outcome, dict):  # a reply that is not "imported": it raised or crashed at import
             outcome = self._outcome(outcome, time.monotonic() - started)
