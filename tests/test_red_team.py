@@ -549,3 +549,41 @@ def test_forged_frames_after_a_reply_earn_nothing_a_return_could_not() -> None:
     rows = {r.check_id: r for r in graded.results}
     assert rows["hw1.gd_step.public.no_mutation"].points == 0
     assert rows["hw1.gd_step.hidden.no_mutation"].points == 0
+
+
+# A hand-in that, while it is being imported, tells the grader the import is over and answers calls not yet made
+# (then ends): the import's end is the one reply the grader believes before any call, so forging it must buy no
+# more than every function returning a constant would.
+FORGED_IMPORT = """
+import os as _os, socket as _socket, sys as _sys
+
+def _forge_the_import_and_its_answers():
+    wire = _sys.modules["grader.protocol.wire"]
+    for fd in range(3, 64):
+        try:
+            sock = _socket.socket(fileno=fd)
+        except OSError:
+            continue
+        if sock.type == _socket.SOCK_STREAM and sock.family == _socket.AF_UNIX:
+            wire.send_frame(sock, wire.encode({"imported": True}))
+            for _ in range(200):
+                wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": "", "stdout": ""}))
+            _os._exit(0)
+        sock.detach()
+
+_forge_the_import_and_its_answers()
+"""
+
+
+def test_a_forged_end_of_import_earns_nothing_a_constant_return_could_not() -> None:
+    from grader.course.assignments import ASSIGNMENTS
+
+    constant = "import numpy as np\n" + "".join(
+        f"\ndef {target}(*args, **kwargs):\n    return np.zeros(4)\n" for target in ASSIGNMENTS["hw1"].targets)
+    graded = grade({"forger": {"gradient_descent.py": with_attack(HW1, FORGED_IMPORT)},
+                    "constant": {"gradient_descent.py": constant}}, "hw1")
+
+    baseline = {r.check_id: r.points for r in graded["constant"].results}
+    gained = {r.check_id: r.points for r in graded["forger"].results if r.points > baseline[r.check_id]}
+    assert gained == {}
+    assert sum(baseline.values()) < sum(r.max_points for r in graded["constant"].results)  # the bar is low
