@@ -151,7 +151,7 @@ def train_without_optim(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, e
     """``train``, bit for bit (the same batches, losses, updates and learning rates), with the SGD update and the
     StepLR decay written out instead of taken from ``torch.optim``: an optimizer's first use imports torch's compiler
     (about a second of CPU) and each step runs its hooks, in a grader that never compiles. Not a graded function:
-    ``fit_layers`` trains with it; ``tests/test_lab_reference.py`` compares it with ``train``.
+    ``fit_layers`` trains with it; ``tests/test_lab_content.py`` compares it with ``train``.
 
     Per batch: ``p -= lr * (grad + weight_decay * p)`` for each parameter with a gradient (SGD without momentum);
     after every ``step_size``-th epoch, ``lr *= gamma``.

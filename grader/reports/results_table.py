@@ -170,15 +170,12 @@ def _store(path: Path, frame: pd.DataFrame, groups: list[Group]) -> None:
     record = {"stamp": code_stamp(), "groups": [[g.student, g.assignment, g.version, g.rows] for g in groups]}
     try:
         arrow = pa.Table.from_pandas(frame, preserve_index=False)
-    except pa.ArrowException:
-        return
-    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), METADATA_KEY: json.dumps(record)})
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), METADATA_KEY: json.dumps(record)})
 
-    def write(partial: Path) -> None:
-        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
-            writer.write_table(arrow)
+        def write(partial: Path) -> None:
+            with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
+                writer.write_table(arrow)
 
-    try:
         store_file(path, write)
     except pa.ArrowException:
         return
