@@ -519,21 +519,30 @@ def test_exiting_with_the_banned_status_flags_no_one_but_oneself() -> None:
 # It is read as the next call's answer, but it is still only a value the student chose (what a function could
 # return anyway): it earns nothing it could not earn by returning it, and the mutation verdict still rests on
 # the grader's own memory.
-PRE_SENT_REPLIES = """
-import sys, threading
+# Hand-in code that finds its own channel to the grader among its file descriptors: the first Unix stream socket.
+GRADER_CHANNEL = """
+import socket as _socket, sys as _sys
 
-def _push_forged_reply():
-    wire = sys.modules["grader.protocol.wire"]
-    import socket
+def _grader_channel():
     for fd in range(3, 64):
         try:
-            sock = socket.socket(fileno=fd)
+            sock = _socket.socket(fileno=fd)
         except OSError:
             continue
-        if sock.type == socket.SOCK_STREAM and sock.family == socket.AF_UNIX:
-            wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": ""}))
-            sock.detach()
-            return
+        if sock.type == _socket.SOCK_STREAM and sock.family == _socket.AF_UNIX:
+            return sock
+        sock.detach()
+    return None
+"""
+
+PRE_SENT_REPLIES = GRADER_CHANNEL + """
+import threading
+
+def _push_forged_reply():
+    wire = _sys.modules["grader.protocol.wire"]
+    sock = _grader_channel()
+    if sock is not None:
+        wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": ""}))
         sock.detach()
 
 def gd_step(w, grad, lr):
@@ -554,22 +563,17 @@ def test_forged_frames_after_a_reply_earn_nothing_a_return_could_not() -> None:
 # A hand-in that, while it is being imported, tells the grader the import is over and answers calls not yet made
 # (then ends): the import's end is the one reply the grader believes before any call, so forging it must buy no
 # more than every function returning a constant would.
-FORGED_IMPORT = """
-import os as _os, socket as _socket, sys as _sys
+FORGED_IMPORT = GRADER_CHANNEL + """
+import os as _os
 
 def _forge_the_import_and_its_answers():
     wire = _sys.modules["grader.protocol.wire"]
-    for fd in range(3, 64):
-        try:
-            sock = _socket.socket(fileno=fd)
-        except OSError:
-            continue
-        if sock.type == _socket.SOCK_STREAM and sock.family == _socket.AF_UNIX:
-            wire.send_frame(sock, wire.encode({"imported": True}))
-            for _ in range(200):
-                wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": "", "stdout": ""}))
-            _os._exit(0)
-        sock.detach()
+    sock = _grader_channel()
+    if sock is not None:
+        wire.send_frame(sock, wire.encode({"imported": True}))
+        for _ in range(200):
+            wire.send_frame(sock, wire.encode({"returned": np.zeros(4), "stderr": "", "stdout": ""}))
+        _os._exit(0)
 
 _forge_the_import_and_its_answers()
 """
