@@ -22,14 +22,22 @@ from grader.protocol.outcomes import Returned
 
 
 def _batches(outcome: Returned, epochs: int) -> list[tuple[list[np.ndarray], list[np.ndarray]]] | None:
-    """The procedure's report as [(Xbs, ybs)] per epoch, or None if it is malformed."""
+    """The procedure's report as [(Xbs, ybs)] per epoch, or None if it is malformed: ``{"epochs": [{"X": [Xb, ...],
+    "y": [yb, ...]}, ...]}``, one entry an epoch, as many Xb as yb, each a real-number array. The report comes from
+    the process that ran the student's code, so it is read as any returned value: anything may be in its place."""
     value = outcome.value
-    try:
-        out = [(list(e["X"]), list(e["y"])) for e in value["epochs"]]
-        ok = len(out) == epochs and all(isinstance(a, np.ndarray) for xs, ys in out for a in xs + ys)
-    except (KeyError, TypeError):
+    report = value.get("epochs") if isinstance(value, dict) else None
+    if not isinstance(report, list) or len(report) != epochs:
         return None
-    return out if ok else None
+    out = []
+    for e in report:
+        Xbs, ybs = (e.get("X"), e.get("y")) if isinstance(e, dict) else (None, None)
+        if not isinstance(Xbs, list) or not isinstance(ybs, list) or len(Xbs) != len(ybs):
+            return None
+        if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in Xbs + ybs):
+            return None
+        out.append((Xbs, ybs))
+    return out
 
 
 def _order_mistake(order: np.ndarray, N: int, shuffle: bool) -> Mistake:
