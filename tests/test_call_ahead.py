@@ -3,6 +3,7 @@ and every row is what the same hand-in earns when each check makes its call when
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import numpy as np
@@ -18,7 +19,7 @@ from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.protocol.outcomes import Outcome, Returned
 from grader.sandbox.session import Session
 from grader.suites import load_checks
-from grader.suites.ahead import MAX_CALLS, Sent, plan_batch, planned_call
+from grader.suites.ahead import MAX_CALLS, Sent, plan_batch, planned_calls
 from grader.suites.runner import remembered_fingerprint, run_check
 
 SECRET = "call-ahead-secret"
@@ -45,23 +46,24 @@ class ReferenceAnswers:
 
 
 @pytest.mark.parametrize("assignment", ["hw1", "hw2", "hw3"])
-def test_every_planned_call_is_the_one_call_its_check_makes(assignment: str) -> None:
+def test_the_planned_calls_are_the_calls_each_check_makes(assignment: str) -> None:
     references = default_references()
-    planned = 0
+    planned = collections.Counter()
     for check in load_checks(assignment, include_hidden=True):
-        sent = planned_call(check, references, SECRET, kinds=KINDS, fingerprint=remembered_fingerprint(check))
-        if not KINDS[check.kind].call_ahead:
-            assert sent is None, check.id
+        kind = KINDS[check.kind]
+        sent = planned_calls(check, references, SECRET, kinds=KINDS, fingerprint=remembered_fingerprint(check))
+        if not kind.call_ahead:
+            assert sent == [], check.id
             continue
         worker = ReferenceAnswers(assignment, references)
         verdict = run_check(check, worker, references, SECRET)
         assert verdict.status == "pass", (check.id, verdict.message)
-        assert sent is not None and len(worker.calls) == 1, check.id
-        function, args, kwargs, timeout = worker.calls[0]
-        assert sent.matches(function, args, kwargs) and sent.timeout == timeout == check.timeout, check.id
-        assert sent.last == KINDS[check.kind].reads_back
-        planned += 1
-    assert planned > 0
+        assert len(sent) == len(worker.calls) if kind.in_turn else len(sent) == len(worker.calls) == 1, check.id
+        for one, (function, args, kwargs, timeout) in zip(sent, worker.calls, strict=True):
+            assert one.matches(function, args, kwargs) and one.timeout == timeout == check.timeout, check.id
+            assert one.last == kind.reads_back
+        planned[kind.in_turn] += len(sent)
+    assert planned[False] > 0 and (assignment != "hw3" or planned[True] > 10), planned
 
 
 def _peeks_at_failures(ctx) -> Verdict:
@@ -85,12 +87,12 @@ def _procedure_first(ctx) -> Verdict:
 @pytest.mark.parametrize("run", [_peeks_at_failures, _restarts_first, _procedure_first])
 def test_a_check_whose_call_is_not_known_ahead_is_not_planned(run) -> None:
     kinds = {"odd": Kind(run, "value", "odd", call_ahead=True)}
-    assert planned_call(Check("hw1.gd_step.public.a", "odd", 1.0), default_references(), SECRET, kinds=kinds) is None
+    assert planned_calls(Check("hw1.gd_step.public.a", "odd", 1.0), default_references(), SECRET, kinds=kinds) == []
 
 
 def test_a_kind_that_does_not_call_ahead_is_not_planned() -> None:
     kinds = {"plain": Kind(lambda ctx: ctx.call(1.0) and Verdict.ok(), "value", "plain")}
-    assert planned_call(Check("hw1.gd_step.public.a", "plain", 1.0), default_references(), SECRET, kinds=kinds) is None
+    assert planned_calls(Check("hw1.gd_step.public.a", "plain", 1.0), default_references(), SECRET, kinds=kinds) == []
 
 
 def test_a_checks_call_is_planned_once_per_run_and_each_student_gets_its_own_copy() -> None:
@@ -104,15 +106,16 @@ def test_a_checks_call_is_planned_once_per_run_and_each_student_gets_its_own_cop
     kinds = {"counted": Kind(counted, "value", "counted", call_ahead=True)}
     check = Check("hw1.gd_step.public.a", "counted", 1.0)
     references = default_references()  # remembers expectations across students, as a class run does
-    first, second = (planned_call(check, references, SECRET, kinds=kinds, fingerprint="f") for _ in range(2))
+    (first,), (second,) = (planned_calls(check, references, SECRET, kinds=kinds, fingerprint="f") for _ in range(2))
     assert runs == [check.id]
-    assert first is not None and second is not None and first.matches(second.function, second.args, second.kwargs)
+    assert first.matches(second.function, second.args, second.kwargs)
     assert first.args[0] is not second.args[0]  # a student's arrays are its own
-    changed = planned_call(check, references, SECRET, kinds=kinds, fingerprint="g")  # an edited check or its code
-    assert len(runs) == 2 and changed is not None
+    changed = planned_calls(check, references, SECRET, kinds=kinds, fingerprint="g")  # an edited check or its code
+    assert len(runs) == 2 and len(changed) == 1
     hidden = Check("hw1.gd_step.hidden.a", "counted", 1.0)
-    mine, theirs = (planned_call(hidden, references, secret, kinds=kinds, fingerprint="f") for secret in ("a", "b"))
-    assert len(runs) == 4 and mine is not None and theirs is not None  # a hidden input follows from the secret too
+    (mine,), (theirs,) = (planned_calls(hidden, references, secret, kinds=kinds, fingerprint="f")
+                          for secret in ("a", "b"))
+    assert len(runs) == 4  # a hidden input follows from the secret too
     assert not mine.matches(theirs.function, theirs.args, theirs.kwargs)
 
 
@@ -120,8 +123,8 @@ def test_a_batch_keeps_to_one_visibility_ends_with_a_read_back_and_at_what_canno
     def check(name: str) -> Check:
         return Check(f"hw1.gd_step.{name}", "value", 1.0)
 
-    def plan(c: Check) -> Sent | None:
-        return None if "odd" in c.id else Sent(c.target, (1.0,), {}, 1.0, last="reads" in c.id)
+    def plan(c: Check) -> list[Sent]:
+        return [] if "odd" in c.id else [Sent(c.target, (1.0,), {}, 1.0, last="reads" in c.id)]
 
     assert len(plan_batch([check("public.a"), check("public.b"), check("hidden.c")], plan)) == 2
     assert len(plan_batch([check("public.a"), check("public.reads"), check("public.c")], plan)) == 2
@@ -236,15 +239,91 @@ def train_classifier(X, y, config, rng):
 """
 
 
-def test_hw3_checks_sent_ahead_give_the_rows_of_calls_made_one_at_a_time(monkeypatch) -> None:
-    source = HW3 + "\n\n" + FORGETFUL
+# A schedule's check calls it once per epoch and stops at the first call that raises. This one raises on its second
+# call and is wrong from its tenth on: the first check fails, and the next gets calls 3 to 9 and passes, but only if
+# no call of the first check is made after the one that raised.
+STUMBLING = """
+_made = [0]
+_step_decay = step_decay
+
+def step_decay(lr0, epoch, drop=0.5, every=10):
+    _made[0] += 1
+    if _made[0] == 2:
+        raise ValueError("a stumble on the second call")
+    right = _step_decay(lr0, epoch, drop, every)
+    return right if _made[0] <= 9 else 2.0 * right
+"""
+CRASHING_SCHEDULE = """
+_cosine_decay = cosine_decay
+
+def cosine_decay(lr0, epoch, total_epochs, lr_min=0.0):
+    if epoch == 10:
+        import os
+        os._exit(3)
+    return _cosine_decay(lr0, epoch, total_epochs, lr_min)
+"""
+
+
+@pytest.mark.parametrize("attack, failing, passing", [
+    (FORGETFUL, {"train_classifier"}, ()),
+    (STUMBLING, {"step_decay"}, ("hw3.step_decay.public.custom",)),
+    (CRASHING_SCHEDULE, {"cosine_decay"}, ("hw3.cosine_decay.public.lr_min", "hw3.cosine_decay.hidden.end")),
+], ids=["forgetful", "stumbling schedule", "crashing schedule"])
+def test_hw3_checks_sent_ahead_give_the_rows_of_calls_made_one_at_a_time(attack: str, failing: set[str],
+                                                                        passing: tuple[str, ...], monkeypatch) -> None:
+    source = HW3 + "\n\n" + attack
     hw2 = {"backprop.py": HW2.encode()}  # practice.py reuses the student's hw2 rules
     ahead = grade_rows(source, "hw3", "practice.py", others=hw2)
     monkeypatch.delattr(_Budgeted, "call_ahead")
     one_at_a_time = grade_rows(source, "hw3", "practice.py", others=hw2)
 
     assert ahead == one_at_a_time
-    assert {r.target for r in ahead if r.status != "pass"} == {"train_classifier"}
+    assert {r.target for r in ahead if r.status != "pass"} == failing
+    assert all(r.status == "pass" for r in ahead if r.check_id in passing) and passing == tuple(
+        r.check_id for r in ahead if r.check_id in passing)
+
+
+GROUPED = """
+_made = []
+
+def relu_forward(X):
+    _made.append(float(X[0, 0]))
+    if X[0, 0] == 1.0:
+        raise ValueError("one")
+    return X
+
+def made():
+    return list(_made)
+"""
+
+
+def test_once_a_call_of_a_group_raises_the_child_makes_no_later_call_of_that_group() -> None:
+    calls = [("relu_forward", (np.full((1, 1), float(x)),), {}, 5.0) for x in range(5)]
+    with sandbox_sessions(1) as open_session:
+        with open_session("hw2", {"backprop.py": (HW2 + GROUPED).encode()}) as session:
+            grouped = session.call_many(calls, groups=[0, 0, 0, 1, 1])
+            made_grouped = session.call("made", (), {}, timeout=5.0)
+            session.restart()
+            plain = session.call_many(calls)
+            made_plain = session.call("made", (), {}, timeout=5.0)
+
+    assert [type(o).__name__ for o in grouped] == ["Returned", "Raised", "NoneType", "Returned", "Returned"]
+    assert made_grouped.value == [0.0, 1.0, 3.0, 4.0]  # the call after the one that raised, in its group, never ran
+    assert [type(o).__name__ for o in plain] == ["Returned", "Raised", "Returned", "Returned", "Returned"]
+    assert made_plain.value == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_a_checks_calls_go_whole_into_one_batch_under_its_position() -> None:
+    def check(name: str) -> Check:
+        return Check(f"hw3.step_decay.public.{name}", "schedule", 1.0)
+
+    def plan(c: Check) -> list[Sent]:  # "n3": three calls
+        return [Sent("step_decay", (0.1, epoch), {}, 1.0) for epoch in range(int(c.id.rsplit(".n", 1)[1]))]
+
+    assert [s.group for s in plan_batch([check("n3"), check("n1"), check("n2")], plan)] == [0, 0, 0, 1, 2, 2]
+    assert [s.group for s in plan_batch([check("n3"), check(f"n{MAX_CALLS}")], plan)] == [0, 0, 0]  # would not fit
+    assert {s.group for s in plan_batch([check(f"n{MAX_CALLS + 5}"), check("n1")], plan)} == {0}
+    assert len(plan_batch([check(f"n{MAX_CALLS + 5}"), check("n1")], plan)) == MAX_CALLS  # the rest: one by one
 
 
 def failed_callers(failed: set[str]) -> set[str]:
@@ -267,6 +346,23 @@ def test_a_hand_in_is_graded_in_far_fewer_round_trips_than_checks(monkeypatch) -
     assert [r.status for r in rows] == ["pass"] * len(rows)
     reads_back = sum(KINDS[c.kind].reads_back for c in load_checks("hw2", include_hidden=True))
     assert requests.count("calls") <= reads_back + 4 and len(requests) < len(rows) / 3, requests
+
+
+def test_a_schedules_epochs_reach_the_child_together(monkeypatch) -> None:
+    single = []
+    exchange = Session._exchange
+
+    def counted(self, message, *args, **kwargs):
+        if message is not None and message.get("op") == "call":
+            single.append(message["function"])
+        return exchange(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "_exchange", counted)
+    rows = grade_rows(HW3, "hw3", "practice.py", others={"backprop.py": HW2.encode()})
+
+    assert [r.status for r in rows] == ["pass"] * len(rows)
+    schedules = {c.target for c in load_checks("hw3", include_hidden=True) if KINDS[c.kind].in_turn}
+    assert schedules and not schedules & set(single), single  # 46 calls on their own before
 
 
 # The attack: an input mutated in one call and put back by the next one. A check judging the arguments read back
@@ -330,8 +426,8 @@ def test_a_batch_cut_short_is_not_planned_over_and_over(monkeypatch) -> None:
     import grader.suites.runner as runner
 
     plans = []
-    plan = runner.planned_call
-    monkeypatch.setattr(runner, "planned_call", lambda check, *a, **k: plans.append(check.id) or plan(check, *a, **k))
+    plan = runner.planned_calls
+    monkeypatch.setattr(runner, "planned_calls", lambda check, *a, **k: plans.append(check.id) or plan(check, *a, **k))
     rows = grade_rows(HW2 + "\n\n" + HANGING + "\n\n" + CRASHING, "hw2", "backprop.py", timeout=1.0)
 
     assert {r.target for r in rows if r.status != "pass"} == {"tanh_forward", "sigmoid_backward"}

@@ -591,3 +591,48 @@ def test_a_forged_end_of_import_earns_nothing_a_constant_return_could_not() -> N
     gained = {r.check_id: r.points for r in graded["forger"].results if r.points > baseline[r.check_id]}
     assert gained == {}
     assert sum(baseline.values()) < sum(r.max_points for r in graded["constant"].results)  # the bar is low
+
+
+# A schedule that raises on an epoch after answering, on the channel, the epochs its check would call after it: once
+# a call of a check raised, the child makes no more of that check's calls and the grader waits for no reply to them.
+# The forged answers are read in turn as the replies to those very calls, the raise after them: the grader still
+# stops the check at the raise, and every row is its twin's, which raises on the same epoch without forging.
+SKIPPED_ANSWERED = GRADER_CHANNEL + """
+_step_decay = step_decay
+
+def step_decay(lr0, epoch, drop=0.5, every=10):
+    if epoch == 1 and every == 10:
+        sock = _grader_channel() if FORGE else None
+        if sock is not None:
+            wire = _sys.modules["grader.protocol.wire"]
+            for _ in (9, 10, 11, 19, 20, 35):  # the epochs of this check after this one
+                wire.send_frame(sock, wire.encode({"returned": -7.25, "stderr": "", "stdout": ""}))
+            sock.detach()
+        raise ValueError("no rate for epoch 1")
+    return _step_decay(lr0, epoch, drop, every)
+"""
+
+
+def test_answering_the_calls_skipped_after_a_raise_changes_no_row(monkeypatch) -> None:
+    from grader.sandbox.session import Session
+
+    decoded = []
+    outcome = Session._outcome
+
+    def recorded(self, reply, seconds):
+        result = outcome(self, reply, seconds)
+        decoded.append(getattr(result, "value", None))
+        return result
+
+    monkeypatch.setattr(Session, "_outcome", recorded)
+    hw3 = (ALICE / "practice.py").read_text()
+    graded = grade({student: {"practice.py": with_attack(hw3, f"FORGE = {forge}\n" + SKIPPED_ANSWERED),
+                              "backprop.py": HW2}
+                    for student, forge in (("forger", True), ("twin", False))}, "hw3")
+
+    def rows(student: str) -> list[tuple]:
+        return [(r.check_id, r.status, r.points, r.message) for r in graded[student].results]
+
+    assert rows("forger") == rows("twin")
+    assert [r[0] for r in rows("forger") if r[1] != "pass"] == ["hw3.step_decay.public.defaults"]
+    assert sum(type(v) is float and v == -7.25 for v in decoded) == 6  # the forged frames were read

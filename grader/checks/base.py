@@ -149,6 +149,11 @@ class Kind:
     worker. Its call may then be sent ahead with those of the checks around it, in one round trip
     (``grader.suites.ahead``); the run gets its outcome as if it had called itself.
 
+    ``in_turn`` (with ``call_ahead``): the kind's run makes several such calls, one after the other, each with
+    arguments that follow from the seed and the references alone (never from what an earlier call returned), and
+    makes no more once one does not return. All of them may be sent ahead; the child stops them at the first that
+    raises, as the run would.
+
     ``reads_back``: the kind judges the arguments as the grader reads them back after its call
     (``Returned.args_after``). Its call ends a batch: no student code runs between that call's end and the
     reading (the child waits for the next request meanwhile, as after any single call)."""
@@ -158,6 +163,7 @@ class Kind:
     about: str  # one line for listings
     fresh: bool = False
     call_ahead: bool = False
+    in_turn: bool = False
     reads_back: bool = False
 
 

@@ -18,7 +18,8 @@ KINDS: dict[str, Kind] = {
                      "forward", call_ahead=True),
     "unchanged": Kind(standard.unchanged, "property", "the right structure comes back and no input changed",
                       call_ahead=True, reads_back=True),
-    "schedule": Kind(schedules.schedule, "value", "a learning rate over many epochs equals the reference's"),
+    "schedule": Kind(schedules.schedule, "value", "a learning rate over many epochs equals the reference's",
+                     call_ahead=True, in_turn=True),
     "minibatches": Kind(batches.minibatches, "property", "each epoch's batches follow the generator's permutation"),
     "init_statistics": Kind(init.init_statistics, "statistical", "an initialiser's draws have the distribution's "
                             "statistics", call_ahead=True),

@@ -227,7 +227,7 @@ class _Budgeted:
     def call_ahead(self, batch: Sequence[Sent]) -> list[tuple[Sent, Outcome]]:
         """Send ``batch`` to the sandbox in one round trip (``grader.suites.ahead``): each call under its timeout
         capped by the deadline now, stopping before a function that hung and at the deadline. The outcomes of the
-        calls that ran (all, unless one ended the process), for ``served``."""
+        calls that ran (all, unless one ended the process or raised before others of its check), for ``served``."""
         call_many = getattr(self._worker, "call_many", None)
         if call_many is None:  # a worker without processes (a test's stand-in): every call is made when asked
             return []
@@ -239,8 +239,10 @@ class _Budgeted:
             sending.append(replace(sent, timeout=capped))
         if len(sending) < 2:
             return []
-        outcomes = call_many([(s.function, s.args, s.kwargs, s.timeout) for s in sending], deadline=self._deadline)
-        return list(zip(sending, outcomes, strict=False))  # the calls after one that ended the child did not run
+        outcomes = call_many([(s.function, s.args, s.kwargs, s.timeout) for s in sending], deadline=self._deadline,
+                             groups=[s.group for s in sending])
+        # the calls after one that ended the child did not run, nor those of a check after one of its own raised
+        return [(sent, outcome) for sent, outcome in zip(sending, outcomes, strict=False) if outcome is not None]
 
     def served(self, sent: Sent, outcome: Outcome, timeout: float) -> Outcome:
         """A call sent ahead, accounted as if the current check had just made it (``timeout``: its own). It hung

@@ -76,10 +76,12 @@ class Session:
         return outcome
 
     def call_many(self, calls: Sequence[tuple[str, tuple, dict, float]], *, deadline: float | None = None,
-                  reply_bytes: int | None = None) -> list[Outcome]:
+                  reply_bytes: int | None = None, groups: Sequence[int] | None = None) -> list[Outcome | None]:
         """``(function, args, kwargs, timeout)`` calls sent in one frame and run one after the other in the child,
         which replies to each as it ends; each call's time runs from the previous reply (the first's from the
         send), observed here, so each has its own timeout, cut at ``deadline`` (monotonic) and at the session's.
+        ``groups`` (one per call): once a call raises, the child makes no later call of its group, and its
+        outcome here is None (nothing is waited for).
         The outcomes of the calls that ran, in order: all of them, unless one ended the child (a timeout, a
         crash), which is then the last, or the replies held reach ``reply_bytes`` of arrays (``BATCH_REPLY_BYTES``):
         the child is then ended while it runs the next call, which did not run as far as the caller is concerned."""
@@ -90,13 +92,19 @@ class Session:
             if self._ensure_child() is None:
                 return [self.import_error or Crashed("no worker") for _ in calls]
             self._served = True
+            marks: list[dict] = [{"group": group} for group in groups] if groups is not None else [{}] * len(calls)
             request: dict | None = {"op": "calls", "calls": [
-                {"function": function, "args": tree[0], "kwargs": tree[1]}
-                for (function, _, _, _), tree in zip(calls, shared.tree, strict=True)]}
-            outcomes: list[Outcome] = []
+                {"function": function, "args": tree[0], "kwargs": tree[1], **mark}
+                for (function, _, _, _), tree, mark in zip(calls, shared.tree, marks, strict=True)]}
+            outcomes: list[Outcome | None] = []
+            stopped: set[int | None] = set()  # groups with a call that raised
             held = 0
             started = time.monotonic()
-            for _, _, _, timeout in calls:
+            for i, (_, _, _, timeout) in enumerate(calls):
+                group = None if groups is None else groups[i]
+                if group in stopped:
+                    outcomes.append(None)  # not made: the child skips it
+                    continue
                 if held > reply_bytes:
                     self._end_child()  # it is running this call: the caller makes it again, on its own
                     break
@@ -113,6 +121,8 @@ class Session:
                 outcome = self._outcome(reply, seconds) if isinstance(reply, dict) else reply
                 if isinstance(outcome, Crashed):
                     self._end_child()
+                elif isinstance(outcome, Raised) and group is not None:
+                    stopped.add(group)
                 outcomes.append(outcome)
                 held += wire.array_bytes(outcome.value) if isinstance(outcome, Returned) else 0
                 if self._child is None:

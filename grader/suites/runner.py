@@ -20,7 +20,7 @@ from grader.checks.expectations import Expectations
 from grader.checks.fingerprint import NotData, digest
 from grader.course.kinds import KINDS
 from grader.protocol.outcomes import Outcome
-from grader.suites.ahead import Sent, plan_batch, planned_call
+from grader.suites.ahead import Sent, plan_batch, planned_calls
 
 
 def run_check(check: Check, worker: Worker, references: References, secret: str,
@@ -91,9 +91,9 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     ahead: deque[tuple[Sent, Outcome]] = deque()
     planned_until = 0  # a batch that was not sent whole is not planned again: its checks call one by one
 
-    def plan(check: Check) -> Sent | None:
-        return planned_call(check, references, secret, fresh_public=fresh_public, kinds=KINDS,
-                            fingerprint=remembered_fingerprint(check))
+    def plan(check: Check) -> list[Sent]:
+        return planned_calls(check, references, secret, fresh_public=fresh_public, kinds=KINDS,
+                             fingerprint=remembered_fingerprint(check))
 
     for position, index in enumerate(order):
         check = checks[index]
@@ -109,7 +109,7 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
                     sent_at = time.perf_counter()
                     ahead.extend(send_ahead(batch))
                     waited = time.perf_counter() - sent_at
-                    planned_until = position + len(batch)
+                    planned_until = position + batch[-1].group + 1
             served = _Served(worker, ahead)
             verdict = run_check(check, served, references, secret, failed, fresh_public=fresh_public)
             waited -= served.seconds  # each check is charged the time of its own call

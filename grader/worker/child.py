@@ -12,7 +12,8 @@ with ``BANNED_EXIT``, which the grader learns from the zygote, outside this proc
 Replies: ``{"prepared": {"origin", "banned", "error"}}``, ``{"imported": True}``,
 ``{"returned": v, "stderr": s, "stdout": s}``, ``{"raised": {"type", "message", "traceback", "stdout"}}``,
 ``{"crashed": reason}``, one for each call of a request, which is a call, a procedure, or several calls to run
-in turn (``{"op": "calls"}``). The call's printed output (``stdout``, capped) is shown to the student on a failing
+in turn (``{"op": "calls"}``; once a call of a ``group`` raises, the later calls of that group are not made, and
+get no reply). The call's printed output (``stdout``, capped) is shown to the student on a failing
 public check only; the grader never judges by it.
 """
 
@@ -44,6 +45,7 @@ from grader.worker.scan import banned_imports, compiled_or_none
 TRACEBACK_CHARS = 4000
 MESSAGE_CHARS = 2000
 BANNED_EXIT = 86  # exit status of a child that tried to import a banned library (seen by the zygote)
+RETURNED, RAISED, ENDED = "returned", "raised", "ended"  # how a call went, as _serve_one says
 
 
 def _limit(which: int, soft: int, hard: int | None = None) -> None:
@@ -326,13 +328,20 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     while True:
         request = _receive(sock, builtins)
         calls = request["calls"] if request["op"] == "calls" else [request]
+        stopped = set()  # groups of calls (one check's) with a call that raised: the rest are not made
         for one in calls:  # replied to one by one: the grader times each call from the previous reply
-            if not _serve_one(child, one, procedures, limits["memory_mb"]):
+            group = one.get("group")
+            if group is not None and group in stopped:
+                continue
+            served = _serve_one(child, one, procedures, limits["memory_mb"])
+            if served == ENDED:
                 return
+            if served == RAISED and group is not None:
+                stopped.add(group)
 
 
-def _serve_one(child: Child, request: dict, procedures: dict, memory_mb: int) -> bool:
-    """Run one call or procedure and send its reply; False when the child must end after it."""
+def _serve_one(child: Child, request: dict, procedures: dict, memory_mb: int) -> str:
+    """Run one call or procedure and send its reply; ``ENDED`` when the child must end after it."""
     child.stdout.reset()
     child.stderr.reset()
     try:
@@ -346,8 +355,8 @@ def _serve_one(child: Child, request: dict, procedures: dict, memory_mb: int) ->
     except BaseException as exc:
         if not _recoverable(exc):
             child.send(child.fatal(exc, memory_mb))
-            return False
+            return ENDED
         child.send(child.raised(exc))
-        return True
+        return RAISED
     wire.send_frame(child.sock, child.encode_returned(value))
-    return True
+    return RETURNED
