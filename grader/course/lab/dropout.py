@@ -21,8 +21,9 @@ ZERO = 1e-6  # a dropped unit reads exactly 0; kept units read at least 0.5
 
 
 def _scaled_by(out: np.ndarray, h: np.ndarray, factor: float) -> np.ndarray:
-    """Which entries equal ``factor · h`` within float32 precision."""
-    return np.abs(out - factor * h) <= FLOAT32_RTOL * factor * h
+    """Which entries equal ``factor · h`` within float32 precision (an infinite or NaN entry equals nothing)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.abs(out - factor * h) <= FLOAT32_RTOL * factor * h
 
 
 def dropout_problem(out: np.ndarray, h: np.ndarray, p: float, hidden: bool) -> tuple[str, str]:

@@ -22,11 +22,12 @@ from grader.protocol.outcomes import Returned
 
 
 def _batches(outcome: Returned, epochs: int) -> list[tuple[list[np.ndarray], list[np.ndarray]]] | None:
-    """The procedure's report as [(Xbs, ybs)] per epoch, or None if it is malformed: ``{"epochs": [{"X": [Xb, ...],
-    "y": [yb, ...]}, ...]}``, one entry an epoch, as many Xb as yb, each a real-number array. The report comes from
-    the process that ran the student's code, so it is read as any returned value: anything may be in its place."""
+    """The procedure's report as [(Xbs, ybs)] per epoch, or None if it is malformed or says an epoch yielded too
+    many batches: ``{"epochs": [{"X": [Xb, ...], "y": [yb, ...]}, ...], "too_many": False}``, one entry an epoch, as
+    many Xb as yb, each a real-number array. The report comes from the process that ran the student's code, so it is
+    read as any returned value: anything may be in its place."""
     value = outcome.value
-    report = value.get("epochs") if isinstance(value, dict) else None
+    report = value.get("epochs") if isinstance(value, dict) and value.get("too_many") is False else None
     if not isinstance(report, list) or len(report) != epochs:
         return None
     out = []
@@ -59,7 +60,7 @@ def minibatches(ctx: Context, *, N: int, D: int, batch_size: int, epochs: int = 
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "minibatches")
     report = _batches(outcome, epochs)
-    if report is None or outcome.value.get("too_many"):
+    if report is None:
         return stated("minibatches", "it should yield one (Xb, yb) pair per batch of at most batch_size samples, "
                       "and stop after the last sample of the epoch")
     rng = np.random.default_rng(seed)
