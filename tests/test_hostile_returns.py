@@ -2,7 +2,8 @@
 lets through, in place of a call's return or a procedure's report, gets a verdict from the fixed vocabulary, never
 "internal grader error" (which tells the student nothing and the staff a false alarm). Two ways in: every check fed
 each value of a list of hostile ones, and every reply a check gets from the reference hand-in (in the sandbox)
-replayed with one part of it replaced: a leaf by another type, shape or dtype, a container cut, grown or recast."""
+replayed with one part of it replaced: a leaf by another type, shape or dtype, a container cut, grown or recast, or
+an argument as read back after the call written over with extreme values."""
 
 from __future__ import annotations
 
@@ -124,6 +125,22 @@ def mutants(value: Any) -> Iterator[Any]:
             yield _replaced(value, path, {"0": part[0]})
 
 
+def written_over(args_after: list) -> Iterator[list]:
+    """The arguments as read back after a call, with one array written over in place by the student's code: its
+    dtype and shape are the grader's own, its values anything (NaN, infinities, extremes)."""
+    for path, part in _parts(args_after):
+        if not isinstance(part, np.ndarray) or part.size == 0:
+            continue
+        if part.dtype.kind == "f":
+            fills = [np.nan, np.inf, -np.finfo(part.dtype).max]
+        elif part.dtype.kind in "iu":
+            fills = [np.iinfo(part.dtype).max, np.iinfo(part.dtype).min]
+        else:
+            fills = [~part] if part.dtype.kind == "b" else []
+        for fill in fills:
+            yield _replaced(args_after, path, np.full_like(part, fill) if np.ndim(fill) == 0 else fill)
+
+
 class Recording:
     """The worker as a check sees it, keeping every outcome it gives."""
 
@@ -166,7 +183,7 @@ def test_no_reply_changed_in_one_place_makes_a_check_fail_inside_the_grader(assi
     references, files = default_references(), reference_submission()
     checks = load_checks(assignment, include_hidden=True)
     hand_in = {name: files[name] for name in (ASSIGNMENTS[assignment].filename, "backprop.py")}  # hw3 imports hw2
-    internal, replayed = {}, 0
+    internal, replayed, overwritten = {}, 0, 0
     with sandbox_sessions(1) as open_session, open_session(assignment, hand_in) as session:
         for check in checks:
             recording = Recording(session)
@@ -174,12 +191,14 @@ def test_no_reply_changed_in_one_place_makes_a_check_fail_inside_the_grader(assi
             for k, outcome in enumerate(recording.outcomes):
                 if not isinstance(outcome, Returned):
                     continue
-                for value in itertools.islice(mutants(outcome.value), MUTANTS_PER_REPLY):
+                returns = ((value, outcome.args_after) for value in mutants(outcome.value))
+                read_back = ((outcome.value, after) for after in written_over(outcome.args_after))
+                for value, after in itertools.chain(itertools.islice(returns, MUTANTS_PER_REPLY), read_back):
                     changed = [*recording.outcomes]
-                    changed[k] = Returned(value, outcome.seconds, outcome.args_after, outcome.stderr, outcome.stdout)
+                    changed[k] = Returned(value, outcome.seconds, after, outcome.stderr, outcome.stdout)
                     verdict = run_check(check, Replay(changed), references, "secret")
-                    replayed += 1
+                    replayed, overwritten = replayed + 1, overwritten + (after is not outcome.args_after)
                     if verdict.problem == "internal":
-                        internal[(check.id, k, repr(value)[:60])] = verdict.message
+                        internal[(check.id, k, repr(value)[:60], repr(after)[:60])] = verdict.message
     assert internal == {}
-    assert replayed >= 10 * len(checks)  # replies were recorded and changed
+    assert replayed >= 10 * len(checks) and overwritten > 0, (replayed, overwritten)  # replies were changed
