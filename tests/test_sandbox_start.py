@@ -1,9 +1,14 @@
 """Starting the sandbox: a worker started under bubblewrap needs no probe; a bubblewrap that fails still falls
-back (bwrap -> unshare -> none) with the same warning; ``grader check`` starts its worker without the probe."""
+back (bwrap -> unshare -> none) with the same warning; ``grader check`` starts its worker without the probe; the probe
+finds the grader where the worker does."""
 
 from __future__ import annotations
 
 import functools
+import os
+import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -168,3 +173,19 @@ def test_a_pool_adopts_only_the_worker_it_would_have_made() -> None:
         pool.adopt(launched)
         assert answers(pool)
         assert launched.running
+
+
+@pytest.mark.skipif(not BWRAP_WORKS, reason="bubblewrap is not usable on this machine")
+def test_a_second_copy_of_the_grader_run_with_this_environment_is_sandboxed_with_bubblewrap(tmp_path: Path) -> None:
+    """The probe imports the grader where the worker will, from the folder of the running package, not where the
+    environment's own install points: an older checkout benchmarked with this checkout's environment must not fall
+    back to weaker isolation unseen."""
+    shutil.copytree(Path(isolation.__file__).parents[1], tmp_path / "copy" / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import warnings; warnings.simplefilter('error'); import grader; from grader.sandbox import isolation; "
+            "print(grader.__file__, isolation.detect().level)")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(tmp_path / "copy")},
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(tmp_path / "copy" / "grader" / "__init__.py"), "bwrap"]

@@ -45,8 +45,10 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/l
 HUGE_PAGE_SETTINGS = "/sys/kernel/mm/transparent_hugepage"
 TMPFS_BYTES = 256 * 2**20
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-BOOTSTRAP = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, {root!r}); " \
-            "from grader.worker.zygote import main; main()"
+# Python in the sandbox imports the grader from the folder that holds this very package (``{root}``), whatever the
+# environment's own install points at (a second checkout graded with this one's virtual environment).
+ON_GRADER_PATH = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, {root!r}); "
+BOOTSTRAP = "from grader.worker.zygote import main; main()"
 DESCRIPTIONS = {
     "bwrap": "bubblewrap: own pid/net namespaces, read-only minimal file system, private /tmp",
     "unshare": "unshare: own pid/net/mount namespaces, read-only file system, hidden suites and references masked; "
@@ -118,8 +120,10 @@ def environment() -> dict[str, str]:
 
 
 def python_command(config: dict, code: str | None = None) -> list[str]:
-    code = code or BOOTSTRAP.format(root=str(GRADER_DIR.parent))
-    return [sys.executable, "-s", "-c", code, json.dumps(config)]
+    """Python running ``code`` (the zygote's ``BOOTSTRAP`` by default), the grader imported from this package's
+    folder (``ON_GRADER_PATH``)."""
+    on_grader_path = ON_GRADER_PATH.format(root=str(GRADER_DIR.parent))
+    return [sys.executable, "-s", "-c", on_grader_path + (code or BOOTSTRAP), json.dumps(config)]
 
 
 def world_readable(path: str) -> bool:
@@ -219,8 +223,9 @@ def children_may_drop_uid(level: str) -> bool:
     return is_root() and (level == "bwrap" or all(world_readable(r) for r in roots))
 
 
-# What a worker needs, checked without paying for it: Python starts, sees the grader's part for workers and
-# finds numpy (located, not imported: importing it would cost the probe most of its time), and /tmp is usable.
+# What a worker needs, checked without paying for it: Python starts, sees the grader's part for workers where the
+# worker will look for it (``ON_GRADER_PATH``, which ``python_command`` puts first) and finds numpy (located, not
+# imported: importing it would cost the probe most of its time), and /tmp is usable.
 PROBE = "import grader.protocol, importlib.util, os; os.listdir('/tmp'); assert importlib.util.find_spec('numpy')"
 
 
