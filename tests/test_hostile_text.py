@@ -287,3 +287,22 @@ def test_grade_and_report_say_which_report_failed_and_exit_non_zero(tmp_path, mo
 
 def _broken(data):
     raise RuntimeError("plot failed")
+
+
+def test_half_a_surrogate_pair_in_an_exception_message_stops_no_one(tmp_path):
+    """A message holding a lone surrogate (``raise ValueError("\\ud800")``) used to stop ``grader grade`` as it
+    recorded the class, everyone's rows lost with it; it now reads as U+FFFD."""
+    root = tmp_path / "class"
+    correct = reference_submission()[HW1]
+    raising = correct.replace(b"return w - lr * grad", b'raise ValueError("x\\ud800y")')
+    write_submission(root / "mallory", {HW1: raising})
+    write_submission(root / "zed", {HW1: correct})
+    out = tmp_path / "out"
+
+    run = grader("grade", str(root), "--out", str(out), "--only", "hw1", "--public-only", "--quiet")
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = pd.read_csv(out / "results.csv")
+    assert set(rows["student"]) == {"mallory", "zed"}
+    assert rows[rows["student"] == "mallory"]["message"].str.contains("x\ufffdy", regex=False).any()
+    assert (rows[rows["student"] == "zed"]["status"] == "pass").all()

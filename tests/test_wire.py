@@ -157,6 +157,16 @@ def test_a_pickled_object_array_is_rejected():
         wire.decode(_frame(b'{"v": {"a": 0}, "a": [%d]}' % len(data), data))
 
 
+def test_lone_surrogates_come_out_as_replacement_characters():
+    """A JSON escape can carry half of a surrogate pair, which no UTF-8 file or database can store: a child's
+    exception message holding one once stopped the gradebook of the whole class."""
+    header = b'{"v": {"d": {"message": "a\\ud800b", "k\\udcff": ["\\udfff", "\\ud83d\\ude00"]}}, "a": []}'
+    decoded = wire.decode(_frame(header))
+
+    assert decoded == {"message": "a\ufffdb", "k\ufffd": ["\ufffd", "\U0001f600"]}  # a whole pair is one character
+    assert str(decoded).encode("utf-8")
+
+
 @pytest.mark.parametrize(
     "header",
     [b"not json", b"[]", b'{"v": 1}', b'{"v": {"x": 1}, "a": []}', b'{"v": {"a": 3}, "a": []}',

@@ -9,7 +9,8 @@ always tags with one key: ``{"d": {...}}`` a dict with str keys, ``{"a": i}`` ar
 to its first bytes; only the grader ever sends them.
 
 The decoder treats its input as hostile (a child may write any bytes): sizes are checked before
-anything is allocated, nesting and node counts are capped, and arrays are numeric or bool only.
+anything is allocated, nesting and node counts are capped, arrays are numeric or bool only, and text is Unicode
+that UTF-8 can hold (a lone surrogate becomes U+FFFD).
 """
 
 from __future__ import annotations
@@ -226,6 +227,18 @@ def _load_array(data: memoryview) -> np.ndarray:
         raise WireError(f"bad array: {exc}") from None
 
 
+def unicode_text(text: str) -> str:
+    """``text`` with each lone surrogate (which a JSON escape such as ``\\ud800`` can carry, and which no UTF-8 file or
+    database can store) replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
+
+
 class _Decoder:
     def __init__(self, arrays: list[np.ndarray], marker: Callable[[str, Any], Any] | None) -> None:
         self.arrays = arrays
@@ -237,7 +250,9 @@ class _Decoder:
         if depth > MAX_DEPTH or self.nodes > MAX_NODES:
             raise WireError("value nested too deeply or too large")
         t = type(v)
-        if v is None or t in (bool, int, float, str):
+        if t is str:
+            return unicode_text(v)
+        if v is None or t in (bool, int, float):
             return v
         if t is list:
             return [self.value(x, depth + 1) for x in v]
@@ -247,7 +262,7 @@ class _Decoder:
         if tag == "t" and type(body) is list:
             return tuple(self.value(x, depth + 1) for x in body)
         if tag == "d" and type(body) is dict:
-            return {k: self.value(x, depth + 1) for k, x in body.items()}
+            return {unicode_text(k): self.value(x, depth + 1) for k, x in body.items()}
         if tag == "a" and type(body) is int and 0 <= body < len(self.arrays):
             return self.arrays[body]
         if tag in ("builtin", "rng", "m") and self.marker is not None:
