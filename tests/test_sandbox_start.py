@@ -189,3 +189,31 @@ def test_a_second_copy_of_the_grader_run_with_this_environment_is_sandboxed_with
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(tmp_path / "copy" / "grader" / "__init__.py"), "bwrap"]
+
+
+def test_grader_check_and_ci_skip_the_huge_page_collapse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One student's hand-ins fork a few children: the collapse (about 0.8 s of a torch worker's start) would not
+    pay back, so the pools of ``grader check`` and ``grader ci`` skip it (``tests/test_huge_pages.py`` shows what
+    it does)."""
+    import grader.commands.ci as ci
+
+    asked: list[bool] = []
+    real_early, real_sessions = early.EarlyPool, ci.sandbox_sessions
+
+    def recorded_early(*args, collapse: bool = True, **kwargs):
+        asked.append(collapse)
+        return real_early(*args, collapse=collapse, **kwargs)
+
+    def recorded_sessions(*args, collapse: bool = True, **kwargs):
+        asked.append(collapse)
+        return real_sessions(*args, collapse=collapse, **kwargs)
+
+    monkeypatch.setattr(early, "EarlyPool", recorded_early)
+    monkeypatch.setattr(ci, "sandbox_sessions", recorded_sessions)
+    write_submission(tmp_path, {"gradient_descent.py": reference_submission()["gradient_descent.py"]})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRADER_SECRET", raising=False)
+
+    assert main(["check", "hw1", "--path", str(tmp_path)]) == 0
+    main(["ci"])
+    assert asked == [False, False]

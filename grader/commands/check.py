@@ -103,7 +103,8 @@ def _grade_and_print(found: dict[str, Path], folder: Path, failed_only: bool) ->
     from grader.sandbox.early import EarlyPool
 
     torch_only = all(ASSIGNMENTS[key].uses_torch for key in found)
-    early = EarlyPool(slots=1, kind="torch" if torch_only else None)  # None: a worker of each kind as needed
+    # None: a worker of each kind as needed; one hand-in forks too few children for huge pages to pay back
+    early = EarlyPool(slots=1, kind="torch" if torch_only else None, collapse=False)
     try:
         from grader.exports.terminal import print_table
         from grader.pipeline.discover import own_submission

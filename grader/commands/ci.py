@@ -113,7 +113,7 @@ def _grade(submissions: list[Submission], config, hidden: bool) -> list[CheckRes
     references = _references(hidden)
     jobs = max(1, min(len(submissions), os.cpu_count() or 1))
     graded = {}
-    with sandbox_sessions(slots=jobs) as open_session:
+    with sandbox_sessions(slots=jobs, collapse=False) as open_session:  # one student's hand-ins
         print(f"isolation: {isolation_level()}")
         for result in grade_many(
             submissions, checks.__getitem__, open_session, references, config.secret if hidden else "",

@@ -28,12 +28,13 @@ class SandboxSessions:
 
 
 @contextmanager
-def sandbox_sessions(slots: int) -> Iterator[OpenSession]:
+def sandbox_sessions(slots: int, *, collapse: bool = True) -> Iterator[OpenSession]:
     """An ``open_session(assignment, files)`` backed by one ``WorkerPool`` of ``slots`` sandboxes, whose warm
-    workers (numpy, or numpy and torch for the lab) start on first use."""
+    workers (numpy, or numpy and torch for the lab) start on first use; ``collapse=False`` to grade one student
+    (see ``WorkerPool``)."""
     from grader.sandbox import WorkerPool
 
-    with WorkerPool(slots=slots) as pool:
+    with WorkerPool(slots=slots, collapse=collapse) as pool:
         yield SandboxSessions(pool)
 
 

@@ -31,12 +31,12 @@ def _started(pool: WorkerPool, timeout: float = START_TIMEOUT) -> bool:
     return True
 
 
-def launch_first(kind: str) -> WorkerProcess | None:
+def launch_first(kind: str, *, collapse: bool = True) -> WorkerProcess | None:
     """Slot 0's ``kind`` worker under bubblewrap, its process launched and not waited for; None without
     bubblewrap. Imports no numpy."""
     if isolation.bwrap_binary() is None:
         return None
-    worker = WorkerProcess.for_slot(0, kind, "bwrap")
+    worker = WorkerProcess.for_slot(0, kind, "bwrap", collapse=collapse)
     try:
         worker.launch()
     except OSError:  # cannot even be started: the probe decides
@@ -45,7 +45,8 @@ def launch_first(kind: str) -> WorkerProcess | None:
     return worker
 
 
-def open_started(slots: int = 1, kind: str | None = None, launched: WorkerProcess | None = None) -> WorkerPool:
+def open_started(slots: int = 1, kind: str | None = None, launched: WorkerProcess | None = None, *,
+                 collapse: bool = True) -> WorkerPool:
     """A ``WorkerPool(kind, slots)`` with its workers started (of ``kind``, or numpy). Tries bubblewrap
     first, without the probe (adopting ``launched``, slot 0's worker from ``launch_first``, if given); falls
     back to the detected level when a bwrap worker does not start, or has not within
@@ -53,32 +54,32 @@ def open_started(slots: int = 1, kind: str | None = None, launched: WorkerProces
     from grader.sandbox.pool import WorkerPool
 
     if launched is not None or isolation.bwrap_binary() is not None:
-        pool = WorkerPool(kind, slots, level="bwrap")
+        pool = WorkerPool(kind, slots, level="bwrap", collapse=collapse)
         if launched is not None:
             pool.adopt(launched)
         if _started(pool, UNPROBED_START_TIMEOUT):
             return pool
         pool.close()
-    pool = WorkerPool(kind, slots)  # isolation.detect(): the probe, and the warning when not bwrap
+    pool = WorkerPool(kind, slots, collapse=collapse)  # isolation.detect(): the probe, and the warning when not bwrap
     _started(pool)
     return pool
 
 
 class EarlyPool:
-    """``open_started(slots, kind)`` run on a thread from construction; ``pool()`` waits for it. Close what
-    ``pool()`` returns (or call ``close()`` when it is never asked for)."""
+    """``open_started(slots, kind, collapse=...)`` run on a thread from construction; ``pool()`` waits for it. Close
+    what ``pool()`` returns (or call ``close()`` when it is never asked for)."""
 
-    def __init__(self, slots: int = 1, kind: str | None = None) -> None:
+    def __init__(self, slots: int = 1, kind: str | None = None, *, collapse: bool = True) -> None:
         self._pool: WorkerPool | None = None
         self._error: BaseException | None = None
-        launched = launch_first(kind or "numpy")
-        self._thread = threading.Thread(target=self._open, args=(slots, kind, launched), name="sandbox-early",
-                                        daemon=True)
+        launched = launch_first(kind or "numpy", collapse=collapse)
+        self._thread = threading.Thread(target=self._open, args=(slots, kind, launched, collapse),
+                                        name="sandbox-early", daemon=True)
         self._thread.start()
 
-    def _open(self, slots: int, kind: str | None, launched: WorkerProcess | None) -> None:
+    def _open(self, slots: int, kind: str | None, launched: WorkerProcess | None, collapse: bool) -> None:
         try:
-            self._pool = open_started(slots, kind, launched)
+            self._pool = open_started(slots, kind, launched, collapse=collapse)
         except BaseException as exc:  # handed to the thread that asks for the pool
             self._error = exc
 

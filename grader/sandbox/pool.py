@@ -19,11 +19,13 @@ from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
 class WorkerPool:
     """``slots`` parallel sandboxes. ``kind`` "numpy" or "torch" fixes the worker kind; None picks it per
     assignment (``Assignment.uses_torch``). ``limits`` default to ``Limits.for_kind``. ``hide``: extra
-    directories to mask at the ``unshare`` level (bwrap shows nothing it was not told to)."""
+    directories to mask at the ``unshare`` level (bwrap shows nothing it was not told to). ``collapse=False``
+    for a pool that grades one student (``grader check``, ``grader ci``): its workers skip the move into huge
+    pages, which pays back only over a class's children (``WorkerProcess``)."""
 
     def __init__(self, kind: str | None = None, slots: int | None = None, limits: Limits | None = None, *,
                  level: str | None = None, import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
-                 hide: tuple[str, ...] = ()) -> None:
+                 hide: tuple[str, ...] = (), collapse: bool = True) -> None:
         if kind not in (None, "numpy", "torch"):
             raise ValueError(f"unknown worker kind {kind!r}; use 'numpy' or 'torch'")
         self.kind = kind
@@ -32,6 +34,7 @@ class WorkerPool:
         self.import_timeout = import_timeout
         self._limits = limits
         self._hide = tuple(hide)
+        self._collapse = collapse
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(self.slots):
             self._free.put(i)
@@ -54,14 +57,14 @@ class WorkerPool:
         return worker
 
     def _new_worker(self, slot: int, kind: str) -> WorkerProcess:
-        return WorkerProcess.for_slot(slot, kind, self.level, self._limits, self._hide)
+        return WorkerProcess.for_slot(slot, kind, self.level, self._limits, self._hide, collapse=self._collapse)
 
     def adopt(self, worker: WorkerProcess, slot: int = 0) -> None:
         """Make ``worker`` (launched ahead, see ``grader.sandbox.early``) slot ``slot``'s worker of its kind.
         It must be the worker this pool would have made there: same level, limits, uid and hidden paths."""
         wanted = self._new_worker(slot, worker.kind)
-        made = (worker.level, worker.limits, worker.uid, worker.hide)
-        if made != (wanted.level, wanted.limits, wanted.uid, wanted.hide):
+        made = (worker.level, worker.limits, worker.uid, worker.hide, worker.collapse)
+        if made != (wanted.level, wanted.limits, wanted.uid, wanted.hide, wanted.collapse):
             worker.close()
             raise ValueError(f"a worker launched as {made} is not this pool's slot {slot} worker")
         with self._lock:

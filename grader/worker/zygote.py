@@ -52,7 +52,8 @@ class Zygote:
         # preloaded object and copy each page it lies on (copy-on-write), a few milliseconds a child.
         gc.freeze()
         gc.enable()  # for the children
-        huge_pages.collapse()  # fewer page-table entries for each fork and end to copy and drop
+        if config.get("collapse", True):  # a class: pays back after about 115 children; one hand-in: never
+            huge_pages.collapse()  # fewer page-table entries for each fork and end to copy and drop
         self.spawned = 0
         self.uids: dict[int, int | None] = {}
         self.spare: tuple[int, socket.socket] | None = None
