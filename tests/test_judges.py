@@ -164,21 +164,3 @@ def test_a_judge_sets_up_one_blas_thread_and_reused_memory(monkeypatch, secret):
     finally:
         judges._judge["pool"].close()
         judges._judge.clear()
-
-
-@pytest.mark.parametrize("collapse", [True, False])
-def test_judges_collapse_their_torch_workers_as_the_parents_pool_would(tmp_path, secret, monkeypatch, collapse):
-    planned = []
-    monkeypatch.setattr(judges, "judged", lambda todo, plan, *a, **k: planned.append(plan) or iter(()))
-    subs = (small_class(tmp_path / "class") * 10)[:judges.MIN_PER_JUDGE * 2]
-    with sandbox_sessions(2, collapse=collapse) as open_session:
-        assert list(grade_many(subs, lambda key: [], open_session, default_references(), secret, jobs=2,
-                               progress=False)) == []
-    assert [plan.collapse for plan in planned] == [collapse]
-
-    judges._start(planned[0])
-    try:
-        assert judges._judge["pool"].collapse is collapse
-    finally:
-        judges._judge["pool"].close()
-        judges._judge.clear()

@@ -191,46 +191,29 @@ def test_a_second_copy_of_the_grader_run_with_this_environment_is_sandboxed_with
     assert done.stdout.split() == [str(tmp_path / "copy" / "grader" / "__init__.py"), "bwrap"]
 
 
-def test_grader_check_ci_and_a_small_grade_skip_the_huge_page_collapse(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """One student's hand-ins, or a few, fork a few children: the collapse (about 0.8 s of a torch worker's start)
-    would not pay back, so the pools of ``grader check``, ``grader ci`` and a small ``grader grade`` skip it
-    (``tests/test_huge_pages.py`` shows what it does)."""
+def test_grader_check_and_ci_skip_the_huge_page_collapse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One student's hand-ins fork a few children: the collapse (about 0.8 s of a torch worker's start) would not
+    pay back, so the pools of ``grader check`` and ``grader ci`` skip it (``tests/test_huge_pages.py`` shows what
+    it does)."""
     import grader.commands.ci as ci
-    import grader.pipeline.resources as resources
 
     asked: list[bool] = []
+    real_early, real_sessions = early.EarlyPool, ci.sandbox_sessions
 
-    def recorded(real):
-        def ask(*args, collapse: bool = True, **kwargs):
-            asked.append(collapse)
-            return real(*args, collapse=collapse, **kwargs)
-        return ask
+    def recorded_early(*args, collapse: bool = True, **kwargs):
+        asked.append(collapse)
+        return real_early(*args, collapse=collapse, **kwargs)
 
-    monkeypatch.setattr(early, "EarlyPool", recorded(early.EarlyPool))
-    monkeypatch.setattr(ci, "sandbox_sessions", recorded(ci.sandbox_sessions))
-    monkeypatch.setattr(resources, "sandbox_sessions", recorded(resources.sandbox_sessions))
-    hand_in = {"gradient_descent.py": reference_submission()["gradient_descent.py"]}
-    write_submission(tmp_path / "repo", hand_in)
-    write_submission(tmp_path / "class" / "ann", hand_in)
-    monkeypatch.chdir(tmp_path / "repo")
+    def recorded_sessions(*args, collapse: bool = True, **kwargs):
+        asked.append(collapse)
+        return real_sessions(*args, collapse=collapse, **kwargs)
+
+    monkeypatch.setattr(early, "EarlyPool", recorded_early)
+    monkeypatch.setattr(ci, "sandbox_sessions", recorded_sessions)
+    write_submission(tmp_path, {"gradient_descent.py": reference_submission()["gradient_descent.py"]})
+    monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GRADER_SECRET", raising=False)
 
-    assert main(["check", "hw1", "--path", str(tmp_path / "repo")]) == 0
+    assert main(["check", "hw1", "--path", str(tmp_path)]) == 0
     main(["ci"])
-    main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--public-only", "--quiet"])
-    assert asked == [False, False, False]
-
-
-@pytest.mark.parametrize("labs, others, slots, pays", [
-    (120, 360, 2, True),  # the benchmark's class: 180 torch children a worker
-    (77, 0, 2, True), (76, 0, 2, False), (5, 15, 2, False),  # the sample class
-    (1, 0, 1, False), (0, 1000, 2, False),  # one notebook regraded; numpy hand-ins only (their workers never collapse)
-])
-def test_the_collapse_is_asked_for_when_torch_workers_fork_enough_children(labs, others, slots, pays) -> None:
-    from types import SimpleNamespace
-
-    from grader.pipeline.resources import collapse_pays
-
-    todo = [SimpleNamespace(assignment="lab")] * labs + [SimpleNamespace(assignment="hw2")] * others
-    assert collapse_pays(todo, slots) is pays
+    assert asked == [False, False]

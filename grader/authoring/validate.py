@@ -136,7 +136,7 @@ def grade_folder(folder: Path, suites: dict[str, list[Check]], secret: str, conf
     submissions = discover(folder, list(suites))
     jobs = max(1, min(len(submissions), os.cpu_count() or 1))
     rows: list[CheckResult] = []
-    with sandbox_sessions(slots=jobs, collapse=False) as open_session:  # a few hand-ins: see collapse_pays
+    with sandbox_sessions(slots=jobs) as open_session:
         for graded in grade_many(
             submissions, suites.__getitem__, open_session, LiveReferences(), secret, jobs=jobs, progress=False,
             budget_for=lambda key: config.assignment(key).submission_timeout or DEFAULT_SUBMISSION_TIMEOUT,

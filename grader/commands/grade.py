@@ -205,11 +205,11 @@ def _grade(todo: list[Submission], checks: dict[str, list[Check]], config: Cours
     """Yield each graded submission as it finishes; slow reference answers are kept in ``answers`` for the
     other judges and the next runs."""
     from grader.pipeline.engine import DEFAULT_SUBMISSION_TIMEOUT, grade_many
-    from grader.pipeline.resources import collapse_pays, default_references, isolation_level, sandbox_sessions
+    from grader.pipeline.resources import default_references, isolation_level, sandbox_sessions
 
     if not todo:
         return
-    with sandbox_sessions(jobs, collapse=collapse_pays(todo, jobs)) as open_session:
+    with sandbox_sessions(jobs) as open_session:
         print(f"isolation: {isolation_level()}")
         yield from grade_many(
             todo,

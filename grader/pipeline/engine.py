@@ -107,9 +107,9 @@ def grade_many(
         keys = sorted({s.assignment for s in todo})
         checks = {k: checks_for(k) for k in keys}
         fingerprints = {c.id: f for k in keys for c in checks[k] if (f := check_fingerprint(c)) is not None}
-        pool = getattr(open_session, "pool", None)
-        plan = Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public, getattr(pool, "level", None),
-                    fingerprints, getattr(references, "answers", None), getattr(pool, "collapse", True))
+        plan = Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public,
+                    getattr(getattr(open_session, "pool", None), "level", None), fingerprints,
+                    getattr(references, "answers", None))
         stream = judged(todo, plan, judges, fallback=threaded)
     else:
         stream = threaded(todo)

@@ -42,7 +42,6 @@ class Plan:
     level: str | None = None
     fingerprints: dict[str, str] | None = None  # by check id
     answers: Path | None = None  # where slow reference answers are shared (grader.pipeline.answer_store)
-    collapse: bool = True  # the parent pool's: whether torch workers move into huge pages (WorkerPool)
 
 
 MIN_PER_JUDGE = 8  # a judge costs about a second to start: a smaller batch is graded on threads
@@ -61,7 +60,7 @@ def _start(plan: Plan) -> None:
 
     set_blas_threads(1)
     keep_freed_memory()  # arrays in reused memory, not fresh pages each (grader.pipeline.heap)
-    pool = WorkerPool(slots=1, level=plan.level, collapse=plan.collapse)
+    pool = WorkerPool(slots=1, level=plan.level)
     for checks in plan.checks.values():
         remember_fingerprints(checks, plan.fingerprints or {})
     multiprocessing.util.Finalize(pool, pool.close, exitpriority=10)  # the sandbox ends with the judge

@@ -7,7 +7,7 @@ import copy
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,26 +27,11 @@ class SandboxSessions:
         return self.pool.session(assignment, files, **options)
 
 
-# A torch worker's collapse into huge pages costs about 0.8 s of its start and saves about 6.5 ms of each later fork
-# and end of a child (README, Speed): it pays back from about this many children.
-COLLAPSE_PAYS_AFTER = 115
-TORCH_CHILDREN = 3  # a lab hand-in's: public checks, hidden checks, and a fresh one for reproducibility
-
-
-def collapse_pays(submissions: Iterable[Any], slots: int) -> bool:
-    """Whether grading ``submissions`` (anything with an ``assignment``) on ``slots`` sandboxes forks each torch
-    worker enough children for its collapse into huge pages to pay back (``COLLAPSE_PAYS_AFTER``)."""
-    from grader.course.assignments import ASSIGNMENTS
-
-    torch = sum(1 for s in submissions if ASSIGNMENTS[s.assignment].uses_torch)
-    return TORCH_CHILDREN * torch / max(1, slots) >= COLLAPSE_PAYS_AFTER
-
-
 @contextmanager
 def sandbox_sessions(slots: int, *, collapse: bool = True) -> Iterator[OpenSession]:
     """An ``open_session(assignment, files)`` backed by one ``WorkerPool`` of ``slots`` sandboxes, whose warm
-    workers (numpy, or numpy and torch for the lab) start on first use; ``collapse``: see ``WorkerPool`` (False to
-    grade one student or a few, ``collapse_pays``)."""
+    workers (numpy, or numpy and torch for the lab) start on first use; ``collapse=False`` to grade one student
+    (see ``WorkerPool``)."""
     from grader.sandbox import WorkerPool
 
     with WorkerPool(slots=slots, collapse=collapse) as pool:

@@ -19,9 +19,9 @@ from grader.sandbox.session import DEFAULT_IMPORT_TIMEOUT, Session
 class WorkerPool:
     """``slots`` parallel sandboxes. ``kind`` "numpy" or "torch" fixes the worker kind; None picks it per
     assignment (``Assignment.uses_torch``). ``limits`` default to ``Limits.for_kind``. ``hide``: extra
-    directories to mask at the ``unshare`` level (bwrap shows nothing it was not told to). ``collapse``: whether
-    its torch workers move their memory into huge pages, which pays back only over many children
-    (``WorkerProcess``; ``grader.pipeline.resources.collapse_pays``); numpy workers never do."""
+    directories to mask at the ``unshare`` level (bwrap shows nothing it was not told to). ``collapse=False``
+    for a pool that grades one student (``grader check``, ``grader ci``): its workers skip the move into huge
+    pages, which pays back only over a class's children (``WorkerProcess``)."""
 
     def __init__(self, kind: str | None = None, slots: int | None = None, limits: Limits | None = None, *,
                  level: str | None = None, import_timeout: float = DEFAULT_IMPORT_TIMEOUT,
@@ -34,7 +34,7 @@ class WorkerPool:
         self.import_timeout = import_timeout
         self._limits = limits
         self._hide = tuple(hide)
-        self.collapse = collapse
+        self._collapse = collapse
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(self.slots):
             self._free.put(i)
@@ -57,7 +57,7 @@ class WorkerPool:
         return worker
 
     def _new_worker(self, slot: int, kind: str) -> WorkerProcess:
-        return WorkerProcess.for_slot(slot, kind, self.level, self._limits, self._hide, collapse=self.collapse)
+        return WorkerProcess.for_slot(slot, kind, self.level, self._limits, self._hide, collapse=self._collapse)
 
     def adopt(self, worker: WorkerProcess, slot: int = 0) -> None:
         """Make ``worker`` (launched ahead, see ``grader.sandbox.early``) slot ``slot``'s worker of its kind.

@@ -89,11 +89,9 @@ class WorkerProcess:
     def for_slot(cls, slot: int, kind: str, level: str, limits: Limits | None = None, hide: tuple[str, ...] = (),
                  *, collapse: bool = True) -> WorkerProcess:
         """The ``kind`` worker of pool slot ``slot``: its uids (``worker_uid``), ``limits`` by default those of
-        its kind. Only a torch worker collapses (when ``collapse``): a numpy worker's arenas fill a few huge pages,
-        and collapsing them cost ``grader check hw2`` about 60 ms and gained a 120-student hw2 class nothing
-        measurable (README, Speed)."""
+        its kind."""
         return cls(kind, limits or Limits.for_kind(kind), level, worker_uid(slot, kind, level), hide,
-                   collapse=collapse and kind == "torch")
+                   collapse=collapse)
 
     def _config(self, fd: int) -> dict:
         namespaces = self.level in ("bwrap", "unshare")
