@@ -28,6 +28,8 @@ import unicodedata
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
+from grader.protocol.text import unicode_text
+
 # Modules a hand-in may import without counting as dynamic: none of them reads a file by a computed name
 # through any attribute that ``DYNAMIC`` does not list.
 SAFE_MODULES = frozenset({
@@ -204,7 +206,7 @@ def _notebook_reading(data: bytes) -> Reading:
     reads them (JSON escapes undone, NFKC)."""
     # A real "cell_type": "code" pair: inside a JSON string its quotes would be escaped.
     text = _JSON_ESCAPE.sub(_unescape, _CODE_CELL.sub(b"", data).decode("utf-8", errors="replace"))
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", errors="replace")  # escaped surrogate pairs
+    text = unicode_text(text)  # escaped surrogate pairs
     text = unicodedata.normalize("NFKC", text)
     for match in _WORD.finditer(text):
         after_dot, word = bool(match.group(1)), match.group(2)

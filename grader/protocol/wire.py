@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from grader.protocol.markers import Builtin, Rng, SharedArray
+from grader.protocol.text import unicode_text
 
 MAGIC = b"GRW1"
 PREFIX = struct.Struct("!4sQ")
@@ -225,18 +226,6 @@ def _load_array(data: memoryview) -> np.ndarray:
         return np.load(fp, allow_pickle=False)
     except Exception as exc:
         raise WireError(f"bad array: {exc}") from None
-
-
-def unicode_text(text: str) -> str:
-    """``text`` with each lone surrogate (which a JSON escape such as ``\\ud800`` can carry, and which no UTF-8 file or
-    database can store) replaced by U+FFFD."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
-    return text
 
 
 class _Decoder:

@@ -137,7 +137,6 @@ def planned_calls(check: Check, references: References, secret: str, *, fresh_pu
     ctx.failed = _Unread()
 
     def plan() -> list[tuple[str, tuple, dict, float]]:
-        planner.calls.clear()
         try:
             kind.run(ctx, **check.params)
         except _Planned:
