@@ -3,7 +3,11 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
 .PHONY: setup browser demo test lint bench clean
+# The grader's own modules are compiled here, each time (a no-op when nothing changed): pip compiles the packages it
+# installs, not an editable install's sources, and where PYTHONDONTWRITEBYTECODE is set (as on CI) nothing else would
+# write them, so every grader process (each judge, each sandbox worker, grader check) compiled them again at its start.
 setup: $(VENV_STAMP)
+	$(PY) -m compileall -q grader reference
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv

@@ -403,6 +403,24 @@ def test_judging_code_and_held_out_data_are_out_of_the_sandboxs_sight(path: str)
     assert getattr(outcome, "value", 0) in (0, None), outcome
 
 
+@needs_namespaces
+@pytest.mark.parametrize("source", [
+    "grader/suites/hidden/hw2.py", "reference/backprop_np.py", "grader/checks/compare.py", "grader/cli.py",
+])
+def test_compiled_copies_of_judging_code_are_out_of_the_sandboxs_sight(source: str) -> None:
+    """``make setup`` writes the grader's bytecode next to its sources: a hidden suite or a reference compiled into
+    ``__pycache__`` is there on disk to be found, and must stay out of sight like its source."""
+    import py_compile
+
+    from grader.sandbox import WorkerPool
+
+    compiled = Path(py_compile.compile(str(REPO_ROOT / source), doraise=True))  # as make setup writes it
+    assert compiled.is_file()
+    with WorkerPool(kind="numpy", slots=1) as pool, pool.session("hw2", {"backprop.py": PEEK.encode()}) as worker:
+        seen = [worker.call("peek", (str(path),), {}, timeout=10) for path in (compiled, compiled.parent)]
+    assert all(getattr(outcome, "value", 0) in (0, None) for outcome in seen), seen
+
+
 # 1. Parsing what a student wrote costs the grader nothing: the sandbox parses it, under its own limits.
 MEASURE = """
 import json, sys, tracemalloc
