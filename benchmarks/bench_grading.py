@@ -51,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from cpu_meter import CpuMeter
+from cpu_meter import CpuMeter, kernel_thread_seconds, machine_seconds
 
 from grader.authoring.samples import MUTATIONS, mutate, reference_submission, write_submission
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
@@ -118,7 +118,8 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
     """Grade the class as ``grader grade --jobs N`` does (judge processes when N > 1); timed from the first
     session, so worker start-up counts, until the last submission is back. With ``empty_suite`` the pool is
     warmed first and grading stays on this process's threads: what remains is the cost of isolating one more
-    hand-in. CPU is read while the run goes (``cpu_meter``), split between grader and sandbox processes."""
+    hand-in. CPU is read while the run goes (``cpu_meter``), split between grader and sandbox processes, and the
+    machine's own figures beside it (``machine_seconds``: what it did with the cores meanwhile)."""
     subs = discover(root, only)
     checks = {key: [] if empty_suite else load_checks(key, include_hidden=True) for key in only}
     answers = tempfile.TemporaryDirectory(dir=root.parent, prefix="answers-")  # a first run: none stored yet
@@ -130,14 +131,18 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
         meter = CpuMeter()
         start = time.perf_counter()
         meter.start()
+        machine, kernel = machine_seconds(), kernel_thread_seconds()
         graded = []
         for one in grade_many(subs, checks.__getitem__, open_session, references, SECRET, jobs=jobs, progress=False):
             graded.append(one)
             if len(graded) == len(subs):  # read before the judges and their sandboxes end
                 wall = time.perf_counter() - start
+                machine = {key: seconds - machine[key] for key, seconds in machine_seconds().items()}
+                kernel = {key: t - kernel[key] for key, t in kernel_thread_seconds().items() if key in kernel}
                 meter.stop()
     return summary(graded, wall, len(subs), meter.grader + meter.sandbox) | {
-        "grader_cpu": meter.grader, "sandbox_cpu": meter.sandbox, "meter_cpu": meter.read_seconds}
+        "grader_cpu": meter.grader, "sandbox_cpu": meter.sandbox, "meter_cpu": meter.read_seconds, "machine": machine,
+        "kernel": kernel}
 
 
 def _on_threads(open_session):
@@ -295,6 +300,24 @@ def report_slot_time(graded: dict, jobs: int) -> None:
     print(f"  per submission, median time not in student calls: {typical}")
 
 
+def report_machine(graded: dict, jobs: int) -> None:
+    """What the machine did with its cores during the run, from its own counters (``/proc/stat``, all cores): idle
+    (some of it waiting for the disk), taken by the hypervisor (steal), and busy in neither the grader's processes
+    nor the sandboxes (other processes and the kernel's own threads: the machine's CPU less the run's, read by
+    the meter). With as many jobs as cores, the slot time is the cores' time, and these are the part of the slot
+    time not in student calls that the run did not spend itself."""
+    machine = graded.get("machine")
+    if not machine:
+        return
+    others = max(0.0, machine["busy"] - graded["grader_cpu"] - graded["sandbox_cpu"])
+    busiest = max(graded.get("kernel", {}).items(), key=lambda item: item[1], default=None)
+    named = f", the busiest kernel thread {busiest[0].split(' ', 1)[1]} {busiest[1]:.1f} s" if busiest else ""
+    print(f"  the machine's {os.cpu_count()} cores meanwhile: idle {machine['idle'] + machine['iowait']:.1f} s "
+          f"({machine['iowait']:.1f} s of it waiting for the disk), taken by the hypervisor {machine['steal']:.1f} s, "
+          f"busy outside the run {others:.1f} s (other processes and kernel threads{named}); "
+          f"slot time {graded['wall'] * jobs:.1f} s")
+
+
 TARGET_UTILISATION = 0.90  # the whole course's target
 
 
@@ -334,6 +357,7 @@ def report(label: str, students: int, graded: dict, empty: dict, naive: dict | N
     )
     report_utilisation_gap(graded, jobs, cores, TARGET_UTILISATION)
     report_slot_time(graded, jobs)
+    report_machine(graded, jobs)
     print(
         f"  isolation overhead (empty suite, warm pool, one session at a time): {1000 * overhead:5.1f} ms per "
         f"submission ({empty['wall']:.2f} s wall for {empty['n']})"

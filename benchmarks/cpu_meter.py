@@ -34,6 +34,26 @@ def _stat(pid: str) -> tuple[str, int, float] | None:
     return line[line.index(b"(") + 1 : name_end].decode(errors="replace"), int(fields[1]), ticks / TICKS
 
 
+def machine_seconds(path: str = "/proc/stat") -> dict[str, float]:
+    """The machine's CPU seconds so far, summed over its cores (the first line of ``/proc/stat``): ``busy`` (user,
+    nice, system, irq, softirq: any process or the kernel running), ``idle``, ``iowait`` (idle while something waits
+    for the disk) and ``steal`` (taken by the hypervisor for other machines)."""
+    with open(path) as f:
+        ticks = [int(v) for v in f.readline().split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks + [0] * (8 - len(ticks))
+    return {"busy": (user + nice + system + irq + softirq) / TICKS, "idle": idle / TICKS, "iowait": iowait / TICKS,
+            "steal": steal / TICKS}
+
+
+def kernel_thread_seconds() -> dict[str, float]:
+    """CPU seconds so far of each of the kernel's own threads (children of ``kthreadd``, pid 2), by pid and name."""
+    threads = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(entry)) is not None and stat[1] == 2:
+            threads[f"{entry} {stat[0]}"] = stat[2]
+    return threads
+
+
 def _is_sandbox(pid: int, name: str) -> bool:
     if name in SANDBOX_NAMES:
         return True

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_grading import report_utilisation_gap  # noqa: E402
+from bench_grading import report_machine, report_utilisation_gap  # noqa: E402
 
 RUN = {"student_seconds": 180.0, "wall": 110.0, "grader_cpu": 20.0, "sandbox_cpu": 190.0}  # 81.8 % on 2 cores
 
@@ -24,4 +24,19 @@ def test_a_run_below_the_target_says_the_wall_and_cpu_it_would_need(capsys):
 @pytest.mark.parametrize("student_seconds", [199.0, 210.0])
 def test_a_run_at_or_above_the_target_prints_nothing(capsys, student_seconds):
     report_utilisation_gap({**RUN, "student_seconds": student_seconds}, 2, 1.9, 0.9)
+    assert capsys.readouterr().out == ""
+
+
+def test_the_machines_share_is_what_its_cores_did_beside_the_runs_processes(capsys):
+    machine = {"busy": 215.5, "idle": 2.0, "iowait": 1.5, "steal": 1.8}  # 210 s of it the run's own (RUN)
+    report_machine({**RUN, "machine": machine, "kernel": {"77 kdamond.0": 4.2, "15 rcu_preempt": 0.3}}, 2)
+    line = capsys.readouterr().out
+    assert "idle 3.5 s (1.5 s of it waiting for the disk), taken by the hypervisor 1.8 s" in line
+    assert "busy outside the run 5.5 s (other processes and kernel threads, " \
+        "the busiest kernel thread kdamond.0 4.2 s)" in line
+    assert line.rstrip().endswith("slot time 220.0 s")
+
+
+def test_without_the_machines_figures_nothing_is_said(capsys):
+    report_machine(RUN, 2)
     assert capsys.readouterr().out == ""
