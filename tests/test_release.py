@@ -88,6 +88,21 @@ def test_release_holds_nothing_of_the_instructor(release):
     assert [n for n in names if n.startswith(forbidden) or "mlp_lab_solved" in n] == []
 
 
+def test_no_compiled_file_is_copied_into_a_release(tmp_path):
+    """``make setup`` compiles the grader next to its sources: a compiled hidden suite or judging module must no
+    more reach a student than its source (the release copies sources only)."""
+    import py_compile
+
+    from grader.release.build import copy_tree
+
+    compiled = [Path(py_compile.compile(str(REPO_ROOT / "grader" / name), doraise=True))
+                for name in ("suites/hidden/hw2.py", "suites/public/hw2.py", "checks/compare.py", "cli.py")]
+    assert all(path.is_file() for path in compiled)
+    copy_tree(REPO_ROOT / "grader", tmp_path / "grader")
+    assert (tmp_path / "grader" / "suites" / "public" / "hw2.py").is_file()  # the sources were copied
+    assert [p for p in (tmp_path / "grader").rglob("*") if p.suffix == ".pyc" or p.name == "__pycache__"] == []
+
+
 def _reference_bodies() -> dict[str, list[str]]:
     """Each reference function's body (no docstring) as its code lines longer than a few characters."""
     bodies = {}
