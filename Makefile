@@ -4,8 +4,8 @@ VENV_STAMP := .venv/.installed
 
 .PHONY: setup browser demo test lint bench clean
 # The grader's own modules are compiled here, each time (a no-op when nothing changed): pip compiles the packages it
-# installs, not an editable install's sources, and where PYTHONDONTWRITEBYTECODE is set (as on CI) nothing else would
-# write them, so every grader process (each judge, each sandbox worker, grader check) compiled them again at its start.
+# installs, not an editable install's sources, and where PYTHONDONTWRITEBYTECODE is set (this machine sets it)
+# nothing else writes them: every grader process (each judge, sandbox worker, grader check) compiled them at start.
 setup: $(VENV_STAMP)
 	$(PY) -m compileall -q grader reference
 
