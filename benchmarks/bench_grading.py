@@ -51,7 +51,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from cpu_meter import CpuMeter, kernel_thread_seconds, machine_seconds
+from cpu_meter import CpuMeter, change, kernel_thread_seconds, machine_seconds
 
 from grader.authoring.samples import MUTATIONS, mutate, reference_submission, write_submission
 from grader.course.assignments import ASSIGNMENTS, REPO_ROOT
@@ -137,8 +137,7 @@ def grade_class(root: Path, only: list[str], jobs: int, empty_suite: bool = Fals
             graded.append(one)
             if len(graded) == len(subs):  # read before the judges and their sandboxes end
                 wall = time.perf_counter() - start
-                machine = {key: seconds - machine[key] for key, seconds in machine_seconds().items()}
-                kernel = {key: t - kernel[key] for key, t in kernel_thread_seconds().items() if key in kernel}
+                machine, kernel = change(machine, machine_seconds()), change(kernel, kernel_thread_seconds())
                 meter.stop()
     return summary(graded, wall, len(subs), meter.grader + meter.sandbox) | {
         "grader_cpu": meter.grader, "sandbox_cpu": meter.sandbox, "meter_cpu": meter.read_seconds, "machine": machine,

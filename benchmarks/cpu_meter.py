@@ -54,6 +54,11 @@ def kernel_thread_seconds() -> dict[str, float]:
     return threads
 
 
+def change(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """``after - before`` for each key read both times (a process that started or ended in between has no figure)."""
+    return {key: seconds - before[key] for key, seconds in after.items() if key in before}
+
+
 def _is_sandbox(pid: int, name: str) -> bool:
     if name in SANDBOX_NAMES:
         return True
