@@ -169,13 +169,15 @@ def cpu_seconds() -> float:
 
 
 def summary(graded: list, wall: float, n: int, cpu: float) -> dict:
-    by_assignment: dict[str, list[float]] = {}  # key -> [submissions, seconds in grade_one, in student calls]
+    # key -> [submissions, seconds in grade_one, in student calls, waiting for children to be forked and ended]
+    by_assignment: dict[str, list[float]] = {}
     outside: dict[str, list[float]] = {}  # key -> each submission's seconds outside student calls
     for g in graded:
-        counts = by_assignment.setdefault(g.submission.assignment, [0, 0.0, 0.0])
+        counts = by_assignment.setdefault(g.submission.assignment, [0, 0.0, 0.0, 0.0])
         counts[0] += 1
         counts[1] += g.seconds
         counts[2] += g.student_seconds
+        counts[3] += g.isolation_seconds
         outside.setdefault(g.submission.assignment, []).append(g.seconds - g.student_seconds)
     return {
         "n": n,
@@ -287,11 +289,14 @@ def report_slot_time(graded: dict, jobs: int) -> None:
     submissions' time (the grader's side of the checks, sessions and children starting and ending), and the time
     outside any submission (judges and workers starting, hand-over, slots idle at the end)."""
     slots = graded["wall"] * jobs
-    inside = sum(seconds for _, seconds, _ in graded["by_assignment"].values())
+    inside = sum(seconds for _, seconds, _, _ in graded["by_assignment"].values())
     parts = ", ".join(f"{key} {1000 * (seconds - student) / count:.0f} ms per submission ({seconds - student:.1f} s)"
-                      for key, (count, seconds, student) in sorted(graded["by_assignment"].items()))
+                      for key, (count, seconds, student, _) in sorted(graded["by_assignment"].items()))
     print(f"  slot time not in student calls, --jobs {jobs}: {slots - graded['student_seconds']:.1f} of {slots:.1f} s; "
           f"inside submissions: {parts}; outside any submission: {slots - inside:.1f} s")
+    forks = ", ".join(f"{key} {1000 * isolation / count:.1f} ms per submission ({isolation:.1f} s)"
+                      for key, (count, _, _, isolation) in sorted(graded["by_assignment"].items()))
+    print(f"  of the time inside submissions, waiting for children to be forked and ended (the isolation): {forks}")
     # a typical hand-in, and the two that paid for what a run pays once (workers starting)
     typical = ", ".join(f"{key} {1000 * statistics.median(times):.0f} ms (largest: "
                         f"{', '.join(f'{1000 * t:.0f}' for t in sorted(times)[-2:])})"

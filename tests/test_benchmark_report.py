@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_grading import report_machine, report_utilisation_gap  # noqa: E402
+from bench_grading import report_machine, report_slot_time, report_utilisation_gap  # noqa: E402
 
 RUN = {"student_seconds": 180.0, "wall": 110.0, "grader_cpu": 20.0, "sandbox_cpu": 190.0}  # 81.8 % on 2 cores
 
@@ -40,3 +40,15 @@ def test_the_machines_share_is_what_its_cores_did_beside_the_runs_processes(caps
 def test_without_the_machines_figures_nothing_is_said(capsys):
     report_machine(RUN, 2)
     assert capsys.readouterr().out == ""
+
+
+def test_the_slot_time_says_how_much_of_each_assignment_went_to_forking_and_ending_children(capsys):
+    # key -> [submissions, seconds, in student calls, waiting for children to be forked and ended]
+    by_assignment = {"hw2": [120, 6.0, 1.5, 0.6], "lab": [120, 190.0, 170.0, 3.6]}
+    report_slot_time({**RUN, "by_assignment": by_assignment, "outside": {"hw2": [0.03, 0.04], "lab": [0.05, 3.0]}},
+                     2)
+    out = capsys.readouterr().out
+    assert "inside submissions: hw2 38 ms per submission (4.5 s), lab 167 ms per submission (20.0 s); " \
+        "outside any submission: 24.0 s" in out
+    assert "waiting for children to be forked and ended (the isolation): hw2 5.0 ms per submission (0.6 s), " \
+        "lab 30.0 ms per submission (3.6 s)" in out

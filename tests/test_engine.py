@@ -3,6 +3,7 @@ parallel grading. Student code here is trusted test code run in-process (tests/i
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -209,3 +210,27 @@ def test_printed_output_is_kept_for_failing_public_checks_only(secret: str) -> N
     assert any(r.target == "gd_step" and r.status == "fail" for r in hidden)
     assert all(r.output == "" for r in hidden)
     assert all(r.output == "" for r in rows if r.status == "pass")
+
+
+def test_the_wait_for_children_to_be_forked_and_ended_is_counted_to_the_last_end(secret, monkeypatch) -> None:
+    """hw1 grades in one child, ended when the session closes: with each end 0.3 s slower, the submission's
+    ``isolation_seconds`` holds that last end, and neither it nor the student's seconds overlap the other."""
+    from grader.authoring.samples import reference_submission
+    from grader.pipeline.resources import default_references, sandbox_sessions
+    from grader.sandbox.process import WorkerProcess
+    from grader.suites import load_checks
+
+    slow, end, ends = 0.3, WorkerProcess.end, []
+
+    def slow_end(self, pid):
+        time.sleep(slow)
+        ends.append(pid)
+        return end(self, pid)
+
+    monkeypatch.setattr(WorkerProcess, "end", slow_end)
+    with sandbox_sessions(slots=1) as open_session:
+        graded = grade_one(submission(reference_submission()), load_checks("hw1", include_hidden=True), open_session,
+                           default_references(), secret)
+    assert all(r.status == "pass" for r in graded.results)
+    assert len(ends) == 1  # the close's
+    assert slow <= graded.isolation_seconds < graded.seconds - graded.student_seconds

@@ -55,6 +55,8 @@ def test_judge_processes_grade_exactly_as_threads_do(tmp_path, secret, monkeypat
     by_student = {g.submission.student: g for g in in_judges}
     assert all(r.status == "pass" for r in by_student["s00"].results)
     assert all(any(r.status != "pass" for r in by_student[f"s{i:02d}"].results) for i in range(1, 6))
+    # every hand-in waited for its child to be forked and ended, apart from its time in student calls
+    assert all(0 < g.isolation_seconds < g.seconds - g.student_seconds for g in in_judges + on_threads)
 
 
 def test_what_a_judge_cannot_grade_is_graded_here(tmp_path, secret):

@@ -123,6 +123,40 @@ def test_student_seconds_are_the_wait_for_the_child_not_the_graders_encoding_and
     assert worker.student_seconds < 4 * slow  # 8 x slow of the grader's work were around it
 
 
+def slow_forks_and_ends(monkeypatch, slow: float) -> None:
+    """Every child's hand-over and end by its warm worker take ``slow`` seconds more."""
+    from grader.sandbox.process import WorkerProcess
+
+    spawn, end = WorkerProcess.spawn, WorkerProcess.end
+
+    def slow_spawn(self):
+        time.sleep(slow)
+        return spawn(self)
+
+    def slow_end(self, pid):
+        time.sleep(slow)
+        return end(self, pid)
+
+    monkeypatch.setattr(WorkerProcess, "spawn", slow_spawn)
+    monkeypatch.setattr(WorkerProcess, "end", slow_end)
+
+
+def test_forking_and_ending_children_is_isolation_time_not_student_time(pool, monkeypatch):
+    """Two children (a restart between two calls), each handed over and ended 0.25 s slower: four waits for the
+    warm worker, all counted in ``isolation_seconds`` (the last end, at the session's close, too), none in
+    ``student_seconds``."""
+    slow = 0.25
+    slow_forks_and_ends(monkeypatch, slow)
+    with pool.session("hw2", {"backprop.py": BACKPROP}) as worker:
+        first = call(worker, "relu_forward", np.array([-1.0, 2.0]))
+        worker.restart()
+        second = call(worker, "relu_forward", np.array([3.0]))
+        assert 3 * slow <= worker.isolation_seconds < 4 * slow  # two hand-overs and one end so far
+    assert isinstance(first, Returned) and isinstance(second, Returned)
+    assert worker.isolation_seconds >= 4 * slow
+    assert worker.student_seconds < slow
+
+
 def test_arguments_come_back_as_they_were_after_the_call(pool):
     X = np.ones((2, 2))
     with pool.session("hw2", {"backprop.py": BACKPROP}) as worker:

@@ -158,7 +158,8 @@ class _Batch:
         if key in self.done:  # one record per submission, whatever Dask ran twice
             return None, False
         self.done.add(key)
-        return Graded(submission, rows, float(data["seconds"]), float(data["student_seconds"])), False
+        return Graded(submission, rows, float(data["seconds"]), float(data["student_seconds"]),
+                      float(data["isolation_seconds"])), False
 
     def _refill(self) -> None:
         while self.waiting and self.flight.count() < max(2, TASKS_PER_THREAD * self.roster.threads()):

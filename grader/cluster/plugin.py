@@ -75,7 +75,8 @@ class GradingPlugin(WorkerPlugin):
         )  # fmt: skip
         if self._closed.is_set():  # the pool was closed under it: its error rows are not grades
             raise RuntimeError(f"{self.status['worker']} stopped grading while {key} was being graded")
-        return reply(self.status["worker"], self._hashes[key], graded.results, graded.seconds, graded.student_seconds)
+        return reply(self.status["worker"], self._hashes[key], graded.results, graded.seconds, graded.student_seconds,
+                     graded.isolation_seconds)
 
     def _prepare(self, address: str, threads: int) -> dict[str, Any]:
         status: dict[str, Any] = {"worker": address, "threads": threads, "accepted": False, "isolation": "",

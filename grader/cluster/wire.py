@@ -23,7 +23,7 @@ from grader.pipeline.results import CheckResult
 # Weakest first: a worker must offer at least the level the instructor allows.
 ISOLATION_LEVELS = ("none", "unshare", "bwrap")
 _ROW_FIELDS = {f.name: f.type for f in dataclasses.fields(CheckResult)}
-_REPLY_FIELDS = {"worker", "grader_version", "suite_hash", "rows", "seconds", "student_seconds"}
+_REPLY_FIELDS = {"worker", "grader_version", "suite_hash", "rows", "seconds", "student_seconds", "isolation_seconds"}
 
 
 class BadReply(ValueError):
@@ -65,7 +65,8 @@ def submission_from_wire(data: dict) -> Submission:
     return Submission(**data)
 
 
-def reply(worker: str, suite_hash: str, results: list[CheckResult], seconds: float, student_seconds: float) -> dict:
+def reply(worker: str, suite_hash: str, results: list[CheckResult], seconds: float, student_seconds: float,
+          isolation_seconds: float = 0.0) -> dict:
     return {
         "worker": worker,
         "grader_version": grader.__version__,
@@ -73,6 +74,7 @@ def reply(worker: str, suite_hash: str, results: list[CheckResult], seconds: flo
         "rows": [dataclasses.asdict(r) for r in results],
         "seconds": float(seconds),
         "student_seconds": float(student_seconds),
+        "isolation_seconds": float(isolation_seconds),
     }
 
 

@@ -39,12 +39,14 @@ OpenSession = Callable[[str, dict[str, bytes]], AbstractContextManager[Any]]
 
 @dataclass(frozen=True)
 class Graded:
-    """One graded submission: its rows in suite order, wall time, and seconds spent inside student calls."""
+    """One graded submission: its rows in suite order, wall time, seconds spent inside student calls, and seconds
+    spent waiting for its children to be forked and ended (``Session.isolation_seconds``)."""
 
     submission: Submission
     results: list[CheckResult]
     seconds: float
     student_seconds: float = 0.0
+    isolation_seconds: float = 0.0
 
 
 def grade_one(
@@ -59,18 +61,19 @@ def grade_one(
 ) -> Graded:
     """All rows of one submission. ``open_session(assignment, files)`` yields a sandboxed Worker."""
     start = time.perf_counter()
-    spent = 0.0
+    spent = isolation = 0.0
     try:
         reason = _cannot_grade(submission)
         if reason is not None:
             verdict = Verdict("error", 0.0, reason[0], problem=reason[1])
             results = [_row(submission, c, verdict, 0.0) for c in checks]
         else:
-            results, spent = _run_checks(submission, checks, open_session, references, secret, budget, fresh_public)
+            results, spent, isolation = _run_checks(submission, checks, open_session, references, secret, budget,
+                                                    fresh_public)
     except Exception as exc:  # the grader's own failure costs this submission only, never the batch
         message = f"internal grader error ({type(exc).__name__}: {exc}); please tell the instructor"
         results = [_row(submission, c, Verdict("error", 0.0, message, problem="internal"), 0.0) for c in checks]
-    return Graded(submission, results, time.perf_counter() - start, spent)
+    return Graded(submission, results, time.perf_counter() - start, spent, isolation)
 
 
 def grade_many(
@@ -161,40 +164,50 @@ def _run_checks(
     secret: str,
     budget: float,
     fresh_public: bool,
-) -> tuple[list[CheckResult], float]:
-    deadline = time.monotonic() + budget
+) -> tuple[list[CheckResult], float, float]:
+    """The rows, the seconds in student calls and the seconds waiting for children to be forked and ended (the
+    session's last end included)."""
+    deadline = time.monotonic() + budget  # the session's start (fork and import) counts against the budget
     with open_session(submission.assignment, submission.files) as worker:
-        # Read in the sandbox before any student code ran: the sources' banned imports.
-        violation = numpy_only_violation(submission.assignment, list(getattr(worker, "banned", [])))
-        if violation is None and getattr(worker, "banned_at_run_time", False):
-            violation = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT])
-        if violation is not None:
-            verdict = Verdict("error", 0.0, *violation, problem="numpy_only")
-            return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
-        import_error = getattr(worker, "import_error", None)
-        if import_error is not None:
-            described = describe_import_error(import_error, submission.source_name)
-            message = f"{submission.source_name} failed at import, so none of its checks ran: {described}"
-            verdict = Verdict("error", 0.0, message, problem="import")
-            return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
-        budgeted = _Budgeted(worker, deadline)
+        results, spent = _judge_session(worker, submission, checks, references, secret, budget, deadline,
+                                        fresh_public)
+    return results, spent, float(getattr(worker, "isolation_seconds", 0.0))
 
-        def skip(check: Check) -> Verdict | None:
-            budgeted.current = check.id  # the calls that follow are this check's
-            if time.monotonic() < deadline:
-                return None
-            return Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget",
-                           problem="budget")
 
-        verdicts = run_suite(checks, budgeted, references, secret, _targets(submission.assignment), skip=skip,
-                             fresh_public=fresh_public)
-        results = [_row(submission, c, v, seconds, budgeted.printed.get(c.id, ""))
-                   for c, (v, seconds) in zip(checks, verdicts, strict=True)]
-        spent = float(getattr(worker, "student_seconds", budgeted.seconds))
-        if getattr(worker, "banned_at_run_time", False):  # observed by the zygote, outside student code
-            message, flag = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT]) or ("", "")
-            verdict = Verdict("error", 0.0, message, flag, problem="numpy_only")
-            results = [_row(submission, c, verdict, r.seconds) for c, r in zip(checks, results, strict=True)]
+def _judge_session(worker: Any, submission: Submission, checks: list[Check], references: References, secret: str,
+                   budget: float, deadline: float, fresh_public: bool) -> tuple[list[CheckResult], float]:
+    """One open session's rows (in suite order) and its seconds in student calls so far."""
+    # Read in the sandbox before any student code ran: the sources' banned imports.
+    violation = numpy_only_violation(submission.assignment, list(getattr(worker, "banned", [])))
+    if violation is None and getattr(worker, "banned_at_run_time", False):
+        violation = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT])
+    if violation is not None:
+        verdict = Verdict("error", 0.0, *violation, problem="numpy_only")
+        return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
+    import_error = getattr(worker, "import_error", None)
+    if import_error is not None:
+        described = describe_import_error(import_error, submission.source_name)
+        message = f"{submission.source_name} failed at import, so none of its checks ran: {described}"
+        verdict = Verdict("error", 0.0, message, problem="import")
+        return [_row(submission, c, verdict, 0.0) for c in checks], 0.0
+    budgeted = _Budgeted(worker, deadline)
+
+    def skip(check: Check) -> Verdict | None:
+        budgeted.current = check.id  # the calls that follow are this check's
+        if time.monotonic() < deadline:
+            return None
+        return Verdict("timeout", 0.0, f"not run: the submission used up its {budget:g} s time budget",
+                       problem="budget")
+
+    verdicts = run_suite(checks, budgeted, references, secret, _targets(submission.assignment), skip=skip,
+                         fresh_public=fresh_public)
+    results = [_row(submission, c, v, seconds, budgeted.printed.get(c.id, ""))
+               for c, (v, seconds) in zip(checks, verdicts, strict=True)]
+    spent = float(getattr(worker, "student_seconds", budgeted.seconds))
+    if getattr(worker, "banned_at_run_time", False):  # observed by the zygote, outside student code
+        message, flag = numpy_only_violation(submission.assignment, [RUN_TIME_IMPORT]) or ("", "")
+        verdict = Verdict("error", 0.0, message, flag, problem="numpy_only")
+        results = [_row(submission, c, verdict, r.seconds) for c, r in zip(checks, results, strict=True)]
     return results, spent
 
 

@@ -67,14 +67,15 @@ def _start(plan: Plan) -> None:
     _judge.update(plan=plan, pool=pool, references=default_references(answers=plan.answers))
 
 
-def _grade(submission: Submission) -> tuple[list[CheckResult], float, float]:
-    """One submission's rows, wall seconds and seconds in student calls, graded in this judge."""
+def _grade(submission: Submission) -> tuple[list[CheckResult], float, float, float]:
+    """One submission's rows, wall seconds, seconds in student calls and seconds waiting for its children to be
+    forked and ended, graded in this judge."""
     from grader.pipeline.engine import grade_one
 
     plan: Plan = _judge["plan"]
     graded = grade_one(submission, plan.checks[submission.assignment], _judge["pool"].session, _judge["references"],
                        plan.secret, plan.budgets[submission.assignment], fresh_public=plan.fresh_public)
-    return graded.results, graded.seconds, graded.student_seconds
+    return graded.results, graded.seconds, graded.student_seconds, graded.isolation_seconds
 
 
 class PilotsFirst:
@@ -133,11 +134,11 @@ def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
                 submission = running.pop(future)
                 feed.finished(submission)
                 try:
-                    results, seconds, student_seconds = future.result()
+                    results, seconds, student_seconds, isolation_seconds = future.result()
                 except Exception:  # a judge died (BrokenProcessPool), or could not take its plan or this task
                     orphans.append(submission)
                     continue
-                yield Graded(submission, results, seconds, student_seconds)
+                yield Graded(submission, results, seconds, student_seconds, isolation_seconds)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if orphans:

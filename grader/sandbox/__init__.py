@@ -17,6 +17,7 @@ Usage::
             worker.restart()                         # the next call gets a fresh child
             worker.banned_at_run_time                # a child ended by importing torch & co.
             worker.student_seconds                   # wall time waiting for the child so far (not encoding)
+            worker.isolation_seconds                 # wall time waiting for children to be forked and ended
 
 A pool has ``slots`` warm workers per kind, each started once (numpy, or numpy+torch, preloaded; one
 thread each). Every session forks a fresh child of a warm worker, so isolating one more submission

@@ -42,6 +42,8 @@ class Session:
     one (both observed outside student code). ``imports``: top-level modules the import pulled in (as the
     child says: for information only). ``student_seconds``: wall time spent waiting for the child (sending it
     requests and receiving its replies, the import included; not the grader's encoding and decoding of them).
+    ``isolation_seconds``: wall time spent waiting for the warm worker to hand over a child or to end one (the
+    fork, the end and the clean-up after it): the cost of a fresh process, neither the student's nor the judging's.
     """
 
     def __init__(self, worker: WorkerProcess, assignment: Assignment, files: dict[str, bytes], *,
@@ -59,6 +61,7 @@ class Session:
         self.banned: list[str] = []
         self.banned_at_run_time = False
         self.student_seconds = 0.0
+        self.isolation_seconds = 0.0
         self._files = {name: bytes(data) for name, data in files.items()}
         self._ensure_child()
 
@@ -162,12 +165,15 @@ class Session:
         if self._child is not None or self.import_error is not None:
             return self._child
         for attempt in range(2):
+            asked = time.monotonic()
             try:
                 pid, sock = self._worker.spawn()
                 break
             except WorkerLost:
                 if attempt:
                     raise
+            finally:
+                self.isolation_seconds += time.monotonic() - asked
         self._child = (pid, sock)
         self._served = False
         files = {name: np.frombuffer(data, dtype=np.uint8) for name, data in self._files.items()}
@@ -211,10 +217,13 @@ class Session:
         pid, sock = self._child
         self._child = None
         sock.close()
+        asked = time.monotonic()
         try:
             ended = self._worker.end(pid)
         except WorkerLost as exc:
             return Ended(str(exc))
+        finally:
+            self.isolation_seconds += time.monotonic() - asked
         if ended.exit == BANNED_EXIT:
             self.banned_at_run_time = True
         return ended
