@@ -560,6 +560,51 @@ def test_forged_frames_after_a_reply_earn_nothing_a_return_could_not() -> None:
     assert rows["hw1.gd_step.hidden.no_mutation"].points == 0
 
 
+# A hand-in that changes its input in place, then puts it back from its own process after returning, before the
+# grader reads the shared memory: here by wrapping the child's ``send_frame``, so that the array is restored just before
+# the reply leaves (a thread or a timer that restores it right after the return does the same, less reliably). The
+# grader reads the arguments only once the reply is in, and nothing outside the child sees the moment the function
+# returned, so the no-mutation checks pass. Any code the child runs after the return is the student's to change
+# (threads, signal handlers, the child's own modules), so no ordering inside the child can close this. What would:
+# inputs mapped read-only and sealed against writing, on every call (on only some, a hand-in could tell those calls
+# apart by ``flags.writeable`` and behave there). A function that changes its input would then raise on every check
+# of its target, losing its value checks' points too, not only the no-mutation checks' (SPEC §3 gives each target's
+# property checks their own points): a change of the grading policy. What the hand-in gains is the no-mutation
+# points a function that leaves its input alone earns.
+RESTORED_AFTER_RETURN = """
+import sys as _sys
+
+def gd_step(w, grad, lr):
+    saved = w.copy()
+    w -= lr * grad  # in place: the bug the no-mutation checks are there to catch
+    out = w.copy()
+    wire = _sys.modules["grader.protocol.wire"]
+    send = wire.send_frame
+
+    def send_after_restoring(*args, **kwargs):  # the caller's array put back just before the reply leaves
+        w[...] = saved
+        wire.send_frame = send
+        return send(*args, **kwargs)
+
+    wire.send_frame = send_after_restoring
+    return out
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="OPEN BY DESIGN: the no-mutation checks judge the process as a whole (README, "
+                   "Guarantees); an input restored by the child before its reply leaves, after the return, is not seen")
+def test_an_input_restored_after_the_return_is_still_seen_as_changed() -> None:
+    in_place = "\ndef gd_step(w, grad, lr):\n    w -= lr * grad\n    return w.copy()\n"
+    graded = grade({"restorer": {"gradient_descent.py": with_attack(HW1, RESTORED_AFTER_RETURN)},
+                    "in_place": {"gradient_descent.py": with_attack(HW1, in_place)}}, "hw1")
+
+    no_mutation = ("hw1.gd_step.public.no_mutation", "hw1.gd_step.hidden.no_mutation")
+    honest = {r.check_id: r.points for r in graded["in_place"].results}
+    assert [honest[check] for check in no_mutation] == [0, 0]  # the plain in-place bug is caught
+    restorer = {r.check_id: r.points for r in graded["restorer"].results}
+    assert [restorer[check] for check in no_mutation] == [0, 0]
+
+
 # A hand-in that, while it is being imported, tells the grader the import is over and answers calls not yet made
 # (then ends): the import's end is the one reply the grader believes before any call, so forging it must buy no
 # more than every function returning a constant would.
