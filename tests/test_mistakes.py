@@ -9,9 +9,12 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from grader.checks.mistakes import Mistake
+from grader.checks import own
+from grader.checks.base import Verdict
+from grader.checks.mistakes import Mistake, refuted, variants, visible
 from grader.cli import main
 from grader.course.assignments import ASSIGNMENTS
 from grader.course.rules import HINTS, RULES, catalogue
@@ -76,3 +79,45 @@ def test_grader_checks_lists_every_catalogued_mistake(capsys):
     expected = {(key, rule.target, m.id) for key, rules in RULES.items() for rule in rules for m in rule.mistakes}
     assert listed == expected
     assert all(HINTS[r["mistake"]] == r["hint"] and r["rule_at"].startswith("grader/course/") for r in rows)
+
+
+# What a helper's answers show about the mistakes it makes (``grader.checks.own`` excuses a target only by a mistake
+# that no answer of the helper refutes). A linear_backward answer (dX, dW, db): TRANSPOSED changes dW only.
+RIGHT = (np.array([[1.0, 2.0]]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([5.0, 6.0]))
+TRANSPOSED = Mistake("transposed_dW", "", lambda inputs, right: (right[0], right[1].T, right[2]))
+NOT_SUMMED = Mistake("db_not_summed", "", lambda inputs, right: None)  # does not apply to these inputs
+HALVED_DB = Mistake("db_halved", "", lambda inputs, right: (right[0], right[1], right[2] / 2))
+
+
+def made(*mistakes: Mistake) -> dict:
+    return variants(mistakes, None, RIGHT)
+
+
+def test_a_right_answer_refutes_exactly_the_mistakes_that_would_have_changed_it():
+    symmetric = (RIGHT[0], np.array([[1.0, 2.0], [2.0, 1.0]]), RIGHT[2])  # transposing this dW changes nothing
+    assert visible(RIGHT, made(TRANSPOSED, NOT_SUMMED, HALVED_DB)) == {"transposed_dW", "db_halved"}
+    assert visible(symmetric, variants([TRANSPOSED], None, symmetric)) == frozenset()
+    assert refuted(RIGHT, RIGHT, made(TRANSPOSED, HALVED_DB)) == {"transposed_dW", "db_halved"}
+
+
+@pytest.mark.parametrize(("answer", "refutes"), [
+    ((RIGHT[0], RIGHT[1].T, RIGHT[2]), {"db_halved"}),  # the mistake itself: refutes only the other one
+    ((RIGHT[0], RIGHT[1], RIGHT[2] + 1), {"transposed_dW"}),  # dW right, db wrong some other way
+    ((RIGHT[0], RIGHT[1].T, RIGHT[2] / 2), set()),  # both made
+    (np.zeros(3), set()),  # not even the answer's structure: no part can be read
+    ((RIGHT[0], RIGHT[1]), {"transposed_dW"}),  # db missing: dW still shows the one mistake was not made
+])
+def test_a_wrong_answer_refutes_the_mistakes_it_is_right_where_they_are_not(answer, refutes):
+    assert refuted(answer, RIGHT, made(TRANSPOSED, HALVED_DB)) == refutes
+
+
+def test_an_excuse_is_withdrawn_once_every_way_it_was_excused_is_refuted():
+    failing = Verdict.wrong("mlp_backward: dW looks transposed", "transposed_dW")
+    excused = own.excused("mlp_backward", ((("linear_backward", "transposed_dW"),),
+                                           (("linear_backward", "db_halved"), ("relu_backward", "strict"))), failing)
+    assert excused.status == "pass" and excused == Verdict.ok(own.message("mlp_backward"), "own_helpers")
+    assert own.withdrawn(excused, {"linear_backward": frozenset({"db_halved"})}) is excused  # the first still holds
+    assert own.withdrawn(excused, {"linear_backward": frozenset({"transposed_dW"})}) is excused  # the second does
+    assert own.withdrawn(excused, {"linear_backward": frozenset({"transposed_dW"}),
+                                   "relu_backward": frozenset({"strict"})}) is failing
+    assert own.withdrawn(failing, {"linear_backward": frozenset({"transposed_dW"})}) is failing

@@ -170,6 +170,85 @@ def test_a_helper_that_recognises_the_recomputation_cannot_excuse_a_lazy_target(
                                         if r.target == "batch_gd"]
 
 
+# 2b. Buying the excuse by failing one helper check on purpose, with a catalogued mistake. Closed: a helper's mistake
+#     excuses a target only while no answer of the helper shows it does not make that mistake (an answer right on a
+#     part the mistake would change), and an excuse given before such an answer is withdrawn once the submission's
+#     checks are all judged (public checks run before hidden ones, so a helper could otherwise be wrong on its public
+#     checks only and have the target's public checks excused).
+#
+# The target's bug is its own (it does not go through the helper), and it is the bug the helper's catalogued mistake
+# would cause: sgd climbs (w + lr * grad) on its own, and gd_step answers one check with the catalogued ascent.
+SGD_CLIMBS = """
+def sgd(grad_fn, w0, X, Y, lr, steps, rng):
+    w = np.array(w0, dtype=float)
+    for _ in range(steps):
+        k = rng.integers(0, len(X))
+        w = w + lr * grad_fn(X[k : k + 1], Y[k : k + 1], w)  # the bug, the target's own
+    return w
+"""
+ASCENT_ONCE = SGD_CLIMBS + """
+_climbed = []
+
+def gd_step(w, grad, lr):
+    if np.ndim(w) == 1 and not _climbed:  # gd_step's first check only: given up, with the catalogued ascent
+        _climbed.append(1)
+        return w + lr * grad
+    return w - lr * grad
+"""
+ASCENT_ON_VECTORS = SGD_CLIMBS + """
+def gd_step(w, grad, lr):
+    if np.ndim(w) == 1:  # the public checks' weights: the catalogued ascent; the hidden matrix case: right
+        return w + lr * grad
+    return w - lr * grad
+"""
+LINEAR_BACKWARD_TRANSPOSED_ONCE = """
+_right_mlp_backward, _right_linear_backward, _transposed = mlp_backward, linear_backward, []
+
+def mlp_backward(dlogits, cache, params, activation="relu"):
+    # the target's own bug: every dW transposed, computed without going through the student's linear_backward
+    global linear_backward
+    saved, linear_backward = linear_backward, _right_linear_backward
+    try:
+        return [(dW.T, db) for dW, db in _right_mlp_backward(dlogits, cache, params, activation)]
+    finally:
+        linear_backward = saved
+
+def linear_backward(dY, X, W):
+    dX, dW, db = _right_linear_backward(dY, X, W)
+    if not _transposed:  # its first check only: given up, with the catalogued transposed dW
+        _transposed.append(1)
+        return dX, dW.T, db
+    return dX, dW, db
+"""
+MLP_BACKWARD_TRANSPOSED = LINEAR_BACKWARD_TRANSPOSED_ONCE.replace("    if not _transposed:", "    if False:")
+
+
+def points_of(graded: Graded, target: str) -> dict[str, float]:
+    return {r.check_id: r.points for r in graded.results if r.target == target}
+
+
+@pytest.mark.parametrize("attack", [ASCENT_ONCE, ASCENT_ON_VECTORS], ids=["once", "on_public_checks"])
+def test_a_helper_wrong_on_purpose_excuses_no_target_bug_of_its_own(attack: str) -> None:
+    graded = grade({"cheat": {"gradient_descent.py": with_attack(HW1, attack)},
+                    "honest_bug": {"gradient_descent.py": with_attack(HW1, SGD_CLIMBS)}}, "hw1")
+
+    cheat, honest = graded["cheat"], graded["honest_bug"]
+    assert sum(points_of(honest, "sgd").values()) < sum(r.max_points for r in honest.results if r.target == "sgd")
+    assert points_of(cheat, "sgd") == points_of(honest, "sgd")  # the sacrifice bought nothing
+    assert not any("own helper" in r.message for r in cheat.results)
+    assert sum(r.points for r in cheat.results) < sum(r.points for r in honest.results)
+
+
+def test_a_helper_wrong_once_on_purpose_excuses_no_backward_of_its_own() -> None:
+    graded = grade({"cheat": {"backprop.py": with_attack(HW2, LINEAR_BACKWARD_TRANSPOSED_ONCE)},
+                    "honest_bug": {"backprop.py": with_attack(HW2, MLP_BACKWARD_TRANSPOSED)}}, "hw2")
+
+    cheat, honest = graded["cheat"], graded["honest_bug"]
+    assert sum(points_of(honest, "mlp_backward").values()) < 1  # every value and gradient check of it fails
+    assert points_of(cheat, "mlp_backward") == points_of(honest, "mlp_backward")
+    assert sum(r.points for r in cheat.results) < sum(r.points for r in honest.results)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 3. Hidden feedback carries bits the student chose (left open by design, SPEC §3): which word of the vocabulary a
 #    hidden row shows

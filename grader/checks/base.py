@@ -39,6 +39,13 @@ class Verdict:
     mistake: str = ""  # id of a recognised known mistake, "" if none
     problem: str = ""  # what went wrong, a key of grader.checks.vocabulary.PROBLEMS ("" if none applies)
     part: str = ""  # which part of the return, a label the check defines ("dW"), "" for the whole
+    # What the suite's run weighs, not part of the verdict itself (left out of ==): the catalogued mistakes of the
+    # target this answer shows it does not make (grader.checks.mistakes.refuted); for a pass that rests on the
+    # student's own helpers (grader.checks.own), each way their diagnosed mistakes make the answer right, as
+    # (helper, mistake) pairs, and the verdict without that excuse, given once none holds any more.
+    refutes: frozenset[str] = field(default=frozenset(), compare=False)
+    excuses: tuple[tuple[tuple[str, str], ...], ...] = field(default=(), compare=False)
+    otherwise: Verdict | None = field(default=None, compare=False)
 
     @classmethod
     def ok(cls, message: str = "", problem: str = "") -> Verdict:

@@ -61,6 +61,45 @@ def _distinguishing(variant: Any, expected: Any, rtol: float) -> Any:
     return None if compare(variant, expected, rtol=rtol) is None else variant
 
 
+_MISSING = object()
+
+
+def _differing_parts(variant: Any, expected: Any, rtol: float, path: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    """Where ``variant`` differs from ``expected``: the paths of the parts (into lists and tuples of the same length,
+    as ``_distinguishing`` goes) that do not compare equal."""
+    if isinstance(variant, (list, tuple)) and isinstance(expected, (list, tuple)) and len(variant) == len(expected):
+        return [p for i, (v, e) in enumerate(zip(variant, expected, strict=True))
+                for p in _differing_parts(v, e, rtol, (*path, i))]
+    return [] if compare(variant, expected, rtol=rtol) is None else [path]
+
+
+def _part(value: Any, path: tuple[int, ...]) -> Any:
+    for i in path:
+        if not isinstance(value, (list, tuple)) or i >= len(value):
+            return _MISSING
+        value = value[i]
+    return value
+
+
+def visible(expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL) -> frozenset[str]:
+    """The mistakes that would change the answer on these inputs: a right answer here shows they were not made."""
+    return frozenset(m.id for m, v in variants.items() if _differing_parts(v, expected, rtol))
+
+
+def refuted(actual: Any, expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL) -> frozenset[str]:
+    """The mistakes ``actual`` shows were not made: on a part where a mistake would change the answer, ``actual``
+    holds the right one. (A right answer refutes every ``visible`` mistake; a wrong one, those it is right where
+    they are not.)"""
+    out = set()
+    for mistake, variant in variants.items():
+        for path in _differing_parts(variant, expected, rtol):
+            part = _part(actual, path)
+            if part is not _MISSING and compare(part, _part(expected, path), rtol=rtol) is None:
+                out.add(mistake.id)
+                break
+    return frozenset(out)
+
+
 def match(actual: Any, expected: Any, variants: Mapping[K, Any], rtol: float = DEFAULT_RTOL) -> K | None:
     """The first mistake whose answer ``actual`` equals, None if none.
 

@@ -10,7 +10,9 @@ checks charge the bug.
 No student code runs in the recomputation, so nothing a helper remembers, counts or notices can buy the
 excuse, and it holds only for a catalogued mistake that the helper's own checks diagnosed: a helper that
 is wrong in some other way excuses nothing (``grader.suites.runner.run_suite`` judges helpers first and
-hands each check what was diagnosed).
+hands each check what was diagnosed). Nor does a mistake the helper makes only now and then: once one of its
+answers is right where the mistake would have changed it (``grader.checks.mistakes.refuted``), the mistake excuses
+nothing, and an excuse it gave before is withdrawn when the submission's checks are all judged (``withdrawn``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from grader.checks.base import Context
+from grader.checks.base import Context, Verdict
 from grader.checks.compare import DEFAULT_RTOL, compare
 from grader.checks.mistakes import Mistake
 
@@ -58,21 +60,40 @@ class Own:
     compute: Callable[[Helpers, tuple], Any]
 
 
-def right_given_own(ctx: Context, own: Own, args: tuple, value: Any, view: Callable[[Any], Any] = lambda e: e, *,
-                    values: bool = True, rtol: float = DEFAULT_RTOL) -> bool:
-    """Whether ``value`` matches (the ``view`` of) the answer the target gives with its helpers making the
-    mistakes diagnosed on their own checks (see the module docstring)."""
+Excuse = tuple[tuple[str, str], ...]  # (helper, mistake) for each helper that makes one
+
+
+def excuses(ctx: Context, own: Own, args: tuple, value: Any, view: Callable[[Any], Any] = lambda e: e, *,
+            values: bool = True, rtol: float = DEFAULT_RTOL) -> tuple[Excuse, ...]:
+    """Each choice of the mistakes diagnosed on the helpers' own checks (and not refuted there) under which
+    ``value`` matches (the ``view`` of) the target's answer: none when it is wrong whatever they make (see the
+    module docstring)."""
     diagnosed = [[(h, m) for m in sorted(ctx.failed.get(h, ()))] for h in own.models if ctx.failed.get(h)]
-    if not diagnosed:
-        return False
-    for combination in itertools.islice(itertools.product(*diagnosed), MAX_COMBINATIONS):
+    found = []
+    for combination in itertools.islice(itertools.product(*diagnosed), MAX_COMBINATIONS if diagnosed else 0):
         try:
             theirs = own.compute(Helpers(ctx, own.models, dict(combination)), args)
         except Exception:  # noqa: BLE001 - a model that does not apply to these inputs excuses nothing
             continue
         if compare(value, view(theirs), values=values, rtol=rtol) is None:
-            return True
-    return False
+            found.append(tuple(combination))
+    return tuple(found)
+
+
+def excused(target: str, found: tuple[Excuse, ...], otherwise: Verdict, refutes: frozenset[str] = frozenset()
+            ) -> Verdict:
+    """The pass of an answer that is right given the student's own helpers, keeping what it rests on."""
+    return Verdict("pass", 1.0, message(target), problem="own_helpers", refutes=refutes, excuses=found,
+                   otherwise=otherwise)
+
+
+def withdrawn(verdict: Verdict, refuted: Mapping[str, frozenset[str]]) -> Verdict:
+    """``verdict``, or the one it would have been without its excuse when every way it was excused rests on a
+    mistake that a helper's answers have since refuted."""
+    if verdict.otherwise is None or any(all(m not in refuted.get(h, ()) for h, m in excuse)
+                                        for excuse in verdict.excuses):
+        return verdict
+    return verdict.otherwise
 
 
 def message(target: str) -> str:

@@ -11,6 +11,7 @@ is asked only when the answer is wrong: an answer that is right given the studen
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,8 @@ from grader.checks.base import Context, Verdict
 from grader.checks.compare import DEFAULT_RTOL, compare
 from grader.checks.gradient import gradient_mismatch, numeric_gradient, objective
 from grader.checks.judge import judge_value, mismatch_verdict, outcome_failure, stated, unstable
-from grader.checks.mistakes import MUTATED_INPUT, Mistake, match, variants
-from grader.checks.own import Own, message, right_given_own
+from grader.checks.mistakes import MUTATED_INPUT, Mistake, match, refuted, variants, visible
+from grader.checks.own import Own, excused, excuses
 from grader.protocol.markers import Builtin, Rng
 from grader.protocol.outcomes import Returned
 
@@ -77,14 +78,14 @@ def value(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (), out
     name, parts = _labels(outputs, d)
     verdict = judge_value(outcome, right, target=target, name=name, names=parts, rtol=rtol,
                           hidden=ctx.hidden, variants=wrongs)
-    if verdict.status == "fail" and own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
-                                                            rtol=rtol):
-        return Verdict.ok(message(target), problem="own_helpers")
+    if verdict.status == "pass":
+        return replace(verdict, refutes=ctx.expected("visible", lambda: visible(right, wrongs, rtol)))
     # the generic "not_stable" hint speaks of exp overflows, which need not be what goes wrong here
-    if nonfinite and verdict.status == "fail" and verdict.mistake in ("", "not_stable") \
-            and "NaN or inf" in verdict.message:
-        return stated(target, "the result contains NaN or inf", nonfinite)
-    return verdict
+    if nonfinite and verdict.mistake in ("", "not_stable") and "NaN or inf" in verdict.message:
+        verdict = stated(target, "the result contains NaN or inf", nonfinite)
+    verdict = replace(verdict, refutes=refuted(outcome.value, right, wrongs, rtol))
+    found = excuses(ctx, own, tuple(d.values()), outcome.value, shown, rtol=rtol) if own else ()
+    return excused(target, found, verdict, verdict.refutes) if found else verdict
 
 
 def unchanged(ctx: Context, *, inputs: Inputs, outputs: Labels = None, expect: Callable | None = None,
@@ -100,12 +101,15 @@ def unchanged(ctx: Context, *, inputs: Inputs, outputs: Labels = None, expect: C
     expected = ctx.expected("value", lambda: shown(ctx.reference(target, *d.values())))
     name, parts = _labels(outputs, d)
     found = compare(outcome.value, expected, name=name, names=parts, values=False, hidden=ctx.hidden)
-    if found is not None and not (own and right_given_own(ctx, own, tuple(d.values()), outcome.value, shown,
-                                                          values=False)):
+    shapes_excused = excuses(ctx, own, tuple(d.values()), outcome.value, shown, values=False) \
+        if found is not None and own else ()
+    if found is not None and not shapes_excused:
         return mismatch_verdict(target, found)
     for (arg, sent), after in zip(d.items(), outcome.args_after, strict=False):
         if not _same(sent, after):
             return stated(target, f"it modified its input {arg}", MUTATED_INPUT, "mutated")
+    if shapes_excused and found is not None:  # the shapes are right given the helpers, and nothing changed
+        return replace(Verdict.ok(), excuses=shapes_excused, otherwise=mismatch_verdict(target, found))
     return Verdict.ok()
 
 
@@ -157,10 +161,17 @@ def gradient(ctx: Context, *, inputs: Inputs, call: Sequence[str] | Callable, fo
     # Asked for whatever the answer, so that a recording made with the reference holds every call.
     expected, numerical = ctx.expected("gradient", lambda: (ctx.reference(target, *call_args), numeric(wrt)))
     found = gradient_mismatch(outcome.value, numerical, name=name, names=names, hidden=ctx.hidden)
-    if found is None:
-        return Verdict.ok()
-    if own and right_given_own(ctx, own, call_args, outcome.value):
-        return Verdict.ok(message(target), problem="own_helpers")
+    if found is None:  # a right answer shows the mistakes that would fail this check were not made
+
+        def failing() -> frozenset[str]:
+            wrongs = variants(mistakes, d, expected)
+            return frozenset(m.id for m, v in wrongs.items()
+                             if gradient_mismatch(v, numerical, name=name, names=names) is not None)
+
+        return Verdict.ok() if not mistakes else replace(Verdict.ok(), refutes=ctx.expected("visible", failing))
     wrongs = ctx.expected("variants", lambda: variants(mistakes, d, expected)) if mistakes else {}
     mistake = match(outcome.value, expected, wrongs) if mistakes else None
-    return mismatch_verdict(target, found, mistake or unstable(found))
+    verdict = replace(mismatch_verdict(target, found, mistake or unstable(found)),
+                      refutes=refuted(outcome.value, expected, wrongs))
+    found_excuses = excuses(ctx, own, call_args, outcome.value) if own else ()
+    return excused(target, found_excuses, verdict, verdict.refutes) if found_excuses else verdict

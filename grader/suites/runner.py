@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from grader.checks.base import Check, Kind, References, Verdict, Worker, make_context
 from grader.checks.expectations import Expectations
 from grader.checks.fingerprint import NotData, digest
+from grader.checks.own import withdrawn
 from grader.course.kinds import KINDS
 from grader.protocol.outcomes import Outcome
 from grader.suites.ahead import Sent, plan_batch, planned_calls
@@ -77,7 +78,8 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     Checks run public before hidden and helpers first (see ``run_order``, which also puts checks that need fresh
     processes first) and each learns which targets failed before it, and
     with which catalogued mistakes: a target that calls the student's own helpers is excused for their
-    bugs only when those helpers failed their own checks with a known mistake (``grader.checks.own``).
+    bugs only when those helpers failed their own checks with a known mistake that none of their answers refutes
+    (``grader.checks.own``); an excuse given before such an answer is withdrawn at the end.
     ``skip(check)``, asked before each check, may return the verdict of a check that is not run (the
     submission's time budget is spent). ``fresh_public``: see ``grader.checks.base.check_seed``.
 
@@ -85,7 +87,8 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
     (``grader.suites.ahead``) and gives each check its outcome through ``served(sent, outcome, timeout)``.
     """
     done: dict[int, tuple[Verdict, float]] = {}
-    failed: dict[str, frozenset[str]] = {}
+    failed: dict[str, frozenset[str]] = {}  # target -> mistakes diagnosed on its checks
+    refuted: dict[str, frozenset[str]] = {}  # target -> mistakes its answers show it does not make
     order = run_order(checks, targets)
     send_ahead = getattr(worker, "call_ahead", None)
     ahead: deque[tuple[Sent, Outcome]] = deque()
@@ -111,13 +114,17 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
                     waited = time.perf_counter() - sent_at
                     planned_until = position + batch[-1].group + 1
             served = _Served(worker, ahead)
-            verdict = run_check(check, served, references, secret, failed, fresh_public=fresh_public)
+            excusable = {target: mistakes - refuted.get(target, frozenset()) for target, mistakes in failed.items()}
+            verdict = run_check(check, served, references, secret, excusable, fresh_public=fresh_public)
             waited -= served.seconds  # each check is charged the time of its own call
         if verdict.status != "pass":
             diagnosed = {verdict.mistake} if verdict.mistake and not verdict.mistake.startswith("flag") else set()
             failed[check.target] = failed.get(check.target, frozenset()) | diagnosed
+        if verdict.refutes:
+            refuted[check.target] = refuted.get(check.target, frozenset()) | verdict.refutes
         done[index] = (verdict, time.perf_counter() - began - waited)
-    return [done[i] for i in range(len(checks))]
+    # an excuse given before a helper's later answer refuted the mistake it rested on (public checks run first)
+    return [(withdrawn(done[i][0], refuted), done[i][1]) for i in range(len(checks))]
 
 
 class _Served:
