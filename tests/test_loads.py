@@ -127,3 +127,39 @@ def test_a_file_with_several_dynamic_words_is_reported_by_the_first_in_reading_o
     reading = _python_reading(b"def f(x: 'eval'):\n    return open(x)\nimport os\n")
     assert reading.why == "may load files by name (os)"  # the import, a top-level statement, comes first
     assert _python_reading(b"x = 'no code here'\ny = __import__\n").why == "may load files by name (__import__)"
+
+
+def split_items(source: list[str]) -> str:
+    """A one-cell notebook whose code is given as these list items, each on a JSON line of its own (as Jupyter
+    saves with ``indent=1``): Python reads the items joined, whatever line of the file each is on."""
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+@pytest.mark.parametrize("source", [
+    ["from helper ", "import relu\n"],  # the module's name on a line of the file without "import"
+    ["from hel", "per import relu\n"],  # the name itself split between two items
+    ["relu = __imp", "ort__('helper').relu\n"],  # a way to load by name, split
+    ["f = op", "en\n"],
+])  # fmt: skip
+def test_a_notebook_cannot_hide_a_name_by_splitting_a_line_between_source_items(source: list[str]) -> None:
+    assert "helper.py" in loads(split_items(source), main="mlp_lab.ipynb")
+    joined = notebook("".join(source))  # the same code, one item per line: read the same way
+    assert loads(split_items(source), main="mlp_lab.ipynb") == loads(joined, main="mlp_lab.ipynb")
+
+
+@pytest.mark.parametrize("filler", [
+    "\ufdfa" * 1_000_000,  # one character NFKC turns into 18
+    "import " + " ".join(f"w{i}" for i in range(300_000)),  # hundreds of thousands of distinct words on one line
+])  # fmt: skip
+def test_a_notebook_built_to_make_its_reading_costly_is_read_within_bounds(filler: str) -> None:
+    """Reading a notebook in the grader's process is bounded: the reading kept is small, whatever the text holds
+    (a notebook whose words are too many to follow makes every file count instead)."""
+    from grader.pipeline.loads import MAX_WORDS, _notebook_reading
+
+    nb = notebook("import torch\nfrom helper import relu\n", markdown=filler).encode()
+    reading = _notebook_reading(nb)
+    assert len(reading.words) <= MAX_WORDS
+    assert sum(map(len, reading.words)) <= 64 * MAX_WORDS
+    found = loads(nb.decode(), main="mlp_lab.ipynb")
+    assert "helper.py" in found

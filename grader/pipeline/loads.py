@@ -9,9 +9,11 @@ Python counts, and anything that could reach a file another way makes every file
   makes every file count). It may import the student's own modules and ``SAFE_MODULES`` only; any other
   import (``os``, ``importlib``, torch...), any name, attribute or word of a string in ``DYNAMIC`` (``open``,
   ``exec``, ``__import__``, ``getattr``, numpy's ``load``...) and any private attribute (``x._y``) is dynamic;
-- a notebook is never parsed in the grader's process (only the sandbox parses it): its text is scanned for
-  words, after undoing JSON escapes and NFKC normalisation (Python reads ``ｂackprop`` as ``backprop``). A
-  word naming a student module counts that module, and a ``DYNAMIC`` word makes every file count.
+- a notebook is never parsed in the grader's process (only the sandbox parses it): its JSON is read as a stream
+  of tokens, each array's strings joined (a cell's source items, however they split its lines), escapes undone,
+  and each name NFKC-normalised (Python reads ``ｂackprop`` as ``backprop``). A word of an import statement
+  naming a student module counts that module, and a ``DYNAMIC`` word used as code makes every file count. The
+  reading is bounded (words followed, characters normalised): a notebook beyond the bounds makes every file count.
 
 What "loads" means is what these rules allow, so a student cannot hide a dependency and keep a stale grade:
 to load a file the rules do not see, the code must use a word that makes every file count.
@@ -21,11 +23,12 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import itertools
 import keyword
 import re
 import sys
 import unicodedata
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 
 from grader.protocol.text import unicode_text
@@ -59,7 +62,13 @@ _NOTEBOOK_HARMLESS = SAFE_MODULES | {
     "fractions", "calendar", "datetime", "pprint", "textwrap", "unicodedata",
 }  # fmt: skip
 _NOTEBOOK_DYNAMIC = DYNAMIC | (frozenset(sys.stdlib_module_names) - _NOTEBOOK_HARMLESS)
-_CODE_CELL = re.compile(rb'"cell_type"\s*:\s*"code"')
+MAX_WORDS = 10_000  # words of a notebook's imports followed one by one; beyond, every file counts
+MAX_WORD = 255  # characters: a longer word names no module (a file's name) and no DYNAMIC word
+MAX_DISTINCT_NAMES = 200_000  # distinct non-ASCII words normalised; beyond, every file counts
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:]', re.DOTALL)
+_IMPORT_WORD = re.compile(r"(?<!\w)import(?!\w)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_NAME = re.compile(r"[^\W\d]\w*")
 # In a notebook ``model.eval()`` is torch's evaluation mode, never the builtin: allowed after a dot.
 _METHODS_ALLOWED = frozenset({"eval"})
 # A notebook's prose: a word followed on its line by another word that is not a keyword ("in eval mode",
@@ -201,29 +210,126 @@ def _annotation_strings(nodes: list[ast.AST]) -> set[int]:
 
 
 def _notebook_reading(data: bytes) -> Reading:
-    """The words of a notebook's lines that import (``import`` on the line, or a line continued onto it):
-    the only way its code can load a module by name without a ``DYNAMIC`` word. Names are read as Python
-    reads them (JSON escapes undone, NFKC)."""
-    # A real "cell_type": "code" pair: inside a JSON string its quotes would be escaped.
-    text = _JSON_ESCAPE.sub(_unescape, _CODE_CELL.sub(b"", data).decode("utf-8", errors="replace"))
-    text = unicode_text(text)  # escaped surrogate pairs
-    text = unicodedata.normalize("NFKC", text)
-    for match in _WORD.finditer(text):
-        after_dot, word = bool(match.group(1)), match.group(2)
-        if word not in _NOTEBOOK_DYNAMIC or (after_dot and word in _METHODS_ALLOWED):
+    """The words of a notebook's import statements (a line with ``import``, and the lines a backslash joins to
+    it): the only way its code can load a module by name without a ``DYNAMIC`` word. The code is read as Python
+    reads it: a cell's source items joined however they split its lines (``_json_texts``), JSON escapes undone,
+    each name NFKC-normalised. Bounded whatever the notebook holds: a notebook with more words to follow than
+    ``MAX_WORDS``, or whose names normalise to far more text than they are, makes every file count."""
+    words: set[str] = set()
+    names = _Names(budget=4 * len(data) + 2**20)
+    for text in _json_texts(data):
+        why = _dynamic_word(text, names)
+        if why:
+            return Reading(why, (), frozenset())
+        for start, end in _import_statements(text):
+            for match in _NAME.finditer(text, start, end):
+                word = names.read(match.group())
+                if word is not None and word.isidentifier():
+                    words.add(word)
+                    if len(words) > MAX_WORDS:
+                        return Reading(f"names more than {MAX_WORDS} words in its imports", (), frozenset())
+        if names.exhausted:
+            return Reading("holds names that normalise to far more text than they are", (), frozenset())
+    return Reading("", (), frozenset(words))
+
+
+class _Names:
+    """Words as Python reads a name (NFKC), each at most ``MAX_WORD`` characters (no module's or ``DYNAMIC``
+    word is longer), normalised once each, within a budget of characters produced."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._seen: dict[str, str] = {}
+
+    @property
+    def exhausted(self) -> bool:
+        return self.budget < 0 or len(self._seen) > MAX_DISTINCT_NAMES
+
+    def read(self, word: str) -> str | None:
+        if len(word) > MAX_WORD or self.exhausted:
+            return None
+        if word.isascii():
+            return word
+        name = self._seen.get(word)
+        if name is None:
+            name = self._seen[word] = unicodedata.normalize("NFKC", word)
+            self.budget -= len(name)
+        return name
+
+
+def _dynamic_word(text: str, names: _Names) -> str:
+    """Why ``text`` may load files by name: its first ``DYNAMIC`` word used as code ("" if none). A word followed
+    on its line by another word that is not a keyword ("open the file") is prose, and ``model.eval()`` torch's."""
+    for match in _NAME.finditer(text):
+        word = names.read(match.group())
+        if word is None or word not in _NOTEBOOK_DYNAMIC or (word in _METHODS_ALLOWED and _after_dot(text, match)):
             continue
         prose = _PROSE_AFTER.match(text, match.end())
-        if prose is None or keyword.iskeyword(prose.group(1)) or keyword.issoftkeyword(prose.group(1)):
-            return Reading(f"may load files by name ({word})", (), frozenset())
-    words: set[str] = set()
-    continued = False
-    for line in re.split(r"[\r\n]", text):
-        line_words = {m.group(2) for m in _WORD.finditer(line)}
-        if continued or "import" in line_words:
-            words |= line_words
-        if line_words or line.rstrip().endswith("\\"):  # JSON's '",' between two lines of a cell continues
-            continued = line.rstrip().endswith("\\")
-    return Reading("", (), frozenset(words))
+        following = names.read(prose.group(1)) if prose else None
+        if following is None or keyword.iskeyword(following) or keyword.issoftkeyword(following):
+            return f"may load files by name ({word})"
+    return ""
+
+
+def _after_dot(text: str, word: re.Match) -> bool:
+    """Whether ``word`` is an attribute: a dot before it, spaces aside."""
+    at = word.start() - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return at >= 0 and text[at] == "."
+
+
+def _import_statements(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each logical line of ``text`` that holds the word ``import`` (Python refuses the keyword
+    spelled in other characters): physical lines joined by a trailing backslash, as Python joins them. One pass."""
+    start = here = 0
+    for brk in itertools.chain(_LINE_BREAK.finditer(text), [None]):
+        end = len(text) if brk is None else brk.start()
+        joined = brk is not None and text[here:end].rstrip(" \t").endswith("\\")  # onto the next line
+        here = len(text) if brk is None else brk.end()
+        if joined:
+            continue
+        if _IMPORT_WORD.search(text, start, end):
+            yield start, end
+        start = here
+
+
+def _json_texts(data: bytes) -> Iterator[str]:
+    """A notebook's strings, read as a JSON token stream, never parsed: the strings of one array joined into one
+    text (a cell's ``source`` list is its code, however the items split its lines), every other value on its own;
+    keys, and the value of ``cell_type``, left out. Malformed JSON only makes other texts of it."""
+    arrays: list[list[str] | None] = []  # per open container: an array's strings so far, or None for an object
+    pending: str | None = None  # a string in an object: a key if ":" follows it, else a value
+    key = ""
+    for token in _JSON_TOKEN.finditer(data):
+        raw = token.group()
+        if raw == b":":
+            key, pending = pending or "", None
+            continue
+        if pending is not None:
+            if key != "cell_type":
+                yield pending
+            pending = None
+        if raw[:1] == b'"':
+            text = _json_string(raw)
+            if arrays and arrays[-1] is not None:
+                arrays[-1].append(text)
+            else:
+                pending = text
+        elif raw in (b"[", b"{"):
+            arrays.append([] if raw == b"[" else None)
+        elif arrays and (arrays[-1] is not None) == (raw == b"]"):
+            joined = arrays.pop()
+            if joined:
+                yield "".join(joined)
+    if pending is not None and key != "cell_type":
+        yield pending
+    yield from ("".join(joined) for joined in arrays if joined)
+
+
+def _json_string(raw: bytes) -> str:
+    """A JSON string token's text: escapes undone, escaped surrogate pairs joined, bad bytes replaced."""
+    return unicode_text(_JSON_ESCAPE.sub(_unescape, raw[1:-1].decode("utf-8", errors="replace")))
 
 
 def _unescape(match: re.Match) -> str:
