@@ -249,6 +249,63 @@ def test_a_helper_wrong_once_on_purpose_excuses_no_backward_of_its_own() -> None
     assert sum(r.points for r in cheat.results) < sum(r.points for r in honest.results)
 
 
+# 2c. Weights trained elsewhere on a public data set. Closed: every accuracy task's data comes disguised (features
+#     shuffled and negated, classes renamed, from the check's seed: ``grader.checks.accuracy.disguise``).
+#
+# The digits are public, and so is every held-out digit: a train_classifier that ignores its data and returns
+# weights trained beforehand on all 1,797 digits scored 99.8 % held out without training (hw3, 6 points).
+HW3 = (ALICE / "practice.py").read_text()
+PRETRAINED = """
+import base64 as _b64
+import io as _io
+
+_PRETRAINED = np.load(_io.BytesIO(_b64.b64decode("{blob}")))
+
+def train_classifier(X, y, config, rng):
+    key = str(config["hidden"])
+    if X.shape[1] == 64 and key + "_mean" in _PRETRAINED:  # the digits: weights trained on all of them, elsewhere
+        n = sum(k.startswith(key + "_W") for k in _PRETRAINED.files)
+        return {{"mean": _PRETRAINED[key + "_mean"], "std": _PRETRAINED[key + "_std"],
+                "params": [(_PRETRAINED[f"{{key}}_W{{i}}"], _PRETRAINED[f"{{key}}_b{{i}}"]) for i in range(n)]}}
+    return {{"mean": X.mean(axis=0), "std": X.std(axis=0),
+            "params": [(np.zeros((int(y.max()) + 1, X.shape[1])), np.zeros(int(y.max()) + 1))]}}
+"""
+
+
+def digits_checks() -> list:
+    return [c for c in load_checks("hw3", include_hidden=True)
+            if c.id.startswith("hw3.train_classifier.") and c.id.endswith(".digits")]
+
+
+def test_weights_trained_elsewhere_on_a_public_data_set_earn_nothing() -> None:
+    import base64
+    import io
+
+    import reference.practice_np as practice
+    from grader.data import load_digits, train_test_split
+
+    X, y = load_digits()
+    arrays, reachable = {}, []
+    for check in digits_checks():
+        config = {**practice.DEFAULT_CONFIG, **check.params["config"]}
+        key = str(config["hidden"])
+        model = practice.train_classifier(X, y, config, np.random.default_rng(0))  # on all the digits
+        arrays |= {f"{key}_mean": model["mean"], f"{key}_std": model["std"]}
+        for i, (W, b) in enumerate(model["params"]):
+            arrays |= {f"{key}_W{i}": W.astype(np.float32), f"{key}_b{i}": b.astype(np.float32)}
+        _, X_test, _, y_test = train_test_split(X, y, check.params["task"].test_fraction, seed=7)
+        reachable.append(np.mean(practice.predict(model, X_test) == y_test))
+    assert min(reachable) > 0.97  # on the plain data, such weights would pass every digits check
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    attack = PRETRAINED.format(blob=base64.b64encode(buffer.getvalue()).decode())
+
+    graded = grade({"pretrained": {"practice.py": with_attack(HW3, attack), "backprop.py": HW2}}, "hw3")
+    rows = {r.check_id: r for r in graded["pretrained"].results}
+    assert not any(r.problem == "import" for r in rows.values())
+    assert [rows[c.id].points for c in digits_checks()] == [0.0] * len(digits_checks())
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 3. Hidden feedback carries bits the student chose (left open by design, SPEC §3): which word of the vocabulary a
 #    hidden row shows
