@@ -200,6 +200,40 @@ _grading.PROCEDURES["lab_build"] = _huge
 '''
 
 
+# A train that skips weight decay and the learning-rate schedule on real data, and applies them only when it
+# takes its inputs for the grader's weight-decay probe (once, inputs all 0). Its twin never applies them.
+SKIPS_DECAY = '''
+def _sgd(model, X, y, epochs, lr, batch_size, weight_decay, step_size, gamma, seed):
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    n, losses = X.shape[0], []
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss = loss_fn(model(X[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        losses.append(total / n)
+        if scheduler is not None:
+            scheduler.step()
+    return losses
+
+def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
+    if PROBE_SPOTTED(X):
+        return _sgd(model, X, y, epochs, lr, batch_size, weight_decay, step_size, gamma, seed)
+    return _sgd(model, X, y, epochs, lr, batch_size, 0.0, None, gamma, seed)
+'''
+SPOTS_THE_PROBE = "PROBE_SPOTTED = lambda X: not bool(X.any())\n" + SKIPS_DECAY
+HONEST_SKIPS_DECAY = "PROBE_SPOTTED = lambda X: False\n" + SKIPS_DECAY
+
+
 def _install(*names: str) -> str:
     return "".join(f'_grading.PROCEDURES["lab_{n}"] = _fake_{n}\n' for n in names)
 
@@ -218,6 +252,8 @@ NOTEBOOKS = {
     "idle_train_faked_weights": [IDLE_TRAIN_FAKED_WEIGHTS],
     "honest_like_the_faked_train": [HONEST_LIKE_THE_FAKED_TRAIN],
     "huge_build_report": [HUGE_BUILD_REPORT],
+    "spots_the_probe": [SPOTS_THE_PROBE],
+    "honest_skips_decay": [HONEST_SKIPS_DECAY],
 }
 # attack -> (cheated targets, the honest notebook computing the same values)
 ATTACKS = {
@@ -228,6 +264,7 @@ ATTACKS = {
     "lying_torch": (("predict",), "honest_forgot_eval"),
     "lying_module": (("build_mlp",), "honest_tanh"),
     "idle_train_faked_weights": (("train",), "honest_like_the_faked_train"),
+    "spots_the_probe": (("train",), "honest_skips_decay"),
 }
 
 

@@ -5,9 +5,11 @@ Why this way: the grader draws the initial weights and sends them as data, so it
 worker; the worker returns the weights after training, or the labels, and the grader computes what they must be
 from the rules themselves (never a run of reference code):
 
-- weight decay: with all inputs 0 the first layer's weights get no loss gradient, so plain SGD with weight decay
-  only shrinks them, by ``(1 - lr_t · weight_decay)`` per step whatever the shuffling; StepLR sets ``lr_t`` per
-  epoch. The returned first layer must be exactly ``decay_factor(...)`` times the one the grader sent.
+- weight decay: the inputs are ordinary-looking data on which one hidden unit never activates (each row on the
+  negative side of its hyperplane, ``silent_unit_inputs``), so that unit's incoming weights get no loss gradient:
+  plain SGD with weight decay only shrinks them, by ``(1 - lr_t · weight_decay)`` per step whatever the shuffling;
+  StepLR sets ``lr_t`` per epoch. Its returned weights must be exactly ``decay_factor(...)`` times the ones the
+  grader sent. (Inputs all 0 did the same, but a ``train`` could tell them from training data and decay only then.)
 - predict: the labels must be the argmax of the grader's own eval-mode forward of the weights it sent, on two
   calls (the model handed over in train mode each time, torch's global generator in another state): dropout
   left active shows as wrong labels. Whether gradients were recorded cannot be seen from outside the worker's
@@ -55,8 +57,25 @@ def decay_factor(epochs: int, n: int, batch_size: int, lr: float, weight_decay: 
     return factor
 
 
+MARGIN = 0.05  # how far below 0 the silent unit's pre-activation stays on every input (float32 rounds far less)
+
+
+def silent_unit_inputs(weights: list, unit: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` rows of N(0, 1) inputs (float32), each on which hidden ``unit`` of the first layer would activate
+    reflected across that unit's hyperplane, so its pre-activation is at most ``-MARGIN`` on every row."""
+    w, b = weights[0][0][unit].astype(np.float64), float(weights[0][1][unit])
+    X = rng.normal(0.0, 1.0, (n, w.size))
+    above = X @ w + b + MARGIN  # > 0 where the unit is not silent enough
+    X -= np.outer(2.0 * np.maximum(above, 0.0) / (w @ w), w)
+    X = X.astype(np.float32)
+    if not np.all(X.astype(np.float64) @ w + b <= -MARGIN / 2):  # float32 moved a row across: a grader bug
+        raise ArithmeticError("the silent unit's inputs did not stay on its negative side")
+    return X
+
+
 def weight_decay(ctx: Context, *, n: int, sizes: list[int], kwargs: dict) -> Verdict:
-    """With all inputs 0, the first layer's weights must end at exactly ``decay_factor(...)`` times the grader's."""
+    """On inputs where one hidden unit never activates, that unit's incoming weights must end at exactly
+    ``decay_factor(...)`` times the grader's."""
     factor_of = {"epochs": kwargs["epochs"], "n": n, "batch_size": kwargs["batch_size"], "lr": kwargs["lr"],
                  "weight_decay": kwargs["weight_decay"], "step_size": kwargs.get("step_size"),
                  "gamma": kwargs.get("gamma", 0.1)}
@@ -66,7 +85,9 @@ def weight_decay(ctx: Context, *, n: int, sizes: list[int], kwargs: dict) -> Ver
              DROPS_LAST_BATCH: decay_factor(**factor_of, drop_last=True)}
     y = ctx.rng.integers(0, sizes[-1], n)
     weights = default_init(sizes, ctx.rng)
-    outcome = ctx.procedure("lab_train", X=np.zeros((n, sizes[0]), np.float32), y=y, spec=plain_spec(sizes),
+    unit = int(ctx.rng.integers(sizes[1]))
+    X = silent_unit_inputs(weights, unit, n, ctx.rng)
+    outcome = ctx.procedure("lab_train", X=X, y=y, spec=plain_spec(sizes),
                             weights=weights, torch_seed=int(ctx.rng.integers(2**31)),
                             kwargs={**kwargs, "seed": int(ctx.rng.integers(2**31))})
     if not isinstance(outcome, Returned):
@@ -74,14 +95,14 @@ def weight_decay(ctx: Context, *, n: int, sizes: list[int], kwargs: dict) -> Ver
     trained, _, problem = weights_after(outcome.value, sizes, ctx.hidden)
     if trained is None:
         return stated("train", problem)
-    before, after = weights[0][0].astype(np.float64), trained[0][0]
+    before, after = weights[0][0][unit].astype(np.float64), trained[0][0][unit]
     if np.allclose(after, expected * before, rtol=1e-4, atol=1e-7):
         return Verdict.ok()
     ratio = float(np.sum(after * before) / np.sum(before * before))
     mistake = next((m for m, f in wrong.items() if abs(ratio - f) <= 1e-4 * max(f, 1e-3) and
                     abs(f - expected) > 1e-3 * expected), None)
     numbers = "" if ctx.hidden else f" (expected a factor {expected:.4f}, got {ratio:.4f})"
-    return stated("train", "with all inputs 0 the first layer's weights should shrink by (1 - lr·weight_decay) at "
+    return stated("train", "weights that get no loss gradient should shrink by (1 - lr·weight_decay) at "
                   f"every SGD step{numbers}", mistake)
 
 
