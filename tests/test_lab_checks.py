@@ -227,3 +227,46 @@ def test_the_two_reproducibility_runs_each_start_a_fresh_process():
     assert worker.restarts == 2 and len(worker.payloads) == 2
     first, second = worker.payloads
     assert first["kwargs"]["seed"] == second["kwargs"]["seed"] and first["torch_seed"] != second["torch_seed"]
+
+
+FIXED_MASK_DROPOUT = '''
+import torch
+from torch import nn
+
+
+class SameMaskDropout(nn.Module):
+    """Right rate, right rescale, but a generator seeded afresh in every call: the same units dropped each time."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand(x.shape, generator=torch.Generator().manual_seed(1234)) >= self.p
+        return x * keep / (1 - self.p)
+
+
+def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
+    layers, previous = [], in_features
+    for h in hidden_sizes:
+        layers += [nn.Linear(previous, h), nn.ReLU(), DROPOUT(p_dropout)]
+        previous = h
+    return nn.Sequential(*layers, nn.Linear(previous, n_classes))
+'''
+
+
+@pytest.mark.parametrize(("dropout", "passes"), [("SameMaskDropout", False), ("nn.Dropout", True)])
+def test_dropout_must_draw_a_fresh_mask_on_every_forward_pass(dropout: str, passes: bool) -> None:
+    from grader.course.lab.kinds.build import dropout_payload, judge_build
+    from grader.worker.lab_procedures import build
+
+    module = types.ModuleType("mlp_lab")
+    exec(FIXED_MASK_DROPOUT.replace("DROPOUT(", f"{dropout}("), module.__dict__)  # noqa: S102 - the test's own code
+    for p in (0.5, 0.9):
+        payload = dropout_payload(np.random.default_rng(3), 3, 16, p, 256)
+        verdict = judge_build(build(module, payload), payload, "train_dropout", hidden=False)
+        assert (verdict.status == "pass") == passes, verdict.message
+        if not passes:
+            assert "same units are dropped on every forward pass" in verdict.message

@@ -84,7 +84,8 @@ def build(module: ModuleType, payload: Payload) -> Payload:
 
     Returns ``shapes_found`` (the model's parameter shapes in registration order) and, when its parameters
     fit ``shapes``: ``initial`` (their values as built, in that order), ``eval`` (two eval-mode outputs on ``X``,
-    under different states of torch's global generator) and ``train`` (one train-mode output on ``X_train``).
+    under different states of torch's global generator) and ``train`` (two train-mode outputs on ``X_train``, under
+    two more states).
     """
     import torch
 
@@ -114,10 +115,12 @@ def build(module: ModuleType, payload: Payload) -> Payload:
             torch.manual_seed(seed + k)
             report["eval"].append(_forward(model, X.clone(), "eval mode"))
     if payload.get("X_train") is not None:
+        X_train = torch.as_tensor(np.asarray(payload["X_train"]), dtype=torch.float32)
         model.train()
-        torch.manual_seed(seed + 3)
-        report["train"] = _forward(model, torch.as_tensor(np.asarray(payload["X_train"]), dtype=torch.float32),
-                                   "train mode")
+        report["train"] = []
+        for k in (3, 4):
+            torch.manual_seed(seed + k)
+            report["train"].append(_forward(model, X_train.clone(), "train mode"))
     return report
 
 
