@@ -78,8 +78,8 @@ def value(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (), out
     name, parts = _labels(outputs, d)
     verdict = judge_value(outcome, right, target=target, name=name, names=parts, rtol=rtol,
                           hidden=ctx.hidden, variants=wrongs)
-    if verdict.status == "pass":
-        return replace(verdict, refutes=ctx.expected("visible", lambda: visible(right, wrongs, rtol)))
+    if verdict.status == "pass":  # judge_value's pass is a plain Verdict.ok(): built here, not copied
+        return Verdict("pass", 1.0, refutes=ctx.expected("visible", lambda: visible(right, wrongs, rtol)))
     # the generic "not_stable" hint speaks of exp overflows, which need not be what goes wrong here
     if nonfinite and verdict.mistake in ("", "not_stable") and "NaN or inf" in verdict.message:
         verdict = stated(target, "the result contains NaN or inf", nonfinite)
@@ -168,7 +168,7 @@ def gradient(ctx: Context, *, inputs: Inputs, call: Sequence[str] | Callable, fo
             return frozenset(m.id for m, v in wrongs.items()
                              if gradient_mismatch(v, numerical, name=name, names=names) is not None)
 
-        return Verdict.ok() if not mistakes else replace(Verdict.ok(), refutes=ctx.expected("visible", failing))
+        return Verdict.ok() if not mistakes else Verdict("pass", 1.0, refutes=ctx.expected("visible", failing))
     wrongs = ctx.expected("variants", lambda: variants(mistakes, d, expected)) if mistakes else {}
     mistake = match(outcome.value, expected, wrongs) if mistakes else None
     verdict = replace(mismatch_verdict(target, found, mistake or unstable(found)),
