@@ -270,3 +270,22 @@ def test_dropout_must_draw_a_fresh_mask_on_every_forward_pass(dropout: str, pass
         assert (verdict.status == "pass") == passes, verdict.message
         if not passes:
             assert "same units are dropped on every forward pass" in verdict.message
+
+
+def test_the_graders_gradients_of_a_plain_mlp_are_torchs() -> None:
+    from grader.course.lab.kinds.training import gradient_probe, mlp_gradients
+    from grader.course.lab.models import paired
+
+    sizes = [3, 16, 8, 4]
+    probe = gradient_probe(sizes, np.random.default_rng(0))
+    layers = paired(probe["weights"])
+    linears = [torch.nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+    model = torch.nn.Sequential(*[m for linear in linears[:-1] for m in (linear, torch.nn.ReLU())], linears[-1])
+    with torch.no_grad():
+        for linear, (W, b) in zip(linears, layers, strict=True):
+            linear.weight.copy_(torch.as_tensor(W))
+            linear.bias.copy_(torch.as_tensor(b))
+    (model(torch.as_tensor(probe["X"])) * torch.as_tensor(probe["upstream"])).sum().backward()
+    theirs = [g for linear in linears for g in (linear.weight.grad.double().numpy(), linear.bias.grad.double().numpy())]
+    ours = mlp_gradients(layers, probe["X"], probe["upstream"])
+    assert all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(ours, theirs, strict=True))

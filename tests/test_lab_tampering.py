@@ -234,6 +234,24 @@ SPOTS_THE_PROBE = "PROBE_SPOTTED = lambda X: not bool(X.any())\n" + SKIPS_DECAY
 HONEST_SKIPS_DECAY = "PROBE_SPOTTED = lambda X: False\n" + SKIPS_DECAY
 
 
+# A model whose outputs are right and whose forward runs under torch.no_grad(): it can never be trained.
+FROZEN_BUILD = '''
+_right_build_mlp = build_mlp
+
+class _Frozen(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        with torch.no_grad():
+            return self.net(x)
+
+def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
+    return _Frozen(_right_build_mlp(in_features, hidden_sizes, n_classes, p_dropout))
+'''
+
+
 def _install(*names: str) -> str:
     return "".join(f'_grading.PROCEDURES["lab_{n}"] = _fake_{n}\n' for n in names)
 
@@ -253,6 +271,7 @@ NOTEBOOKS = {
     "honest_like_the_faked_train": [HONEST_LIKE_THE_FAKED_TRAIN],
     "huge_build_report": [HUGE_BUILD_REPORT],
     "spots_the_probe": [SPOTS_THE_PROBE],
+    "frozen_build": [FROZEN_BUILD],
     "honest_skips_decay": [HONEST_SKIPS_DECAY],
 }
 # attack -> (cheated targets, the honest notebook computing the same values)
@@ -345,3 +364,12 @@ def test_a_forged_report_of_huge_layers_is_refused_before_the_grader_trains_anyt
     assert all(shapes == [(64, 2), (64, 64), (4, 64)] for shapes in references.trained_shapes)  # ...and only those
     for target in ("train", "predict"):
         assert points(rows["huge_build_report"], target) == points(rows["correct"], target)
+
+
+def test_a_model_whose_parameters_get_no_gradient_does_not_pass_as_one_that_trains(graded):
+    rows, _ = graded
+    frozen, correct = rows["frozen_build"], rows["correct"]
+    assert frozen["lab.build_mlp.hidden.trains"].points == 0
+    assert correct["lab.build_mlp.hidden.trains"].points == correct["lab.build_mlp.hidden.trains"].max_points
+    # its outputs are right: the checks of what it computes keep their points
+    assert points(frozen, "build_mlp") == {**points(correct, "build_mlp"), "lab.build_mlp.hidden.trains": 0}

@@ -85,7 +85,9 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     Returns ``shapes_found`` (the model's parameter shapes in registration order) and, when its parameters
     fit ``shapes``: ``initial`` (their values as built, in that order), ``eval`` (two eval-mode outputs on ``X``,
     under different states of torch's global generator) and ``train`` (two train-mode outputs on ``X_train``, under
-    two more states).
+    two more states); with ``upstream`` (an array shaped like the output on ``X``), ``gradients``: each parameter's
+    gradient of ``sum(model(X) * upstream)`` in eval mode, in ``shapes``' order (zeros for one that got none; None
+    when the output carries no gradient at all).
     """
     import torch
 
@@ -114,6 +116,8 @@ def build(module: ModuleType, payload: Payload) -> Payload:
         for k in (1, 2):
             torch.manual_seed(seed + k)
             report["eval"].append(_forward(model, X.clone(), "eval mode"))
+        if payload.get("upstream") is not None:
+            report["gradients"] = _gradients(model, params, X, np.asarray(payload["upstream"]))
     if payload.get("X_train") is not None:
         X_train = torch.as_tensor(np.asarray(payload["X_train"]), dtype=torch.float32)
         model.train()
@@ -122,6 +126,20 @@ def build(module: ModuleType, payload: Payload) -> Payload:
             torch.manual_seed(seed + k)
             report["train"].append(_forward(model, X_train.clone(), "train mode"))
     return report
+
+
+def _gradients(model: Any, params: list, X: Any, upstream: np.ndarray) -> list[np.ndarray] | None:
+    """``params``' gradients of ``sum(model(X) * upstream)`` (eval mode), or None if the output has no gradient."""
+    import torch
+
+    for p in params:
+        p.grad = None
+    with torch.enable_grad():
+        out = model(X.clone())
+        if not isinstance(out, torch.Tensor) or not out.requires_grad:
+            return None
+        (out * torch.as_tensor(upstream, dtype=out.dtype)).sum().backward()
+    return [np.zeros(tuple(p.shape)) if p.grad is None else p.grad.detach().double().numpy().copy() for p in params]
 
 
 def sequential(spec: list, weights: list | None = None) -> Any:

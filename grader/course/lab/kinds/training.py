@@ -26,10 +26,10 @@ import numpy as np
 
 from grader.checks.accuracy import AccuracyTask, accuracy_verdict, draw, mlp_logits
 from grader.checks.base import Context, Verdict
-from grader.checks.compare import all_numeric, as_numeric
+from grader.checks.compare import FLOAT32_RTOL, all_numeric, as_numeric, compare
 from grader.checks.judge import outcome_failure, stated
 from grader.checks.references import MissingRecording
-from grader.course.lab.models import default_init, paired, param_shapes, plain_spec
+from grader.course.lab.models import default_init, flat, mixed_weights, paired, param_shapes, plain_spec
 from grader.course.lab.rules import WRONG_SIZES
 from grader.protocol.outcomes import Returned
 
@@ -100,13 +100,55 @@ class Held:
 
 def trains_payload(rng: np.random.Generator, task: AccuracyTask, hidden: list[int], fit: dict) -> dict[str, Any]:
     """build_mlp(D, hidden, n_classes) on a draw of ``task``, built after ``torch.manual_seed(init_seed)``; its
-    initial parameters are trained in the grader by the reference ``train`` with ``fit``."""
+    initial parameters are trained in the grader by the reference ``train`` with ``fit``. Then the grader's
+    weights are loaded into it and it is asked for the gradient of ``sum(model(X) * upstream)`` (``gradient_probe``):
+    a model whose parameters get no gradient cannot be trained, however right its outputs."""
     d = draw(task, rng)
     sizes = [d.X_train.shape[1], *hidden, int(d.y_train.max()) + 1]
     return {"in_features": sizes[0], "hidden_sizes": hidden, "n_classes": sizes[-1], "p_dropout": None,
-            "shapes": param_shapes(sizes), "seed": d.init_seed,
+            "shapes": param_shapes(sizes), "seed": d.init_seed, **gradient_probe(sizes, rng),
             "held": Held(task, sizes, d.X_train.astype(np.float32), d.y_train, d.X_test, d.y_test,
                          {**fit, "seed": d.train_seed})}
+
+
+PROBE_ROWS = 32
+KINK_MARGIN = 1e-3  # every hidden pre-activation of the probe this far from 0: float32 and float64 agree on ReLU
+
+
+def gradient_probe(sizes: list[int], rng: np.random.Generator) -> dict[str, Any]:
+    """The grader's weights (``mixed_weights``), inputs on which no hidden unit sits near its kink, and an
+    upstream gradient: ``lab_build`` loads the weights and returns the parameters' gradients of
+    ``sum(model(X) * upstream)`` in eval mode (``gradients``), which must be ``mlp_gradients``'."""
+    weights = mixed_weights(sizes, rng)
+    rows: list[np.ndarray] = []
+    while len(rows) < PROBE_ROWS:
+        x = rng.normal(0.0, 1.0, sizes[0]).astype(np.float32)
+        if all(np.all(np.abs(z) > KINK_MARGIN) for z in _pre_activations(weights, x[None, :])[:-1]):
+            rows.append(x)
+    upstream = rng.normal(0.0, 1.0, (PROBE_ROWS, sizes[-1])).astype(np.float32)
+    return {"weights": flat(weights), "X": np.stack(rows), "upstream": upstream}
+
+
+def _pre_activations(layers: list, X: np.ndarray) -> list[np.ndarray]:
+    """Each layer's pre-activation ``Z = A W^T + b`` of the plain MLP (ReLU between layers), in float64."""
+    A, found = np.asarray(X, np.float64), []
+    for k, (W, b) in enumerate(layers):
+        Z = A @ np.asarray(W, np.float64).T + np.asarray(b, np.float64)
+        found.append(Z)
+        A = np.maximum(Z, 0.0) if k < len(layers) - 1 else Z
+    return found
+
+
+def mlp_gradients(layers: list, X: np.ndarray, upstream: np.ndarray) -> list[np.ndarray]:
+    """The gradients ``[dW1, db1, ..., dW_last, db_last]`` of ``sum(mlp_logits(layers, X) * upstream)``, W (out, in)."""
+    Z = _pre_activations(layers, X)
+    A = [np.asarray(X, np.float64)] + [np.maximum(z, 0.0) for z in Z[:-1]]
+    dZ, grads = np.asarray(upstream, np.float64), []
+    for k in range(len(layers) - 1, -1, -1):
+        grads[:0] = [dZ.T @ A[k], dZ.sum(axis=0)]
+        if k:
+            dZ = (dZ @ np.asarray(layers[k][0], np.float64)) * (Z[k - 1] > 0)
+    return grads
 
 
 def initial_weights(report: Any, sizes: list[int]) -> list | None:
@@ -133,6 +175,11 @@ def build_trains(ctx: Context, *, payload: Callable) -> Verdict:
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "build_mlp")
     start = initial_weights(outcome.value, held.sizes)
+    got = all_numeric(outcome.value.get("gradients") or []) if isinstance(outcome.value, dict) else None
+    wanted = mlp_gradients(paired(d["weights"]), d["X"], d["upstream"])
+    if start is not None and (got is None or compare(got, wanted, rtol=FLOAT32_RTOL) is not None):
+        return stated("build_mlp", "its parameters do not get the gradient of its output (is the forward run under "
+                      "torch.no_grad(), or detached?): training cannot change them")
     if start is None:
         return stated("build_mlp", "its initial parameters are not those of Linear(in_features, h1), ..., "
                       "Linear(h_last, n_classes) with biases, as finite numbers of a sensible size: the grader does "
