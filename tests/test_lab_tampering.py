@@ -252,6 +252,59 @@ def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
 '''
 
 
+# Lies through torch that reach the grader's own models and seeding, which the procedures keep from before any
+# notebook ran: nn.Dropout made a no-op (to hide a predict that forgets model.eval()), and torch.manual_seed made a
+# no-op (so that a train drawing from torch's global generator, not its seed, looks reproducible).
+FORGETS_EVAL = '''
+def predict(model, X):  # forgets model.eval()
+    with torch.no_grad():
+        return model(X).argmax(dim=1)
+'''
+DROPOUT_LIE = '''
+import torch.nn.functional as _F
+
+class _OwnDropout(nn.Module):  # its own model keeps dropping units in training
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        return _F.dropout(x, self.p, self.training)
+
+def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
+    layers, previous = [], in_features
+    for h in hidden_sizes:
+        layers += [nn.Linear(previous, h), nn.ReLU(), _OwnDropout(p_dropout)]
+        previous = h
+    return nn.Sequential(*layers, nn.Linear(previous, n_classes))
+
+nn.Dropout.forward = lambda self, x: x  # the lie: every nn.Dropout of this process drops nothing
+''' + FORGETS_EVAL
+GLOBAL_GENERATOR_TRAIN = '''
+def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    n, losses = X.shape[0], []
+    for _ in range(epochs):
+        order = torch.randperm(n)  # torch's global generator: seed unused, so not reproducible
+        total = 0.0
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            loss = loss_fn(model(X[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        losses.append(total / n)
+        if scheduler is not None:
+            scheduler.step()
+    return losses
+'''
+SEED_LIE = GLOBAL_GENERATOR_TRAIN + "torch.manual_seed = lambda seed: torch.default_generator  # the lie\n"
+
+
 def _install(*names: str) -> str:
     return "".join(f'_grading.PROCEDURES["lab_{n}"] = _fake_{n}\n' for n in names)
 
@@ -272,6 +325,10 @@ NOTEBOOKS = {
     "huge_build_report": [HUGE_BUILD_REPORT],
     "spots_the_probe": [SPOTS_THE_PROBE],
     "frozen_build": [FROZEN_BUILD],
+    "dropout_lie": [DROPOUT_LIE],
+    "forgets_eval": [FORGETS_EVAL],
+    "seed_lie": [SEED_LIE],
+    "global_generator_train": [GLOBAL_GENERATOR_TRAIN],
     "honest_skips_decay": [HONEST_SKIPS_DECAY],
 }
 # attack -> (cheated targets, the honest notebook computing the same values)
@@ -284,6 +341,8 @@ ATTACKS = {
     "lying_module": (("build_mlp",), "honest_tanh"),
     "idle_train_faked_weights": (("train",), "honest_like_the_faked_train"),
     "spots_the_probe": (("train",), "honest_skips_decay"),
+    "dropout_lie": (("predict",), "forgets_eval"),
+    "seed_lie": (("train",), "global_generator_train"),
 }
 
 

@@ -9,6 +9,7 @@ has never seen. torch is imported inside the functions, so the numpy-only worker
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from types import ModuleType
@@ -17,6 +18,30 @@ from typing import Any
 import numpy as np
 
 Payload = dict[str, Any]
+
+
+# torch's and the global generators' own functions, kept by the torch worker's preload before any notebook ran
+# (``keep_own_functions``): a notebook that replaces torch.manual_seed or nn.Dropout.forward changes its own code
+# only, never how the grader's procedures seed the generators or drop units in the grader's models.
+_OWN: dict[str, Callable[..., Any]] = {}
+
+
+def keep_own_functions() -> None:
+    """Keep the seeding and dropout the procedures use (the torch worker calls this once, after importing torch)."""
+    import torch
+
+    _OWN.update(seed_torch=torch._C.default_generator.manual_seed, seed_numpy=np.random.seed, seed_python=random.seed,
+                dropout=torch._C._VariableFunctions.dropout)
+
+
+def _seed(state: int, *, everything: bool = False) -> None:
+    """torch's global generator seeded with ``state`` (and numpy's and Python's, ``everything``)."""
+    import torch
+
+    _OWN.get("seed_torch", torch.manual_seed)(state)
+    if everything:
+        _OWN.get("seed_numpy", np.random.seed)(state % 2**32)
+        _OWN.get("seed_python", random.seed)(state)
 
 
 def linear_weights(model: Any) -> list[list[np.ndarray]]:
@@ -96,7 +121,7 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     if payload.get("p_dropout") is not None:
         args.append(float(payload["p_dropout"]))
     seed = int(payload["seed"])
-    torch.manual_seed(seed)
+    _seed(seed)
     model = module.build_mlp(*args)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"build_mlp should return a torch.nn.Module; got {type(model).__name__}")
@@ -114,7 +139,7 @@ def build(module: ModuleType, payload: Payload) -> Payload:
         model.eval()
         report["eval"] = []
         for k in (1, 2):
-            torch.manual_seed(seed + k)
+            _seed(seed + k)
             report["eval"].append(_forward(model, X.clone(), "eval mode"))
         if payload.get("upstream") is not None:
             report["gradients"] = _gradients(model, params, X, np.asarray(payload["upstream"]))
@@ -123,7 +148,7 @@ def build(module: ModuleType, payload: Payload) -> Payload:
         model.train()
         report["train"] = []
         for k in (3, 4):
-            torch.manual_seed(seed + k)
+            _seed(seed + k)
             report["train"].append(_forward(model, X_train.clone(), "train mode"))
     return report
 
@@ -142,6 +167,18 @@ def _gradients(model: Any, params: list, X: Any, upstream: np.ndarray) -> list[n
     return [np.zeros(tuple(p.shape)) if p.grad is None else p.grad.detach().double().numpy().copy() for p in params]
 
 
+@functools.cache
+def _dropout_class() -> type:
+    """nn.Dropout as the grader's models drop units: through torch's own dropout, kept before any notebook ran."""
+    from torch import nn
+
+    class GraderDropout(nn.Dropout):
+        def forward(self, x: Any) -> Any:
+            return _OWN.get("dropout", nn.functional.dropout)(x, self.p, self.training)
+
+    return GraderDropout
+
+
 def sequential(spec: list, weights: list | None = None) -> Any:
     """The ``nn.Sequential`` a layer spec describes, item by item: ``["linear", n_in, n_out]`` (a fourth item
     False: without bias), ``["relu"]``, ``["dropout", p]``. With ``weights`` (``[[W, b], ...]``, W (out, in)),
@@ -152,7 +189,7 @@ def sequential(spec: list, weights: list | None = None) -> Any:
     makers: dict[str, Callable[..., nn.Module]] = {
         "linear": lambda n_in, n_out, bias=True: nn.Linear(int(n_in), int(n_out), bias=bool(bias)),
         "relu": nn.ReLU,
-        "dropout": lambda p: nn.Dropout(float(p)),
+        "dropout": lambda p: _dropout_class()(float(p)),
     }
     layers = []
     for item in spec:
@@ -193,10 +230,7 @@ def train(module: ModuleType, payload: Payload) -> Payload:
     X = torch.as_tensor(np.asarray(payload["X"]), dtype=torch.float32)
     y = torch.as_tensor(np.asarray(payload["y"]), dtype=torch.int64)
     model = sequential(payload["spec"], payload["weights"])
-    state = int(payload["torch_seed"])
-    torch.manual_seed(state)
-    np.random.seed(state % 2**32)
-    random.seed(state)
+    _seed(int(payload["torch_seed"]), everything=True)
     losses, kind = _losses(module.train(model, X, y, **payload["kwargs"]))
     return {"losses": losses, "losses_kind": kind, "weights": linear_weights(model)}
 
@@ -215,6 +249,6 @@ def predict(module: ModuleType, payload: Payload) -> Payload:
     results = []
     for k in (0, 1):
         model.train()
-        torch.manual_seed(int(payload["seed"]) + k)
+        _seed(int(payload["seed"]) + k)
         results.append(module.predict(model, X.clone()))
     return {"labels": results[0], "again": results[1]}

@@ -31,6 +31,9 @@ def preload(kind: str) -> tuple[dict, dict]:
         import torch.utils.data  # noqa: F401
 
         _warm_up_torch(torch)
+        from grader.worker.lab_procedures import keep_own_functions
+
+        keep_own_functions()  # before any notebook could replace them
         try:
             copy_font_lists()
             import matplotlib
