@@ -143,7 +143,8 @@ def mlp_gradients(layers: list, X: np.ndarray, upstream: np.ndarray) -> list[np.
     """The gradients ``[dW1, db1, ..., dW_last, db_last]`` of ``sum(mlp_logits(layers, X) * upstream)``, W (out, in)."""
     Z = _pre_activations(layers, X)
     A = [np.asarray(X, np.float64)] + [np.maximum(z, 0.0) for z in Z[:-1]]
-    dZ, grads = np.asarray(upstream, np.float64), []
+    dZ = np.asarray(upstream, np.float64)
+    grads: list[np.ndarray] = []
     for k in range(len(layers) - 1, -1, -1):
         grads[:0] = [dZ.T @ A[k], dZ.sum(axis=0)]
         if k:
