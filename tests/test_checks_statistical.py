@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grader.checks import statistical as st
-from grader.checks.accuracy import AccuracyTask, credit, draw, mlp_logits
+from grader.checks.accuracy import AccuracyTask, credit, disguise, draw, mlp_logits
 from grader.data import train_test_split
 
 
@@ -89,7 +89,7 @@ def test_a_draw_is_the_callers_own_and_its_data_is_made_once_per_seed():
     again = draw(task, np.random.default_rng(7))
     assert made == [made[0]]
     seeds = np.random.default_rng(7).integers(0, 2**31, size=4)
-    expected = train_test_split(*make_data(int(seeds[0])), 0.25, int(seeds[1]))
+    expected = disguise(train_test_split(*make_data(int(seeds[0])), 0.25, int(seeds[1])), int(seeds[0]))
     assert all(np.array_equal(got, want) for got, want in
                zip((again.X_train, again.X_test, again.y_train, again.y_test), expected, strict=True))
     assert (again.train_seed, again.init_seed) == (int(seeds[2]), int(seeds[3]))
