@@ -85,6 +85,8 @@ def test_a_notebook_cannot_hide_a_name_behind_json_escapes() -> None:
 
 
 @pytest.mark.parametrize("code", [
+    "from torch.fx import graph_module as gm\ngm._exec_with_source('fr' + 'om helper im' + 'port relu', {})\n",
+    "import torch\nf = torch . _C\n",
     "relu = eval('__imp' + 'ort__')('helper').relu\n",
     "import importlib\n",
     "f = eval\n",
@@ -146,6 +148,33 @@ def test_a_notebook_cannot_hide_a_name_by_splitting_a_line_between_source_items(
     assert "helper.py" in loads(split_items(source), main="mlp_lab.ipynb")
     joined = notebook("".join(source))  # the same code, one item per line: read the same way
     assert loads(split_items(source), main="mlp_lab.ipynb") == loads(joined, main="mlp_lab.ipynb")
+
+
+@pytest.mark.parametrize("data", [
+    b'{"cells": ["' + b'\\"' * 20_000,  # a string never closed, full of escaped quotes
+    b'{"cells": [{"source": ["' + b"a" * 1_000_000,
+])  # fmt: skip
+def test_a_string_left_open_is_read_to_the_end_once(data: bytes) -> None:
+    """The grader reads a notebook's JSON as tokens, never parses it: a string never closed is one token running to
+    the end (read once), not a search for its end from every quote in it."""
+    from grader.pipeline import loads
+
+    tokens = list(loads.json_tokens(data))
+    assert tokens[-1].startswith(b'"') and sum(map(len, tokens)) == len(data) - data.count(b" ")
+    assert loads._notebook_reading(data).why == ""
+
+
+def test_json_nested_deeper_than_a_notebook_makes_every_file_count_without_holding_it() -> None:
+    from grader.pipeline import loads
+
+    reading = loads._notebook_reading(b"[" * 2_000_000)
+    assert "nest" in reading.why and reading.words == frozenset()
+    nb = notebook("from helper import relu\n").replace('"cells": [', '"cells": [' + "[" * 100, 1)
+    assert loads_of(nb) == {"mlp_lab.ipynb", "helper.py", "gradient_descent.py"}
+
+
+def loads_of(nb: str) -> set[str]:
+    return loads(nb, main="mlp_lab.ipynb")
 
 
 @pytest.mark.parametrize("filler", [

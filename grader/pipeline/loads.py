@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import itertools
+import json
 import keyword
 import re
 import sys
@@ -65,7 +66,9 @@ _NOTEBOOK_DYNAMIC = DYNAMIC | (frozenset(sys.stdlib_module_names) - _NOTEBOOK_HA
 MAX_WORDS = 10_000  # words of a notebook's imports followed one by one; beyond, every file counts
 MAX_WORD = 255  # characters: a longer word names no module (a file's name) and no DYNAMIC word
 MAX_DISTINCT_NAMES = 200_000  # distinct non-ASCII words normalised; beyond, every file counts
-_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:]', re.DOTALL)
+_JSON_STRUCTURE = re.compile(rb'["\[\]{}:]')
+_QUOTE_AFTER_BACKSLASHES = re.compile(rb'\\*"')
+MAX_NESTING = 64  # JSON containers open at once: a notebook nests about six deep
 _IMPORT_WORD = re.compile(r"(?<!\w)import(?!\w)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NAME = re.compile(r"[^\W\d]\w*")
@@ -217,7 +220,13 @@ def _notebook_reading(data: bytes) -> Reading:
     ``MAX_WORDS``, or whose names normalise to far more text than they are, makes every file count."""
     words: set[str] = set()
     names = _Names(budget=4 * len(data) + 2**20)
-    for text in _json_texts(data):
+    try:
+        texts = list(_json_texts(data))
+    except _Unreadable:
+        return Reading(f"holds a string with more than {MAX_ESCAPES} malformed escapes", (), frozenset())
+    for text in texts:
+        if text is _TOO_DEEP:
+            return Reading(f"nests its JSON more than {MAX_NESTING} deep, as no notebook does", (), frozenset())
         why = _dynamic_word(text, names)
         if why:
             return Reading(why, (), frozenset())
@@ -258,10 +267,13 @@ class _Names:
 
 
 def _dynamic_word(text: str, names: _Names) -> str:
-    """Why ``text`` may load files by name: its first ``DYNAMIC`` word used as code ("" if none). A word followed
-    on its line by another word that is not a keyword ("open the file") is prose, and ``model.eval()`` torch's."""
+    """Why ``text`` may load files by name: a private attribute (``x._y``), or its first ``DYNAMIC`` word used as
+    code ("" if none). A word followed on its line by another word that is not a keyword ("open the file") is prose,
+    and ``model.eval()`` torch's."""
     for match in _NAME.finditer(text):
         word = names.read(match.group())
+        if word is not None and word[0] == "_" and not _dunder(word) and _after_dot(text, match):
+            return f"uses a private attribute ({word})"  # as in a .py file: torch._C, module._exec_with_source...
         if word is None or word not in _NOTEBOOK_DYNAMIC or (word in _METHODS_ALLOWED and _after_dot(text, match)):
             continue
         prose = _PROSE_AFTER.match(text, match.end())
@@ -301,8 +313,7 @@ def _json_texts(data: bytes) -> Iterator[str]:
     arrays: list[list[str] | None] = []  # per open container: an array's strings so far, or None for an object
     pending: str | None = None  # a string in an object: a key if ":" follows it, else a value
     key = ""
-    for token in _JSON_TOKEN.finditer(data):
-        raw = token.group()
+    for raw in json_tokens(data):
         if raw == b":":
             key, pending = pending or "", None
             continue
@@ -317,6 +328,9 @@ def _json_texts(data: bytes) -> Iterator[str]:
             else:
                 pending = text
         elif raw in (b"[", b"{"):
+            if len(arrays) >= MAX_NESTING:
+                yield _TOO_DEEP
+                return
             arrays.append([] if raw == b"[" else None)
         elif arrays and (arrays[-1] is not None) == (raw == b"]"):
             joined = arrays.pop()
@@ -327,9 +341,57 @@ def _json_texts(data: bytes) -> Iterator[str]:
     yield from ("".join(joined) for joined in arrays if joined)
 
 
+def json_tokens(data: bytes) -> Iterator[bytes]:
+    """JSON's strings (quotes included; one left open runs to the end) and brackets, braces and colons, in order, in
+    one pass: no regex repetition that keeps a backtracking state per escape, no search again from every quote."""
+    at = 0
+    while (found := _JSON_STRUCTURE.search(data, at)) is not None:
+        start = found.start()
+        if data[start] != 0x22:  # not a quote
+            yield found.group()
+            at = found.end()
+            continue
+        at = start + 1
+        while True:
+            quote = _QUOTE_AFTER_BACKSLASHES.search(data, at)
+            if quote is None:  # left open
+                yield data[start:]
+                return
+            at = quote.end()
+            if (quote.end() - quote.start() - 1) % 2 == 0:  # an even run of backslashes: the quote ends the string
+                yield data[start:at]
+                break
+
+
 def _json_string(raw: bytes) -> str:
-    """A JSON string token's text: escapes undone, escaped surrogate pairs joined, bad bytes replaced."""
-    return unicode_text(_JSON_ESCAPE.sub(_unescape, raw[1:-1].decode("utf-8", errors="replace")))
+    """A JSON string token's text (one left open runs to the end): escapes undone, escaped surrogate pairs joined,
+    bad bytes replaced."""
+    inner = raw[1:-1] if len(raw) > 1 and raw.endswith(b'"') and not _escaped_end(raw) else raw[1:]
+    if b"\\" not in inner:
+        return inner.decode("utf-8", errors="replace")
+    try:  # one string literal, decoded by the json module's C code: no notebook is parsed here
+        return unicode_text(_STRING_DECODER.decode('"' + inner.decode("utf-8") + '"'))
+    except ValueError:  # bad UTF-8 or a bad escape: undone one by one, within a bound
+        if inner.count(b"\\") > MAX_ESCAPES:
+            raise _Unreadable from None
+        return unicode_text(_JSON_ESCAPE.sub(_unescape, inner.decode("utf-8", errors="replace")))
+
+
+class _Unreadable(Exception):
+    """A string whose escapes are too many to undo one by one."""
+
+
+_STRING_DECODER = json.JSONDecoder(strict=False)
+MAX_ESCAPES = 1_000_000
+
+
+def _escaped_end(raw: bytes) -> bool:
+    """Whether the last quote of a string token is escaped (an odd run of backslashes before it): left open."""
+    body = raw[1:-1]
+    return (len(body) - len(body.rstrip(b"\\"))) % 2 == 1
+
+
+_TOO_DEEP = "\0too deep"  # what ``_json_texts`` yields, last, for JSON nested beyond MAX_NESTING
 
 
 def _unescape(match: re.Match) -> str:
