@@ -9,6 +9,7 @@ import types
 import numpy as np
 import pytest
 from inprocess_worker import InProcessWorker
+from lab_cells import build_with
 
 from grader.course.lab.dropout import dropout_problem
 from grader.course.lab.kinds.training import MAX_INITIAL, initial_weights
@@ -246,14 +247,6 @@ class SameMaskDropout(nn.Module):
             return x
         keep = torch.rand(x.shape, generator=torch.Generator().manual_seed(1234)) >= self.p
         return x * keep / (1 - self.p)
-
-
-def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
-    layers, previous = [], in_features
-    for h in hidden_sizes:
-        layers += [nn.Linear(previous, h), nn.ReLU(), DROPOUT(p_dropout)]
-        previous = h
-    return nn.Sequential(*layers, nn.Linear(previous, n_classes))
 '''
 
 
@@ -263,7 +256,7 @@ def test_dropout_must_draw_a_fresh_mask_on_every_forward_pass(dropout: str, pass
     from grader.worker.lab_procedures import build
 
     module = types.ModuleType("mlp_lab")
-    exec(FIXED_MASK_DROPOUT.replace("DROPOUT(", f"{dropout}("), module.__dict__)  # noqa: S102 - the test's own code
+    exec(FIXED_MASK_DROPOUT + build_with(dropout), module.__dict__)  # noqa: S102 - the test's own code
     for p in (0.5, 0.9):
         payload = dropout_payload(np.random.default_rng(3), 3, 16, p, 256)
         verdict = judge_build(build(module, payload), payload, "train_dropout", hidden=False)

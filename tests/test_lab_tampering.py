@@ -14,6 +14,7 @@ import threading
 
 import numpy as np
 import pytest
+from lab_cells import build_with
 
 from grader.authoring.samples import reference_submission
 from grader.checks.references import LiveReferences
@@ -270,38 +271,12 @@ class _OwnDropout(nn.Module):  # its own model keeps dropping units in training
 
     def forward(self, x):
         return _F.dropout(x, self.p, self.training)
-
-def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
-    layers, previous = [], in_features
-    for h in hidden_sizes:
-        layers += [nn.Linear(previous, h), nn.ReLU(), _OwnDropout(p_dropout)]
-        previous = h
-    return nn.Sequential(*layers, nn.Linear(previous, n_classes))
-
+''' + build_with("_OwnDropout") + '''
 nn.Dropout.forward = lambda self, x: x  # the lie: every nn.Dropout of this process drops nothing
 ''' + FORGETS_EVAL
-GLOBAL_GENERATOR_TRAIN = '''
-def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
-    loss_fn = nn.CrossEntropyLoss()
-    model.train()
-    n, losses = X.shape[0], []
-    for _ in range(epochs):
-        order = torch.randperm(n)  # torch's global generator: seed unused, so not reproducible
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            loss = loss_fn(model(X[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        losses.append(total / n)
-        if scheduler is not None:
-            scheduler.step()
-    return losses
-'''
+# torch's global generator, not the seed, draws the order: not reproducible (and, as above, no weight decay)
+GLOBAL_GENERATOR_TRAIN = HONEST_SKIPS_DECAY.replace("torch.randperm(n, generator=generator)", "torch.randperm(n)")
+assert "torch.randperm(n)" in GLOBAL_GENERATOR_TRAIN
 SEED_LIE = GLOBAL_GENERATOR_TRAIN + "torch.manual_seed = lambda seed: torch.default_generator  # the lie\n"
 
 
