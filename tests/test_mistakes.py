@@ -102,12 +102,13 @@ def test_a_right_answer_refutes_exactly_the_mistakes_that_would_have_changed_it(
 
 @pytest.mark.parametrize(("answer", "refutes"), [
     ((RIGHT[0], RIGHT[1].T, RIGHT[2]), {"db_halved"}),  # the mistake itself: refutes only the other one
-    ((RIGHT[0], RIGHT[1], RIGHT[2] + 1), {"transposed_dW"}),  # dW right, db wrong some other way
+    ((RIGHT[0], RIGHT[1], RIGHT[2] + 1), {"transposed_dW", "db_halved"}),  # dW right, db wrong another way
+    ((RIGHT[0], RIGHT[1].T, RIGHT[2] + 1), {"db_halved"}),  # one mistake, and db wrong another way
     ((RIGHT[0], RIGHT[1].T, RIGHT[2] / 2), set()),  # both made
     (np.zeros(3), set()),  # not even the answer's structure: no part can be read
     ((RIGHT[0], RIGHT[1]), {"transposed_dW"}),  # db missing: dW still shows the one mistake was not made
 ])
-def test_a_wrong_answer_refutes_the_mistakes_it_is_right_where_they_are_not(answer, refutes):
+def test_a_wrong_answer_refutes_the_mistakes_it_does_not_make_where_they_would_show(answer, refutes):
     assert refuted(answer, RIGHT, made(TRANSPOSED, HALVED_DB)) == refutes
 
 

@@ -87,14 +87,15 @@ def visible(expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAUL
 
 
 def refuted(actual: Any, expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL) -> frozenset[str]:
-    """The mistakes ``actual`` shows were not made: on a part where a mistake would change the answer, ``actual``
-    holds the right one. (A right answer refutes every ``visible`` mistake; a wrong one, those it is right where
-    they are not.)"""
+    """The mistakes ``actual`` shows were not made, or not made alone: on a part where a mistake would change the
+    answer, ``actual`` holds something else than that mistake gives (the right answer, or another wrong one). A
+    right answer refutes every ``visible`` mistake; a helper that makes one catalogued mistake throughout refutes
+    it nowhere."""
     out = set()
     for mistake, variant in variants.items():
         for path in _differing_parts(variant, expected, rtol):
             part = _part(actual, path)
-            if part is not _MISSING and compare(part, _part(expected, path), rtol=rtol) is None:
+            if part is not _MISSING and compare(part, _part(variant, path), rtol=rtol) is not None:
                 out.add(mistake.id)
                 break
     return frozenset(out)

@@ -11,8 +11,9 @@ No student code runs in the recomputation, so nothing a helper remembers, counts
 excuse, and it holds only for a catalogued mistake that the helper's own checks diagnosed: a helper that
 is wrong in some other way excuses nothing (``grader.suites.runner.run_suite`` judges helpers first and
 hands each check what was diagnosed). Nor does a mistake the helper makes only now and then: once one of its
-answers is right where the mistake would have changed it (``grader.checks.mistakes.refuted``), the mistake excuses
-nothing, and an excuse it gave before is withdrawn when the submission's checks are all judged (``withdrawn``).
+answers is not what the mistake gives where the mistake would change it (``grader.checks.mistakes.refuted``: right
+there, or wrong another way), the mistake excuses nothing, and an excuse it gave before is withdrawn when the
+submission's checks are all judged (``withdrawn``).
 """
 
 from __future__ import annotations
