@@ -81,11 +81,11 @@ def excuses(ctx: Context, own: Own, args: tuple, value: Any, view: Callable[[Any
     return tuple(found)
 
 
-def excused(target: str, found: tuple[Excuse, ...], otherwise: Verdict, refutes: frozenset[str] = frozenset()
-            ) -> Verdict:
-    """The pass of an answer that is right given the student's own helpers, keeping what it rests on."""
-    return Verdict("pass", 1.0, message(target), problem="own_helpers", refutes=refutes, excuses=found,
-                   otherwise=otherwise)
+def excused(target: str, found: tuple[Excuse, ...], otherwise: Verdict, text: bool = True) -> Verdict:
+    """The pass of an answer that is right given the student's own helpers, keeping what it rests on and what the
+    answer refutes (``otherwise``'s); ``text``: saying so in its message."""
+    return Verdict("pass", 1.0, message(target) if text else "", problem="own_helpers" if text else "",
+                   refutes=otherwise.refutes, excuses=found, otherwise=otherwise)
 
 
 def withdrawn(verdict: Verdict, refuted: Mapping[str, frozenset[str]]) -> Verdict:

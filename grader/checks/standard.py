@@ -85,7 +85,7 @@ def value(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (), out
         verdict = stated(target, "the result contains NaN or inf", nonfinite)
     verdict = replace(verdict, refutes=refuted(outcome.value, right, wrongs, rtol))
     found = excuses(ctx, own, tuple(d.values()), outcome.value, shown, rtol=rtol) if own else ()
-    return excused(target, found, verdict, verdict.refutes) if found else verdict
+    return excused(target, found, verdict) if found else verdict
 
 
 def unchanged(ctx: Context, *, inputs: Inputs, outputs: Labels = None, expect: Callable | None = None,
@@ -108,8 +108,8 @@ def unchanged(ctx: Context, *, inputs: Inputs, outputs: Labels = None, expect: C
     for (arg, sent), after in zip(d.items(), outcome.args_after, strict=False):
         if not _same(sent, after):
             return stated(target, f"it modified its input {arg}", MUTATED_INPUT, "mutated")
-    if shapes_excused and found is not None:  # the shapes are right given the helpers, and nothing changed
-        return replace(Verdict.ok(), excuses=shapes_excused, otherwise=mismatch_verdict(target, found))
+    if found is not None:  # wrong shapes reach here only when right given the helpers, and nothing changed
+        return excused(target, shapes_excused, mismatch_verdict(target, found), text=False)
     return Verdict.ok()
 
 
@@ -174,4 +174,4 @@ def gradient(ctx: Context, *, inputs: Inputs, call: Sequence[str] | Callable, fo
     verdict = replace(mismatch_verdict(target, found, mistake or unstable(found)),
                       refutes=refuted(outcome.value, expected, wrongs))
     found_excuses = excuses(ctx, own, call_args, outcome.value) if own else ()
-    return excused(target, found_excuses, verdict, verdict.refutes) if found_excuses else verdict
+    return excused(target, found_excuses, verdict) if found_excuses else verdict

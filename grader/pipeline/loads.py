@@ -221,24 +221,21 @@ def _notebook_reading(data: bytes) -> Reading:
     words: set[str] = set()
     names = _Names(budget=4 * len(data) + 2**20)
     try:
-        texts = list(_json_texts(data))
-    except _Unreadable:
-        return Reading(f"holds a string with more than {MAX_ESCAPES} malformed escapes", (), frozenset())
-    for text in texts:
-        if text is _TOO_DEEP:
-            return Reading(f"nests its JSON more than {MAX_NESTING} deep, as no notebook does", (), frozenset())
-        why = _dynamic_word(text, names)
-        if why:
-            return Reading(why, (), frozenset())
-        for start, end in _import_statements(text):
-            for match in _NAME.finditer(text, start, end):
-                word = names.read(match.group())
-                if word is not None and word.isidentifier():
-                    words.add(word)
-                    if len(words) > MAX_WORDS:
-                        return Reading(f"names more than {MAX_WORDS} words in its imports", (), frozenset())
-        if names.exhausted:
-            return Reading("holds names that normalise to far more text than they are", (), frozenset())
+        for text in _json_texts(data):
+            why = _dynamic_word(text, names)
+            if why:
+                return Reading(why, (), frozenset())
+            for start, end in _import_statements(text):
+                for match in _NAME.finditer(text, start, end):
+                    word = names.read(match.group())
+                    if word is not None and word.isidentifier():
+                        words.add(word)
+                        if len(words) > MAX_WORDS:
+                            raise _Unreadable(f"names more than {MAX_WORDS} words in its imports")
+            if names.exhausted:
+                raise _Unreadable("holds names that normalise to far more text than they are")
+    except _Unreadable as beyond:
+        return Reading(str(beyond), (), frozenset())
     return Reading("", (), frozenset(words))
 
 
@@ -329,8 +326,7 @@ def _json_texts(data: bytes) -> Iterator[str]:
                 pending = text
         elif raw in (b"[", b"{"):
             if len(arrays) >= MAX_NESTING:
-                yield _TOO_DEEP
-                return
+                raise _Unreadable(f"nests its JSON more than {MAX_NESTING} deep, as no notebook does")
             arrays.append([] if raw == b"[" else None)
         elif arrays and (arrays[-1] is not None) == (raw == b"]"):
             joined = arrays.pop()
@@ -373,12 +369,12 @@ def _json_string(raw: bytes) -> str:
         return unicode_text(_STRING_DECODER.decode('"' + inner.decode("utf-8") + '"'))
     except ValueError:  # bad UTF-8 or a bad escape: undone one by one, within a bound
         if inner.count(b"\\") > MAX_ESCAPES:
-            raise _Unreadable from None
+            raise _Unreadable(f"holds a string with more than {MAX_ESCAPES} malformed escapes") from None
         return unicode_text(_JSON_ESCAPE.sub(_unescape, inner.decode("utf-8", errors="replace")))
 
 
 class _Unreadable(Exception):
-    """A string whose escapes are too many to undo one by one."""
+    """A notebook beyond what is read one name at a time (the message says how): every file counts."""
 
 
 _STRING_DECODER = json.JSONDecoder(strict=False)
@@ -389,9 +385,6 @@ def _escaped_end(raw: bytes) -> bool:
     """Whether the last quote of a string token is escaped (an odd run of backslashes before it): left open."""
     body = raw[1:-1]
     return (len(body) - len(body.rstrip(b"\\"))) % 2 == 1
-
-
-_TOO_DEEP = "\0too deep"  # what ``_json_texts`` yields, last, for JSON nested beyond MAX_NESTING
 
 
 def _unescape(match: re.Match) -> str:

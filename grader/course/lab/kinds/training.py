@@ -152,6 +152,13 @@ def mlp_gradients(layers: list, X: np.ndarray, upstream: np.ndarray) -> list[np.
     return grads
 
 
+def _passes_gradients(report: dict, probe: dict) -> bool:
+    """Whether the ``gradients`` build_mlp's model reported for the probe (``gradient_probe``) are the grader's."""
+    got = all_numeric(report.get("gradients") or [])
+    wanted = mlp_gradients(paired(probe["weights"]), probe["X"], probe["upstream"])
+    return got is not None and compare(got, wanted, rtol=FLOAT32_RTOL) is None
+
+
 def initial_weights(report: Any, sizes: list[int]) -> list | None:
     """build_mlp's initial parameters as float32 ``[[W, b], ...]`` of the expected shapes, finite, |w| at most
     ``MAX_INITIAL``, denormals flushed to 0; None if they are not."""
@@ -176,9 +183,7 @@ def build_trains(ctx: Context, *, payload: Callable) -> Verdict:
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "build_mlp")
     start = initial_weights(outcome.value, held.sizes)
-    got = all_numeric(outcome.value.get("gradients") or []) if isinstance(outcome.value, dict) else None
-    wanted = mlp_gradients(paired(d["weights"]), d["X"], d["upstream"])
-    if start is not None and (got is None or compare(got, wanted, rtol=FLOAT32_RTOL) is not None):
+    if start is not None and not _passes_gradients(outcome.value, d):
         return stated("build_mlp", "its parameters do not get the gradient of its output (is the forward run under "
                       "torch.no_grad(), or detached?): training cannot change them")
     if start is None:
