@@ -112,6 +112,23 @@ def test_a_wrong_answer_refutes_the_mistakes_it_does_not_make_where_they_would_s
     assert refuted(answer, RIGHT, made(TRANSPOSED, HALVED_DB)) == refutes
 
 
+
+# A no-mutation check sees shapes only: they refute the mistakes that would change one, whatever the values.
+WIDE = (np.ones((1, 3)), np.arange(6.0).reshape(2, 3), np.ones(3))
+NOT_SUMMED_ROWS = Mistake("db_not_summed", "", lambda inputs, right: (right[0], right[1], np.ones((4, 3))))
+
+
+@pytest.mark.parametrize(("answer", "refutes"), [
+    (WIDE, {"transposed_dW", "db_not_summed"}),  # right shapes: every mistake that changes one
+    ((WIDE[0], 5 * WIDE[1], 7 * WIDE[2]), {"transposed_dW", "db_not_summed"}),  # wrong values, right shapes
+    ((WIDE[0], WIDE[1].T, WIDE[2]), {"db_not_summed"}),  # the transposed shape: refutes only the other one
+    ((WIDE[0], WIDE[1].T, np.ones((4, 3))), set()),  # both shapes made
+])
+def test_shapes_alone_refute_only_the_mistakes_that_change_a_shape(answer, refutes):
+    wrongs = variants([TRANSPOSED, HALVED_DB, NOT_SUMMED_ROWS], None, WIDE)
+    assert visible(WIDE, wrongs, values=False) == {"transposed_dW", "db_not_summed"}  # halving db keeps its shape
+    assert refuted(answer, WIDE, wrongs, values=False) == refutes
+
 def test_an_excuse_is_withdrawn_once_every_way_it_was_excused_is_refuted():
     failing = Verdict.wrong("mlp_backward: dW looks transposed", "transposed_dW")
     excused = own.excused("mlp_backward", ((("linear_backward", "transposed_dW"),),

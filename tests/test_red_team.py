@@ -249,6 +249,98 @@ def test_a_helper_wrong_once_on_purpose_excuses_no_backward_of_its_own() -> None
     assert sum(r.points for r in cheat.results) < sum(r.points for r in honest.results)
 
 
+
+# 2b (2). A helper right only where a shape-only check looks. The no-mutation checks read the arguments back, so
+#     their calls end their batch; a helper that walks the stack up to the child's batch can answer right there
+#     alone (+1 point in hw2). Closed: a no-mutation answer of the right shapes refutes every mistake that would
+#     change a shape (``grader.checks.mistakes.refuted(values=False)``), so the excuse is withdrawn.
+OWN_BACKWARD = """
+_right_linear_backward = linear_backward
+
+def mlp_backward(dlogits, cache, params, activation="relu"):
+    # the target's own bug, computed without the student's linear_backward
+    _, h_backward = _activation(activation)
+    grads, dY = [], dlogits
+    for k in reversed(range(len(params))):
+        Z, _ = cache[k]
+        dZ, dW, db = _right_linear_backward(dY, Z, params[k][0])
+        grads.append(({wrong_dW}, {wrong_db}))
+        if k > 0:
+            dY = h_backward(dZ, cache[k - 1][1])
+    return grads[::-1]
+"""
+RIGHT_SHAPES_ONLY_WHEN_LAST = """
+import sys as _sys
+
+def _last_of_batch():
+    frame = _sys._getframe(1)
+    while frame is not None:
+        names = frame.f_locals
+        if "calls" in names and "one" in names:
+            return names["one"] is names["calls"][-1]
+        frame = frame.f_back
+    return False
+
+def linear_backward(dY, X, W):
+    dX, dW, db = _right_linear_backward(dY, X, W)
+    if _last_of_batch():
+        return dX, dW, db  # the right shapes for the shape-only check
+    return dX, {wrong_dW}, {wrong_db}
+"""
+SHAPE_MISTAKES = {"db_not_summed": {"wrong_dW": "dW", "wrong_db": "np.array(dY, dtype=float)"},
+                  "transposed_dW": {"wrong_dW": "dW.T", "wrong_db": "db"}}
+
+
+@pytest.mark.parametrize("mistake", sorted(SHAPE_MISTAKES))
+def test_a_helper_right_only_on_the_shape_only_checks_excuses_nothing(mistake: str) -> None:
+    honest = OWN_BACKWARD.format(**SHAPE_MISTAKES[mistake])
+    cheat = honest + RIGHT_SHAPES_ONLY_WHEN_LAST.format(**SHAPE_MISTAKES[mistake])
+    graded = grade({"cheat": {"backprop.py": with_attack(HW2, cheat)},
+                    "honest_bug": {"backprop.py": with_attack(HW2, honest)}}, "hw2")
+
+    cheat_rows, honest_rows = graded["cheat"], graded["honest_bug"]
+    assert sum(points_of(honest_rows, "mlp_backward").values()) == 0
+    assert points_of(cheat_rows, "mlp_backward") == points_of(honest_rows, "mlp_backward")  # the excuse is withdrawn
+    assert sum(r.points for r in cheat_rows.results) < sum(r.points for r in honest_rows.results)
+
+
+# 2b (3). Not an attack: a helper's second, unrelated bug must not cost the targets their excuse. A mistake without a
+#     model (an input changed in place), or one whose model does not apply to the target's inputs, stood for the
+#     helper in every recomputation, so none could run and the target was charged the first helper's bug again.
+ASCENT = """
+def gd_step(w, grad, lr):
+    return w + lr * grad  # the catalogued gd_step_ascent; batch_gd and sgd call it
+"""
+IGNORES_LOSS_FN = ASCENT + """
+def dataset_loss(loss_fn, X, Y, w):
+    return float(np.mean(0.5 * (X @ w - Y) ** 2))  # the catalogued dataset_loss_ignores_loss_fn
+"""
+NOT_SUMMED = """
+def linear_backward(dY, X, W):
+    return dY @ W, dY.T @ X, np.array(dY, dtype=float)  # the catalogued db_not_summed; mlp_backward calls it
+"""
+SIGMOID_IN_PLACE = NOT_SUMMED + """
+def sigmoid_backward(dZ, S):
+    s = sigmoid_forward(S)
+    dZ *= s * (1 - s)  # the caller's dZ changes (mutated_input, a mistake without a model)
+    return dZ.copy()
+"""
+
+
+@pytest.mark.parametrize(("assignment", "file", "one_bug", "two_bugs", "target"), [
+    ("hw1", "gradient_descent.py", ASCENT, IGNORES_LOSS_FN, "batch_gd"),
+    ("hw2", "backprop.py", NOT_SUMMED, SIGMOID_IN_PLACE, "mlp_backward"),
+], ids=["model_that_does_not_apply", "mistake_without_a_model"])
+def test_a_second_helper_bug_costs_the_targets_no_excuse(assignment: str, file: str, one_bug: str, two_bugs: str,
+                                                         target: str) -> None:
+    source = HW1 if assignment == "hw1" else HW2
+    graded = grade({"one": {file: with_attack(source, one_bug)}, "two": {file: with_attack(source, two_bugs)}},
+                   assignment)
+
+    one, two = points_of(graded["one"], target), points_of(graded["two"], target)
+    assert sum(one.values()) == sum(r.max_points for r in graded["one"].results if r.target == target)
+    assert two == one
+
 # 2c. Weights trained elsewhere on a public data set. Closed: every accuracy task's data comes disguised (features
 #     shuffled and negated, classes renamed, from the check's seed: ``grader.checks.accuracy.disguise``).
 #

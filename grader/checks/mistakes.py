@@ -64,13 +64,14 @@ def _distinguishing(variant: Any, expected: Any, rtol: float) -> Any:
 _MISSING = object()
 
 
-def _differing_parts(variant: Any, expected: Any, rtol: float, path: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+def _differing_parts(variant: Any, expected: Any, rtol: float, path: tuple[int, ...] = (), *,
+                     values: bool = True) -> list[tuple[int, ...]]:
     """Where ``variant`` differs from ``expected``: the paths of the parts (into lists and tuples of the same length,
-    as ``_distinguishing`` goes) that do not compare equal."""
+    as ``_distinguishing`` goes) that do not compare equal (``values=False``: in structure or shape)."""
     if isinstance(variant, (list, tuple)) and isinstance(expected, (list, tuple)) and len(variant) == len(expected):
         return [p for i, (v, e) in enumerate(zip(variant, expected, strict=True))
-                for p in _differing_parts(v, e, rtol, (*path, i))]
-    return [] if compare(variant, expected, rtol=rtol) is None else [path]
+                for p in _differing_parts(v, e, rtol, (*path, i), values=values)]
+    return [] if compare(variant, expected, values=values, rtol=rtol) is None else [path]
 
 
 def _part(value: Any, path: tuple[int, ...]) -> Any:
@@ -81,21 +82,24 @@ def _part(value: Any, path: tuple[int, ...]) -> Any:
     return value
 
 
-def visible(expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL) -> frozenset[str]:
-    """The mistakes that would change the answer on these inputs: a right answer here shows they were not made."""
-    return frozenset(m.id for m, v in variants.items() if _differing_parts(v, expected, rtol))
+def visible(expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL, *,
+            values: bool = True) -> frozenset[str]:
+    """The mistakes that would change the answer on these inputs (``values=False``: its structure or a shape): a
+    right answer here shows they were not made."""
+    return frozenset(m.id for m, v in variants.items() if _differing_parts(v, expected, rtol, values=values))
 
 
-def refuted(actual: Any, expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL) -> frozenset[str]:
+def refuted(actual: Any, expected: Any, variants: Mapping[Mistake, Any], rtol: float = DEFAULT_RTOL, *,
+            values: bool = True) -> frozenset[str]:
     """The mistakes ``actual`` shows were not made, or not made alone: on a part where a mistake would change the
     answer, ``actual`` holds something else than that mistake gives (the right answer, or another wrong one). A
     right answer refutes every ``visible`` mistake; a helper that makes one catalogued mistake throughout refutes
-    it nowhere."""
+    it nowhere. ``values=False``: structure and shapes only (what a no-mutation check judges)."""
     out = set()
     for mistake, variant in variants.items():
-        for path in _differing_parts(variant, expected, rtol):
+        for path in _differing_parts(variant, expected, rtol, values=values):
             part = _part(actual, path)
-            if part is not _MISSING and compare(part, _part(variant, path), rtol=rtol) is not None:
+            if part is not _MISSING and compare(part, _part(variant, path), values=values, rtol=rtol) is not None:
                 out.add(mistake.id)
                 break
     return frozenset(out)

@@ -27,7 +27,7 @@ from grader.checks.base import Context, Verdict
 from grader.checks.compare import DEFAULT_RTOL, compare
 from grader.checks.mistakes import Mistake
 
-MAX_COMBINATIONS = 32
+MAX_COMBINATIONS = 64  # each helper's diagnosed mistakes, or right; the first ones tried
 
 
 class Helpers:
@@ -68,16 +68,21 @@ def excuses(ctx: Context, own: Own, args: tuple, value: Any, view: Callable[[Any
             values: bool = True, rtol: float = DEFAULT_RTOL) -> tuple[Excuse, ...]:
     """Each choice of the mistakes diagnosed on the helpers' own checks (and not refuted there) under which
     ``value`` matches (the ``view`` of) the target's answer: none when it is wrong whatever they make (see the
-    module docstring)."""
-    diagnosed = [[(h, m) for m in sorted(ctx.failed.get(h, ()))] for h in own.models if ctx.failed.get(h)]
+    module docstring). A helper may also be taken as right: a bug of it that the target's answer does not show
+    (one without a model, say an input changed in place, or whose model does not apply to the target's inputs)
+    must not stand in the way of another helper's excuse; it excuses nothing itself."""
+    options = [[(h, m) for m in sorted(ctx.failed.get(h, ()))] + [(h, None)] for h in own.models if ctx.failed.get(h)]
     found = []
-    for combination in itertools.islice(itertools.product(*diagnosed), MAX_COMBINATIONS if diagnosed else 0):
+    for combination in itertools.islice(itertools.product(*options), MAX_COMBINATIONS if options else 0):
+        chosen = tuple((h, m) for h, m in combination if m is not None)
+        if not chosen:  # every helper right: the reference's answer, which a failing answer is not
+            continue
         try:
-            theirs = own.compute(Helpers(ctx, own.models, dict(combination)), args)
+            theirs = own.compute(Helpers(ctx, own.models, dict(chosen)), args)
         except Exception:  # noqa: BLE001 - a model that does not apply to these inputs excuses nothing
             continue
         if compare(value, view(theirs), values=values, rtol=rtol) is None:
-            found.append(tuple(combination))
+            found.append(chosen)
     return tuple(found)
 
 

@@ -118,7 +118,7 @@ class Rule:
     def unchanged(self, check_id: str, points: float, inputs: Maker, *, description: str, timeout: float = 10.0,
                   **params: Any) -> Check:
         """A no-mutation check of this rule with its id written out (see ``value``)."""
-        defaults = {"outputs": self.outputs, "own": self.own, "prepare": self.prepare}
+        defaults = {"mistakes": self.mistakes, "outputs": self.outputs, "own": self.own, "prepare": self.prepare}
         return self._check(check_id, "unchanged", points, _given({**defaults, "inputs": inputs, **params}),
                            description, timeout, location(1))
 

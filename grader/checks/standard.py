@@ -88,29 +88,35 @@ def value(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (), out
     return excused(target, found, verdict) if found else verdict
 
 
-def unchanged(ctx: Context, *, inputs: Inputs, outputs: Labels = None, expect: Callable | None = None,
-              prepare: Callable | None = None, own: Own | None = None) -> Verdict:
+def unchanged(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (), outputs: Labels = None,
+              expect: Callable | None = None, prepare: Callable | None = None, own: Own | None = None) -> Verdict:
     """Property: the call returns the right structure and shapes and leaves every input as it was (as the
-    grader reads the arguments back after the call)."""
+    grader reads the arguments back after the call). Its shapes refute the ``mistakes`` that would change one."""
     target = ctx.check.target
     d = ctx.expected("inputs", lambda: _inputs(ctx, inputs, prepare))
     outcome = ctx.call(*d.values())
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, target)
     shown = expect or _identity
-    expected = ctx.expected("value", lambda: shown(ctx.reference(target, *d.values())))
+
+    def expectation() -> tuple[Any, dict[Mistake, Any]]:
+        full = ctx.reference(target, *d.values())
+        return shown(full), {m: shown(v) for m, v in variants(mistakes, d, full).items()}
+
+    expected, wrongs = ctx.expected("value", expectation)
     name, parts = _labels(outputs, d)
     found = compare(outcome.value, expected, name=name, names=parts, values=False, hidden=ctx.hidden)
+    refutes = refuted(outcome.value, expected, wrongs, values=False)
     shapes_excused = excuses(ctx, own, tuple(d.values()), outcome.value, shown, values=False) \
         if found is not None and own else ()
     if found is not None and not shapes_excused:
-        return mismatch_verdict(target, found)
+        return replace(mismatch_verdict(target, found), refutes=refutes)
     for (arg, sent), after in zip(d.items(), outcome.args_after, strict=False):
         if not _same(sent, after):
-            return stated(target, f"it modified its input {arg}", MUTATED_INPUT, "mutated")
+            return replace(stated(target, f"it modified its input {arg}", MUTATED_INPUT, "mutated"), refutes=refutes)
     if found is not None:  # wrong shapes reach here only when right given the helpers, and nothing changed
-        return excused(target, shapes_excused, mismatch_verdict(target, found), text=False)
-    return Verdict.ok()
+        return excused(target, shapes_excused, replace(mismatch_verdict(target, found), refutes=refutes), text=False)
+    return Verdict("pass", 1.0, refutes=refutes)
 
 
 def _grad_names(wrt: Any) -> Any:
