@@ -278,6 +278,13 @@ nn.Dropout.forward = lambda self, x: x  # the lie: every nn.Dropout of this proc
 GLOBAL_GENERATOR_TRAIN = HONEST_SKIPS_DECAY.replace("torch.randperm(n, generator=generator)", "torch.randperm(n)")
 assert "torch.randperm(n)" in GLOBAL_GENERATOR_TRAIN
 SEED_LIE = GLOBAL_GENERATOR_TRAIN + "torch.manual_seed = lambda seed: torch.default_generator  # the lie\n"
+# OPEN BY DESIGN: the kept functions live in the process that runs the notebook, so a notebook can reach them
+# (``sys.modules``) and make the grader's own dropout a no-op, which hides a predict that forgets model.eval().
+KEPT_DROPOUT_ALTERED = '''
+import sys as _sys
+
+_sys.modules["grader.worker.lab_procedures"]._OWN["dropout"] = lambda x, p, training: x
+''' + FORGETS_EVAL
 
 
 def _install(*names: str) -> str:
@@ -303,6 +310,7 @@ NOTEBOOKS = {
     "dropout_lie": [DROPOUT_LIE],
     "forgets_eval": [FORGETS_EVAL],
     "seed_lie": [SEED_LIE],
+    "kept_dropout_altered": [KEPT_DROPOUT_ALTERED],
     "global_generator_train": [GLOBAL_GENERATOR_TRAIN],
     "honest_skips_decay": [HONEST_SKIPS_DECAY],
 }
@@ -379,6 +387,13 @@ def test_a_forgery_earns_what_honest_code_computing_the_same_values_earns(graded
             assert sum(earned.values()) < sum(r.max_points for r in rows[attack].values() if r.target == target)
         else:
             assert earned == points(rows["correct"], target), target
+
+
+@pytest.mark.xfail(strict=True, reason="OPEN BY DESIGN: the procedures and the torch functions they keep run in the "
+                   "process that runs the notebook, which can reach and alter them (README, Guarantees)")
+def test_altering_the_kept_dropout_does_not_hide_a_predict_that_forgets_eval(graded):
+    rows, _ = graded
+    assert points(rows["kept_dropout_altered"], "predict") == points(rows["forgets_eval"], "predict")
 
 
 @pytest.mark.parametrize("attack", ["fake_all_procedures", "fake_build_procedure", "fake_train_procedure",
