@@ -11,7 +11,7 @@ import pytest
 from inprocess_worker import InProcessWorker
 from lab_cells import build_with
 
-from grader.course.lab.dropout import dropout_problem
+from grader.course.lab.dropout import dropout_problem, independence_problem
 from grader.course.lab.kinds.training import MAX_INITIAL, initial_weights
 from grader.course.lab.separable import draw_separable, epoch_rates, expected_losses, genuine
 from grader.suites import load_checks
@@ -264,6 +264,93 @@ def test_dropout_must_draw_a_fresh_mask_on_every_forward_pass(dropout: str, pass
         if not passes:
             assert "same units are dropped on every forward pass" in verdict.message
 
+
+
+FAKE_RANDOMNESS = FIXED_MASK_DROPOUT + '''
+
+class _Masked(nn.Module):
+    def __init__(self, p):
+        super().__init__()
+        self.p, self.calls = p, 0
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        self.calls += 1
+        return x * self.keep(x).to(x.dtype) / (1 - self.p)
+
+
+class UnitMaskDropout(_Masked):
+    """One random mask of the units, shared by every row of the batch: exactly round(p·H) of them dropped."""
+
+    def keep(self, x):
+        keep = torch.ones(x.shape[1], dtype=torch.bool)
+        keep[torch.randperm(x.shape[1])[: round(self.p * x.shape[1])]] = False
+        return keep.expand_as(x)
+
+
+class RowMaskDropout(_Masked):
+    """One random draw per row: rows dropped or kept whole."""
+
+    def keep(self, x):
+        return (torch.rand(x.shape[0], 1) >= self.p).expand_as(x)
+
+
+class CounterDropout(_Masked):
+    """No randomness: entry k of call c is kept when frac(0.618·(k + 1) + 0.37·c) >= p."""
+
+    def keep(self, x):
+        k = torch.arange(1, x.numel() + 1, dtype=torch.float64)
+        return (torch.frac(k * 0.6180339887498949 + self.calls * 0.37) >= self.p).reshape(x.shape)
+
+
+class FlippingDropout(_Masked):
+    """A random mask, then the units it kept: every pass drops other units than the one before."""
+
+    def keep(self, x):
+        if self.calls % 2:
+            self.last = torch.rand(x.shape) >= self.p
+            return self.last
+        return ~self.last
+
+
+class OwnGeneratorDropout(_Masked):
+    """Right: independent Bernoulli(p) drops, from a generator of its own."""
+
+    generator = torch.Generator().manual_seed(2024)
+
+    def keep(self, x):
+        return torch.rand(x.shape, generator=self.generator) >= self.p
+'''
+# the suites' two train-mode dropout payloads (lab.build_mlp.public.train_dropout, .hidden.train_dropout_high_p)
+DROPOUT_PAYLOADS = {0.5: (3, 16, 0.5, 256), 0.9: (3, 20, 0.9, 200)}
+
+
+@pytest.mark.parametrize(("dropout", "fails_at"), [
+    ("UnitMaskDropout", {0.5, 0.9}), ("RowMaskDropout", {0.5, 0.9}), ("FlippingDropout", {0.5, 0.9}),
+    ("CounterDropout", {0.5}),  # at p 0.9 its two masks agree about as often as independent ones would
+    ("OwnGeneratorDropout", set()), ("nn.Dropout", set()),
+])
+def test_dropout_must_drop_each_entry_independently_and_afresh(dropout: str, fails_at: set) -> None:
+    from grader.course.lab.kinds.build import dropout_payload, judge_build
+    from grader.worker.lab_procedures import build
+
+    module = types.ModuleType("mlp_lab")
+    exec(FAKE_RANDOMNESS + build_with(dropout), module.__dict__)  # noqa: S102 - the test's own code
+    for p, args in DROPOUT_PAYLOADS.items():
+        payload = dropout_payload(np.random.default_rng(5), *args)
+        verdict = judge_build(build(module, payload), payload, "train_dropout", hidden=True)
+        assert (verdict.status == "fail") == (p in fails_at), (p, verdict.message)
+
+
+@pytest.mark.parametrize("p", sorted(DROPOUT_PAYLOADS))
+def test_torchs_dropout_passes_the_independence_tests(p: float) -> None:
+    _, H, _, N = DROPOUT_PAYLOADS[p]
+    ones = torch.ones(N, H)
+    for seed in range(300):
+        torch.manual_seed(seed)
+        masks = [(torch.nn.functional.dropout(ones, p, training=True) == 0).numpy() for _ in range(2)]
+        assert independence_problem(masks, p) == "", seed
 
 def test_the_graders_gradients_of_a_plain_mlp_are_torchs() -> None:
     from grader.course.lab.kinds.training import gradient_probe, mlp_gradients

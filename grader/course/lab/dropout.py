@@ -7,7 +7,15 @@ where it was kept, each unit dropped independently with probability p. So from t
 - the rescale is checked exactly: every entry is 0 or h / (1 - p) (float32 precision);
 - the drop rate is checked statistically: the share of zeros among the n = N·H entries is a mean of n i.i.d.
   Bernoulli(p) variables, so by Hoeffding it is within ``hoeffding_halfwidth(n, 0, 1)`` of p except with
-  probability ``DELTA`` = 1e-7. That one test is the check's only chance of failing a correct model: below 1e-6.
+  probability ``DELTA`` = 1e-7;
+- so is the independence of the entries (``independence_problem``, on the two train-mode passes' masks): each
+  unit's share of drops over the N rows is within the Hoeffding half-width of p (a mask shared by every row drops
+  a unit in all rows or none), the share of rows dropped or kept whole stays near p^H + (1 - p)^H (a mask per row
+  drops rows whole), and the two passes agree on a share p² + (1 - p)² of the entries (a mask made from the one
+  before, or from a counter, does not), each test at ``DELTA`` (the unit test at DELTA / H per unit).
+
+These seven tests are the check's only chance of failing a correct model: below 1e-6 in all. A dropout that draws
+its masks from a generator of its own passes them, as it should.
 """
 
 from __future__ import annotations
@@ -48,3 +56,24 @@ def dropout_problem(out: np.ndarray, h: np.ndarray, p: float, hidden: bool) -> t
         return "", ""
     numbers = "" if hidden else f" ({rate:.3f} of {n} units dropped, expected {p} ± {halfwidth:.3f})"
     return f"in train mode the share of dropped units is far from p_dropout{numbers}", "dropout_p_ignored"
+
+
+def independence_problem(dropped: list[np.ndarray], p: float) -> str:
+    """The problem with the masks ``dropped`` (each (N, H), True where a unit was dropped) of train-mode passes, or
+    "" when they look like independent Bernoulli(p) entries, fresh on every pass (see the module docstring)."""
+    N, H = dropped[0].shape
+    by_unit, by_row = hoeffding_halfwidth(N, 0.0, 1.0, DELTA / H), hoeffding_halfwidth(N, 0.0, 1.0, DELTA)
+    for mask in dropped:
+        if np.any(np.abs(mask.mean(axis=0) - p) >= by_unit):
+            return "in train mode some hidden units are dropped in far more or far fewer rows than a share " \
+                "p_dropout: each entry should be dropped on its own, not with one mask shared by every row"
+        whole = float(np.mean(mask.all(axis=1) | ~mask.any(axis=1)))
+        if whole - (p**H + (1.0 - p) ** H) >= by_row:
+            return "in train mode whole rows are dropped or kept together: each entry should be dropped on its " \
+                "own, not with one mask per row"
+    if len(dropped) > 1:
+        agree = float(np.mean(dropped[0] == dropped[1]))
+        if abs(agree - (p * p + (1.0 - p) ** 2)) >= hoeffding_halfwidth(N * H, 0.0, 1.0, DELTA):
+            return "in train mode the units dropped on one forward pass depend on those dropped on the one " \
+                "before: dropout should draw a fresh random mask each time"
+    return ""

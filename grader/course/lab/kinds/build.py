@@ -31,7 +31,7 @@ from grader.checks.accuracy import mlp_logits
 from grader.checks.base import Context, Verdict
 from grader.checks.compare import FLOAT32_RTOL, all_numeric, compare
 from grader.checks.judge import outcome_failure, stated
-from grader.course.lab.dropout import ZERO, dropout_problem
+from grader.course.lab.dropout import ZERO, dropout_problem, independence_problem
 from grader.course.lab.models import flat, mixed_weights, paired, param_shapes, unit_revealing_weights
 from grader.course.lab.rules import WRONG_SIZES, named
 from grader.protocol.outcomes import Returned
@@ -140,11 +140,13 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
     else:
         problem, dropout_mistake = next(((p, m) for p, m in (dropout_problem(out, expected, d["p_dropout"], hidden)
                                                              for out in train) if p), ("", ""))
-        if not problem and len(train) > 1 and np.array_equal(*(np.abs(out) <= ZERO for out in train[:2])):
+        dropped = [np.abs(out) <= ZERO for out in train]
+        if not problem and len(train) > 1 and np.array_equal(dropped[0], dropped[1]):
             # two forwards under other generator states: the same random mask twice has chance (p² + (1 - p)²)^(N·H),
             # below 1e-300 for the suites' payloads (N·H ≥ 4000)
             problem = "in train mode the same units are dropped on every forward pass: dropout should draw its " \
                 "mask at random each time"
+        problem = problem or independence_problem(dropped, d["p_dropout"])
     if not problem:
         return Verdict.ok()
     if in_eval:  # the train-mode output is judged on its own; a wrong structure explains it best
