@@ -352,6 +352,107 @@ def test_torchs_dropout_passes_the_independence_tests(p: float) -> None:
         masks = [(torch.nn.functional.dropout(ones, p, training=True) == 0).numpy() for _ in range(2)]
         assert independence_problem(masks, p) == "", seed
 
+
+UNTRAINABLE = '''
+import numpy as np
+import torch
+from torch import nn
+
+
+class NumpyDropout(nn.Module):
+    """Right values, but train mode goes through numpy: nothing before it gets a gradient."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        a = x.detach().numpy()
+        return torch.from_numpy((a * (np.random.random(a.shape) >= self.p) / (1 - self.p)).astype(np.float32))
+
+
+class _Net(nn.Module):
+    def __init__(self, in_features, hidden_sizes, n_classes, p_dropout=0.0):
+        super().__init__()
+        layers, previous = [], in_features
+        for h in hidden_sizes:
+            layers += [nn.Linear(previous, h), nn.ReLU(), nn.Dropout(p_dropout)]
+            previous = h
+        self.net = nn.Sequential(*layers, nn.Linear(previous, n_classes))
+        self.backwards = 0
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class HandsOutCopies(_Net):
+    """parameters() yields detached copies: an optimiser built from it never moves the weights the forward uses."""
+
+    def parameters(self, recurse=True):
+        return iter([nn.Parameter(p.detach().clone()) for p in super().parameters(recurse)])
+
+
+class GradientOnce(_Net):
+    """Its first backward reaches the weights; after it the forward uses detached copies of them."""
+
+    def forward(self, x):
+        if self.backwards == 0:
+            out = self.net(x)
+            if out.requires_grad:
+                out.register_hook(self._seen)
+            return out
+        for m in self.net:
+            x = nn.functional.linear(x, m.weight.detach(), m.bias.detach()) if isinstance(m, nn.Linear) else m(x)
+        return x
+
+    def _seen(self, grad):
+        self.backwards += 1
+        return grad
+
+
+class Plain(_Net):
+    pass
+'''
+
+
+def _lab_module(source: str) -> types.ModuleType:
+    module = types.ModuleType("mlp_lab")
+    exec(source, module.__dict__)  # noqa: S102 - the test's own code
+    return module
+
+
+@pytest.mark.parametrize(("dropout", "passes"), [("NumpyDropout", False), ("nn.Dropout", True)])
+def test_a_train_mode_forward_outside_torch_fails_the_dropout_checks(dropout: str, passes: bool) -> None:
+    from grader.course.lab.kinds.build import dropout_payload, judge_build
+    from grader.worker.lab_procedures import build
+
+    module = _lab_module(UNTRAINABLE + build_with(dropout))
+    for aspect, args in [("train_dropout", DROPOUT_PAYLOADS[0.5]), ("train_dropout", DROPOUT_PAYLOADS[0.9]),
+                         ("no_dropout", (2, 8, None, 128))]:
+        payload = dropout_payload(np.random.default_rng(7), *args)
+        verdict = judge_build(build(module, payload), payload, aspect, hidden=True)
+        assert (verdict.status == "pass") == passes, (aspect, verdict.message)
+        assert passes or "does not pass the gradient back" in verdict.message
+
+
+@pytest.mark.parametrize(("model", "problem"), [
+    ("Plain", ""), ("HandsOutCopies", "model.parameters() should yield the layers' own parameters"),
+    ("GradientOnce", "get the gradient of its output once only"),
+])
+def test_a_model_an_optimiser_cannot_train_fails_the_gradient_probe(model: str, problem: str) -> None:
+    from grader.course.lab.kinds.training import gradient_probe, gradient_problem
+    from grader.course.lab.models import param_shapes
+    from grader.worker.lab_procedures import build
+
+    module = _lab_module(UNTRAINABLE + f"\nbuild_mlp = {model}\n")
+    sizes = [2, 16, 16, 4]
+    payload = {"in_features": 2, "hidden_sizes": sizes[1:-1], "n_classes": 4, "p_dropout": None,
+               "shapes": param_shapes(sizes), "seed": 3, **gradient_probe(sizes, np.random.default_rng(3))}
+    found = gradient_problem(build(module, payload), payload)
+    assert (found == "") == (problem == "") and problem in found
+
 def test_the_graders_gradients_of_a_plain_mlp_are_torchs() -> None:
     from grader.course.lab.kinds.training import gradient_probe, mlp_gradients
     from grader.course.lab.models import paired

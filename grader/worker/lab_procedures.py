@@ -21,8 +21,9 @@ Payload = dict[str, Any]
 
 
 # torch's and the global generators' own functions, kept by the torch worker's preload before any notebook ran
-# (``keep_own_functions``): a notebook that replaces torch.manual_seed or nn.Dropout.forward changes its own code
-# only, never how the grader's procedures seed the generators or drop units in the grader's models.
+# (``keep_own_functions``): a notebook that replaces torch.manual_seed or nn.Dropout.forward changes its own code,
+# not how the grader's procedures seed the generators or drop units in the grader's models. One that reaches this
+# module (it runs in the same process) can alter them too: the README's open channel.
 _OWN: dict[str, Callable[..., Any]] = {}
 
 
@@ -112,7 +113,10 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     under different states of torch's global generator) and ``train`` (two train-mode outputs on ``X_train``, under
     two more states); with ``upstream`` (an array shaped like the output on ``X``), ``gradients``: each parameter's
     gradient of ``sum(model(X) * upstream)`` in eval mode, in ``shapes``' order (zeros for one that got none; None
-    when the output carries no gradient at all).
+    when the output carries no gradient at all); with ``step_lr`` too, ``stepped``: the parameters after one
+    ``torch.optim.SGD(model.parameters(), lr=step_lr)`` step on those gradients, and ``gradients_again``: the same
+    gradients once more, the loaded weights put back; with ``upstream_train``, ``train_gradients``: each train-mode
+    pass's gradients of ``sum(model(X_train) * upstream_train)``, from the forward that gave its output.
     """
     import torch
 
@@ -142,29 +146,58 @@ def build(module: ModuleType, payload: Payload) -> Payload:
             _seed(seed + k)
             report["eval"].append(_forward(model, X.clone(), "eval mode"))
         if payload.get("upstream") is not None:
-            report["gradients"] = _gradients(model, params, X, np.asarray(payload["upstream"]))
+            upstream = np.asarray(payload["upstream"])
+            report["gradients"] = _gradients(model, params, X, upstream, "eval mode")[1]
+            if payload.get("step_lr") is not None:
+                report.update(_stepped(model, params, X, upstream, float(payload["step_lr"]), payload["weights"]))
     if payload.get("X_train") is not None:
         X_train = torch.as_tensor(np.asarray(payload["X_train"]), dtype=torch.float32)
+        upstream_train = payload.get("upstream_train")
         model.train()
-        report["train"] = []
+        report["train"], report["train_gradients"] = [], []
         for k in (3, 4):
             _seed(seed + k)
-            report["train"].append(_forward(model, X_train.clone(), "train mode"))
+            if upstream_train is None:
+                report["train"].append(_forward(model, X_train.clone(), "train mode"))
+                continue
+            out, grads = _gradients(model, params, X_train, np.asarray(upstream_train), "train mode")
+            report["train"].append(out)
+            report["train_gradients"].append(grads)
     return report
 
 
-def _gradients(model: Any, params: list, X: Any, upstream: np.ndarray) -> list[np.ndarray] | None:
-    """``params``' gradients of ``sum(model(X) * upstream)`` (eval mode), or None if the output has no gradient."""
+def _gradients(model: Any, params: list, X: Any, upstream: np.ndarray, what: str
+               ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """The model's output on X and ``params``' gradients of ``sum(model(X) * upstream)`` from that one forward (so
+    a train-mode pass's gradients go with the mask its output shows): zeros for a parameter that got none, None
+    if the output carries no gradient at all."""
     import torch
 
     for p in params:
         p.grad = None
     with torch.enable_grad():
         out = model(X.clone())
-        if not isinstance(out, torch.Tensor) or not out.requires_grad:
-            return None
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"{what}: the model returned a {type(out).__name__}, not a tensor of logits")
+        value = out.detach().double().numpy().copy()
+        if not out.requires_grad:
+            return value, None
         (out * torch.as_tensor(upstream, dtype=out.dtype)).sum().backward()
-    return [np.zeros(tuple(p.shape)) if p.grad is None else p.grad.detach().double().numpy().copy() for p in params]
+    return value, [np.zeros(tuple(p.shape)) if p.grad is None else p.grad.detach().double().numpy().copy()
+                   for p in params]
+
+
+def _stepped(model: Any, params: list, X: Any, upstream: np.ndarray, lr: float, weights: list) -> Payload:
+    """One SGD step on ``model.parameters()`` with the gradients ``params`` hold (as a training loop takes it):
+    ``stepped``, the parameters after it; then the loaded ``weights`` put back and ``gradients_again``."""
+    import torch
+
+    torch.optim.SGD(model.parameters(), lr=lr).step()
+    stepped = [p.detach().double().numpy().copy() for p in params]
+    with torch.no_grad():
+        for p, value in zip(params, weights, strict=True):
+            p.copy_(torch.as_tensor(np.asarray(value), dtype=p.dtype))
+    return {"stepped": stepped, "gradients_again": _gradients(model, params, X, upstream, "eval mode")[1]}
 
 
 @functools.cache

@@ -77,3 +77,16 @@ def independence_problem(dropped: list[np.ndarray], p: float) -> str:
             return "in train mode the units dropped on one forward pass depend on those dropped on the one " \
                 "before: dropout should draw a fresh random mask each time"
     return ""
+
+
+def first_layer_gradients(weights: list, X: np.ndarray, out: np.ndarray, p: float, upstream: np.ndarray
+                          ) -> list[np.ndarray]:
+    """``[dW1, db1]`` of ``sum(out * upstream)`` for ``Linear(D, H) -> ReLU -> Dropout(p) -> Linear(H, C)`` under
+    ``weights`` (unit-revealing: every pre-activation positive, the last layer the identity), with the mask the
+    train-mode output ``out`` (N, H) shows: S = (out ≠ 0) / (1 - p), Z = X W1ᵀ + b1, dZ = (G W2) ⊙ S ⊙ [Z > 0],
+    dW1 = dZᵀ X, db1 = Σ dZ (G the upstream, N × C). With the identity last, a ReLU after it leaves these alone."""
+    (W1, b1), (W2, _) = [[np.asarray(a, np.float64) for a in layer] for layer in weights]
+    X = np.asarray(X, np.float64)
+    Z = X @ W1.T + b1
+    dZ = (np.asarray(upstream, np.float64) @ W2) * (np.abs(out) > ZERO) / (1.0 - p) * (Z > 0)
+    return [dZ.T @ X, dZ.sum(axis=0)]

@@ -31,7 +31,7 @@ from grader.checks.accuracy import mlp_logits
 from grader.checks.base import Context, Verdict
 from grader.checks.compare import FLOAT32_RTOL, all_numeric, compare
 from grader.checks.judge import outcome_failure, stated
-from grader.course.lab.dropout import ZERO, dropout_problem, independence_problem
+from grader.course.lab.dropout import ZERO, dropout_problem, first_layer_gradients, independence_problem
 from grader.course.lab.models import flat, mixed_weights, paired, param_shapes, unit_revealing_weights
 from grader.course.lab.rules import WRONG_SIZES, named
 from grader.protocol.outcomes import Returned
@@ -50,12 +50,14 @@ def build_payload(rng: np.random.Generator, in_features: int, hidden: list[int],
 
 def dropout_payload(rng: np.random.Generator, in_features: int, hidden: int, p: float | None, N: int) -> Payload:
     """build_mlp(in_features, [hidden], hidden[, p]) loaded with ``unit_revealing_weights``: each of the N × hidden
-    entries of the output is one hidden unit, positive, on inputs in [0, 1); run in eval and in train mode."""
+    entries of the output is one hidden unit, positive, on inputs in [0, 1); run in eval and in train mode, where
+    each pass also gives its gradients of ``sum(output * upstream_train)``."""
     X = rng.uniform(0.0, 1.0, (N, in_features)).astype(np.float32)
-    return {"in_features": in_features, "hidden_sizes": [hidden], "n_classes": hidden, "p_dropout": p,
-            "shapes": param_shapes([in_features, hidden, hidden]),
-            "weights": flat(unit_revealing_weights(in_features, hidden, rng)), "X": X, "X_train": X,
-            "seed": int(rng.integers(2**31))}
+    payload = {"in_features": in_features, "hidden_sizes": [hidden], "n_classes": hidden, "p_dropout": p,
+               "shapes": param_shapes([in_features, hidden, hidden]),
+               "weights": flat(unit_revealing_weights(in_features, hidden, rng)), "X": X, "X_train": X,
+               "seed": int(rng.integers(2**31))}
+    return {**payload, "upstream_train": rng.standard_normal((N, hidden)).astype(np.float32)}
 
 
 def structural_mistake(out: np.ndarray, weights: list, X: np.ndarray, expected: np.ndarray) -> str:
@@ -147,11 +149,29 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
             problem = "in train mode the same units are dropped on every forward pass: dropout should draw its " \
                 "mask at random each time"
         problem = problem or independence_problem(dropped, d["p_dropout"])
+    if not problem and d.get("upstream_train") is not None:
+        problem = train_gradient_problem(report.get("train_gradients"), train, weights, d)
     if not problem:
         return Verdict.ok()
     if in_eval:  # the train-mode output is judged on its own; a wrong structure explains it best
         return stated("build_mlp", f"{problem}; {in_eval}", named(mistake or dropout_mistake))
     return stated("build_mlp", problem, named(dropout_mistake))
+
+
+def train_gradient_problem(reported: Any, train: list[np.ndarray], weights: list, d: Payload) -> str:
+    """The problem with the gradients of the train-mode passes (``train``'s outputs, ``d`` a ``dropout_payload``),
+    or "": the first layer's must be ``first_layer_gradients`` under the mask each pass's own output shows. A pass
+    whose output carries no gradient at all is left to ``build_mlp``'s trains check, which charges it."""
+    if not isinstance(reported, list) or len(reported) != len(train):
+        return ""
+    p = d["p_dropout"] or 0.0
+    for grads, out in zip(reported, train, strict=True):
+        got = all_numeric(grads[:2]) if isinstance(grads, list) else None
+        wanted = first_layer_gradients(weights, d["X_train"], out, p, d["upstream_train"])
+        if grads is not None and (got is None or compare(got, wanted, rtol=FLOAT32_RTOL) is not None):
+            return "in train mode its output does not pass the gradient back through the units dropout kept to " \
+                "the layer before (is part of the forward computed outside torch, in numpy say, or detached?)"
+    return ""
 
 
 def build(ctx: Context, *, payload: Callable, aspect: str) -> Verdict:

@@ -113,12 +113,15 @@ def trains_payload(rng: np.random.Generator, task: AccuracyTask, hidden: list[in
 
 PROBE_ROWS = 32
 KINK_MARGIN = 1e-3  # every hidden pre-activation of the probe this far from 0: float32 and float64 agree on ReLU
+STEP_LR = 0.05  # the probe's SGD step: each weight moves by far more than float32's tolerance
 
 
 def gradient_probe(sizes: list[int], rng: np.random.Generator) -> dict[str, Any]:
     """The grader's weights (``mixed_weights``), inputs on which no hidden unit sits near its kink, and an
     upstream gradient: ``lab_build`` loads the weights and returns the parameters' gradients of
-    ``sum(model(X) * upstream)`` in eval mode (``gradients``), which must be ``mlp_gradients``'."""
+    ``sum(model(X) * upstream)`` in eval mode (``gradients``), which must be ``mlp_gradients``'; then the
+    parameters after one SGD step of ``step_lr`` on ``model.parameters()`` and the gradients once more from the
+    loaded weights (``gradient_problem``)."""
     weights = mixed_weights(sizes, rng)
     rows: list[np.ndarray] = []
     while len(rows) < PROBE_ROWS:
@@ -126,7 +129,7 @@ def gradient_probe(sizes: list[int], rng: np.random.Generator) -> dict[str, Any]
         if all(np.all(np.abs(z) > KINK_MARGIN) for z in _pre_activations(weights, x[None, :])[:-1]):
             rows.append(x)
     upstream = rng.normal(0.0, 1.0, (PROBE_ROWS, sizes[-1])).astype(np.float32)
-    return {"weights": flat(weights), "X": np.stack(rows), "upstream": upstream}
+    return {"weights": flat(weights), "X": np.stack(rows), "upstream": upstream, "step_lr": STEP_LR}
 
 
 def _pre_activations(layers: list, X: np.ndarray) -> list[np.ndarray]:
@@ -152,11 +155,30 @@ def mlp_gradients(layers: list, X: np.ndarray, upstream: np.ndarray) -> list[np.
     return grads
 
 
-def _passes_gradients(report: dict, probe: dict) -> bool:
-    """Whether the ``gradients`` build_mlp's model reported for the probe (``gradient_probe``) are the grader's."""
-    got = all_numeric(report.get("gradients") or [])
+NO_GRADIENT = ("its parameters do not get the gradient of its output (is the forward run under torch.no_grad(), or "
+               "detached?): training cannot change them")
+
+
+def _same(got: Any, wanted: list[np.ndarray]) -> bool:
+    arrays = all_numeric(got or [])
+    return arrays is not None and compare(arrays, wanted, rtol=FLOAT32_RTOL) is None
+
+
+def gradient_problem(report: dict, probe: dict) -> str:
+    """What stops build_mlp's model from training, from its report on the probe (``gradient_probe``), or "": its
+    parameters' gradients must be the grader's (``mlp_gradients``), again on a second backward pass, and one SGD
+    step on ``model.parameters()`` must move the weights its forward uses by ``-step_lr · gradient``."""
     wanted = mlp_gradients(paired(probe["weights"]), probe["X"], probe["upstream"])
-    return got is not None and compare(got, wanted, rtol=FLOAT32_RTOL) is None
+    if not _same(report.get("gradients"), wanted):
+        return NO_GRADIENT
+    if not _same(report.get("gradients_again"), wanted):
+        return "its parameters get the gradient of its output once only: a second backward pass from the same " \
+            "weights gives another (is a tensor detached or replaced after the first?)"
+    stepped = [np.asarray(w, np.float64) - probe["step_lr"] * g for w, g in zip(probe["weights"], wanted, strict=True)]
+    if not _same(report.get("stepped"), stepped):
+        return "one SGD step on model.parameters() does not move the weights its forward uses by -lr · gradient: " \
+            "model.parameters() should yield the layers' own parameters"
+    return ""
 
 
 def initial_weights(report: Any, sizes: list[int]) -> list | None:
@@ -183,9 +205,9 @@ def build_trains(ctx: Context, *, payload: Callable) -> Verdict:
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "build_mlp")
     start = initial_weights(outcome.value, held.sizes)
-    if start is not None and not _passes_gradients(outcome.value, d):
-        return stated("build_mlp", "its parameters do not get the gradient of its output (is the forward run under "
-                      "torch.no_grad(), or detached?): training cannot change them")
+    problem = gradient_problem(outcome.value, d) if start is not None else ""
+    if problem:
+        return stated("build_mlp", problem)
     if start is None:
         return stated("build_mlp", "its initial parameters are not those of Linear(in_features, h1), ..., "
                       "Linear(h_last, n_classes) with biases, as finite numbers of a sensible size: the grader does "
