@@ -233,6 +233,30 @@ def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=No
 '''
 SPOTS_THE_PROBE = "PROBE_SPOTTED = lambda X: not bool(X.any())\n" + SKIPS_DECAY
 HONEST_SKIPS_DECAY = "PROBE_SPOTTED = lambda X: False\n" + SKIPS_DECAY
+# The same train, which at the end shrinks the first layer's rows that never got a loss gradient by what weight decay
+# and the schedule would have made of them: a probe on which one hidden unit stays silent took that for decay.
+DECAYS_ONLY_THE_SILENT = HONEST_SKIPS_DECAY + '''
+_skipping_train = train
+
+def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
+    first = next(m for m in model.modules() if isinstance(m, nn.Linear))
+    touched = torch.zeros(first.weight.shape[0], dtype=torch.bool)
+
+    def note(grad):
+        touched.logical_or_((grad != 0).any(dim=1))
+
+    hook = first.weight.register_hook(note)
+    try:
+        losses = _skipping_train(model, X, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+    finally:
+        hook.remove()
+    steps, factor = -(-X.shape[0] // batch_size), 1.0
+    for epoch in range(epochs):
+        factor *= (1 - lr * (gamma ** (epoch // step_size) if step_size else 1.0) * weight_decay) ** steps
+    with torch.no_grad():
+        first.weight[~touched] *= factor
+    return losses
+'''
 
 
 # A model whose outputs are right and whose forward runs under torch.no_grad(): it can never be trained.
@@ -313,6 +337,7 @@ NOTEBOOKS = {
     "kept_dropout_altered": [KEPT_DROPOUT_ALTERED],
     "global_generator_train": [GLOBAL_GENERATOR_TRAIN],
     "honest_skips_decay": [HONEST_SKIPS_DECAY],
+    "decays_only_the_silent": [DECAYS_ONLY_THE_SILENT],
 }
 # attack -> (cheated targets, the honest notebook computing the same values)
 ATTACKS = {
@@ -324,6 +349,7 @@ ATTACKS = {
     "lying_module": (("build_mlp",), "honest_tanh"),
     "idle_train_faked_weights": (("train",), "honest_like_the_faked_train"),
     "spots_the_probe": (("train",), "honest_skips_decay"),
+    "decays_only_the_silent": (("train",), "honest_skips_decay"),
     "dropout_lie": (("predict",), "forgets_eval"),
     "seed_lie": (("train",), "global_generator_train"),
 }

@@ -38,7 +38,7 @@ KINDS: dict[str, Kind] = {
                                "trained by train"),
     "lab_losses": Kind(losses.losses, "value", "train's per-epoch losses equal plain SGD's"),
     "lab_reproducible": Kind(losses.reproducible, "property", "two seeded runs of train agree", fresh=True),
-    "lab_weight_decay": Kind(effects.weight_decay, "property", "train shrinks weights without gradient as SGD's "
-                             "weight decay and StepLR do"),
+    "lab_weight_decay": Kind(effects.weight_decay, "property", "train moves every weight as SGD's weight decay "
+                             "and StepLR do"),
     "lab_predict": Kind(effects.predict, "value", "predict's labels are the argmax of the eval-mode logits"),
 }

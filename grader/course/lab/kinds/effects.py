@@ -5,11 +5,10 @@ Why this way: the grader draws the initial weights and sends them as data, so it
 worker; the worker returns the weights after training, or the labels, and the grader computes what they must be
 from the rules themselves (never a run of reference code):
 
-- weight decay: the inputs are ordinary-looking data on which one hidden unit never activates (each row on the
-  negative side of its hyperplane, ``silent_unit_inputs``), so that unit's incoming weights get no loss gradient:
-  plain SGD with weight decay only shrinks them, by ``(1 - lr_t · weight_decay)`` per step whatever the shuffling;
-  StepLR sets ``lr_t`` per epoch. Its returned weights must be exactly ``decay_factor(...)`` times the ones the
-  grader sent. (Inputs all 0 did the same, but a ``train`` could tell them from training data and decay only then.)
+- weight decay and the schedule: on the separable problem every weight gets a loss gradient, and the grader
+  computes every path plain SGD with weight decay and StepLR can take whatever the shuffling
+  (``grader.course.lab.decay``): each returned column must end one of them. (A probe on which one hidden unit stays
+  silent, used before, let a ``train`` decay only the weights that got no gradient, and pass.)
 - predict: the labels must be the argmax of the grader's own eval-mode forward of the weights it sent, on two
   calls (the model handed over in train mode each time, torch's global generator in another state): dropout
   left active shows as wrong labels. Whether gradients were recorded cannot be seen from outside the worker's
@@ -20,7 +19,6 @@ from the rules themselves (never a run of reference code):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -30,80 +28,37 @@ from grader.checks.accuracy import mlp_logits
 from grader.checks.base import Context, Verdict
 from grader.checks.compare import as_numeric
 from grader.checks.judge import outcome_failure, stated
+from grader.course.lab import decay
 from grader.course.lab.kinds.training import weights_after
-from grader.course.lab.models import default_init, mixed_weights, plain_spec
-from grader.course.lab.rules import (
-    DROPS_LAST_BATCH,
-    FORGOT_EVAL,
-    RETURNS_SCORES,
-    SCHEDULER_IGNORED,
-    SCHEDULER_PER_BATCH,
-    WEIGHT_DECAY_IGNORED,
-)
+from grader.course.lab.models import mixed_weights, plain_spec
+from grader.course.lab.rules import FORGOT_EVAL, RETURNS_SCORES, named
+from grader.course.lab.separable import draw_separable
 from grader.protocol.outcomes import Returned
 
 
-def decay_factor(epochs: int, n: int, batch_size: int, lr: float, weight_decay: float, step_size: int | None,
-                 gamma: float, *, per_batch: bool = False, drop_last: bool = False, schedule: bool = True) -> float:
-    """How much plain SGD with ``weight_decay`` shrinks a weight whose loss gradient is exactly 0:
-    ``(1 - lr_t · weight_decay)`` per step, with StepLR's ``lr_t = lr · gamma^(epoch // step_size)``."""
-    batches = n // batch_size if drop_last else math.ceil(n / batch_size)
-    factor, step = 1.0, 0
-    for epoch in range(epochs):
-        for _ in range(batches):
-            k = ((step if per_batch else epoch) // step_size) if step_size and schedule else 0
-            factor *= 1.0 - lr * gamma**k * weight_decay
-            step += 1
-    return factor
-
-
-MARGIN = 0.05  # how far below 0 the silent unit's pre-activation stays on every input (float32 rounds far less)
-
-
-def silent_unit_inputs(weights: list, unit: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` rows of N(0, 1) inputs (float32), each on which hidden ``unit`` of the first layer would activate
-    reflected across that unit's hyperplane, so its pre-activation is at most ``-MARGIN`` on every row."""
-    w, b = weights[0][0][unit].astype(np.float64), float(weights[0][1][unit])
-    X = rng.normal(0.0, 1.0, (n, w.size))
-    above = X @ w + b + MARGIN  # > 0 where the unit is not silent enough
-    X -= np.outer(2.0 * np.maximum(above, 0.0) / (w @ w), w)
-    X = X.astype(np.float32)
-    if not np.all(X.astype(np.float64) @ w + b <= -MARGIN / 2):  # float32 moved a row across: a grader bug
-        raise ArithmeticError("the silent unit's inputs did not stay on its negative side")
-    return X
-
-
-def weight_decay(ctx: Context, *, n: int, sizes: list[int], kwargs: dict) -> Verdict:
-    """On inputs where one hidden unit never activates, that unit's incoming weights must end at exactly
-    ``decay_factor(...)`` times the grader's."""
-    factor_of = {"epochs": kwargs["epochs"], "n": n, "batch_size": kwargs["batch_size"], "lr": kwargs["lr"],
-                 "weight_decay": kwargs["weight_decay"], "step_size": kwargs.get("step_size"),
-                 "gamma": kwargs.get("gamma", 0.1)}
-    expected = decay_factor(**factor_of)
-    wrong = {WEIGHT_DECAY_IGNORED: 1.0, SCHEDULER_PER_BATCH: decay_factor(**factor_of, per_batch=True),
-             SCHEDULER_IGNORED: decay_factor(**factor_of, schedule=False),
-             DROPS_LAST_BATCH: decay_factor(**factor_of, drop_last=True)}
-    y = ctx.rng.integers(0, sizes[-1], n)
-    weights = default_init(sizes, ctx.rng)
-    unit = int(ctx.rng.integers(sizes[1]))
-    X = silent_unit_inputs(weights, unit, n, ctx.rng)
-    outcome = ctx.procedure("lab_train", X=X, y=y, spec=plain_spec(sizes),
-                            weights=weights, torch_seed=int(ctx.rng.integers(2**31)),
+def weight_decay(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) -> Verdict:
+    """``train(**kwargs)`` on a draw of the separable problem must end every column of the weights on one of plain
+    SGD's paths with weight decay and StepLR (``grader.course.lab.decay``); a known mistake's paths name it."""
+    known = decay.rules(n, kwargs)
+    problem = draw_separable(ctx.rng, n, classes, scale)
+    outcome = ctx.procedure("lab_train", X=problem.X(), y=problem.y, spec=problem.spec(), weights=problem.weights(),
+                            torch_seed=int(ctx.rng.integers(2**31)),
                             kwargs={**kwargs, "seed": int(ctx.rng.integers(2**31))})
     if not isinstance(outcome, Returned):
         return outcome_failure(outcome, "train")
-    trained, _, problem = weights_after(outcome.value, sizes, ctx.hidden)
+    trained, _, problem_text = weights_after(outcome.value, [n, classes], ctx.hidden)
     if trained is None:
-        return stated("train", problem)
-    before, after = weights[0][0][unit].astype(np.float64), trained[0][0][unit]
-    if np.allclose(after, expected * before, rtol=1e-4, atol=1e-7):
+        return stated("train", problem_text)
+    W = trained[0][0]
+
+    def finals(mistake: str) -> np.ndarray:
+        return ctx.expected(f"finals{mistake}", lambda: decay.decayed_finals(problem, known[mistake]))
+
+    if decay.follows(W, finals("")):
         return Verdict.ok()
-    ratio = float(np.sum(after * before) / np.sum(before * before))
-    mistake = next((m for m, f in wrong.items() if abs(ratio - f) <= 1e-4 * max(f, 1e-3) and
-                    abs(f - expected) > 1e-3 * expected), None)
-    numbers = "" if ctx.hidden else f" (expected a factor {expected:.4f}, got {ratio:.4f})"
-    return stated("train", "weights that get no loss gradient should shrink by (1 - lr·weight_decay) at "
-                  f"every SGD step{numbers}", mistake)
+    mistake = next((named(m) for m in known if m and decay.follows(W, finals(m))), None)
+    return stated("train", "every SGD step should move each weight by -lr·(its loss gradient + weight_decay · the "
+                  "weight), with StepLR's lr set once per epoch and every sample used once per epoch", mistake)
 
 
 def predict_payload(rng: np.random.Generator, sizes: list[int], N: int, p: float) -> dict[str, Any]:
