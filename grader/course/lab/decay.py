@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from grader.course.lab.rules import DROPS_LAST_BATCH, SCHEDULER_IGNORED, SCHEDULER_PER_BATCH, WEIGHT_DECAY_IGNORED
-from grader.course.lab.separable import TOLERANCE, Separable, _cross_entropy
+from grader.course.lab.separable import TOLERANCE, Separable, cross_entropy
 
 MAX_PATHS = 256  # nb^E: a check's batches and epochs are chosen to keep the grader's work small
 
@@ -77,7 +77,7 @@ def decayed_finals(problem: Separable, rule: Rule) -> np.ndarray:
         for s in range(nb):
             if not rule.rates[e, s]:
                 continue
-            _, grad = _cross_entropy(problem.scale * U, problem.y)
+            _, grad = cross_entropy(problem.scale * U, problem.y)
             taken = (positions[:, e] == s)[:, None, None] * (problem.scale / rule.sizes[s] if rule.sizes[s] else 0.0)
             U -= rule.rates[e, s] * (rule.weight_decay * U + taken * grad)
     return U

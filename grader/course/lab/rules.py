@@ -33,6 +33,12 @@ LOSSES_NOT_MEAN = Mistake("losses_not_mean", "losses[e] is the MEAN per-sample l
                           "batches")
 LOSSES_AFTER_EPOCH = Mistake("losses_after_epoch", "losses[e] averages the losses of the batches as they were "
                              "computed during epoch e, not a loss evaluated after the epoch")
+LOSSES_UNWEIGHTED = Mistake("losses_unweighted", "weight each batch's mean loss by its size (loss.item() * "
+                            "len(batch)) and divide the total by N: a plain mean of the batch means counts the last, "
+                            "smaller batch as much as a full one")
+NOT_SHUFFLED = Mistake("train_not_shuffled", "shuffle the samples anew every epoch, in the order of "
+                       "torch.randperm(N, generator=g) with g = torch.Generator().manual_seed(seed) made once before "
+                       "training")
 NOT_REPRODUCIBLE = Mistake("train_not_reproducible", "draw the shuffling from torch.Generator().manual_seed(seed), "
                            "made once before training")
 
@@ -42,7 +48,8 @@ FORGOT_EVAL = Mistake("predict_forgot_eval", "call model.eval() in predict: the 
 BUILD_MLP = Rule("build_mlp", None, None, (WRONG_SIZES, BLOCK_ORDER, SOFTMAX_ON_LOGITS, P_IGNORED, ACTIVE_IN_EVAL,
                                            NOT_RESCALED))
 TRAIN = Rule("train", None, None, (WEIGHT_DECAY_IGNORED, SCHEDULER_PER_BATCH, SCHEDULER_IGNORED, DROPS_LAST_BATCH,
-                                   LOSSES_NOT_MEAN, LOSSES_AFTER_EPOCH, NOT_REPRODUCIBLE))
+                                   LOSSES_NOT_MEAN, LOSSES_AFTER_EPOCH, LOSSES_UNWEIGHTED, NOT_REPRODUCIBLE,
+                                   NOT_SHUFFLED))
 RETURNS_SCORES = Mistake("predict_returns_scores", "return one label per row, the argmax over the classes "
                          "(logits.argmax(dim=1)), not the logits or probabilities themselves")
 PREDICT = Rule("predict", None, None, (FORGOT_EVAL, RETURNS_SCORES))

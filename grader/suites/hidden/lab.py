@@ -45,6 +45,18 @@ CHECKS = [
     TRAIN.check("lab.train.hidden.reproducible", "lab_reproducible", 1, n=60, classes=3, scale=2.0,
                 kwargs={"epochs": 5, "lr": 0.5, "batch_size": 16}, timeout=60.0,
                 description="the same seed twice, in fresh processes, gives the same SGD run"),
+    # N = 52 = 3·16 + 4: a last batch of 4. In epoch 0 every sample's loss is taken at W0, so losses[0] is the mean of
+    # the 52 losses at W0 whatever the shuffling; 19 of the 52 start confidently wrong (draw_two_level), which keeps
+    # that mean clear of the mean of any 4 samples. Over the draws np.random.default_rng(s), s < 1000, of this problem
+    # (tolerance: separable.TOLERANCE, relative): a plain mean of the 4 batch means is at least 390 tolerances (0.037)
+    # from losses[0] whichever 4 samples make the last batch, the loss after epoch 0 (losses_after_epoch) at least
+    # 730, and the two at least 220 from each other; the weights of index order (the last 4 samples in the last
+    # batch in every epoch, the others never) are at least 120 of genuine's tolerances from any other path's. A
+    # train that shuffles shows index order with probability C(52, 4)^-1 = 3.7e-6 if it reuses one permutation, and
+    # C(52, 4)^-4 if it draws one per epoch.
+    TRAIN.check("lab.train.hidden.partial_losses", "lab_partial_losses", 1, n=52, classes=3, scale=2.0, wrong=19,
+                kwargs={"epochs": 4, "lr": 0.5, "batch_size": 16}, timeout=60.0,
+                description="N not a multiple of batch_size: each batch's loss weighted by its size, samples shuffled"),
     TRAIN.check("lab.train.hidden.partial_batch", "lab_weight_decay", 1, n=30, classes=3, scale=2.0,
                 kwargs={"epochs": 2, "lr": 0.3, "batch_size": 8, "weight_decay": 0.3}, timeout=60.0,
                 description="N not a multiple of batch_size: the last, smaller batch is a step too"),

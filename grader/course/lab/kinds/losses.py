@@ -11,6 +11,10 @@ return ``[1.0, 0.9, ...]`` twice). On the separable problem the grader computes 
   run must be a genuine SGD run (every column of the weights at the end of one of its possible paths, which
   depend on which epochs put a sample in the last, partial batch); only then does their agreement say something,
   and the grader compares the two in its own process.
+- partial losses: with a last, smaller batch (``draw_two_level``'s problem), ``losses[0]`` is still a fixed number
+  (every sample's loss in epoch 0 is taken at W0), which a plain mean of the batch means misses; each later loss
+  must lie in the range the possible paths allow; and the returned weights must not show the samples taken in
+  index order every epoch (``separable.in_index_order``).
 """
 
 from __future__ import annotations
@@ -20,12 +24,32 @@ import numpy as np
 from grader.checks.base import Context, Verdict
 from grader.checks.judge import outcome_failure, stated
 from grader.course.lab.kinds.training import weights_after
-from grader.course.lab.rules import NOT_REPRODUCIBLE, named
-from grader.course.lab.separable import Separable, close, draw_separable, epoch_rates, expected_losses, genuine
+from grader.course.lab.rules import NOT_REPRODUCIBLE, NOT_SHUFFLED, named
+from grader.course.lab.separable import (
+    Separable,
+    between,
+    close,
+    draw_separable,
+    draw_two_level,
+    epoch0_mistakes,
+    epoch_bounds,
+    epoch_rates,
+    expected_losses,
+    genuine,
+    in_index_order,
+    matching_paths,
+    near_any,
+)
 from grader.protocol.outcomes import Returned
 
 NOT_SGD = ("the weights after training are not those of plain SGD (torch.optim.SGD with lr, no momentum) on the "
            "cross-entropy, every sample once per epoch in minibatches of batch_size")
+
+
+def _should_be(epoch: str) -> str:
+    """What ``losses[epoch]`` should be, in words."""
+    return f"losses[{epoch}] should be the mean of the per-sample losses seen during epoch {epoch}, each batch's " \
+        "loss weighted by its size"
 
 
 def _train(ctx: Context, problem: Separable, kwargs: dict, seed: int, torch_seed: int
@@ -59,8 +83,7 @@ def losses(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) ->
         return stated("train", f"it should return one loss per epoch{got}")
     mistake = next((m for m, v in expected.items() if m and close(returned, v)), "")
     why = "" if genuine(problem, W, rates, kwargs["batch_size"]) else f"; besides, {NOT_SGD}"
-    return stated("train", "losses[e] should be the mean of the per-sample losses seen during epoch e, each batch's "
-                  f"loss weighted by its size{why}", named(mistake))
+    return stated("train", f"{_should_be('e')}{why}", named(mistake))
 
 
 def reproducible(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) -> Verdict:
@@ -83,3 +106,34 @@ def reproducible(ctx: Context, *, n: int, classes: int, scale: float, kwargs: di
             np.allclose(losses1, losses2, rtol=1e-6, atol=0):
         return Verdict.ok()
     return stated("train", "two runs with the same seed from the same weights differ", NOT_REPRODUCIBLE)
+
+
+def partial_losses(ctx: Context, *, n: int, classes: int, scale: float, wrong: int, kwargs: dict) -> Verdict:
+    """``batch_size`` not dividing n, on ``draw_two_level``'s problem: one loss per epoch; a genuine SGD run;
+    ``losses[0]`` the mean loss at W0 and every later ``losses[e]`` within ``epoch_bounds``; and the samples
+    shuffled, that is, the weights not those of index order in every epoch (``in_index_order``)."""
+    batch_size = kwargs["batch_size"]
+    if n % batch_size == 0:
+        raise ValueError("the partial losses check needs batch_size not to divide n")
+    rates = epoch_rates(kwargs["epochs"], kwargs["lr"], kwargs.get("step_size"), kwargs.get("gamma", 0.1))
+    problem = draw_two_level(ctx.rng, n, classes, scale, wrong)
+    result = _train(ctx, problem, kwargs, int(ctx.rng.integers(2**31)), int(ctx.rng.integers(2**31)))
+    if isinstance(result, Verdict):
+        return result
+    W, returned = result
+    if returned.shape != rates.shape:
+        return stated("train", "it should return one loss per epoch", problem="length")
+    sizes, matches = matching_paths(problem, W, rates, batch_size)
+    if not np.all(matches.any(axis=0)):
+        return stated("train", NOT_SGD)
+    lo, hi = epoch_bounds(problem, rates, batch_size)
+    if not between(returned[:1], lo[:1], hi[:1]):
+        mistake = next((m for m, values in epoch0_mistakes(problem, rates, batch_size).items()
+                        if near_any(returned[0], values)), "")
+        return stated("train", f"{_should_be('0')} (the last batch is smaller)", named(mistake), problem="values")
+    if not between(returned, lo, hi):
+        return stated("train", _should_be("e"), problem="values")
+    if in_index_order(sizes, matches, batch_size):
+        return stated("train", "the samples were not shuffled: the same last samples made the last, smaller batch "
+                      "in every epoch", NOT_SHUFFLED)
+    return Verdict.ok()
