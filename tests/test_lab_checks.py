@@ -23,12 +23,7 @@ lab = importlib.import_module("reference.mlp_lab")
 SECRET = "test-secret"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def separable_run(seed: int, train=lab.train, n=60, batch_size=16, epochs=5, lr=0.5, **kwargs):

@@ -25,12 +25,7 @@ STUB_ARGS = {
 STUB_KWARGS = {"train": {"epochs": 1, "lr": 0.1, "batch_size": 2}}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def graded_cells(path: Path) -> list:

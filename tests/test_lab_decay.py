@@ -47,12 +47,7 @@ def sgd(problem, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, ga
 CHECKS = [c for c in load_checks("lab", include_hidden=True) if c.kind == "lab_weight_decay"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)

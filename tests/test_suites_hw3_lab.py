@@ -28,13 +28,7 @@ SLOW_KINDS = tuple(name for name, kind in KINDS.items() if kind.category == "acc
 LEAKS = ("e.g.", "expected a factor", "full marks from", "over epochs", "expected (", "sizes are", "they have p")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class Recording:
