@@ -409,6 +409,29 @@ class GradientOnce(_Net):
 
 class Plain(_Net):
     pass
+
+
+class DetachedInTraining(_Net):
+    """Right in eval mode; in train mode its output leaves the graph."""
+
+    def forward(self, x):
+        out = self.net(x)
+        return out.detach() if self.training else out
+
+
+class DetachedDropout(nn.Dropout):
+    """Drops units right, but its output leaves the graph."""
+
+    def forward(self, x):
+        return super().forward(x).detach()
+
+
+class WithNumpyDropout(_Net):
+    """A net whose dropout goes through numpy in train mode, whatever p."""
+
+    def __init__(self, in_features, hidden_sizes, n_classes, p_dropout=0.0):
+        super().__init__(in_features, hidden_sizes, n_classes, p_dropout)
+        self.net = nn.Sequential(*(NumpyDropout(p_dropout) if isinstance(m, nn.Dropout) else m for m in self.net))
 '''
 
 
@@ -418,7 +441,8 @@ def _lab_module(source: str) -> types.ModuleType:
     return module
 
 
-@pytest.mark.parametrize(("dropout", "passes"), [("NumpyDropout", False), ("nn.Dropout", True)])
+@pytest.mark.parametrize(("dropout", "passes"), [("NumpyDropout", False), ("DetachedDropout", False),
+                                              ("nn.Dropout", True)])
 def test_a_train_mode_forward_outside_torch_fails_the_dropout_checks(dropout: str, passes: bool) -> None:
     from grader.course.lab.kinds.build import dropout_payload, judge_build
     from grader.worker.lab_procedures import build
@@ -432,9 +456,21 @@ def test_a_train_mode_forward_outside_torch_fails_the_dropout_checks(dropout: st
         assert passes or "does not pass the gradient back" in verdict.message
 
 
+def test_a_train_mode_output_without_any_gradient_fails_the_dropout_checks() -> None:
+    from grader.course.lab.kinds.build import dropout_payload, judge_build
+    from grader.worker.lab_procedures import build
+
+    module = _lab_module(UNTRAINABLE + "\nbuild_mlp = DetachedInTraining\n")
+    payload = dropout_payload(np.random.default_rng(7), *DROPOUT_PAYLOADS[0.5])
+    verdict = judge_build(build(module, payload), payload, "train_dropout", hidden=True)
+    assert verdict.status == "fail" and "does not pass the gradient back" in verdict.message
+
+
 @pytest.mark.parametrize(("model", "problem"), [
     ("Plain", ""), ("HandsOutCopies", "model.parameters() should yield the layers' own parameters"),
     ("GradientOnce", "get the gradient of its output once only"),
+    ("DetachedInTraining", "do not get the gradient of its output"),
+    ("WithNumpyDropout", "do not get the gradient of its output"),  # in train mode even at p 0
 ])
 def test_a_model_an_optimiser_cannot_train_fails_the_gradient_probe(model: str, problem: str) -> None:
     from grader.course.lab.kinds.training import gradient_probe, gradient_problem

@@ -112,7 +112,7 @@ def build(module: ModuleType, payload: Payload) -> Payload:
     fit ``shapes``: ``initial`` (their values as built, in that order), ``eval`` (two eval-mode outputs on ``X``,
     under different states of torch's global generator) and ``train`` (two train-mode outputs on ``X_train``, under
     two more states); with ``upstream`` (an array shaped like the output on ``X``), ``gradients``: each parameter's
-    gradient of ``sum(model(X) * upstream)`` in eval mode, in ``shapes``' order (zeros for one that got none; None
+    gradient of ``sum(model(X) * upstream)`` in train mode, in ``shapes``' order (zeros for one that got none; None
     when the output carries no gradient at all); with ``step_lr`` too, ``stepped``: the parameters after one
     ``torch.optim.SGD(model.parameters(), lr=step_lr)`` step on those gradients, and ``gradients_again``: the same
     gradients once more, the loaded weights put back; with ``upstream_train``, ``train_gradients``: each train-mode
@@ -146,8 +146,9 @@ def build(module: ModuleType, payload: Payload) -> Payload:
             _seed(seed + k)
             report["eval"].append(_forward(model, X.clone(), "eval mode"))
         if payload.get("upstream") is not None:
+            model.train()  # the mode a training loop runs it in
             upstream = np.asarray(payload["upstream"])
-            report["gradients"] = _gradients(model, params, X, upstream, "eval mode")[1]
+            report["gradients"] = _gradients(model, params, X, upstream, "train mode")[1]
             if payload.get("step_lr") is not None:
                 report.update(_stepped(model, params, X, upstream, float(payload["step_lr"]), payload["weights"]))
     if payload.get("X_train") is not None:
@@ -197,7 +198,7 @@ def _stepped(model: Any, params: list, X: Any, upstream: np.ndarray, lr: float, 
     with torch.no_grad():
         for p, value in zip(params, weights, strict=True):
             p.copy_(torch.as_tensor(np.asarray(value), dtype=p.dtype))
-    return {"stepped": stepped, "gradients_again": _gradients(model, params, X, upstream, "eval mode")[1]}
+    return {"stepped": stepped, "gradients_again": _gradients(model, params, X, upstream, "train mode")[1]}
 
 
 @functools.cache

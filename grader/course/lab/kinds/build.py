@@ -160,15 +160,14 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
 
 def train_gradient_problem(reported: Any, train: list[np.ndarray], weights: list, d: Payload) -> str:
     """The problem with the gradients of the train-mode passes (``train``'s outputs, ``d`` a ``dropout_payload``),
-    or "": the first layer's must be ``first_layer_gradients`` under the mask each pass's own output shows. A pass
-    whose output carries no gradient at all is left to ``build_mlp``'s trains check, which charges it."""
-    if not isinstance(reported, list) or len(reported) != len(train):
-        return ""
+    or "": the first layer's must be ``first_layer_gradients`` under the mask each pass's own output shows (an
+    output that carries no gradient at all has none)."""
     p = d["p_dropout"] or 0.0
-    for grads, out in zip(reported, train, strict=True):
+    passes = reported if isinstance(reported, list) and len(reported) == len(train) else [None] * len(train)
+    for grads, out in zip(passes, train, strict=True):
         got = all_numeric(grads[:2]) if isinstance(grads, list) else None
         wanted = first_layer_gradients(weights, d["X_train"], out, p, d["upstream_train"])
-        if grads is not None and (got is None or compare(got, wanted, rtol=FLOAT32_RTOL) is not None):
+        if got is None or compare(got, wanted, rtol=FLOAT32_RTOL) is not None:
             return "in train mode its output does not pass the gradient back through the units dropout kept to " \
                 "the layer before (is part of the forward computed outside torch, in numpy say, or detached?)"
     return ""

@@ -105,7 +105,7 @@ def trains_payload(rng: np.random.Generator, task: AccuracyTask, hidden: list[in
     a model whose parameters get no gradient cannot be trained, however right its outputs."""
     d = draw(task, rng)
     sizes = [d.X_train.shape[1], *hidden, int(d.y_train.max()) + 1]
-    return {"in_features": sizes[0], "hidden_sizes": hidden, "n_classes": sizes[-1], "p_dropout": None,
+    return {"in_features": sizes[0], "hidden_sizes": hidden, "n_classes": sizes[-1], "p_dropout": 0.0,
             "shapes": param_shapes(sizes), "seed": d.init_seed, **gradient_probe(sizes, rng),
             "held": Held(task, sizes, d.X_train.astype(np.float32), d.y_train, d.X_test, d.y_test,
                          {**fit, "seed": d.train_seed})}
@@ -119,7 +119,8 @@ STEP_LR = 0.05  # the probe's SGD step: each weight moves by far more than float
 def gradient_probe(sizes: list[int], rng: np.random.Generator) -> dict[str, Any]:
     """The grader's weights (``mixed_weights``), inputs on which no hidden unit sits near its kink, and an
     upstream gradient: ``lab_build`` loads the weights and returns the parameters' gradients of
-    ``sum(model(X) * upstream)`` in eval mode (``gradients``), which must be ``mlp_gradients``'; then the
+    ``sum(model(X) * upstream)`` in train mode with ``p_dropout`` 0 (``gradients``), which must be
+    ``mlp_gradients``' (a model that breaks its graph in training only fails too); then the
     parameters after one SGD step of ``step_lr`` on ``model.parameters()`` and the gradients once more from the
     loaded weights (``gradient_problem``)."""
     weights = mixed_weights(sizes, rng)
