@@ -317,13 +317,15 @@ class OwnGeneratorDropout(_Masked):
     def keep(self, x):
         return torch.rand(x.shape, generator=self.generator) >= self.p
 '''
-# the suites' two train-mode dropout payloads (lab.build_mlp.public.train_dropout, .hidden.train_dropout_high_p)
-DROPOUT_PAYLOADS = {0.5: (3, 16, 0.5, 256), 0.9: (3, 20, 0.9, 200)}
+# the suites' two train-mode dropout payloads (lab.build_mlp.public.train_dropout, .hidden.train_dropout_high_p):
+# (in_features, hidden, p, N[, blocks]), and the share of entries dropped, 1 - (1 - p)^blocks
+DROPOUT_PAYLOADS = {"public": (3, 16, 0.5, 256), "hidden": (3, 20, 0.7, 300, 2)}
+DROPPED = {"public": 0.5, "hidden": 1 - 0.3**2}
 
 
 @pytest.mark.parametrize(("dropout", "fails_at"), [
-    ("UnitMaskDropout", {0.5, 0.9}), ("RowMaskDropout", {0.5, 0.9}), ("FlippingDropout", {0.5, 0.9}),
-    ("CounterDropout", {0.5}),  # at p 0.9 its two masks agree about as often as independent ones would
+    ("UnitMaskDropout", {"public", "hidden"}), ("RowMaskDropout", {"public", "hidden"}),
+    ("FlippingDropout", {"public", "hidden"}), ("CounterDropout", {"public", "hidden"}),
     ("OwnGeneratorDropout", set()), ("nn.Dropout", set()),
 ])
 def test_dropout_must_drop_each_entry_independently_and_afresh(dropout: str, fails_at: set) -> None:
@@ -338,10 +340,10 @@ def test_dropout_must_drop_each_entry_independently_and_afresh(dropout: str, fai
         assert (verdict.status == "fail") == (p in fails_at), (p, verdict.message)
 
 
-@pytest.mark.parametrize("p", sorted(DROPOUT_PAYLOADS))
-def test_torchs_dropout_passes_the_independence_tests(p: float) -> None:
-    _, H, _, N = DROPOUT_PAYLOADS[p]
-    ones = torch.ones(N, H)
+@pytest.mark.parametrize("suite", sorted(DROPOUT_PAYLOADS))
+def test_torchs_dropout_passes_the_independence_tests(suite: str) -> None:
+    _, H, _, N, *_ = DROPOUT_PAYLOADS[suite]
+    p, ones = DROPPED[suite], torch.ones(N, H)
     for seed in range(300):
         torch.manual_seed(seed)
         masks = [(torch.nn.functional.dropout(ones, p, training=True) == 0).numpy() for _ in range(2)]
@@ -448,7 +450,7 @@ def test_a_train_mode_forward_outside_torch_fails_the_dropout_checks(dropout: st
     from grader.worker.lab_procedures import build
 
     module = _lab_module(UNTRAINABLE + build_with(dropout))
-    for aspect, args in [("train_dropout", DROPOUT_PAYLOADS[0.5]), ("train_dropout", DROPOUT_PAYLOADS[0.9]),
+    for aspect, args in [("train_dropout", DROPOUT_PAYLOADS["public"]), ("train_dropout", DROPOUT_PAYLOADS["hidden"]),
                          ("no_dropout", (2, 8, None, 128))]:
         payload = dropout_payload(np.random.default_rng(7), *args)
         verdict = judge_build(build(module, payload), payload, aspect, hidden=True)
@@ -461,9 +463,31 @@ def test_a_train_mode_output_without_any_gradient_fails_the_dropout_checks() -> 
     from grader.worker.lab_procedures import build
 
     module = _lab_module(UNTRAINABLE + "\nbuild_mlp = DetachedInTraining\n")
-    payload = dropout_payload(np.random.default_rng(7), *DROPOUT_PAYLOADS[0.5])
+    payload = dropout_payload(np.random.default_rng(7), *DROPOUT_PAYLOADS["public"])
     verdict = judge_build(build(module, payload), payload, "train_dropout", hidden=True)
     assert verdict.status == "fail" and "does not pass the gradient back" in verdict.message
+
+
+ONE_DROPOUT = '''
+def build_mlp(in_features, hidden_sizes, n_classes, p_dropout=0.0):
+    layers, previous = [], in_features
+    for h in hidden_sizes:
+        layers += [nn.Linear(previous, h), nn.ReLU()]
+        previous = h
+    return nn.Sequential(*layers, nn.Dropout(p_dropout), nn.Linear(previous, n_classes))  # one dropout, at the end
+'''
+
+
+def test_one_dropout_for_several_hidden_blocks_is_named() -> None:
+    from grader.course.lab.kinds.build import dropout_payload, judge_build
+    from grader.worker.lab_procedures import build
+
+    module = _lab_module("import torch\nfrom torch import nn\n" + ONE_DROPOUT)
+    verdicts = {suite: judge_build(build(module, payload), payload, "train_dropout", hidden=True)
+                for suite, payload in ((s, dropout_payload(np.random.default_rng(9), *a))
+                                       for s, a in DROPOUT_PAYLOADS.items())}
+    assert verdicts["public"].status == "pass"  # one hidden block: one dropout is right
+    assert verdicts["hidden"].status == "fail" and verdicts["hidden"].mistake == "build_block_order"
 
 
 @pytest.mark.parametrize(("model", "problem"), [

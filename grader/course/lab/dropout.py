@@ -2,7 +2,9 @@
 
 With ``unit_revealing_weights`` the eval-mode output ``h`` (N, H) holds the hidden units themselves, all at least
 0.5. Inverted dropout makes the train-mode entry ``0`` where the unit was dropped and exactly ``h / (1 - p)``
-where it was kept, each unit dropped independently with probability p. So from the output alone:
+where it was kept, each unit dropped independently with probability p (with B hidden blocks, each ending in its
+own Dropout(p), and identity layers between them, an entry is kept only if every block keeps it: all below holds
+with 1 - (1 - p)^B for p). So from the output alone:
 
 - the rescale is checked exactly: every entry is 0 or h / (1 - p) (float32 precision);
 - the drop rate is checked statistically: the share of zeros among the n = N·H entries is a mean of n i.i.d.
@@ -81,12 +83,15 @@ def independence_problem(dropped: list[np.ndarray], p: float) -> str:
 
 def first_layer_gradients(weights: list, X: np.ndarray, out: np.ndarray, p: float, upstream: np.ndarray
                           ) -> list[np.ndarray]:
-    """``[dW1, db1]`` of ``sum(out * upstream)`` for ``Linear(D, H) -> ReLU -> Dropout(p) -> Linear(H, C)`` under
-    ``weights`` (unit-revealing: every pre-activation positive, the last layer the identity), with the mask the
-    train-mode output ``out`` (N, H) shows: S = (out ≠ 0) / (1 - p), Z = X W1ᵀ + b1, dZ = (G W2) ⊙ S ⊙ [Z > 0],
-    dW1 = dZᵀ X, db1 = Σ dZ (G the upstream, N × C). With the identity last, a ReLU after it leaves these alone."""
-    (W1, b1), (W2, _) = [[np.asarray(a, np.float64) for a in layer] for layer in weights]
-    X = np.asarray(X, np.float64)
+    """``[dW1, db1]`` of ``sum(out * upstream)`` for ``Linear(D, H) -> ReLU -> Dropout -> ...`` under the
+    unit-revealing ``weights`` (every first pre-activation positive, every later layer the identity), with the mask
+    the train-mode output ``out`` (N, H) shows, ``p`` the share of entries dropped: S = (out ≠ 0) / (1 - p),
+    Z = X W1ᵀ + b1, dZ = (G W_last ⋯ W2) ⊙ S ⊙ [Z > 0], dW1 = dZᵀ X, db1 = Σ dZ (G the upstream, N × C). A ReLU
+    after the identity layers leaves these alone."""
+    (W1, b1), *later = [[np.asarray(a, np.float64) for a in layer] for layer in weights]
+    X, back = np.asarray(X, np.float64), np.asarray(upstream, np.float64)
+    for W, _ in reversed(later):
+        back = back @ W
     Z = X @ W1.T + b1
-    dZ = (np.asarray(upstream, np.float64) @ W2) * (np.abs(out) > ZERO) / (1.0 - p) * (Z > 0)
+    dZ = back * (np.abs(out) > ZERO) / (1.0 - p) * (Z > 0)
     return [dZ.T @ X, dZ.sum(axis=0)]

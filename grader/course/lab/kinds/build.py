@@ -48,14 +48,16 @@ def build_payload(rng: np.random.Generator, in_features: int, hidden: list[int],
             "X": rng.standard_normal((N, in_features)).astype(np.float32), "seed": int(rng.integers(2**31))}
 
 
-def dropout_payload(rng: np.random.Generator, in_features: int, hidden: int, p: float | None, N: int) -> Payload:
-    """build_mlp(in_features, [hidden], hidden[, p]) loaded with ``unit_revealing_weights``: each of the N × hidden
-    entries of the output is one hidden unit, positive, on inputs in [0, 1); run in eval and in train mode, where
-    each pass also gives its gradients of ``sum(output * upstream_train)``."""
+def dropout_payload(rng: np.random.Generator, in_features: int, hidden: int, p: float | None, N: int,
+                    blocks: int = 1) -> Payload:
+    """build_mlp(in_features, [hidden] * blocks, hidden[, p]) loaded with ``unit_revealing_weights``: each of the
+    N × hidden entries of the output is one hidden unit, positive, on inputs in [0, 1), kept only if every block's
+    dropout kept it; run in eval and in train mode, where each pass also gives its gradients of
+    ``sum(output * upstream_train)``."""
     X = rng.uniform(0.0, 1.0, (N, in_features)).astype(np.float32)
-    payload = {"in_features": in_features, "hidden_sizes": [hidden], "n_classes": hidden, "p_dropout": p,
-               "shapes": param_shapes([in_features, hidden, hidden]),
-               "weights": flat(unit_revealing_weights(in_features, hidden, rng)), "X": X, "X_train": X,
+    payload = {"in_features": in_features, "hidden_sizes": [hidden] * blocks, "n_classes": hidden, "p_dropout": p,
+               "shapes": param_shapes([in_features, *[hidden] * blocks, hidden]),
+               "weights": flat(unit_revealing_weights(in_features, hidden, rng, blocks)), "X": X, "X_train": X,
                "seed": int(rng.integers(2**31))}
     return {**payload, "upstream_train": rng.standard_normal((N, hidden)).astype(np.float32)}
 
@@ -140,15 +142,21 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
             problem, dropout_mistake = "with the default p_dropout the train-mode output differs from the output " \
                 "without dropout: the default p_dropout is 0.0", "dropout_p_ignored"
     else:
-        problem, dropout_mistake = next(((p, m) for p, m in (dropout_problem(out, expected, d["p_dropout"], hidden)
+        blocks = len(d["hidden_sizes"])
+        p_kept = 1.0 - (1.0 - d["p_dropout"]) ** blocks  # an entry is kept only if every block keeps it
+        problem, dropout_mistake = next(((p, m) for p, m in (dropout_problem(out, expected, p_kept, hidden)
                                                              for out in train) if p), ("", ""))
+        if problem and blocks > 1 and not any(dropout_problem(out, expected, d["p_dropout"], hidden)[0]
+                                              for out in train):
+            problem, dropout_mistake = "in train mode units are dropped as by one Dropout(p) only: every hidden " \
+                "block should end with its own Dropout(p_dropout)", "build_block_order"
         dropped = [np.abs(out) <= ZERO for out in train]
         if not problem and len(train) > 1 and np.array_equal(dropped[0], dropped[1]):
             # two forwards under other generator states: the same random mask twice has chance (p² + (1 - p)²)^(N·H),
             # below 1e-300 for the suites' payloads (N·H ≥ 4000)
             problem = "in train mode the same units are dropped on every forward pass: dropout should draw its " \
                 "mask at random each time"
-        problem = problem or independence_problem(dropped, d["p_dropout"])
+        problem = problem or independence_problem(dropped, p_kept)
     if not problem and d.get("upstream_train") is not None:
         problem = train_gradient_problem(report.get("train_gradients"), train, weights, d)
     if not problem:
@@ -162,7 +170,7 @@ def train_gradient_problem(reported: Any, train: list[np.ndarray], weights: list
     """The problem with the gradients of the train-mode passes (``train``'s outputs, ``d`` a ``dropout_payload``),
     or "": the first layer's must be ``first_layer_gradients`` under the mask each pass's own output shows (an
     output that carries no gradient at all has none)."""
-    p = d["p_dropout"] or 0.0
+    p = 1.0 - (1.0 - (d["p_dropout"] or 0.0)) ** len(d["hidden_sizes"])
     passes = reported if isinstance(reported, list) and len(reported) == len(train) else [None] * len(train)
     for grads, out in zip(passes, train, strict=True):
         got = all_numeric(grads[:2]) if isinstance(grads, list) else None
