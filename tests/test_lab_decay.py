@@ -53,22 +53,22 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
 def test_plain_sgd_with_decay_follows_one_of_the_paths_and_each_mistake_its_own(check) -> None:
     n, kwargs = check.params["n"], check.params["kwargs"]
-    rules = decay.rules(n, kwargs)
+    steppings = decay.steppings(n, kwargs)
     for seed in range(8):
         problem = draw_separable(np.random.default_rng(seed), n, check.params["classes"], check.params["scale"])
-        finals = {m: decay.decayed_finals(problem, rule) for m, rule in rules.items()}
+        finals = {m: decay.decayed_finals(problem, s) for m, s in steppings.items()}
         assert decay.follows(sgd(problem, **kwargs, seed=seed), finals[""]), seed
-        for mistake in (m for m in rules if m):
+        for mistake in (m for m in steppings if m):
             W = sgd(problem, **kwargs, seed=seed, mistake=mistake)
             assert decay.follows(W, finals[mistake]) and not decay.follows(W, finals[""]), (seed, mistake)
 
 
 def test_the_suites_name_every_mistake_somewhere() -> None:
-    named = {m for c in CHECKS for m in decay.rules(c.params["n"], c.params["kwargs"]) if m}
+    named = {m for c in CHECKS for m in decay.steppings(c.params["n"], c.params["kwargs"]) if m}
     assert named == {"weight_decay_ignored", "scheduler_ignored", "scheduler_per_batch", "train_drops_last_batch"}
 
 
 def test_a_check_with_too_many_paths_is_refused() -> None:
     with pytest.raises(ValueError, match="paths"):
-        decay.rules(32, {"epochs": 5, "lr": 0.5, "batch_size": 8, "weight_decay": 0.2})
+        decay.steppings(32, {"epochs": 5, "lr": 0.5, "batch_size": 8, "weight_decay": 0.2})
     assert math.ceil(32 / 8) ** 5 > decay.MAX_PATHS

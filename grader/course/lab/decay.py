@@ -24,7 +24,7 @@ from grader.course.lab.separable import TOLERANCE, Separable, cross_entropy
 MAX_PATHS = 256  # nb^E: a check's batches and epochs are chosen to keep the grader's work small
 
 
-class Rule(NamedTuple):
+class Stepping(NamedTuple):
     """How a run steps: ``rates`` (E, nb), the learning rate of every step (0: no step); ``sizes`` (nb,), each
     step's batch size (0: a batch that takes no sample's gradient); ``weight_decay``."""
 
@@ -42,8 +42,8 @@ def step_rates(epochs: int, batches: int, lr: float, step_size: int | None, gamm
     return lr * gamma ** (t // step_size) if step_size else np.full((epochs, batches), float(lr))
 
 
-def rules(n: int, kwargs: dict) -> dict[str, Rule]:
-    """The right rule ("") for ``train(**kwargs)`` on N = ``n`` samples, and those of the known mistakes that differ
+def steppings(n: int, kwargs: dict) -> dict[str, Stepping]:
+    """The right stepping ("") for ``train(**kwargs)`` on N = ``n`` samples, and those of the known mistakes that differ
     from it: weight decay ignored, the schedule ignored or stepped per batch, the last partial batch dropped."""
     batch_size, epochs, lr = kwargs["batch_size"], kwargs["epochs"], kwargs["lr"]
     step_size, gamma, wd = kwargs.get("step_size"), kwargs.get("gamma", 0.1), kwargs.get("weight_decay", 0.0)
@@ -52,34 +52,35 @@ def rules(n: int, kwargs: dict) -> dict[str, Rule]:
         raise ValueError(f"{nb} batches over {epochs} epochs make over {MAX_PATHS} paths: fewer of either")
     sizes = np.array([batch_size] * (nb - 1) + [last or batch_size], dtype=np.float64)
     rates = step_rates(epochs, nb, lr, step_size, gamma)
-    found = {"": Rule(rates, sizes, wd)}
+    found = {"": Stepping(rates, sizes, wd)}
     if wd:
-        found[WEIGHT_DECAY_IGNORED.id] = Rule(rates, sizes, 0.0)
+        found[WEIGHT_DECAY_IGNORED.id] = Stepping(rates, sizes, 0.0)
     if step_size:
-        found[SCHEDULER_IGNORED.id] = Rule(step_rates(epochs, nb, lr, None, gamma), sizes, wd)
+        found[SCHEDULER_IGNORED.id] = Stepping(step_rates(epochs, nb, lr, None, gamma), sizes, wd)
         per_batch = step_rates(epochs, nb, lr, step_size, gamma, per_batch=True)
         if not np.array_equal(per_batch, rates):
-            found[SCHEDULER_PER_BATCH.id] = Rule(per_batch, sizes, wd)
+            found[SCHEDULER_PER_BATCH.id] = Stepping(per_batch, sizes, wd)
     if last:
         dropped = rates.copy()
         dropped[:, -1] = 0.0
-        found[DROPS_LAST_BATCH.id] = Rule(dropped, np.append(sizes[:-1], 0.0), wd)
+        found[DROPS_LAST_BATCH.id] = Stepping(dropped, np.append(sizes[:-1], 0.0), wd)
     return found
 
 
-def decayed_finals(problem: Separable, rule: Rule) -> np.ndarray:
+def decayed_finals(problem: Separable, stepping: Stepping) -> np.ndarray:
     """Every path's final columns (K, N, C), K = nb^E: path k puts each sample's batch at step ``positions[k, e]``
     of epoch e (see the module docstring), in float64."""
-    epochs, nb = rule.rates.shape
+    epochs, nb = stepping.rates.shape
     positions = np.array(list(itertools.product(range(nb), repeat=epochs)))  # (K, E)
     U = np.broadcast_to(problem.W0.T.astype(np.float64), (len(positions), problem.n, problem.W0.shape[0])).copy()
     for e in range(epochs):
         for s in range(nb):
-            if not rule.rates[e, s]:
+            if not stepping.rates[e, s]:
                 continue
             _, grad = cross_entropy(problem.scale * U, problem.y)
-            taken = (positions[:, e] == s)[:, None, None] * (problem.scale / rule.sizes[s] if rule.sizes[s] else 0.0)
-            U -= rule.rates[e, s] * (rule.weight_decay * U + taken * grad)
+            size = stepping.sizes[s]
+            taken = (positions[:, e] == s)[:, None, None] * (problem.scale / size if size else 0.0)
+            U -= stepping.rates[e, s] * (stepping.weight_decay * U + taken * grad)
     return U
 
 

@@ -39,7 +39,7 @@ from grader.protocol.outcomes import Returned
 def weight_decay(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) -> Verdict:
     """``train(**kwargs)`` on a draw of the separable problem must end every column of the weights on one of plain
     SGD's paths with weight decay and StepLR (``grader.course.lab.decay``); a known mistake's paths name it."""
-    known = decay.rules(n, kwargs)
+    known = decay.steppings(n, kwargs)
     problem = draw_separable(ctx.rng, n, classes, scale)
     outcome = ctx.procedure("lab_train", X=problem.X(), y=problem.y, spec=problem.spec(), weights=problem.weights(),
                             torch_seed=int(ctx.rng.integers(2**31)),
