@@ -106,7 +106,8 @@ def unchanged(ctx: Context, *, inputs: Inputs, mistakes: Sequence[Mistake] = (),
     expected, wrongs = ctx.expected("value", expectation)
     name, parts = _labels(outputs, d)
     found = compare(outcome.value, expected, name=name, names=parts, values=False, hidden=ctx.hidden)
-    refutes = refuted(outcome.value, expected, wrongs, values=False)
+    refutes = ctx.expected("visible", lambda: visible(expected, wrongs, values=False)) if found is None else \
+        refuted(outcome.value, expected, wrongs, values=False)  # right shapes refute every mistake changing one
     shapes_excused = excuses(ctx, own, tuple(d.values()), outcome.value, shown, values=False) \
         if found is not None and own else ()
     if found is not None and not shapes_excused:
@@ -170,7 +171,7 @@ def gradient(ctx: Context, *, inputs: Inputs, call: Sequence[str] | Callable, fo
     if found is None:  # a right answer shows the mistakes that would fail this check were not made
 
         def failing() -> frozenset[str]:
-            wrongs = variants(mistakes, d, expected)
+            wrongs = ctx.expected("variants", lambda: variants(mistakes, d, expected))
             return frozenset(m.id for m, v in wrongs.items()
                              if gradient_mismatch(v, numerical, name=name, names=names) is not None)
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from grader.course.lab.rules import DROPS_LAST_BATCH, SCHEDULER_IGNORED, SCHEDULER_PER_BATCH, WEIGHT_DECAY_IGNORED
-from grader.course.lab.separable import TOLERANCE, Separable, cross_entropy
+from grader.course.lab.separable import Separable, cross_entropy, ends, epoch_rates
 
 MAX_PATHS = 256  # nb^E: a check's batches and epochs are chosen to keep the grader's work small
 
@@ -37,9 +37,9 @@ def step_rates(epochs: int, batches: int, lr: float, step_size: int | None, gamm
                per_batch: bool = False) -> np.ndarray:
     """(E, nb) StepLR rates ``lr · gamma^(t // step_size)``, t the epoch (or, ``per_batch``, the step); lr
     throughout without ``step_size``."""
-    steps = np.arange(epochs * batches).reshape(epochs, batches)
-    t = steps if per_batch else steps // batches
-    return lr * gamma ** (t // step_size) if step_size else np.full((epochs, batches), float(lr))
+    if not (per_batch and step_size):
+        return np.repeat(epoch_rates(epochs, lr, step_size, gamma)[:, None], batches, axis=1)
+    return lr * gamma ** (np.arange(epochs * batches).reshape(epochs, batches) // step_size)
 
 
 def steppings(n: int, kwargs: dict) -> dict[str, Stepping]:
@@ -86,5 +86,4 @@ def decayed_finals(problem: Separable, stepping: Stepping) -> np.ndarray:
 
 def follows(W: np.ndarray, finals: np.ndarray) -> bool:
     """Whether every column of the returned weights ``W`` (C, N) ends one of the paths ``finals`` (K, N, C)."""
-    err = np.abs(finals - np.asarray(W, np.float64).T[None]).max(axis=2)  # (K, N)
-    return bool(np.all(err.min(axis=0) <= TOLERANCE * (1.0 + np.abs(finals).max())))
+    return bool(np.all(ends(finals, W).any(axis=0)))

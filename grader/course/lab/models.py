@@ -67,9 +67,9 @@ def mixed_weights(sizes: Sequence[int], rng: np.random.Generator) -> Weights:
 def unit_revealing_weights(D: int, H: int, rng: np.random.Generator, blocks: int = 1) -> Weights:
     """Weights of ``Linear(D, H) -> ReLU -> Dropout [-> Linear(H, H) -> ReLU -> Dropout]... -> Linear(H, H)``
     (``blocks`` hidden blocks) under which each output entry IS one hidden unit: first layer W ~ U(0, 1)/D,
-    b ~ U(0.5, 1.5), so
-    on inputs in [0, 1) every pre-activation is at least 0.5 (ReLU passes it), and every later layer is the
-    identity. A unit dropped by any block then reads exactly 0 in the output and a kept one ``h / (1 - p)^blocks``."""
+    b ~ U(0.5, 1.5), so on inputs in [0, 1) every pre-activation is at least 0.5 (ReLU passes it), and every later
+    layer is the identity. A unit dropped by any block then reads exactly 0 in the output and a kept one
+    ``h / (1 - p)^blocks``."""
     identity = [np.eye(H, dtype=np.float32), np.zeros(H, np.float32)]
     return [[(rng.uniform(0.0, 1.0, (H, D)) / D).astype(np.float32), rng.uniform(0.5, 1.5, H).astype(np.float32)],
             *([a.copy() for a in identity] for _ in range(blocks))]

@@ -120,15 +120,25 @@ def batch_size_paths(n: int, batch_size: int, epochs: int) -> np.ndarray:
     return np.array(list(itertools.product(choices, repeat=epochs)), dtype=np.float64)
 
 
+def all_paths(problem: Separable, rates: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``batch_size_paths``' sizes (K, E) and, for each, ``paths``' final columns (K, N, C) and losses (K, E + 1, N)."""
+    sizes = batch_size_paths(problem.n, batch_size, len(rates))
+    return (sizes, *paths(problem, rates, sizes))
+
+
+def ends(final: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Which path each column of the returned weights ``W`` (C, N) ends within tolerance of, among the paths'
+    ``final`` columns (K, N, C): ``matches`` (K, N), ``matches[k, i]`` when column i is at the end of path k."""
+    err = np.abs(final - np.asarray(W, np.float64).T[None]).max(axis=2)  # (K, N)
+    return err <= TOLERANCE * (1.0 + np.abs(final).max())
+
+
 def matching_paths(problem: Separable, W: np.ndarray, rates: np.ndarray, batch_size: int
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """The possible paths ``sizes`` (K, E) of ``batch_size_paths`` and which of them each column of the returned
-    weights ``W`` (C, N) ends within tolerance of: ``matches`` (K, N), ``matches[k, i]`` when column i is at the end
-    of path k."""
-    sizes = batch_size_paths(problem.n, batch_size, len(rates))
-    final, _ = paths(problem, rates, sizes)
-    err = np.abs(final - np.asarray(W, np.float64).T[None]).max(axis=2)  # (K, N)
-    return sizes, err <= TOLERANCE * (1.0 + np.abs(final).max())
+    """The possible paths ``sizes`` (K, E) of ``batch_size_paths`` and which of them each column of ``W`` ends
+    (``ends``)."""
+    sizes, final, _ = all_paths(problem, rates, batch_size)
+    return sizes, ends(final, W)
 
 
 def genuine(problem: Separable, W: np.ndarray, rates: np.ndarray, batch_size: int) -> bool:
@@ -160,13 +170,17 @@ def start_losses(problem: Separable) -> np.ndarray:
     return cross_entropy(problem.scale * problem.W0.T.astype(np.float64), problem.y)[0]
 
 
-def epoch_bounds(problem: Separable, rates: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """What ``losses`` (E,) may be, epoch by epoch, whatever the shuffling: ``(lo, hi)`` (E,) each, with
-    ``lo[e] = mean_i min_k ℓ_k[e, i]`` and ``hi[e] = mean_i max_k ℓ_k[e, i]`` over the paths k of
-    ``batch_size_paths``, ``ℓ_k[e, i]`` sample i's loss at the start of epoch e on path k. Every path starts at W0,
-    so ``lo[0] = hi[0]`` is the mean of ``start_losses``."""
-    _, losses = paths(problem, rates, batch_size_paths(problem.n, batch_size, len(rates)))
+def loss_bounds(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What ``losses`` (E,) may be, epoch by epoch, whatever the shuffling, from the paths' losses ``ℓ`` (K, E + 1,
+    N) of ``all_paths``: ``(lo, hi)`` (E,) each, with ``lo[e] = mean_i min_k ℓ[k, e, i]`` and
+    ``hi[e] = mean_i max_k ℓ[k, e, i]``, ``ℓ[k, e, i]`` sample i's loss at the start of epoch e on path k. Every
+    path starts at W0, so ``lo[0] = hi[0]`` is the mean of ``start_losses``."""
     return losses[:, :-1].min(axis=0).mean(axis=1), losses[:, :-1].max(axis=0).mean(axis=1)
+
+
+def epoch_bounds(problem: Separable, rates: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``loss_bounds`` of the paths ``batch_size_paths`` gives."""
+    return loss_bounds(all_paths(problem, rates, batch_size)[2])
 
 
 def between(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:

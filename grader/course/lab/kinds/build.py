@@ -142,11 +142,10 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
             problem, dropout_mistake = "with the default p_dropout the train-mode output differs from the output " \
                 "without dropout: the default p_dropout is 0.0", "dropout_p_ignored"
     else:
-        blocks = len(d["hidden_sizes"])
-        p_kept = 1.0 - (1.0 - d["p_dropout"]) ** blocks  # an entry is kept only if every block keeps it
-        problem, dropout_mistake = next(((p, m) for p, m in (dropout_problem(out, expected, p_kept, hidden)
+        p_dropped = dropped_share(d)
+        problem, dropout_mistake = next(((p, m) for p, m in (dropout_problem(out, expected, p_dropped, hidden)
                                                              for out in train) if p), ("", ""))
-        if problem and blocks > 1 and not any(dropout_problem(out, expected, d["p_dropout"], hidden)[0]
+        if problem and len(d["hidden_sizes"]) > 1 and not any(dropout_problem(out, expected, d["p_dropout"], hidden)[0]
                                               for out in train):
             problem, dropout_mistake = "in train mode units are dropped as by one Dropout(p) only: every hidden " \
                 "block should end with its own Dropout(p_dropout)", "build_block_order"
@@ -156,7 +155,7 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
             # below 1e-300 for the suites' payloads (N·H ≥ 4000)
             problem = "in train mode the same units are dropped on every forward pass: dropout should draw its " \
                 "mask at random each time"
-        problem = problem or independence_problem(dropped, p_kept)
+        problem = problem or independence_problem(dropped, p_dropped)
     if not problem and d.get("upstream_train") is not None:
         problem = train_gradient_problem(report.get("train_gradients"), train, weights, d)
     if not problem:
@@ -166,11 +165,17 @@ def judge_build(report: Any, d: Payload, aspect: str, hidden: bool) -> Verdict:
     return stated("build_mlp", problem, named(dropout_mistake))
 
 
+def dropped_share(d: Payload) -> float:
+    """The share of a ``dropout_payload``'s output entries train mode drops: an entry is kept only if every hidden
+    block's Dropout(p) keeps it, ``1 - (1 - p)^blocks`` (p 0 when the payload leaves the default)."""
+    return 1.0 - (1.0 - (d["p_dropout"] or 0.0)) ** len(d["hidden_sizes"])
+
+
 def train_gradient_problem(reported: Any, train: list[np.ndarray], weights: list, d: Payload) -> str:
     """The problem with the gradients of the train-mode passes (``train``'s outputs, ``d`` a ``dropout_payload``),
     or "": the first layer's must be ``first_layer_gradients`` under the mask each pass's own output shows (an
     output that carries no gradient at all has none)."""
-    p = 1.0 - (1.0 - (d["p_dropout"] or 0.0)) ** len(d["hidden_sizes"])
+    p = dropped_share(d)
     passes = reported if isinstance(reported, list) and len(reported) == len(train) else [None] * len(train)
     for grads, out in zip(passes, train, strict=True):
         got = all_numeric(grads[:2]) if isinstance(grads, list) else None

@@ -27,17 +27,18 @@ from grader.course.lab.kinds.training import weights_after
 from grader.course.lab.rules import NOT_REPRODUCIBLE, NOT_SHUFFLED, named
 from grader.course.lab.separable import (
     Separable,
+    all_paths,
     between,
     close,
     draw_separable,
     draw_two_level,
+    ends,
     epoch0_mistakes,
-    epoch_bounds,
     epoch_rates,
     expected_losses,
     genuine,
     in_index_order,
-    matching_paths,
+    loss_bounds,
     near_any,
 )
 from grader.protocol.outcomes import Returned
@@ -110,7 +111,7 @@ def reproducible(ctx: Context, *, n: int, classes: int, scale: float, kwargs: di
 
 def partial_losses(ctx: Context, *, n: int, classes: int, scale: float, wrong: int, kwargs: dict) -> Verdict:
     """``batch_size`` not dividing n, on ``draw_two_level``'s problem: one loss per epoch; a genuine SGD run;
-    ``losses[0]`` the mean loss at W0 and every later ``losses[e]`` within ``epoch_bounds``; and the samples
+    ``losses[0]`` the mean loss at W0 and every later ``losses[e]`` within ``loss_bounds``; and the samples
     shuffled, that is, the weights not those of index order in every epoch (``in_index_order``)."""
     batch_size = kwargs["batch_size"]
     if n % batch_size == 0:
@@ -123,13 +124,14 @@ def partial_losses(ctx: Context, *, n: int, classes: int, scale: float, wrong: i
     W, returned = result
     if returned.shape != rates.shape:
         return stated("train", "it should return one loss per epoch", problem="length")
-    sizes, matches = matching_paths(problem, W, rates, batch_size)
+    sizes, final, path_losses = ctx.expected("paths", lambda: all_paths(problem, rates, batch_size))
+    matches = ends(final, W)
     if not np.all(matches.any(axis=0)):
         return stated("train", NOT_SGD)
-    lo, hi = epoch_bounds(problem, rates, batch_size)
+    lo, hi = loss_bounds(path_losses)
     if not between(returned[:1], lo[:1], hi[:1]):
-        mistake = next((m for m, values in epoch0_mistakes(problem, rates, batch_size).items()
-                        if near_any(returned[0], values)), "")
+        known = ctx.expected("epoch0", lambda: epoch0_mistakes(problem, rates, batch_size))
+        mistake = next((m for m, values in known.items() if near_any(returned[0], values)), "")
         return stated("train", f"{_should_be('0')} (the last batch is smaller)", named(mistake), problem="values")
     if not between(returned, lo, hi):
         return stated("train", _should_be("e"), problem="values")
