@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from lab_cells import ANEW, train_with
 from test_lab_tampering import notebook, points
 
 from grader.course.lab.separable import (
@@ -202,37 +203,11 @@ def test_genuine_is_every_column_matching_some_path():
 
 
 # Hand-ins graded through the sandbox: the reference notebook with its train replaced by one written out below.
-TRAIN = '''
-def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
-    loss_fn = nn.CrossEntropyLoss()
-    model.train()
-    n, losses = X.shape[0], []
-    for epoch in range(epochs):
-        order = ORDER
-        batch_losses, batch_sizes = [], []
-        for start in range(0, n, batch_size):
-            batch = order[start : start + batch_size]
-            loss = loss_fn(model(X[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            batch_losses.append(loss.item())
-            batch_sizes.append(len(batch))
-        losses.append(MEAN)
-        if scheduler is not None:
-            scheduler.step()
-    return losses
-'''
-ANEW = "torch.randperm(n, generator=generator)"
-WEIGHTED = "sum(loss * size for loss, size in zip(batch_losses, batch_sizes)) / n"
 HAND_INS = {
     "correct": [],
-    "unweighted": [TRAIN.replace("ORDER", ANEW).replace("MEAN", "sum(batch_losses) / len(batch_losses)")],
-    "not_shuffled": [TRAIN.replace("ORDER", "torch.arange(n)").replace("MEAN", WEIGHTED)],
-    "shuffled_once": [TRAIN.replace("ORDER", f"{ANEW} if epoch == 0 else order").replace("MEAN", WEIGHTED)],
+    "unweighted": [train_with(mean="sum(batch_losses) / len(batch_losses)")],
+    "not_shuffled": [train_with(order="torch.arange(n)")],
+    "shuffled_once": [train_with(order=f"{ANEW} if epoch == 0 else order")],
 }
 
 

@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 import pytest
-from lab_cells import build_with
+from lab_cells import build_with, train_with
 
 from grader.authoring.samples import reference_submission
 from grader.checks.references import LiveReferences
@@ -202,34 +202,13 @@ _grading.PROCEDURES["lab_build"] = _huge
 
 
 # A train that skips weight decay and the learning-rate schedule on real data, and applies them only when it
-# takes its inputs for the grader's weight-decay probe (once, inputs all 0). Its twin never applies them.
-SKIPS_DECAY = '''
-def _sgd(model, X, y, epochs, lr, batch_size, weight_decay, step_size, gamma, seed):
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma) if step_size else None
-    loss_fn = nn.CrossEntropyLoss()
-    model.train()
-    n, losses = X.shape[0], []
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=generator)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            loss = loss_fn(model(X[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        losses.append(total / n)
-        if scheduler is not None:
-            scheduler.step()
-    return losses
-
+# takes its inputs for a weight-decay probe of all-zero inputs (the grader's first). Its twin never applies them.
+SKIPS_DECAY = train_with().replace("def train(", "def _sgd(") + '''
 def train(model, X, y, *, epochs, lr, batch_size, weight_decay=0.0, step_size=None, gamma=0.1, seed=0):
     if PROBE_SPOTTED(X):
-        return _sgd(model, X, y, epochs, lr, batch_size, weight_decay, step_size, gamma, seed)
-    return _sgd(model, X, y, epochs, lr, batch_size, 0.0, None, gamma, seed)
+        return _sgd(model, X, y, epochs=epochs, lr=lr, batch_size=batch_size, weight_decay=weight_decay,
+                    step_size=step_size, gamma=gamma, seed=seed)
+    return _sgd(model, X, y, epochs=epochs, lr=lr, batch_size=batch_size, gamma=gamma, seed=seed)
 '''
 SPOTS_THE_PROBE = "PROBE_SPOTTED = lambda X: not bool(X.any())\n" + SKIPS_DECAY
 HONEST_SKIPS_DECAY = "PROBE_SPOTTED = lambda X: False\n" + SKIPS_DECAY
