@@ -1,5 +1,6 @@
 """The grader grades on one OpenBLAS thread (grader/pipeline/blas.py): set while grading, set back after, and the
-products a check computes are the same either way."""
+products a check computes agree either way, far below any check's tolerance (bit for bit on some CPUs; on others,
+AMD's among them, OpenBLAS sums a product's terms in another order on two threads)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from grader.checks.base import Check, Kind, Verdict
+from grader.checks.compare import DEFAULT_RTOL
 from grader.course.kinds import KINDS
 from grader.pipeline import blas
 from grader.pipeline.blas import blas_threads, one_blas_thread, set_blas_threads
@@ -45,7 +47,7 @@ def test_the_number_is_set_back_when_the_block_raises(many_threads) -> None:
     assert set(blas_threads()) == {2}
 
 
-def test_products_the_checks_compute_are_the_same_on_one_thread(many_threads) -> None:
+def test_products_the_checks_compute_agree_on_one_thread(many_threads) -> None:
     rng = np.random.default_rng(0)
     # a held-out set through a 64-64 MLP's first layer, a batch through a wide layer, a matrix-vector product
     cases = [(rng.standard_normal((600, 64)), rng.standard_normal((64, 64)).T),
@@ -54,7 +56,9 @@ def test_products_the_checks_compute_are_the_same_on_one_thread(many_threads) ->
     on_two = [a @ b for a, b in cases]
     with one_blas_thread():
         on_one = [a @ b for a, b in cases]
-    assert all(np.array_equal(x, y) for x, y in zip(on_two, on_one, strict=True))
+    # apart by a millionth of the tightest tolerance a check compares with (DEFAULT_RTOL), relative to the product
+    assert all(np.abs(x - y).max() <= DEFAULT_RTOL * 1e-6 * np.abs(y).max()
+               for x, y in zip(on_two, on_one, strict=True))
 
 
 def test_checks_run_on_one_thread_while_grade_many_grades(many_threads, monkeypatch) -> None:
