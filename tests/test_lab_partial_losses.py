@@ -203,11 +203,21 @@ def test_genuine_is_every_column_matching_some_path():
 
 
 # Hand-ins graded through the sandbox: the reference notebook with its train replaced by one written out below.
+GENERATOR_MADE_ONCE = '''
+_made = []
+
+def _generator(seed):
+    if not _made:
+        _made.append(torch.Generator().manual_seed(seed))
+    return _made[0]
+'''
 HAND_INS = {
     "correct": [],
     "unweighted": [train_with(mean="sum(batch_losses) / len(batch_losses)")],
     "not_shuffled": [train_with(order="torch.arange(n)")],
     "shuffled_once": [train_with(order=f"{ANEW} if epoch == 0 else order")],
+    # one generator per process, seeded by the first call: a later call with the same seed shuffles otherwise
+    "generator_made_once": [GENERATOR_MADE_ONCE + train_with(order="torch.randperm(n, generator=_generator(seed))")],
 }
 
 
@@ -250,3 +260,14 @@ def test_a_train_that_shuffles_once_keeps_the_point(graded):
     row = graded["shuffled_once"][CHECK_ID]
     assert (row.status, row.points) == ("pass", 1.0), row.message
     assert points(graded["shuffled_once"], "train")["lab.train.hidden.reproducible"] == 1.0
+
+
+@pytest.mark.slow
+def test_a_train_whose_generator_outlives_its_call_loses_the_reproducibility_point_only(graded):
+    """Its second run, in a fresh process, shuffles from the seed; its first, in the process that served the public
+    checks, from a generator that an earlier call made and drew from."""
+    reproducible = "lab.train.hidden.reproducible"
+    row = graded["generator_made_once"][reproducible]
+    assert (row.status, row.points, row.mistake) == ("fail", 0.0, "train_not_reproducible")
+    others = {check_id: r.points for check_id, r in graded["generator_made_once"].items() if check_id != reproducible}
+    assert others == {check_id: r.points for check_id, r in graded["correct"].items() if check_id != reproducible}

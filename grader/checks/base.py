@@ -146,11 +146,6 @@ class Check:
 class Kind:
     """One kind of check: ``run(ctx, **check.params)`` judges it; ``category`` is what SPEC §3 calls it.
 
-    ``fresh``: the kind calls ``ctx.restart()`` before its first call (its runs must start in fresh processes).
-    Its checks run first among the session's public checks, and first among its hidden ones
-    (``grader.suites.runner.run_order``): the first of them finds a process that has served nothing, which is kept
-    for its first run.
-
     ``call_ahead``: the kind's run asks the worker for one thing only, a ``ctx.call`` whose arguments follow from
     the check's seed and the references (never from ``ctx.failed``), made before anything else it asks of the
     worker. Its call may then be sent ahead with those of the checks around it, in one round trip
@@ -168,7 +163,6 @@ class Kind:
     run: Callable[..., Verdict]
     category: Category
     about: str  # one line for listings
-    fresh: bool = False
     call_ahead: bool = False
     in_turn: bool = False
     reads_back: bool = False

@@ -39,7 +39,7 @@ KINDS: dict[str, Kind] = {
     "lab_losses": Kind(losses.losses, "value", "train's per-epoch losses equal plain SGD's"),
     "lab_partial_losses": Kind(losses.partial_losses, "value", "train's losses and shuffling with a last, smaller "
                                "batch"),
-    "lab_reproducible": Kind(losses.reproducible, "property", "two seeded runs of train agree", fresh=True),
+    "lab_reproducible": Kind(losses.reproducible, "property", "two seeded runs of train agree"),
     "lab_weight_decay": Kind(effects.weight_decay, "property", "train moves every weight as SGD's weight decay "
                              "and StepLR do"),
     "lab_predict": Kind(effects.predict, "value", "predict's labels are the argmax of the eval-mode logits"),

@@ -127,7 +127,7 @@ def planned_calls(check: Check, references: References, secret: str, *, fresh_pu
     from the check's record and seed alone, so with a store of expectations (``fingerprint`` given) they are planned
     once per run and every later student gets a copy."""
     kind = kinds.get(check.kind)
-    if kind is None or not kind.call_ahead:  # a fresh kind restarts first, which stops planning
+    if kind is None or not kind.call_ahead:
         return []
     store = getattr(references, "expectations", None)
     remembered = store if isinstance(store, Expectations) and fingerprint else None

@@ -53,19 +53,16 @@ def run_check(check: Check, worker: Worker, references: References, secret: str,
         )
 
 
-def run_order(checks: Sequence[Check], targets: Sequence[str], kinds: Mapping[str, Kind] = KINDS) -> list[int]:
+def run_order(checks: Sequence[Check], targets: Sequence[str]) -> list[int]:
     """Indices of ``checks`` in the order they run: every public check before any hidden one, so that no process
     holding a hidden input ever serves a public check, whose row shows what the student's code printed, raised or
-    returned (that code could otherwise tell the hidden inputs it was given there). Within each, those of kinds that
-    start in fresh processes (``Kind.fresh``) first, so that the session's first process serves the first of their
-    runs instead of being replaced unused; then in the order of ``targets`` (the assignment's, helpers before the
-    targets that call them), keeping the suite's order within a target; unknown targets last."""
+    returned (that code could otherwise tell the hidden inputs it was given there). Within each, in the order of
+    ``targets`` (the assignment's, helpers before the targets that call them), keeping the suite's order within a
+    target; unknown targets last."""
     rank = {target: i for i, target in enumerate(targets)}
 
-    def order(i: int) -> tuple[bool, bool, int, int]:
-        kind = kinds.get(checks[i].kind)
-        fresh = kind is not None and kind.fresh
-        return (checks[i].visibility == "hidden", not fresh, rank.get(checks[i].target, len(rank)), i)
+    def order(i: int) -> tuple[bool, int, int]:
+        return (checks[i].visibility == "hidden", rank.get(checks[i].target, len(rank)), i)
 
     return sorted(range(len(checks)), key=order)
 
@@ -75,9 +72,8 @@ def run_suite(checks: Sequence[Check], worker: Worker, references: References, s
               fresh_public: bool = False) -> list[tuple[Verdict, float]]:
     """Every check's verdict and seconds, in suite order; never raises.
 
-    Checks run public before hidden and helpers first (see ``run_order``, which also puts checks that need fresh
-    processes first) and each learns which targets failed before it, and
-    with which catalogued mistakes: a target that calls the student's own helpers is excused for their
+    Checks run public before hidden and helpers first (see ``run_order``) and each learns which targets failed
+    before it, and with which catalogued mistakes: a target that calls the student's own helpers is excused for their
     bugs only when those helpers failed their own checks with a known mistake that none of their answers refutes
     (``grader.checks.own``); an excuse given before such an answer is withdrawn at the end.
     ``skip(check)``, asked before each check, may return the verdict of a check that is not run (the

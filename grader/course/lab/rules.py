@@ -39,8 +39,8 @@ LOSSES_UNWEIGHTED = Mistake("losses_unweighted", "weight each batch's mean loss 
 NOT_SHUFFLED = Mistake("train_not_shuffled", "shuffle the samples anew every epoch, in the order of "
                        "torch.randperm(N, generator=g) with g = torch.Generator().manual_seed(seed) made once before "
                        "training")
-NOT_REPRODUCIBLE = Mistake("train_not_reproducible", "draw the shuffling from torch.Generator().manual_seed(seed), "
-                           "made once before training")
+NOT_REPRODUCIBLE = Mistake("train_not_reproducible", "draw the shuffling from g = torch.Generator().manual_seed(seed), "
+                           "made anew in every call of train, before its first epoch")
 
 FORGOT_EVAL = Mistake("predict_forgot_eval", "call model.eval() in predict: the model may arrive in train mode, with "
                       "dropout active")

@@ -44,7 +44,7 @@ CHECKS = [
                 timeout=60.0, description="held-out accuracy on other spirals, with weight decay and a schedule"),
     TRAIN.check("lab.train.hidden.reproducible", "lab_reproducible", 1, n=60, classes=3, scale=2.0,
                 kwargs={"epochs": 5, "lr": 0.5, "batch_size": 16}, timeout=60.0,
-                description="the same seed twice, in fresh processes, gives the same SGD run"),
+                description="the same seed twice, in two processes, gives the same SGD run"),
     # N = 52 = 3·16 + 4: a last batch of 4. In epoch 0 every sample's loss is taken at W0, so losses[0] is the mean of
     # the 52 losses at W0 whatever the shuffling; 19 of the 52 start confidently wrong (draw_two_level), which keeps
     # that mean clear of the mean of any 4 samples. Over the draws np.random.default_rng(s), s < 1000, of this problem

@@ -6,11 +6,13 @@ return ``[1.0, 0.9, ...]`` twice). On the separable problem the grader computes 
 
 - losses: with ``batch_size`` dividing N, the losses of every epoch are fixed numbers whatever the shuffling;
   the returned ones must equal the grader's (and a known wrong way of averaging is named when they equal that);
-- reproducible: two runs, each in a fresh worker process (``ctx.restart()``) whose global generators (torch,
-  numpy, Python) the procedure puts in different states, from the grader's weights with the same ``seed``. Each
-  run must be a genuine SGD run (every column of the weights at the end of one of its possible paths, which
-  depend on which epochs put a sample in the last, partial batch); only then does their agreement say something,
-  and the grader compares the two in its own process.
+- reproducible: two runs from the grader's weights with the same ``seed``, in two worker processes whose global
+  generators (torch, numpy, Python) the procedure puts in different states: the first where the session stands,
+  the second in a fresh process (``ctx.restart()``), so nothing the first left in its process can reach it, and
+  a ``train`` whose result depends on what ran before it in its process (a generator made once, on the first
+  call's seed) shows it. Each run must be a genuine SGD run (every column of the weights at the end of one of its
+  possible paths, which depend on which epochs put a sample in the last, partial batch); only then does their
+  agreement say something, and the grader compares the two in its own process.
 - partial losses: with a last, smaller batch (``draw_two_level``'s problem), ``losses[0]`` is still a fixed number
   (every sample's loss in epoch 0 is taken at W0), which a plain mean of the batch means misses; each later loss
   must lie in the range the possible paths allow; and the returned weights must not show the samples taken in
@@ -88,14 +90,15 @@ def losses(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) ->
 
 
 def reproducible(ctx: Context, *, n: int, classes: int, scale: float, kwargs: dict) -> Verdict:
-    """Two runs with the same seed, each in a fresh process with other global generator states, are genuine SGD
-    runs and give the same weights and losses."""
+    """Two runs with the same seed, in two processes (the second fresh) with other global generator states, are
+    genuine SGD runs and give the same weights and losses."""
     rates = epoch_rates(kwargs["epochs"], kwargs["lr"], kwargs.get("step_size"), kwargs.get("gamma", 0.1))
     problem = draw_separable(ctx.rng, n, classes, scale)
     seed = int(ctx.rng.integers(2**31))
     runs = []
-    for torch_seed in (int(s) for s in ctx.rng.choice(2**31, size=2, replace=False)):
-        ctx.restart()
+    for run, torch_seed in enumerate(int(s) for s in ctx.rng.choice(2**31, size=2, replace=False)):
+        if run:
+            ctx.restart()
         result = _train(ctx, problem, kwargs, seed, torch_seed)
         if isinstance(result, Verdict):
             return result
