@@ -22,6 +22,9 @@ def preload(kind: str) -> tuple[dict, dict]:
     if kind == "torch":
         import torch
 
+        from grader.worker.lazy_dynamo import install
+
+        install()  # torch's compiler is imported when a child uses it, not by every optimizer (2 s of CPU)
         torch.set_num_threads(1)
         torch.set_num_interop_threads(1)
         import torch.nn  # noqa: F401
@@ -63,8 +66,8 @@ def copy_font_lists(source: str = FONT_LISTS_DIR) -> None:
 
 
 def _warm_up_torch(torch: Any) -> None:
-    """One tiny training step: an optimizer's first construction imports torch._dynamo (seconds),
-    which every child would otherwise pay again. Single-threaded, so forking afterwards is safe."""
+    """One tiny training step with each common optimizer and a schedule: what their first use loads and sets up,
+    every child would otherwise pay again. Single-threaded, so forking afterwards is safe."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Dropout(0.1),
