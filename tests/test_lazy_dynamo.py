@@ -50,7 +50,6 @@ USES = {
     "attribute": "assert isinstance(torch._dynamo.config.suppress_errors, bool)",
     "import_submodule": "import torch._dynamo.config\n"
                         "assert sys.modules['torch._dynamo.config'] is torch._dynamo.config",
-    "from_import": "from torch._dynamo import config\nassert config is sys.modules['torch._dynamo.config']",
     "compile": '''
 double = torch.compile(lambda x: 2 * x + 1, backend="eager")
 assert torch.equal(double(torch.arange(3.0)), torch.tensor([1.0, 3.0, 5.0]))
