@@ -5,9 +5,9 @@ for a torch worker (about 240 MB of it with torch's compiler preloaded, half the
 Python's object arenas; about 120 MB in huge pages since ``grader.worker.lazy_dynamo``) that was some 20 ms a child.
 In 2 MiB pages the same memory takes 512 times fewer entries. glibc's malloc asks for huge pages itself when
 ``GLIBC_TUNABLES=glibc.malloc.hugetlb=1`` and it can read the kernel's settings (``grader.sandbox.isolation`` gives
-it both); what was allocated otherwise (Python's arenas) is collapsed here,
-once, after the preload (``MADV_COLLAPSE``, Linux 6.1+). A child that writes to such a page gets a 4 KiB copy of
-the part it wrote, as before. Best effort: where the kernel cannot, nothing changes but the cost.
+it both); what was allocated otherwise (Python's arenas) is collapsed here, once, after the preload
+(``MADV_COLLAPSE``, Linux 6.1+). A child that writes to such a page gets a 4 KiB copy of the part it wrote, as
+before. Best effort: where the kernel cannot, nothing changes but the cost.
 """
 
 from __future__ import annotations

@@ -49,15 +49,16 @@ class LazyDynamo(types.ModuleType):
         """``fn`` called as it is while the compiler is not loaded; through the real ``disable`` once it is."""
         if fn is None:
             return lambda f: LazyDynamo.disable(f, recursive, reason=reason, wrapping=wrapping)
-        through_real: list[Callable] = []
+        through_real: Callable | None = None
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            nonlocal through_real
             real = _real()
             if real is None:
                 return fn(*args, **kwargs)
-            if not through_real:
-                through_real.append(real.disable(fn, recursive, reason=reason, wrapping=wrapping))
-            return through_real[0](*args, **kwargs)
+            if through_real is None:
+                through_real = real.disable(fn, recursive, reason=reason, wrapping=wrapping)
+            return through_real(*args, **kwargs)
 
         return call
 
