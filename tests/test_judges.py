@@ -110,16 +110,18 @@ def test_a_judge_with_nothing_else_to_do_does_not_wait_for_a_pilot():
 
 COUNT_REFERENCE_TRAINING = '''
 import os
+import sys
 from grader.checks import references
 
 _call = references.LiveReferences.__call__
 
 
 def counted(self, assignment, function, args, kwargs):
+    answer = _call(self, assignment, function, args, kwargs)
     if function == "fit_layers":
         with open(os.environ["FIT_LAYERS_LOG"], "a") as log:
-            log.write(f"{os.getpid()}\\n")
-    return _call(self, assignment, function, args, kwargs)
+            log.write(f"{os.getpid()}:torch={'torch' in sys.modules}\\n")
+    return answer
 
 
 references.LiveReferences.__call__ = counted
@@ -128,8 +130,9 @@ references.LiveReferences.__call__ = counted
 
 @pytest.mark.slow
 def test_judges_read_the_lab_training_a_run_stored_instead_of_training_again(tmp_path, secret, monkeypatch):
-    """The lab's build_mlp check trains the hand-in's initial weights in the grader: the first run's judge stores
-    the result, and two judges of the next run read it for their lab hand-ins instead of training again."""
+    """The lab's build_mlp check trains the hand-in's initial weights in the grader, without importing torch: the
+    first run's judge stores the result, and two judges of the next run read it for their lab hand-ins instead of
+    training again."""
     pytest.importorskip("torch")
     hook, log = tmp_path / "hook", tmp_path / "fit_layers.log"
     hook.mkdir()
@@ -146,7 +149,8 @@ def test_judges_read_the_lab_training_a_run_stored_instead_of_training_again(tmp
             graded += grade_many(discover(tmp_path / f"class{run}", ["lab", "hw1"]), checks.__getitem__, open_session,
                                  default_references(answers=tmp_path / "answers"), secret, jobs=2, progress=False)
         if run == 0:
-            assert len(log.read_text().split()) == 1  # the first run trained once
+            trainings = log.read_text().split()
+            assert len(trainings) == 1 and trainings[0].endswith(":torch=False")  # once, in a judge without torch
 
     assert all(r.status == "pass" for g in graded for r in g.results) and len(graded) == 6
     assert len(log.read_text().split()) == 1  # the second run's two judges did not train

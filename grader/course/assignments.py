@@ -20,10 +20,16 @@ class Assignment:
     key: str  # "hw1", "hw2", "hw3", "lab"
     folder: str  # folder under assignments/
     filename: str  # the file a student hands in
-    reference: str  # the module the checks' trusted answers come from
+    reference: str  # the module that implements the graded functions, and the checks' trusted answers by default
     solution: str  # the solution laid out as a student's hand-in, relative to the repository
     cost: int  # grading order of a batch: heaviest (0) first, so slow sessions make no tail
     uses_torch: bool = False  # graded in a torch-preloaded worker
+    answers: str = ""  # the module the checks' trusted answers come from, when not ``reference``
+
+    @property
+    def answers_module(self) -> str:
+        """The module whose functions ``ctx.reference`` calls (the judges import it)."""
+        return self.answers or self.reference
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -52,7 +58,7 @@ ASSIGNMENTS: dict[str, Assignment] = {
         Assignment("hw2", "hw2_backprop", "backprop.py", "reference.backprop_np", "reference/backprop_np.py", cost=2),
         Assignment("hw3", "hw3_practice", "practice.py", "reference.practice_np", "reference/practice_np.py", cost=1),
         Assignment("lab", "lab_mlp", "mlp_lab.ipynb", "reference.mlp_lab", "reference/mlp_lab_solved.ipynb", cost=0,
-                   uses_torch=True),
+                   uses_torch=True, answers="reference.mlp_lab_np"),  # the grader's training, without torch
     )
 }
 

@@ -1,9 +1,8 @@
 """Slow reference answers on disk: computed once for all of a run's judges, and for the runs after it.
 
 Each judge process remembers reference answers in memory (``grader.pipeline.resources.CachedReferences``). The slow
-ones, such as the lab's training of a student's initial weights (a second or two in a process that must first import
-torch), are also written here, one file each, so that the other judges and later runs read them instead: a judge
-that finds every slow answer it needs never imports torch.
+ones, such as the lab's training of a student's initial weights (about 0.2 s), are also written here, one file each,
+so that the other judges and later runs read them instead.
 
 A file's name is a hash of everything the answer follows from: the assignment, the function and its arguments
 (``args_key``), the reference code and every grader or reference module it imports (``module_digest``), and the
@@ -46,7 +45,7 @@ class AnswerStore:
             from grader.checks.fingerprint import module_digest
             from grader.course.assignments import ASSIGNMENTS
 
-            module = ASSIGNMENTS[assignment].reference if assignment in ASSIGNMENTS else assignment
+            module = ASSIGNMENTS[assignment].answers_module if assignment in ASSIGNMENTS else assignment
             self._code[assignment] = module_digest([module])
         material = json.dumps([assignment, function, key, self._code[assignment], self._versions])
         return self.directory / f"{hashlib.sha256(material.encode()).hexdigest()[:32]}.npz"

@@ -49,7 +49,8 @@ def suite_hash(checks: Sequence[Check], config: CourseConfig) -> str:
         )
         for k in keys
     ]
-    references = [ASSIGNMENTS[k].reference for k in keys if k in ASSIGNMENTS]
+    assignments = [ASSIGNMENTS[k] for k in keys if k in ASSIGNMENTS]
+    references = sorted({m for a in assignments for m in (a.reference, a.answers_module)})
     code = module_digest([*references, *WORKER_MODULES])
     material = json.dumps(
         [grader.__version__, sorted(map(fingerprint, checks)), settings, code,

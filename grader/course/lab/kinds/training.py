@@ -1,5 +1,5 @@
 """Lab checks graded by held-out accuracy after training: ``train`` training the grader's model, and the initial
-weights of ``build_mlp``'s model trained by the reference ``train`` in the grader's process.
+weights of ``build_mlp``'s model trained by the reference training in the grader's process.
 
 Why this way: the grader draws the data, its split, the initial weights (``default_init``, distributed as
 ``nn.Linear`` initialises them) and the seeds from the check's generator. For ``train`` the worker loads the
@@ -8,12 +8,13 @@ as data; the held-out part never leaves the grader, which scores the returned we
 (``mlp_logits``). A forger has to return weights that classify data it has never seen: it has to train.
 
 For ``build_mlp`` the model's initial parameters come back as data and are loaded into the EXPECTED architecture
-(the payload's sizes; never one re-made from what the worker says), then trained in the grader's process. That
-work costs the grader, so it is bounded before it starts: the parameters must have exactly the expected shapes
-(so time and memory are those of the reference model), be finite and of a sensible size, and denormal values are
-flushed to 0 (they slow float arithmetic a hundredfold); the training itself runs under ``TRAINING_BUDGET``
-seconds and the check errors beyond it. One such training per submission; answers are cached by argument
-(``grader.pipeline.resources.CachedReferences``), so students whose models start alike pay for it once.
+(the payload's sizes; never one re-made from what the worker says), then trained in the grader's process by
+``reference.mlp_lab_np.fit_layers`` (the reference ``train``'s batches and updates, in numpy: the judge never
+imports torch). That work costs the grader, so it is bounded before it starts: the parameters must have exactly
+the expected shapes (so time and memory are those of the reference model), be finite and of a sensible size, and
+denormal values are flushed to 0 (they slow float arithmetic a hundredfold); the training itself runs under
+``TRAINING_BUDGET`` seconds and the check errors beyond it. One such training per submission; answers are cached
+by argument (``grader.pipeline.resources.CachedReferences``), so students whose models start alike pay for it once.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from grader.course.lab.rules import WRONG_SIZES
 from grader.protocol.outcomes import Returned
 
 MAX_INITIAL = 100.0  # |w| above this is no initialisation; nn.Linear's stays below 1
-TRAINING_BUDGET = 30.0  # seconds of grader-side training per submission; the reference needs about 1
+TRAINING_BUDGET = 30.0  # seconds of grader-side training per submission; the reference needs about 0.2
 FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
@@ -199,7 +200,8 @@ def initial_weights(report: Any, sizes: list[int]) -> list | None:
 
 
 def build_trains(ctx: Context, *, payload: Callable) -> Verdict:
-    """Points by the held-out accuracy that the reference ``train`` reaches from build_mlp's initial weights."""
+    """Points by the held-out accuracy that the reference training (``train`` in numpy) reaches from build_mlp's
+    initial weights."""
     d = payload(ctx.rng)
     held: Held = d.pop("held")
     outcome = ctx.procedure("lab_build", **d)
