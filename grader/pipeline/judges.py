@@ -82,7 +82,7 @@ class PilotsFirst:
     """The order hand-ins go to judges: as given (heaviest first), except that each assignment's first hand-in, its
     pilot, is graded alone while the other judges have other assignments to grade: no other hand-in of that
     assignment starts until it is done. What it computed that is slow, it stored (``grader.pipeline.answer_store``):
-    the lab's training in the grader, a second or two with torch's import, is then done once, not once per judge.
+    the lab's training in the grader (about 0.2 s) or hw3's, is then done once, not once per judge.
     A judge with nothing else to do does not wait for a pilot: computing the answer again costs less than idling."""
 
     def __init__(self, todo: Iterable[Submission]) -> None:
