@@ -27,7 +27,7 @@ def scratch(tmp_path, monkeypatch):
 
 def test_a_hand_in_imported_from_its_bytecode_is_the_module_an_import_gives(scratch):
     report, code = prepare(scratch, setup_for("handin_a", SOURCE), ["torch"])
-    assert code is not None and report == {"origin": None, "banned": [], "error": ""}
+    assert code is not None and report == {"origin": None, "banned": [], "error": "", "plots": False}
     module = import_hand_in("handin_a", scratch, code)
     try:
         assert sys.modules["handin_a"] is module and module.__name__ == "handin_a"

@@ -1,12 +1,12 @@
 """Matplotlib's font list for the sandbox, read from this machine's own cache rather than rebuilt in every worker.
 
-A torch worker imports ``matplotlib.pyplot`` once (``grader.worker.preload``), and with no font list in its
-``MPLCONFIGDIR`` matplotlib builds one: it runs ``fc-list`` and parses every font file, about 0.2 s of each
-worker's start. So the list in matplotlib's cache folder on this machine (built once by a process of the grader's
-own when there is none, about a second) is shown to the sandbox read-only, outside its scratch area
-(``FONT_LISTS_DIR``), and the worker copies it where its matplotlib reads (``grader.worker.preload``) before any
-child exists. It goes one way, into the sandbox: only trusted code writes it, a worker cannot change it, and
-matplotlib builds its own list as before when the one shown is of another version or there is none.
+A torch worker imports ``matplotlib.pyplot`` once, when a hand-in's source first imports it
+(``grader.worker.preload.load_plotting``), and with no font list in its ``MPLCONFIGDIR`` matplotlib builds one: it
+runs ``fc-list`` and parses every font file, about 0.2 s. So the list in matplotlib's cache folder on this machine
+(built once by a process of the grader's own when there is none, about a second) is shown to the sandbox read-only,
+outside its scratch area (``FONT_LISTS_DIR``), and the worker copies it where its matplotlib reads just before
+that import, between children. It goes one way, into the sandbox: only trusted code writes it, a worker cannot
+change it, and matplotlib builds its own list as before when the one shown is of another version or there is none.
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ class WorkerProcess:
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._log: IO[bytes] | None = None
         self._ready = False
+        self.plotting: bool | None = None  # whether its children start with matplotlib loaded; None: not asked yet
 
     @classmethod
     def for_slot(cls, slot: int, kind: str, level: str, limits: Limits | None = None, hide: tuple[str, ...] = (),
@@ -142,6 +143,7 @@ class WorkerProcess:
             theirs.close()
         self._ctrl = ours
         self._ready = False
+        self.plotting = None
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Launch the worker (unless ``launch`` did) and wait until it says it is ready, at most ``timeout``
@@ -209,6 +211,22 @@ class WorkerProcess:
             return Ended(str(answer["status"]), code if type(code) is int else None, sig if type(sig) is int else None)
         except (wire.WireError, TimeoutError, OSError, KeyError, TypeError) as exc:
             raise WorkerLost(f"the worker failed to end a child ({exc!r}): {self._stop()}") from None
+
+    def load_plotting(self) -> bool:
+        """Have a torch worker import matplotlib, for the children forked after this (a hand-in's source imports
+        it, and each of its children would pay about 0.4 s); whether they will find it loaded. Asked once."""
+        if self.plotting is not None:
+            return self.plotting
+        if self.kind != "torch":
+            self.plotting = False
+            return False
+        ctrl = self._control({"op": "plotting"})
+        try:
+            answer = _wire().decode_payload(_wire().recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
+        except (_wire().WireError, TimeoutError, OSError) as exc:
+            raise WorkerLost(f"the worker failed to load matplotlib ({exc!r}): {self._stop()}") from None
+        self.plotting = isinstance(answer, dict) and answer.get("plotting") is True
+        return self.plotting
 
     def restart(self) -> None:
         self._stop()

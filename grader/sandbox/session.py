@@ -183,6 +183,15 @@ class Session:
         prepared = self._exchange(setup, deadline, started)
         if isinstance(prepared, dict):
             prepared = self._prepared(prepared)
+        if isinstance(prepared, dict) and prepared.get("plots") is True and self._worker.plotting is None:
+            # No student code has run yet: this child ends, and the hand-in goes to one forked with matplotlib.
+            self._end_child()
+            asked = time.monotonic()
+            try:
+                self._worker.load_plotting()
+            finally:
+                self.isolation_seconds += time.monotonic() - asked
+            return self._ensure_child()
         if isinstance(prepared, dict):
             outcome = self._exchange(None, deadline, started)
         else:

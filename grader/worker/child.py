@@ -40,7 +40,7 @@ from grader.protocol import wire
 from grader.worker import seccomp
 from grader.worker.capture import CappedText
 from grader.worker.notebook import NotebookError, notebook_to_source
-from grader.worker.scan import banned_imports, compiled_or_none
+from grader.worker.scan import banned_imports, compiled_or_none, may_import
 
 TRACEBACK_CHARS = 4000
 MESSAGE_CHARS = 2000
@@ -148,10 +148,12 @@ def guard_imports(banned: list[str]) -> None:
     sys.meta_path.insert(0, _BannedFinder(banned_set, exit_now))
 
 
-def prepare(scratch: str, setup: dict, banned: list[str]) -> tuple[dict, types.CodeType | None]:
-    """Write the files, turn a notebook into the module, scan for banned imports (no student code runs).
-    Returns the report for the grader and the module's bytecode (None if it does not compile), compiled
-    once for the scan and the import."""
+def prepare(scratch: str, setup: dict, banned: list[str], *, plotting: bool = False
+            ) -> tuple[dict, types.CodeType | None]:
+    """Write the files, turn a notebook into the module, scan for banned imports (no student code runs); with
+    ``plotting`` (a torch worker), say whether the module may import matplotlib (``plots``: the worker then loads
+    it for its children). Returns the report for the grader and the module's bytecode (None if it does not
+    compile), compiled once for the scan and the import."""
     files = {name: data.tobytes() for name, data in setup["files"].items()
              if os.path.basename(name) == name and name not in ("", ".", "..")}
     module, origin, error = setup["module"], None, ""
@@ -171,7 +173,8 @@ def prepare(scratch: str, setup: dict, banned: list[str]) -> tuple[dict, types.C
     code = compiled_or_none(files[main], os.path.join(scratch, main)) if main in files and not error else None
     compiled = {main: code} if code is not None else None
     findings = banned_imports(files, main, banned, compiled=compiled) if banned and not error else []
-    return {"origin": origin, "banned": findings[:20], "error": error}, code
+    plots = plotting and code is not None and may_import(code, "matplotlib")
+    return {"origin": origin, "banned": findings[:20], "error": error, "plots": plots}, code
 
 
 class _CompiledLoader(importlib.machinery.SourceFileLoader):
@@ -303,7 +306,7 @@ def _serve(sock: socket.socket, spec: dict, builtins: dict, procedures: dict) ->
     child = Child(sock, scratch, setup["module"])
     code = None
     try:
-        prepared, code = prepare(scratch, setup, banned)
+        prepared, code = prepare(scratch, setup, banned, plotting=spec.get("kind") == "torch")
     except (MemoryError, RecursionError):
         prepared = {"origin": None, "banned": [], "error": "the file is too large or too deeply nested to read"}
     child.send({"prepared": prepared})

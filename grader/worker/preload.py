@@ -37,14 +37,7 @@ def preload(kind: str) -> tuple[dict, dict]:
         from grader.worker.lab_procedures import keep_own_functions
 
         keep_own_functions()  # before any notebook could replace them
-        try:
-            copy_font_lists()
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot  # noqa: F401
-        except Exception:
-            pass  # notebooks that plot only lose the preload
+        # matplotlib (about 0.4 s) only once a hand-in's source imports it: load_plotting
     import grader.data  # noqa: F401
     import grader.worker.child  # noqa: F401
     from grader.protocol.builtins import BUILTINS
@@ -53,9 +46,24 @@ def preload(kind: str) -> tuple[dict, dict]:
     return BUILTINS, PROCEDURES
 
 
+def load_plotting() -> bool:
+    """``matplotlib.pyplot`` on the Agg backend, imported by a torch worker (between children) once a hand-in's
+    source imports matplotlib, so that the children forked after it find it loaded; False if it cannot be."""
+    try:
+        copy_font_lists()
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except Exception:  # noqa: BLE001 - notebooks that plot only lose the preload
+        return False
+    return True
+
+
 def copy_font_lists(source: str = FONT_LISTS_DIR) -> None:
-    """The font lists the sandbox shows, copied into ``MPLCONFIGDIR`` (by the worker, before any child exists; the
-    first child's end wipes them with the rest of the scratch area, once matplotlib has read them)."""
+    """The font lists the sandbox shows, copied into ``MPLCONFIGDIR`` (by the worker, between children, just before
+    it imports matplotlib; the next child's end wipes them with the rest of the scratch area, once matplotlib has
+    read them)."""
     target = os.environ.get("MPLCONFIGDIR")
     if not target or not os.path.isdir(source):
         return

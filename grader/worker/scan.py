@@ -66,6 +66,12 @@ def _cannot_import(source: str | types.CodeType, name: str, modules: set[str]) -
     return True
 
 
+def may_import(code: types.CodeType, module: str) -> bool:
+    """Whether compiled source may import ``module`` (or a submodule), by the names and strings of its bytecode
+    (``_cannot_import``): True when in doubt."""
+    return not _cannot_import(code, "", {module})
+
+
 def compiled_or_none(source: str | bytes, filename: str) -> types.CodeType | None:
     """``source`` compiled as a module would be (None if it does not compile)."""
     try:

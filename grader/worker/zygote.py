@@ -5,7 +5,8 @@ on the fd named in the config. Control frames (all trusted: only the grader hold
 ``{"op": "spawn"}`` -> answers ``{"pid": pid}`` together with the grader's end of a fresh socket to a
 child (SCM_RIGHTS); ``{"op": "end", "pid": pid}`` -> kills the child, answers ``{"status": "...", "exit":
 code or None, "signal": number or None}`` (how it ended, observed here, outside the child), then kills
-everything it started and wipes the scratch area.
+everything it started and wipes the scratch area; ``{"op": "plotting"}`` -> a torch worker imports matplotlib for
+the children forked after it (the grader asks once a hand-in's source imports it), answers ``{"plotting": bool}``.
 Requests are served one at a time, so the clean-up after an ``end`` is over before the next request is
 read. Then, while the grader judges, the next child is forked ahead (``spare``): it drops its rights and
 waits for its files, and ``spawn`` hands it over. Nothing it could meet was left by the one before.
@@ -26,7 +27,7 @@ import sys
 
 from grader.protocol import wire
 from grader.worker import huge_pages, jail
-from grader.worker.preload import preload
+from grader.worker.preload import load_plotting, preload
 
 
 def describe(status: int) -> str:
@@ -57,6 +58,7 @@ class Zygote:
         self.spawned = 0
         self.uids: dict[int, int | None] = {}
         self.spare: tuple[int, socket.socket] | None = None
+        self.plotting: bool | None = None  # matplotlib: not asked for yet, loaded, or failed to load
 
     def next_uid(self) -> int | None:
         base = self.config.get("uid")
@@ -122,6 +124,23 @@ class Zygote:
         if self.spare is None:
             self.spare = self.fork()
 
+    def load_plotting(self) -> bool:
+        """Import matplotlib for the children forked from now on (asked once a hand-in's source imports it). The
+        spare, forked without it and never given a hand-in, is ended first and forked again after."""
+        if self.plotting is None:
+            if self.spare is not None:
+                pid, sock = self.spare
+                self.spare = None
+                sock.close()
+                self.end(pid)
+                self.uids.pop(pid, None)
+            gc.disable()
+            self.plotting = load_plotting()
+            gc.freeze()  # as after the preload
+            gc.enable()
+            self.spare = self.fork()
+        return self.plotting
+
     def cleanup(self, pid: int, uid: int | None) -> None:
         """Kill whatever the child left running and wipe the scratch area."""
         mode = self.config["cleanup"]
@@ -149,6 +168,9 @@ class Zygote:
             elif request["op"] == "end":
                 wire.send_frame(self.ctrl, wire.encode(self.end(request["pid"])))
                 self.after_end(request["pid"])
+            elif request["op"] == "plotting":  # a numpy worker's hand-ins cannot import matplotlib
+                loaded = self.config["kind"] == "torch" and self.load_plotting()
+                wire.send_frame(self.ctrl, wire.encode({"plotting": loaded}))
 
 
 def main() -> None:
