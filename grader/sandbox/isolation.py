@@ -166,7 +166,7 @@ def bwrap_command(config: dict, code: str | None = None) -> list[str]:
     for path in ETC_FILES:
         args += ["--ro-bind-try", path, path]
     args += ["--ro-bind-try", HUGE_PAGE_SETTINGS, HUGE_PAGE_SETTINGS]
-    if config.get("kind") == "torch":  # the worker that preloads matplotlib (grader.worker.preload)
+    if config.get("kind") == "torch":  # the worker that loads matplotlib when a hand-in needs it
         args += font_binds()  # this machine's font list, read-only: not rebuilt by every worker (grader.sandbox.fonts)
     # The private /tmp comes before the binds: a grader installed under /tmp (a CI clone) is bound on top
     # of it rather than hidden by it. Only /tmp stays writable.
