@@ -4,6 +4,8 @@ served by children forked with matplotlib loaded."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import nbformat
 import numpy as np
 import pytest
@@ -11,9 +13,8 @@ import pytest
 from grader.sandbox import WorkerPool
 from grader.worker.child import prepare
 
-pytestmark = pytest.mark.slow
-pytest.importorskip("torch")
-pytest.importorskip("matplotlib")
+needs_matplotlib = pytest.mark.skipif(not all(map(importlib.util.find_spec, ("torch", "matplotlib"))),
+                                      reason="the lab extra (torch, matplotlib) is not installed")
 
 # A class body runs at import: it records whether pyplot was loaded before the notebook's own imports (without
 # naming matplotlib: a source that names it, even in a string, may import it).
@@ -35,6 +36,8 @@ def seen(pool: WorkerPool, files: dict[str, bytes]) -> bool:
     return bool(outcome.value)
 
 
+@pytest.mark.slow
+@needs_matplotlib
 def test_a_torch_worker_loads_matplotlib_once_a_graded_cell_imports_it():
     with WorkerPool(kind="torch", slots=1) as pool:
         assert seen(pool, notebook(SEEN)) is False  # not at the start
@@ -46,6 +49,8 @@ def test_a_torch_worker_loads_matplotlib_once_a_graded_cell_imports_it():
         assert seen(pool, notebook(SEEN)) is True  # and for every child after
 
 
+@pytest.mark.slow
+@needs_matplotlib
 def test_the_worker_is_asked_once(monkeypatch):
     from grader.sandbox.process import WorkerProcess
 
