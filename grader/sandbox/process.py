@@ -221,9 +221,10 @@ class WorkerProcess:
             self.plotting = False
             return False
         ctrl = self._control({"op": "plotting"})
+        wire = _wire()
         try:
-            answer = _wire().decode_payload(_wire().recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
-        except (_wire().WireError, TimeoutError, OSError) as exc:
+            answer = wire.decode_payload(wire.recv_frame(ctrl, time.monotonic() + CONTROL_TIMEOUT))
+        except (wire.WireError, TimeoutError, OSError) as exc:
             raise WorkerLost(f"the worker failed to load matplotlib ({exc!r}): {self._stop()}") from None
         self.plotting = isinstance(answer, dict) and answer.get("plotting") is True
         return self.plotting

@@ -116,24 +116,29 @@ class Zygote:
     def after_end(self, pid: int) -> None:
         """Clean up after child ``pid``, then fork the next child ahead. In a pid namespace the clean-up kills
         every process but ours, a spare included: so the spare is forked after it, and only then."""
-        if self.spare is not None and self.config["cleanup"] == "pidns":
-            self.uids.pop(self.spare[0], None)
-            self.spare[1].close()
-            self.spare = None
+        if self.config["cleanup"] == "pidns":
+            self.drop_spare()
         self.cleanup(pid, self.uids.pop(pid, None))
         if self.spare is None:
             self.spare = self.fork()
+
+    def drop_spare(self) -> int | None:
+        """Forget the child forked ahead (our end of its socket closed): its pid, for the caller to end, if any."""
+        if self.spare is None:
+            return None
+        pid, sock = self.spare
+        self.spare = None
+        sock.close()
+        self.uids.pop(pid, None)
+        return pid
 
     def load_plotting(self) -> bool:
         """Import matplotlib for the children forked from now on (asked once a hand-in's source imports it). The
         spare, forked without it and never given a hand-in, is ended first and forked again after."""
         if self.plotting is None:
-            if self.spare is not None:
-                pid, sock = self.spare
-                self.spare = None
-                sock.close()
-                self.end(pid)
-                self.uids.pop(pid, None)
+            spare = self.drop_spare()
+            if spare is not None:
+                self.end(spare)
             gc.disable()
             self.plotting = load_plotting()
             gc.freeze()  # as after the preload
