@@ -111,7 +111,9 @@ def test_a_judge_with_nothing_else_to_do_does_not_wait_for_a_pilot():
 COUNT_REFERENCE_TRAINING = '''
 import os
 import sys
+import time
 from grader.checks import references
+from grader.pipeline.resources import CachedReferences
 
 _call = references.LiveReferences.__call__
 
@@ -119,6 +121,7 @@ _call = references.LiveReferences.__call__
 def counted(self, assignment, function, args, kwargs):
     answer = _call(self, assignment, function, args, kwargs)
     if function == "fit_layers":
+        time.sleep(CachedReferences.STORED_SECONDS)  # slow enough to store, however fast this machine trains
         with open(os.environ["FIT_LAYERS_LOG"], "a") as log:
             log.write(f"{os.getpid()}:torch={'torch' in sys.modules}\\n")
     return answer
