@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from slow_training import SLOW_TRAINING
 
 from grader.course.assignments import REPO_ROOT
 from grader.pipeline import answer_store
@@ -143,28 +144,14 @@ def test_a_folder_that_cannot_be_written_costs_nothing_but_the_sharing(tmp_path)
     assert inner.calls == 1 and same(answer, [np.full(3, 2.0), {"seed": 4}])
 
 
-JUDGE = """
+JUDGE = SLOW_TRAINING + """
 import sys
-import time
 from pathlib import Path
 from grader.authoring.samples import reference_submission
 from grader.pipeline.discover import discover
 from grader.pipeline.engine import grade_many
 from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.suites import load_checks
-from grader.checks.references import LiveReferences
-from grader.pipeline.resources import CachedReferences
-
-_call = LiveReferences.__call__
-
-
-def slow_training(self, assignment, function, args, kwargs):
-    if function == "fit_layers":  # slow enough to store, however fast this machine trains
-        time.sleep(CachedReferences.STORED_SECONDS)
-    return _call(self, assignment, function, args, kwargs)
-
-
-LiveReferences.__call__ = slow_training
 
 if __name__ == "__main__":
     root, answers = Path(sys.argv[1]), Path(sys.argv[2])

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from slow_training import SLOW_TRAINING
 
 import grader.pipeline.judges as judges
 from grader.authoring.samples import reference_submission, write_submission
@@ -108,12 +109,10 @@ def test_a_judge_with_nothing_else_to_do_does_not_wait_for_a_pilot():
     assert feed.take(idle=True).student == "s1"  # a judge would idle: it grades (and computes) on its own
 
 
-COUNT_REFERENCE_TRAINING = '''
+COUNT_REFERENCE_TRAINING = SLOW_TRAINING + '''
 import os
 import sys
-import time
 from grader.checks import references
-from grader.pipeline.resources import CachedReferences
 
 _call = references.LiveReferences.__call__
 
@@ -121,7 +120,6 @@ _call = references.LiveReferences.__call__
 def counted(self, assignment, function, args, kwargs):
     answer = _call(self, assignment, function, args, kwargs)
     if function == "fit_layers":
-        time.sleep(CachedReferences.STORED_SECONDS)  # slow enough to store, however fast this machine trains
         with open(os.environ["FIT_LAYERS_LOG"], "a") as log:
             log.write(f"{os.getpid()}:torch={'torch' in sys.modules}\\n")
     return answer
