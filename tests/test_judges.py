@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from grader.pipeline.discover import Submission, discover
 from grader.pipeline.engine import grade_many
 from grader.pipeline.resources import default_references, sandbox_sessions
 from grader.suites import load_checks
+from grader.suites.runner import remembered_fingerprint
 
 MUTANTS = Path(__file__).parent / "data" / "mutants" / "hw2"
 
@@ -37,9 +40,13 @@ def test_judge_processes_grade_exactly_as_threads_do(tmp_path, secret, monkeypat
     used = []
     real = judges.judged
 
-    def spy(*args, **kwargs):
-        used.append((args[2], args[1].answers))
-        return real(*args, **kwargs)
+    def spy(todo, make_plan, jobs, **kwargs):
+        def planned():
+            plan = make_plan()
+            used.append((jobs, plan.answers))
+            return plan
+
+        return real(todo, planned, jobs, **kwargs)
 
     monkeypatch.setattr(judges, "MIN_PER_JUDGE", 1)
     monkeypatch.setattr(judges, "judged", spy)
@@ -69,9 +76,50 @@ def test_what_a_judge_cannot_grade_is_graded_here(tmp_path, secret):
         fell_back.extend(rest)
         return iter(["graded here"] * len(rest))
 
-    out = list(judges.judged(subs, plan, 2, fallback))
+    out = list(judges.judged(subs, lambda: plan, 2, fallback))
     assert out == ["graded here"] * 3
     assert sorted(s.student for s in fell_back) == ["s00", "s01", "s02"]
+
+
+def judge_processes() -> set[int]:
+    return {p.pid for p in multiprocessing.active_children()}
+
+
+def test_every_judge_is_starting_before_the_plan_is_made_and_none_waits_for_another(tmp_path, secret):
+    """Judges spawn first and take their plan as it comes, so their start and the plan's making overlap: a plan sent
+    at the spawn itself (this one is larger than a pipe's buffer) held each spawn until the judge before it started."""
+    subs = small_class(tmp_path / "class")
+    before = judge_processes()
+    checks = {key: load_checks(key, include_hidden=True) for key in ("hw1", "hw2", "hw3", "lab")}
+    fingerprints = {c.id: remembered_fingerprint(c) for key in checks for c in checks[key]}
+    plan = judges.Plan(checks=checks, budgets=dict.fromkeys(checks, 60.0), secret=secret, fresh_public=False,
+                       fingerprints=fingerprints)  # the whole course's, as grade_many makes it
+    assert len(pickle.dumps(plan)) > 65536
+    starting: list[int] = []
+
+    def make_plan():
+        starting.append(len(judge_processes() - before))
+        return plan
+
+    graded = list(judges.judged(subs, make_plan, 2, fallback=lambda rest: pytest.fail(f"not judged: {rest}")))
+    assert starting == [2]  # made once, both judges already started
+    assert len(graded) == len(subs)
+    by_student = {g.submission.student: g for g in graded}
+    assert all(r.status == "pass" for r in by_student["s00"].results)
+    assert all(any(r.status != "pass" for r in by_student[f"s{i:02d}"].results) for i in range(1, 6))
+
+
+def test_a_plan_that_cannot_be_made_stops_the_run_and_its_judges(tmp_path, capfd):
+    subs = small_class(tmp_path / "class")
+    before = judge_processes()
+
+    def make_plan():
+        raise ValueError("no checks")
+
+    with pytest.raises(ValueError, match="no checks"):
+        list(judges.judged(subs, make_plan, 2, fallback=lambda rest: pytest.fail("graded without a plan")))
+    assert judge_processes() - before == set()
+    assert "the run stopped before its plan was made" in capfd.readouterr().err  # not waiting for it (PLAN_WAIT)
 
 
 @pytest.mark.parametrize("jobs, submissions", [(1, 40), (2, 9)])

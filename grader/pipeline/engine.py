@@ -107,13 +107,16 @@ def grade_many(
 
     judges = min(jobs, len(todo) // MIN_PER_JUDGE)
     if judges > 1 and in_judges(open_session, references):
-        keys = sorted({s.assignment for s in todo})
-        checks = {k: checks_for(k) for k in keys}
-        fingerprints = {c.id: f for k in keys for c in checks[k] if (f := check_fingerprint(c)) is not None}
-        plan = Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public,
-                    getattr(getattr(open_session, "pool", None), "level", None), fingerprints,
-                    getattr(references, "answers", None))
-        stream = judged(todo, plan, judges, fallback=threaded)
+
+        def make_plan() -> Plan:  # while the judges start
+            keys = sorted({s.assignment for s in todo})
+            checks = {k: checks_for(k) for k in keys}
+            fingerprints = {c.id: f for k in keys for c in checks[k] if (f := check_fingerprint(c)) is not None}
+            return Plan(checks, {k: budget_for(k) for k in keys}, secret, fresh_public,
+                        getattr(getattr(open_session, "pool", None), "level", None), fingerprints,
+                        getattr(references, "answers", None))
+
+        stream = judged(todo, make_plan, judges, fallback=threaded)
     else:
         stream = threaded(todo)
     with one_blas_thread(), tqdm(total=len(todo), unit="submission", disable=not progress,

@@ -10,8 +10,10 @@ numbers) are pickled back to the parent.
 
 Hand-ins go out heaviest first, with each assignment's first one graded alone (``PilotsFirst``), so that the slow
 reference answers it computed are on disk (``grader.pipeline.answer_store``) before another judge needs them.
-Judges start with ``spawn`` (a fresh interpreter: the parent's threads are not forked), about a second
-each, once per run. If a judge dies (or cannot take its plan, e.g. a check that does not unpickle there),
+Judges start with ``spawn`` (a fresh interpreter: the parent's threads are not forked), about 0.3 s of CPU
+each, once per run, all at once: each takes its plan from a queue as it starts, sent once they are all
+starting (written at the spawn itself, a plan larger than a pipe's buffer would hold each spawn until the judge
+before it had started). If a judge dies (or cannot take its plan, e.g. a check that does not unpickle there),
 what it had not finished is graded in the parent's threads instead.
 """
 
@@ -44,7 +46,8 @@ class Plan:
     answers: Path | None = None  # where slow reference answers are shared (grader.pipeline.answer_store)
 
 
-MIN_PER_JUDGE = 8  # a judge costs about a second to start: a smaller batch is graded on threads
+MIN_PER_JUDGE = 8  # a judge costs about 0.3 s of CPU to start, its sandbox more: a smaller batch stays on threads
+PLAN_WAIT = 300.0  # seconds a starting judge waits for its plan (the parent sends it within a second)
 _judge: dict[str, Any] = {}  # in a judge process: its plan, sandbox pool and references
 
 
@@ -65,6 +68,15 @@ def _start(plan: Plan) -> None:
         remember_fingerprints(checks, plan.fingerprints or {})
     multiprocessing.util.Finalize(pool, pool.close, exitpriority=10)  # the sandbox ends with the judge
     _judge.update(plan=plan, pool=pool, references=default_references(answers=plan.answers))
+
+
+def _start_when_planned(plans: Any) -> None:
+    """A judge's set-up once its plan has come (``judged`` sends one to each judge, or None if it stopped
+    before making it: the judge then ends)."""
+    plan = plans.get(timeout=PLAN_WAIT)
+    if plan is None:
+        raise SystemExit("the run stopped before its plan was made")
+    _start(plan)
 
 
 def _grade(submission: Submission) -> tuple[list[CheckResult], float, float, float]:
@@ -104,29 +116,38 @@ class PilotsFirst:
         self._piloted.add(submission.assignment)
 
 
-def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
+def judged(submissions: Iterable[Submission], make_plan: Callable[[], Plan], jobs: int,
            fallback: Callable[[list[Submission]], Iterator[Any]]) -> Iterator[Any]:
     """``Graded`` for each submission as it finishes, on ``jobs`` judge processes, handed out pilots first
-    (``PilotsFirst``); ``fallback`` grades, in this process, whatever a judge that died left unfinished. Judges
+    (``PilotsFirst``); ``fallback`` grades, in this process, whatever a judge that died left unfinished.
+    ``make_plan()`` is called once every judge is starting, so that their start and its making overlap. Judges
     start the way ``multiprocessing`` spawns: a script that grades must guard its top level with
     ``if __name__ == "__main__":``."""
     from grader.pipeline.engine import Graded
 
     feed = PilotsFirst(submissions)
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start, initargs=(plan,))
+    plans = context.Queue()  # one plan per judge, taken as it starts (_start_when_planned)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_when_planned,
+                               initargs=(plans,))
     running: dict[Future, Submission] = {}
     orphans: list[Submission] = []
+    planned = 0
     try:
         while True:
             # one hand-in queued beyond the judges' own, as the pool would queue: none waits for this loop
             while len(running) <= jobs and (submission := feed.take(idle=len(running) < jobs)) is not None:
                 try:
-                    running[pool.submit(_grade, submission)] = submission
+                    running[pool.submit(_grade, submission)] = submission  # the first ``jobs`` spawn the judges
                 except Exception:  # no judge can take work (they could not start): the rest is graded here
                     orphans += [submission, *feed.pending]
                     feed.pending.clear()
                     break
+            if not planned:
+                plan = make_plan()
+                for _ in range(jobs):
+                    plans.put(plan)
+                planned = jobs
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -140,6 +161,10 @@ def judged(submissions: Iterable[Submission], plan: Plan, jobs: int,
                     continue
                 yield Graded(submission, results, seconds, student_seconds, isolation_seconds)
     finally:
+        for _ in range(jobs - planned):  # no plan was made: the judges end instead of waiting for it
+            plans.put(None)
         pool.shutdown(wait=True, cancel_futures=True)
+        plans.cancel_join_thread()  # what a judge that died did not take is dropped, not waited for at exit
+        plans.close()
     if orphans:
         yield from fallback(orphans)
