@@ -132,7 +132,7 @@ def judged(submissions: Iterable[Submission], make_plan: Callable[[], Plan], job
                                initargs=(plans,))
     running: dict[Future, Submission] = {}
     orphans: list[Submission] = []
-    planned = 0
+    planned = False
     try:
         while True:
             # one hand-in queued beyond the judges' own, as the pool would queue: none waits for this loop
@@ -147,7 +147,7 @@ def judged(submissions: Iterable[Submission], make_plan: Callable[[], Plan], job
                 plan = make_plan()
                 for _ in range(jobs):
                     plans.put(plan)
-                planned = jobs
+                planned = True
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -161,7 +161,7 @@ def judged(submissions: Iterable[Submission], make_plan: Callable[[], Plan], job
                     continue
                 yield Graded(submission, results, seconds, student_seconds, isolation_seconds)
     finally:
-        for _ in range(jobs - planned):  # no plan was made: the judges end instead of waiting for it
+        for _ in range(0 if planned else jobs):  # no plan was made: the judges end instead of waiting for it
             plans.put(None)
         pool.shutdown(wait=True, cancel_futures=True)
         plans.cancel_join_thread()  # what a judge that died did not take is dropped, not waited for at exit
