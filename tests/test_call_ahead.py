@@ -95,7 +95,7 @@ def test_a_kind_that_does_not_call_ahead_is_not_planned() -> None:
     assert planned_calls(Check("hw1.gd_step.public.a", "plain", 1.0), default_references(), SECRET, kinds=kinds) == []
 
 
-def test_a_checks_call_is_planned_once_per_run_and_each_student_gets_its_own_copy() -> None:
+def test_a_checks_call_is_planned_once_per_run_and_what_every_student_is_sent_is_read_only() -> None:
     runs = []
 
     def counted(ctx) -> Verdict:
@@ -109,7 +109,7 @@ def test_a_checks_call_is_planned_once_per_run_and_each_student_gets_its_own_cop
     (first,), (second,) = (planned_calls(check, references, SECRET, kinds=kinds, fingerprint="f") for _ in range(2))
     assert runs == [check.id]
     assert first.matches(second.function, second.args, second.kwargs)
-    assert first.args[0] is not second.args[0]  # a student's arrays are its own
+    assert first.args[0] is second.args[0] and not first.args[0].flags.writeable  # shared: nobody may change it
     changed = planned_calls(check, references, SECRET, kinds=kinds, fingerprint="g")  # an edited check or its code
     assert len(runs) == 2 and len(changed) == 1
     hidden = Check("hw1.gd_step.hidden.a", "counted", 1.0)

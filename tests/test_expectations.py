@@ -11,7 +11,7 @@ import pytest
 from inprocess_worker import InProcessWorker
 
 from grader.checks.base import Check
-from grader.checks.expectations import LEAF_BYTES, Expectations, copied
+from grader.checks.expectations import LEAF_BYTES, Expectations, frozen
 from grader.checks.references import LiveReferences
 from grader.course.assignments import get_assignment
 from grader.pipeline.resources import CachedReferences
@@ -95,21 +95,75 @@ def test_an_edited_check_with_the_same_id_never_reuses_expectations():
     assert len(cached.expectations) > stored
 
 
-def test_what_a_caller_changes_is_not_what_the_next_one_gets():
+def test_what_the_store_gives_cannot_be_written_into_and_is_the_same_for_every_caller():
     store = Expectations()
-    first = store.get("k", lambda: {"X": np.zeros(3), "pair": (np.ones(2), [1.0])})
-    first["X"][:] = 7
-    first["pair"][0][:] = 7
+    made = {"X": np.zeros(3), "pair": (np.ones(2), [1.0])}
+    first = store.get("k", lambda: made)
+    made["X"][:] = 7  # what compute() returned stays the caller's: the store kept its own copy
+    with pytest.raises(ValueError, match="read-only"):
+        first["X"][:] = 7
+    with pytest.raises(ValueError, match="read-only"):
+        first["pair"][0] += 1
     again = store.get("k", lambda: pytest.fail("computed twice"))
+    assert again is first and isinstance(again["pair"], tuple)
     assert np.array_equal(again["X"], np.zeros(3)) and np.array_equal(again["pair"][0], np.ones(2))
-    assert isinstance(again["pair"], tuple)
-    again["X"][:] = 5
-    assert np.array_equal(store.get("k", lambda: None)["X"], np.zeros(3))
 
 
-def test_copies_keep_a_fortran_ordered_input_fortran_ordered():
+def test_frozen_keeps_a_fortran_ordered_input_fortran_ordered():
     fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3))
-    assert copied(fortran).flags.f_contiguous and np.array_equal(copied(fortran), fortran)
+    assert frozen(fortran).flags.f_contiguous and np.array_equal(frozen(fortran), fortran)
+
+
+def snapshot(value):
+    """A copy of ``value``'s arrays and containers, sharing everything else (records, markers such as ANY)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(snapshot(v) for v in value)
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    return value
+
+
+class Auditing(Expectations):
+    """A store that keeps, beside each entry, a private copy of it as it was remembered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.as_remembered: dict = {}
+
+    def _remember(self, key, value) -> None:
+        self.as_remembered.setdefault(key, (value, snapshot(value)))
+        super()._remember(key, value)
+
+
+def same(a, b) -> bool:
+    """Exactly equal, type for type (NaN equal to NaN)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b or a != a and b != b
+
+
+@pytest.mark.parametrize("hw", ["hw1", "hw2", "hw3"])
+def test_no_kind_changes_what_the_store_shares_while_a_class_is_graded(hw):
+    """Shared values are not copied for each student (only their arrays are protected, by being read-only): every
+    entry must still be what was remembered after the reference, the stub and every mutant were graded."""
+    cached = CachedReferences(LiveReferences())
+    cached.expectations = Auditing()
+    submissions = [InProcessWorker.from_module(REFERENCE[hw]), InProcessWorker(get_assignment(hw).stub_path)]
+    submissions += [InProcessWorker(path) for path in sorted(MUTANTS.glob(f"{hw}/*.py"))]
+    for worker in submissions:
+        verdicts(worker, hw, cached)
+    remembered = cached.expectations.as_remembered
+    assert len(remembered) > 50 and cached.expectations.hits > len(remembered)
+    changed = [key for key, (shared, copy) in remembered.items() if not same(shared, copy)]
+    assert changed == []
 
 
 def test_the_store_stays_under_its_bound_dropping_the_least_recently_used():

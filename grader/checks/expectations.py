@@ -4,7 +4,12 @@ A check's inputs follow from its seed, and the seed from its id and the course s
 (``grader.checks.base.check_seed``), so every student of a run gets the same inputs for a check: its
 reference answer, the central differences of the reference forward and the answers of its catalogued
 mistakes are the same for all of them. A standard kind asks ``ctx.expected(label, compute)`` for each;
-the first student computes it, later ones get a copy.
+the first student computes it, and every student gets the one value remembered.
+
+That value is shared, so it is frozen: its arrays are read-only copies (writing into one raises), and its
+containers must not be changed by the kinds (``tests/test_expectations.py`` grades every assignment's
+reference and mistakes and checks that no entry changed). Sharing rather than copying it for each student
+saves most of the grader's time per check.
 
 The key is ``(check fingerprint, seed, label)``: the fingerprint changes with the check's record and the
 code it runs through, the seed with the secret, so a different secret or an edited check never reuses an
@@ -25,17 +30,24 @@ MAX_ENTRIES = 50_000
 LEAF_BYTES = 64  # what a number, a string or a record is counted as
 
 
-def copied(value: Any) -> Any:
-    """A copy of ``value`` that shares no mutable part with it: arrays copied, containers rebuilt (tuples
-    stay tuples, dict keys as they are), anything else (numbers, strings, frozen records, markers) shared."""
+def frozen(value: Any) -> Any:
+    """A copy of ``value`` that shares no mutable part with it and whose arrays are read-only: arrays copied
+    (in their memory layout: a check may send a Fortran-ordered input), containers rebuilt (tuples stay
+    tuples, dict keys as they are), anything else (numbers, strings, frozen records, markers) shared. An array
+    already frozen (read-only, owning its data: another entry's) is shared too, so that a check's planned call
+    holds the very arrays of its remembered inputs."""
     if isinstance(value, np.ndarray):
-        return value.copy(order="K")  # the same memory layout: a check may send a Fortran-ordered input
+        if not value.flags.writeable and value.flags.owndata:
+            return value
+        copy = value.copy(order="K")
+        copy.flags.writeable = False
+        return copy
     if isinstance(value, list):
-        return [copied(v) for v in value]
+        return [frozen(v) for v in value]
     if isinstance(value, tuple):
-        return tuple(copied(v) for v in value)
+        return tuple(frozen(v) for v in value)
     if isinstance(value, dict):
-        return {k: copied(v) for k, v in value.items()}
+        return {k: frozen(v) for k, v in value.items()}
     return value
 
 
@@ -66,17 +78,18 @@ class Expectations:
         return len(self._entries)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """A copy of the value remembered under ``key``, computing (and remembering) it the first time.
-        Two threads asking for a new key at once both compute it: the results are equal, one is kept."""
+        """The value remembered under ``key`` (frozen, shared: see the module docstring), computing and
+        remembering it the first time. Two threads asking for a new key at once both compute it: the results
+        are equal, one is kept."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
         if entry is not None:
-            return copied(entry[0])
-        value = compute()
-        self._remember(key, copied(value))  # the caller may change what it got: keep our own copy
+            return entry[0]
+        value = frozen(compute())  # the first caller gets what the next ones will: read-only alike
+        self._remember(key, value)
         return value
 
     def _remember(self, key: Hashable, value: Any) -> None:
