@@ -220,6 +220,7 @@ class Context:
         return self.expectations.get((self.key, label), compute)
 
 
+@functools.lru_cache(maxsize=2**16)  # asked for every check of every student: the same few thousand each run
 def check_seed(check_id: str, visibility: Visibility, secret: str, fresh_public: bool = False) -> int:
     """Seed for a check's generator. Hidden seeds need the course secret, which never appears in code or
     in a release. Public seeds follow from the id alone, so a student can reproduce them (``grader check``)
