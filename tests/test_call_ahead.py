@@ -313,6 +313,27 @@ def test_once_a_call_of_a_group_raises_the_child_makes_no_later_call_of_that_gro
     assert made_plain.value == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
+ZEROING = """
+def relu_forward(X):
+    X[...] = 0.0
+    return X
+"""
+
+
+def test_a_batch_reads_back_the_arguments_of_the_calls_asked_for_only_as_the_memory_holds_them() -> None:
+    calls = [("relu_forward", (np.full((2, 2), float(x)),), {}, 5.0) for x in (1, 2, 3)]
+    with sandbox_sessions(1) as open_session:
+        with open_session("hw2", {"backprop.py": (HW2 + ZEROING).encode()}) as session:
+            some = session.call_many(calls, read_back=[False, False, True])
+            every = session.call_many(calls)
+
+    assert [o.args_after for o in some[:2]] == [[], []]
+    (after,) = some[2].args_after
+    assert np.array_equal(after, np.zeros((2, 2))) and after is not calls[2][1][0]
+    assert all(len(o.args_after) == 1 and np.array_equal(o.args_after[0], np.zeros((2, 2))) for o in every)
+    assert all(np.all(args[0] != 0) for _, args, _, _ in calls)  # what the grader sent is untouched
+
+
 def test_a_checks_calls_go_whole_into_one_batch_under_its_position() -> None:
     def check(name: str) -> Check:
         return Check(f"hw3.step_decay.public.{name}", "schedule", 1.0)

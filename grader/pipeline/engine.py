@@ -255,8 +255,9 @@ class _Budgeted:
             sending.append(replace(sent, timeout=capped))
         if len(sending) < 2:
             return []
+        # only a call whose check judges its arguments read back (Sent.last) has them read: the rest is time
         outcomes = call_many([(s.function, s.args, s.kwargs, s.timeout) for s in sending], deadline=self._deadline,
-                             groups=[s.group for s in sending])
+                             groups=[s.group for s in sending], read_back=[s.last for s in sending])
         # the calls after one that ended the child did not run, nor those of a check after one of its own raised
         return [(sent, outcome) for sent, outcome in zip(sending, outcomes, strict=False) if outcome is not None]
 

@@ -79,12 +79,14 @@ class Session:
         return outcome
 
     def call_many(self, calls: Sequence[tuple[str, tuple, dict, float]], *, deadline: float | None = None,
-                  reply_bytes: int | None = None, groups: Sequence[int] | None = None) -> list[Outcome | None]:
+                  reply_bytes: int | None = None, groups: Sequence[int] | None = None,
+                  read_back: Sequence[bool] | None = None) -> list[Outcome | None]:
         """``(function, args, kwargs, timeout)`` calls sent in one frame and run one after the other in the child,
         which replies to each as it ends; each call's time runs from the previous reply (the first's from the
         send), observed here, so each has its own timeout, cut at ``deadline`` (monotonic) and at the session's.
         ``groups`` (one per call): once a call raises, the child makes no later call of its group, and its
-        outcome here is None (nothing is waited for).
+        outcome here is None (nothing is waited for). ``read_back`` (one per call): the calls whose arguments are
+        read back after the batch (``Returned.args_after``; the others' are left empty); None: all.
         The outcomes of the calls that ran, in order: all of them, unless one ended the child (a timeout, a
         crash), which is then the last, or the replies held reach ``reply_bytes`` of arrays (``BATCH_REPLY_BYTES``):
         the child is then ended while it runs the next call, which did not run as far as the caller is concerned."""
@@ -130,13 +132,14 @@ class Session:
                 held += wire.array_bytes(outcome.value) if isinstance(outcome, Returned) else 0
                 if self._child is None:
                     break
+            wanted = None if read_back is None else {i for i, wanted in enumerate(read_back) if wanted}
             try:
-                after = shared.read_back()
+                after = shared.read_back(wanted)
             except OSError as exc:
                 return [self._crash(f"bad reply: {exc}", o.seconds) if isinstance(o, Returned) else o
                         for o in outcomes]
-        return [Returned(o.value, o.seconds, after[i][0], o.stderr, o.stdout) if isinstance(o, Returned) else o
-                for i, o in enumerate(outcomes)]
+        return [Returned(o.value, o.seconds, after[i][0] if after[i] is not None else [], o.stderr, o.stdout)
+                if isinstance(o, Returned) else o for i, o in enumerate(outcomes)]
 
     def procedure(self, name: str, payload: dict, *, timeout: float) -> Outcome:
         with SharedArgs(dict(payload)) as shared:

@@ -16,6 +16,7 @@ import math
 import mmap
 import os
 import tempfile
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -80,12 +81,15 @@ class SharedArgs:
             return {k: self._pack(v) for k, v in value.items()}
         return value
 
-    def read_back(self) -> Any:
-        """The arguments as the shared memory holds them now (fresh copies; other values as sent). Raises
-        ``OSError`` if the memory no longer has its size (only possible where it cannot be sealed)."""
+    def read_back(self, parts: Collection[int] | None = None) -> Any:
+        """The arguments as the shared memory holds them now (fresh copies; other values as sent). With ``parts``
+        (the value a list, e.g. one item per call of a batch), only those items are read, the others are None.
+        Raises ``OSError`` if the memory no longer has its size (only possible where it cannot be sealed)."""
         if self.fd is not None and not self._sealed and os.fstat(self.fd).st_size != self._memory_size:
             raise OSError("the shared memory of the arguments changed size")
-        return self._unpack(self.tree)
+        if parts is None:
+            return self._unpack(self.tree)
+        return [self._unpack(item) if i in parts else None for i, item in enumerate(self.tree)]
 
     def _unpack(self, value: Any) -> Any:
         if type(value) is SharedArray:
