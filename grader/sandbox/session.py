@@ -132,9 +132,9 @@ class Session:
                 held += wire.array_bytes(outcome.value) if isinstance(outcome, Returned) else 0
                 if self._child is None:
                     break
-            wanted = None if read_back is None else {i for i, wanted in enumerate(read_back) if wanted}
+            parts = None if read_back is None else {i for i, flag in enumerate(read_back) if flag}
             try:
-                after = shared.read_back(wanted)
+                after = shared.read_back(parts)
             except OSError as exc:
                 return [self._crash(f"bad reply: {exc}", o.seconds) if isinstance(o, Returned) else o
                         for o in outcomes]
